@@ -1,0 +1,152 @@
+// node_settings.cpp — the node settings table and its resolution (defaults < file < MAEL_* environment).
+#include "config/node_settings.h"
+
+#include "config/config_error.h"
+
+#include <maelstrom/sdk/errors.h>
+#include <maelstrom/sdk/settings.h>
+
+#include <variant>
+
+namespace maelstrom::core {
+namespace {
+
+using Member = std::variant<std::int64_t NodeSettings::*, bool NodeSettings::*, std::string NodeSettings::*>;
+
+struct Row {
+    const char* key;
+    const char* envVar;
+    Member member;
+    bool secret = false;
+};
+
+// The reference's variables (reference-interfaces §5.3) plus ours (http_max_*, private_token, data_dir, log_level).
+const Row kRows[] = {
+    {"public_port", "MAEL_PUBLIC_PORT", &NodeSettings::publicPort},
+    {"public_https_port", "MAEL_PUBLIC_HTTPS_PORT", &NodeSettings::publicHttpsPort},
+    {"private_port", "MAEL_PRIVATE_PORT", &NodeSettings::privatePort},
+    {"http_read_timeout", "MAEL_HTTP_READ_TIMEOUT", &NodeSettings::httpReadTimeoutSeconds},
+    {"http_write_timeout", "MAEL_HTTP_WRITE_TIMEOUT", &NodeSettings::httpWriteTimeoutSeconds},
+    {"http_idle_timeout", "MAEL_HTTP_IDLE_TIMEOUT", &NodeSettings::httpIdleTimeoutSeconds},
+    {"http_max_threads", "MAEL_HTTP_MAX_THREADS", &NodeSettings::httpMaxThreads},
+    {"http_max_queued", "MAEL_HTTP_MAX_QUEUED", &NodeSettings::httpMaxQueued},
+    {"instance_id", "MAEL_INSTANCE_ID", &NodeSettings::instanceId},
+    {"cron_refresh_seconds", "MAEL_CRON_REFRESH_SECONDS", &NodeSettings::cronRefreshSeconds},
+    {"total_memory", "MAEL_TOTAL_MEMORY", &NodeSettings::totalMemoryMiB},
+    {"terminate_command", "MAEL_TERMINATE_COMMAND", &NodeSettings::terminateCommand},
+    {"shutdown_pause_seconds", "MAEL_SHUTDOWN_PAUSE_SECONDS", &NodeSettings::shutdownPauseSeconds},
+    {"docker_prune_minutes", "MAEL_DOCKER_PRUNE_MINUTES", &NodeSettings::dockerPruneMinutes},
+    {"docker_prune_unreg_images", "MAEL_DOCKER_PRUNE_UNREG_IMAGES", &NodeSettings::dockerPruneUnregImages},
+    {"docker_prune_unreg_keep", "MAEL_DOCKER_PRUNE_UNREG_KEEP", &NodeSettings::dockerPruneUnregKeep},
+    {"node_liveness_seconds", "MAEL_NODE_LIVENESS_SECONDS", &NodeSettings::nodeLivenessSeconds},
+    {"aws_terminate_queue_url", "MAEL_AWS_TERMINATE_QUEUE_URL", &NodeSettings::awsTerminateQueueUrl},
+    {"aws_terminate_max_age_seconds", "MAEL_AWS_TERMINATE_MAX_AGE_SECONDS", &NodeSettings::awsTerminateMaxAgeSeconds},
+    {"aws_spot_terminate_poll_seconds", "MAEL_AWS_SPOT_TERMINATE_POLL_SECONDS",
+     &NodeSettings::awsSpotTerminatePollSeconds},
+    {"private_token", "MAEL_PRIVATE_TOKEN", &NodeSettings::privateToken, true},
+    {"data_dir", "MAEL_DATA_DIR", &NodeSettings::dataDir},
+    {"log_level", "MAEL_LOG_LEVEL", &NodeSettings::logLevel},
+};
+
+std::string currentText(const NodeSettings& s, const Row& row) {
+    return std::visit(
+        [&](auto member) -> std::string {
+            using T = std::remove_cvref_t<decltype(s.*member)>;
+            if constexpr (std::is_same_v<T, std::string>) {
+                return s.*member;
+            } else if constexpr (std::is_same_v<T, bool>) {
+                return s.*member ? "true" : "false";
+            } else {
+                return std::to_string(s.*member);
+            }
+        },
+        row.member);
+}
+
+// Parses `text` into the row's member; `what` names the origin for the error ("MAEL_X" or "file:line: node.x").
+void assign(NodeSettings& s, const Row& row, const std::string& text, const std::string& what) {
+    try {
+        std::visit(
+            [&](auto member) {
+                using T = std::remove_cvref_t<decltype(s.*member)>;
+                if constexpr (std::is_same_v<T, std::string>) {
+                    s.*member = text;
+                } else if constexpr (std::is_same_v<T, bool>) {
+                    s.*member = sdk::parseBool(row.key, text);
+                } else {
+                    s.*member = sdk::parseInt(row.key, text);
+                }
+            },
+            row.member);
+    } catch (const sdk::InvalidConfig& e) {
+        // sdk messages start with "setting 'key': "; keep only the reason after it.
+        std::string reason = e.what();
+        const auto colon = reason.find("': ");
+        if (colon != std::string::npos) {
+            reason = reason.substr(colon + 3);
+        }
+        throw ConfigError(what + ": " + reason);
+    }
+}
+
+} // namespace
+
+std::vector<std::string> nodeSettingKeys() {
+    std::vector<std::string> keys;
+    for (const auto& row : kRows) {
+        keys.emplace_back(row.key);
+    }
+    return keys;
+}
+
+NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile, const std::map<std::string, std::string>& environment,
+                                 const std::string& fileName, std::vector<NodeSettingInfo>* report) {
+    for (const auto& [key, value] : fromFile.values) {
+        bool known = false;
+        for (const auto& row : kRows) {
+            known = known || key == row.key;
+        }
+        if (!known) {
+            std::string valid;
+            for (const auto& row : kRows) {
+                valid += (valid.empty() ? "" : ", ") + std::string(row.key);
+            }
+            const auto line = fromFile.lines.find(key);
+            throw ConfigError(fileName + ":" + std::to_string(line == fromFile.lines.end() ? 0 : line->second) +
+                              ": unknown node setting '" + key + "' (valid: " + valid + ")");
+        }
+    }
+
+    NodeSettings settings;
+    for (const auto& row : kRows) {
+        std::string source = "default";
+        if (const auto it = fromFile.values.find(row.key); it != fromFile.values.end()) {
+            const auto line = fromFile.lines.find(row.key);
+            assign(settings, row, it->second,
+                   fileName + ":" + std::to_string(line == fromFile.lines.end() ? 0 : line->second) + ": node." +
+                       row.key);
+            source = "file";
+        }
+        // Like the reference, a variable that is set but empty is parsed too (an empty int is an error).
+        if (const auto it = environment.find(row.envVar); it != environment.end()) {
+            assign(settings, row, it->second, std::string(row.envVar));
+            source = "env";
+        }
+        if (report) {
+            std::string value = currentText(settings, row);
+            if (row.secret && !value.empty()) {
+                value = "********";
+            }
+            report->push_back({row.key, row.envVar, value, source});
+        }
+    }
+    if (settings.privatePort < 0 || settings.privatePort > 65535) {
+        throw ConfigError("private_port out of range: " + std::to_string(settings.privatePort));
+    }
+    if (settings.publicPort < 0 || settings.publicPort > 65535) {
+        throw ConfigError("public_port out of range: " + std::to_string(settings.publicPort));
+    }
+    return settings;
+}
+
+} // namespace maelstrom::core

@@ -1,0 +1,61 @@
+// node_settings.h — maelstrom core: the daemon's own settings (ports, timeouts, memory, liveness...), read
+// from the registry's `node:` block and overridden by the reference's MAEL_* environment variables
+// (reference-interfaces §5.3). One table describes every setting: YAML key, env var, type, default.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace maelstrom::core {
+
+struct NodeSettings {
+    std::int64_t publicPort = 80;
+    std::int64_t publicHttpsPort = 443;
+    std::int64_t privatePort = 8374;
+    std::int64_t httpReadTimeoutSeconds = 300;
+    std::int64_t httpWriteTimeoutSeconds = 310;
+    std::int64_t httpIdleTimeoutSeconds = 310;
+    std::int64_t httpMaxThreads = 64;        ///< worker threads per listener
+    std::int64_t httpMaxQueued = 256;        ///< accepted connections waiting for a thread
+    std::string instanceId;
+    std::int64_t cronRefreshSeconds = 60;
+    std::int64_t totalMemoryMiB = -1;        ///< -1: no cap
+    std::string terminateCommand;
+    std::int64_t shutdownPauseSeconds = 0;
+    std::int64_t dockerPruneMinutes = 0;
+    bool dockerPruneUnregImages = false;
+    std::string dockerPruneUnregKeep;
+    std::int64_t nodeLivenessSeconds = 300;
+    std::string awsTerminateQueueUrl;
+    std::int64_t awsTerminateMaxAgeSeconds = 600;
+    std::int64_t awsSpotTerminatePollSeconds = 0;
+    std::string privateToken;                ///< empty: private port open as in the reference
+    std::string dataDir = "/var/lib/maelstrom";
+    std::string logLevel = "information";
+};
+
+/// One row of the settings table (for --check-config and error messages).
+struct NodeSettingInfo {
+    std::string key;      ///< YAML key under node:
+    std::string envVar;   ///< MAEL_... override
+    std::string value;    ///< resolved value as text ("********" for secrets)
+    std::string source;   ///< "default", "file" or "env"
+};
+
+/// Text values by YAML key, as read from the registry file (with their line for error messages).
+struct NodeSettingsInput {
+    std::map<std::string, std::string> values;
+    std::map<std::string, int> lines;
+};
+
+/// Resolves the node settings: defaults, then the file's values, then MAEL_* variables from `environment`.
+/// @throws ConfigError naming the key or variable and the bad value (unknown key, not an int...).
+NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile, const std::map<std::string, std::string>& environment,
+                                 const std::string& fileName, std::vector<NodeSettingInfo>* report = nullptr);
+
+/// The YAML keys accepted under node:, in table order.
+std::vector<std::string> nodeSettingKeys();
+
+} // namespace maelstrom::core

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# deps.sh — installs every Debian package maelstrom needs to build, test and run. Idempotent: installs
+# only what is missing, so a second run takes a second. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config git ca-certificates curl
+  libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev libcppunit-dev
+  default-libmysqlclient-dev libpq-dev
+  # fuzzing (libFuzzer)
+  clang libclang-rt-14-dev
+  # test backends: databases, container engine, local registry
+  mariadb-server postgresql
+  docker.io docker-registry apache2-utils
+  # benchmarks
+  wrk nginx-light
+  # tools used by the scripts
+  procps iproute2 psmisc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deps.sh: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+echo "deps.sh: installing ${missing[*]}"
+# Services must not start on install (the test and quickstart scripts start them on loopback themselves).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "deps.sh: done"
