@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# deps.sh — installs every Debian package maelstrom needs to build, test and run. Idempotent: installs
-# only what is missing, so a second run takes a second. Run as root (or with sudo available).
+# deps.sh — installs the Debian packages maelstrom needs. Idempotent: installs only what is missing, so a
+# second run takes a second. Run as root (or with sudo available).
+#   packaging/deps.sh          everything: build, run, and the test backends (tests/run.sh)
+#   packaging/deps.sh run      what building and running maelstromd needs (packaging/quickstart.sh)
 set -euo pipefail
 
-packages=(
-  # build
+profile=${1:-all}
+
+run_packages=(
   build-essential cmake pkg-config git ca-certificates curl
   libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev libcppunit-dev
   default-libmysqlclient-dev libpq-dev
+  docker.io
+)
+test_packages=(
   # fuzzing (libFuzzer)
   clang libclang-rt-14-dev
-  # test backends: databases, container engine, local registry
+  # test backends: databases, local registry (docker.io is in run_packages)
   mariadb-server postgresql
-  docker.io docker-registry apache2-utils
+  docker-registry apache2-utils
   # benchmarks
   wrk nginx-light
   # tools used by the scripts
   procps iproute2 psmisc
 )
+
+case "$profile" in
+  all) packages=("${run_packages[@]}" "${test_packages[@]}") ;;
+  run) packages=("${run_packages[@]}") ;;
+  *) echo "deps.sh: unknown profile '$profile' (all or run)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

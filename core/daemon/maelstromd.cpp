@@ -230,6 +230,11 @@ private:
 int main(int argc, char** argv) {
     // Block the termination signals before any thread exists, so every thread inherits the mask and only the
     // main thread's sigwait (waitForTerminationRequest) receives them: a clean stop, whichever thread runs.
+    // A shell starts background jobs with SIGINT ignored; an ignored signal is discarded even while blocked,
+    // so restore the default disposition first or `kill -INT` would never reach sigwait.
+    for (int sig : {SIGINT, SIGTERM, SIGQUIT}) {
+        std::signal(sig, SIG_DFL);
+    }
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
