@@ -1,6 +1,10 @@
 // maelstromd.cpp — maelstrom core: the daemon. Reads the service registry, loads the plugins it names, opens
 // the private port and serves until SIGINT/SIGTERM. Any configuration problem stops it before a port is
 // opened, with one line on stderr and exit code 2.
+#include "api/api_dispatcher.h"
+#include "api/data_changes.h"
+#include "api/maelstrom_service.h"
+#include "cluster/local_node.h"
 #include "config/config_error.h"
 #include "config/registry_config.h"
 #include "http/private_server.h"
@@ -205,7 +209,31 @@ private:
         }
 
         log.information(versionLine() + ": starting with registry " + file);
-        PrivateServer privateServer(registryConfig.node);
+
+        std::string nodeId = LocalNode::hostNodeId();
+        if (auto runtime = services->containerRuntime()) {
+            try {
+                nodeId = runtime->info().nodeId; // the reference's node id is the Docker daemon's ID
+            } catch (const std::exception& e) {
+                services->shutdown();
+                throw ConfigError(std::string("the container runtime does not answer: ") + e.what());
+            }
+        }
+        const LocalNode node(nodeId, registryConfig.node.privatePort, registryConfig.node.totalMemoryMiB);
+        DataChanges changes;
+        std::unique_ptr<MaelstromService> api;
+        std::unique_ptr<ApiDispatcher> dispatcher;
+        PrivateRoutes routes;
+        if (services->database() && services->rpcTransport()) {
+            api = std::make_unique<MaelstromService>(services->database(), changes);
+            dispatcher = std::make_unique<ApiDispatcher>(*api, changes, node);
+            routes.transport = services->rpcTransport();
+            routes.dispatcher = dispatcher.get();
+        } else {
+            log.warning("control plane disabled: the registry names no database and rpc_transport");
+        }
+
+        PrivateServer privateServer(registryConfig.node, routes);
         try {
             privateServer.start();
         } catch (...) {

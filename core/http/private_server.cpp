@@ -30,26 +30,107 @@ public:
     }
 };
 
-class NotFoundHandler : public Poco::Net::HTTPRequestHandler {
+class TextHandler : public Poco::Net::HTTPRequestHandler {
 public:
+    TextHandler(Poco::Net::HTTPResponse::HTTPStatus status, std::string body, bool askForToken = false)
+        : status_(status), body_(std::move(body)), askForToken_(askForToken) {}
     void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
-        sendText(response, Poco::Net::HTTPResponse::HTTP_NOT_FOUND, "No component matches the request");
+        if (askForToken_) {
+            response.set("WWW-Authenticate", "Bearer realm=\"maelstrom\"");
+        }
+        sendText(response, status_, body_);
     }
+
+private:
+    Poco::Net::HTTPResponse::HTTPStatus status_;
+    std::string body_;
+    bool askForToken_;
+};
+
+// The control plane: reads the whole body (bounded by the transport's limit) and lets the transport answer.
+class RpcHandler : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit RpcHandler(const PrivateRoutes& routes) : routes_(routes) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+        const std::int64_t limit = routes_.transport->maxBodyBytes();
+        if (request.hasContentLength() && request.getContentLength64() > limit) {
+            sendText(response, Poco::Net::HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
+                     "request body larger than " + std::to_string(limit) + " bytes");
+            return;
+        }
+        sdk::RpcHttpRequest rpc;
+        rpc.method = request.getMethod();
+        rpc.uri = request.getURI();
+        for (const auto& [name, value] : request) {
+            rpc.headers.push_back({name, value});
+        }
+        std::istream& in = request.stream();
+        char buffer[16384];
+        while (in) {
+            in.read(buffer, sizeof buffer);
+            rpc.body.append(buffer, static_cast<std::size_t>(in.gcount()));
+            if (static_cast<std::int64_t>(rpc.body.size()) > limit) {
+                response.setKeepAlive(false); // the rest of the body is not read
+                sendText(response, Poco::Net::HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
+                         "request body larger than " + std::to_string(limit) + " bytes");
+                return;
+            }
+        }
+        const sdk::RpcHttpResponse answer = routes_.transport->handle(rpc, *routes_.dispatcher);
+        response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
+        for (const auto& header : answer.headers) {
+            response.set(header.name, header.value);
+        }
+        response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
+        response.send().write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
+    }
+
+private:
+    const PrivateRoutes& routes_;
 };
 
 class PrivateRequestRouter : public Poco::Net::HTTPRequestHandlerFactory {
 public:
+    PrivateRequestRouter(const PrivateRoutes& routes, const std::string& token) : routes_(routes), token_(token) {}
+
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
-        if (request.getURI() == "/_mael_health_check") {
+        const std::string& uri = request.getURI();
+        // Peers and load balancers probe the health check without credentials; it reveals nothing.
+        if (uri == "/_mael_health_check") {
             return new HealthCheckHandler;
         }
-        return new NotFoundHandler;
+        if (!token_.empty() && !bearerTokenMatches(request.get("Authorization", ""), token_)) {
+            return new TextHandler(Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED,
+                                   "maelstromd requires 'Authorization: Bearer <token>' on the private port "
+                                   "(maelctl: set MAELSTROM_PRIVATE_TOKEN)",
+                                   true);
+        }
+        const std::string path = uri.substr(0, uri.find('?'));
+        if (routes_.transport && routes_.dispatcher && path == routes_.transport->path()) {
+            return new RpcHandler(routes_);
+        }
+        return new TextHandler(Poco::Net::HTTPResponse::HTTP_NOT_FOUND, "No component matches the request");
     }
+
+private:
+    const PrivateRoutes& routes_;
+    std::string token_;
 };
 
 } // namespace
 
-PrivateServer::PrivateServer(const NodeSettings& settings) : settings_(settings) {}
+bool bearerTokenMatches(const std::string& header, const std::string& token) {
+    const std::string expected = "Bearer " + token;
+    // Constant time in the length of what was sent: no early exit on the first differing byte.
+    unsigned char diff = header.size() == expected.size() ? 0 : 1;
+    for (std::size_t i = 0; i < header.size(); ++i) {
+        diff |= static_cast<unsigned char>(header[i] ^ expected[i % expected.size()]);
+    }
+    return diff == 0;
+}
+
+PrivateServer::PrivateServer(const NodeSettings& settings, PrivateRoutes routes)
+    : settings_(settings), routes_(std::move(routes)) {}
 
 PrivateServer::~PrivateServer() { stop(); }
 
@@ -69,7 +150,7 @@ void PrivateServer::start() {
     params->setTimeout(Poco::Timespan(settings_.httpReadTimeoutSeconds, 0));
     params->setKeepAliveTimeout(Poco::Timespan(settings_.httpIdleTimeoutSeconds, 0));
     params->setServerName("maelstromd");
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new PrivateRequestRouter, socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new PrivateRequestRouter(routes_, settings_.privateToken), socket, params);
     server_->start();
 }
 

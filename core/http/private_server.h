@@ -1,10 +1,14 @@
-// private_server.h — maelstrom core: the listener on the private port (default 8374). Today it answers the
-// health check (`/_mael_health_check`, any method, exact URI → 200 "OK"); the control plane (/_mael/v1), logs,
-// metrics and the private gateway are routed here as they arrive.
+// private_server.h — maelstrom core: the listener on the private port (default 8374): the health check
+// (`/_mael_health_check`, any method, exact URI → 200 "OK"), the control plane (the RPC transport's path,
+// `/_mael/v1`), and — as they arrive — logs, metrics and the private gateway.
+// With a private token configured, every request but the health check needs `Authorization: Bearer <token>`
+// (compared in constant time) or gets 401.
 // Threads: start()/stop() from the main thread; requests are served by Poco's HTTPServer thread pool.
 #pragma once
 
 #include "config/node_settings.h"
+
+#include <maelstrom/sdk/rpc_transport.h>
 
 #include <Poco/Net/HTTPServer.h>
 
@@ -12,9 +16,15 @@
 
 namespace maelstrom::core {
 
+/// What the private port serves besides the health check. Absent parts answer 404 with a message saying so.
+struct PrivateRoutes {
+    std::shared_ptr<sdk::RpcTransport> transport; ///< the control plane's wire format
+    sdk::RpcDispatcher* dispatcher = nullptr;     ///< the methods it calls; outlives the server
+};
+
 class PrivateServer {
 public:
-    explicit PrivateServer(const NodeSettings& settings);
+    PrivateServer(const NodeSettings& settings, PrivateRoutes routes);
     ~PrivateServer();
     PrivateServer(const PrivateServer&) = delete;
     PrivateServer& operator=(const PrivateServer&) = delete;
@@ -28,7 +38,11 @@ public:
 
 private:
     NodeSettings settings_;
+    PrivateRoutes routes_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
+
+/// Constant-time check of an Authorization header value against "Bearer <token>".
+bool bearerTokenMatches(const std::string& authorizationHeader, const std::string& token);
 
 } // namespace maelstrom::core

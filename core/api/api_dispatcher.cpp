@@ -1,0 +1,256 @@
+// api_dispatcher.cpp — the method table: input decoding, service call, output encoding per method.
+#include "api/api_dispatcher.h"
+
+#include <json_codec.h>
+
+#include <maelstrom/sdk/errors.h>
+
+namespace maelstrom::core {
+namespace codec = sdk::json::codec;
+namespace {
+
+constexpr const char* kEventSourceTypes[] = {"http", "cron", "sqs", "awsstepfunc"};
+
+// Decoding runs inside this wrapper: any JsonError becomes the reference's -32602 "barrister: <path>: ...".
+template <class F>
+std::string withInput(const std::string& inputJson, F&& body) {
+    try {
+        const Poco::Dynamic::Var value = codec::parse(inputJson);
+        const codec::ObjectReader input(value, "param[0]");
+        return body(input);
+    } catch (const sdk::JsonError& e) {
+        throw sdk::RpcError(-32602, std::string("barrister: ") + e.what());
+    }
+}
+
+// Writes one output struct as JSON text, member by member.
+class OutputWriter {
+public:
+    OutputWriter() { out_ = "{"; }
+    OutputWriter& string(const char* key, const std::string& value) {
+        this->key(key);
+        codec::appendJsonString(out_, value);
+        return *this;
+    }
+    OutputWriter& integer(const char* key, std::int64_t value) {
+        this->key(key);
+        out_ += std::to_string(value);
+        return *this;
+    }
+    OutputWriter& boolean(const char* key, bool value) {
+        this->key(key);
+        out_ += value ? "true" : "false";
+        return *this;
+    }
+    template <class T>
+    OutputWriter& model(const char* key, const T& value) {
+        this->key(key);
+        codec::writeJson(out_, value);
+        return *this;
+    }
+    template <class T>
+    OutputWriter& list(const char* key, const std::vector<T>& items) {
+        this->key(key);
+        out_ += '[';
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) {
+                out_ += ',';
+            }
+            if constexpr (std::is_same_v<T, std::string>) {
+                codec::appendJsonString(out_, items[i]);
+            } else {
+                codec::writeJson(out_, items[i]);
+            }
+        }
+        out_ += ']';
+        return *this;
+    }
+    /// Optional string member: left out when empty (omitempty).
+    OutputWriter& optionalString(const char* key, const std::string& value) {
+        return value.empty() ? *this : string(key, value);
+    }
+    std::string done() {
+        out_ += '}';
+        return std::move(out_);
+    }
+
+private:
+    void key(const char* name) {
+        if (out_.size() > 1) {
+            out_ += ',';
+        }
+        codec::appendJsonString(out_, name);
+        out_ += ':';
+    }
+    std::string out_;
+};
+
+sdk::PageRequest pageOf(const codec::ObjectReader& in) {
+    sdk::PageRequest page;
+    page.limit = in.getInt("limit");
+    page.nextToken = in.getString("nextToken");
+    return page;
+}
+
+EventSourceQuery eventSourceQueryOf(const codec::ObjectReader& in) {
+    EventSourceQuery q;
+    q.namePrefix = in.getString("namePrefix");
+    q.componentName = in.getString("componentName");
+    q.projectName = in.getString("projectName");
+    q.eventSourceType = in.getEnum("eventSourceType", kEventSourceTypes);
+    return q;
+}
+
+std::string nameFound(const NameFound& r) { return OutputWriter().string("name", r.name).boolean("found", r.found).done(); }
+
+std::string nameVersion(const NameVersion& r) {
+    return OutputWriter().string("name", r.name).integer("version", r.version).done();
+}
+
+} // namespace
+
+ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, const LocalNode& node) {
+    MaelstromService* s = &service;
+    const LocalNode* n = &node;
+    DataChanges* dc = &changes;
+
+    methods_["MaelstromService.ListProjects"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            return OutputWriter().list("projects", s->listProjects(in.getString("namePrefix"))).done();
+        });
+    };
+    methods_["MaelstromService.PutProject"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            sdk::Project project;
+            in.getObject("project", project, true);
+            const auto r = s->putProject(std::move(project), in.getBool("diffOnly"));
+            return OutputWriter()
+                .string("name", r.name)
+                .list("componentsAdded", r.componentsAdded)
+                .list("componentsUpdated", r.componentsUpdated)
+                .list("componentsRemoved", r.componentsRemoved)
+                .list("eventSourcesAdded", r.eventSourcesAdded)
+                .list("eventSourcesUpdated", r.eventSourcesUpdated)
+                .list("eventSourcesRemoved", r.eventSourcesRemoved)
+                .done();
+        });
+    };
+    methods_["MaelstromService.GetProject"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            return OutputWriter().model("project", s->getProject(in.getString("name", true))).done();
+        });
+    };
+    methods_["MaelstromService.RemoveProject"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) { return nameFound(s->removeProject(in.getString("name", true))); });
+    };
+    methods_["MaelstromService.PutComponent"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            sdk::Component component;
+            in.getObject("component", component, true);
+            return nameVersion(s->putComponent(std::move(component)));
+        });
+    };
+    methods_["MaelstromService.GetComponent"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            return OutputWriter().model("component", s->getComponent(in.getString("name", true))).done();
+        });
+    };
+    methods_["MaelstromService.RemoveComponent"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) { return nameFound(s->removeComponent(in.getString("name", true))); });
+    };
+    methods_["MaelstromService.ListComponents"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            const auto page = s->listComponents(in.getString("namePrefix"), in.getString("projectName"), pageOf(in));
+            return OutputWriter().list("components", page.items).optionalString("nextToken", page.nextToken).done();
+        });
+    };
+    methods_["MaelstromService.PutEventSource"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            sdk::EventSource es;
+            in.getObject("eventSource", es, true);
+            return nameVersion(s->putEventSource(std::move(es)));
+        });
+    };
+    methods_["MaelstromService.GetEventSource"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            return OutputWriter().model("eventSource", s->getEventSource(in.getString("name", true))).done();
+        });
+    };
+    methods_["MaelstromService.RemoveEventSource"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) { return nameFound(s->removeEventSource(in.getString("name", true))); });
+    };
+    methods_["MaelstromService.ToggleEventSources"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            const bool enabled = in.getBool("enabled", true);
+            const auto r = s->toggleEventSources(enabled, eventSourceQueryOf(in));
+            return OutputWriter().boolean("enabled", r.enabled).list("eventSourceNames", r.eventSourceNames).done();
+        });
+    };
+    methods_["MaelstromService.ListEventSources"] = [s](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            const auto page = s->listEventSources(eventSourceQueryOf(in), pageOf(in));
+            return OutputWriter().list("eventSources", page.items).optionalString("nextToken", page.nextToken).done();
+        });
+    };
+    // Sent between peers: re-read a put component from the database (or pass a removal on) and tell the local
+    // subscribers. Never re-broadcast.
+    methods_["MaelstromService.NotifyDataChanged"] = [s, n, dc](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            in.getString("nodeId", true);
+            const Poco::Dynamic::Var& changes = in.require("changes");
+            if (changes.type() != typeid(Poco::JSON::Array::Ptr)) {
+                throw sdk::JsonError(in.childPath("changes"), "expected array");
+            }
+            const auto array = changes.extract<Poco::JSON::Array::Ptr>();
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                const codec::ObjectReader change(array->get(static_cast<unsigned>(i)),
+                                                 in.childPath("changes") + "[" + std::to_string(i) + "]");
+                sdk::Component put;
+                if (change.getObject("putComponent", put)) {
+                    try {
+                        const sdk::Component stored = s->getComponent(put.name);
+                        ComponentChange c;
+                        c.kind = ComponentChange::Kind::ComponentPut;
+                        c.componentName = stored.name;
+                        c.component = stored;
+                        dc->publish(c);
+                    } catch (const sdk::RpcError&) {
+                        // removed again meanwhile: nothing to tell
+                    }
+                }
+                if (const Poco::Dynamic::Var* removed = change.find("removeComponent")) {
+                    const codec::ObjectReader r(*removed, change.childPath("removeComponent"));
+                    ComponentChange c;
+                    c.kind = ComponentChange::Kind::ComponentRemoved;
+                    c.componentName = r.getString("name", true);
+                    c.found = r.getBool("found", true);
+                    dc->publish(c);
+                }
+            }
+            return OutputWriter().string("respondingNodeId", n->nodeId()).done();
+        });
+    };
+    // This node's view: itself (the cluster view comes with the cluster work).
+    methods_["NodeService.ListNodeStatus"] = [n](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            in.getBool("forceRefresh");
+            return OutputWriter()
+                .string("respondingNodeId", n->nodeId())
+                .list("nodes", std::vector<sdk::NodeStatus>{n->status()})
+                .done();
+        });
+    };
+    methods_["NodeService.GetStatus"] = [n](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader&) { return OutputWriter().model("status", n->status()).done(); });
+    };
+}
+
+std::string ApiDispatcher::call(const std::string& method, const std::string& inputJson) {
+    const auto it = methods_.find(method);
+    if (it == methods_.end()) {
+        throw sdk::RpcError(-32601, "Unsupported method: " + method);
+    }
+    return it->second(inputJson);
+}
+
+} // namespace maelstrom::core

@@ -1,0 +1,31 @@
+// api_dispatcher.h — maelstrom core: the RpcDispatcher the transport plugin calls. It owns the method table of
+// MaelstromService and NodeService: decodes each method's input struct with the reference's type rules
+// (reference-interfaces §1.3: required present, no coercion, ints integral, enums valid; null = absent), calls
+// the service, and encodes the output struct with every required field and [] for empty lists.
+// Thread-safe (stateless besides the services it calls).
+#pragma once
+
+#include "api/maelstrom_service.h"
+#include "cluster/local_node.h"
+
+#include <maelstrom/sdk/rpc_transport.h>
+
+#include <functional>
+#include <map>
+#include <string>
+
+namespace maelstrom::core {
+
+class ApiDispatcher : public sdk::RpcDispatcher {
+public:
+    ApiDispatcher(MaelstromService& service, DataChanges& changes, const LocalNode& node);
+
+    /// @throws sdk::RpcError (-32601 unknown method, -32602 bad input, service codes)
+    std::string call(const std::string& method, const std::string& inputJson) override;
+
+private:
+    using Handler = std::function<std::string(const std::string& inputJson)>;
+    std::map<std::string, Handler> methods_;
+};
+
+} // namespace maelstrom::core
