@@ -1,0 +1,185 @@
+// json_codec.h — INTERNAL (not installed): the Poco-level JSON codec of the model types, for the core.
+// SPDX-License-Identifier: Apache-2.0
+//
+// The public json.h speaks text and keeps Poco out of the SDK's interface. The core's RPC layer already holds
+// parsed documents (Poco::Dynamic::Var) and builds responses as Poco objects, so it uses this layer directly:
+//
+//   Var doc = codec::parse(body);                               // text → Var, UTF-8 repaired, depth-limited
+//   codec::ObjectReader in(params[0], "param[0]");              // an RPC input struct that is not a model type
+//   Component c;
+//   codec::fromVar(in.require("component"), c, in.childPath("component"));
+//   out->set("component", codec::toVar(c));                     // model → Var without going through text
+//   std::string body = codec::stringify(response);              // Var → valid UTF-8 JSON text
+//
+// Wire format (reference-interfaces §1.3, §1.5; the json.h comment): required fields always written, optional
+// fields omitted at their zero value, required arrays written as [], optional sub-structs omitted when absent.
+// Decoding: required = present and non-null; null = absent for optional fields; no type coercion; ints must be
+// integral and within int64; enums checked; unknown keys ignored. Every violation throws
+// maelstrom::sdk::JsonError(path, message) where path is built from the caller's root name
+// ("component.docker.httpPort", "project.components[2].component.name"); syntax errors have path "".
+//
+// Vars produced here: objects are Poco::JSON::Object::Ptr, arrays Poco::JSON::Array::Ptr, strings std::string,
+// ints Poco::Int64, floats double, bools bool, null an empty Var. fromVar/ObjectReader also accept Object/Array
+// held by value, std::vector<Var> as an array, and any Poco integer/float type as a number.
+//
+// Use codec::stringify, not Poco's Stringifier: Poco 1.11 copies invalid UTF-8 bytes into its output verbatim.
+// codec::stringify writes non-ASCII raw, escapes control characters as \u00XX (or \n, \t ...), replaces invalid
+// UTF-8 bytes with U+FFFD, writes non-finite floats as null (the model encoders write them as 0), and writes an
+// object's members in Poco's map order (sorted by key). json::toJson writes the declaration order of the
+// struct instead (the reference's order) — same JSON value, different key order.
+//
+// Thread-safety: every function is reentrant and keeps no state; a Var must not be mutated while it is read.
+#pragma once
+
+#include <maelstrom/sdk/errors.h>
+#include <maelstrom/sdk/export.h>
+#include <maelstrom/sdk/model.h>
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace maelstrom::sdk::json::codec {
+
+/// Nesting limit of parse() by default: deeper documents are rejected (the model nests 5 levels at most).
+inline constexpr int kDefaultMaxDepth = 64;
+
+/// Parses one JSON document (any value, including a top-level scalar). Invalid UTF-8 bytes are replaced with
+/// U+FFFD first (as Go's encoding/json does); more than `maxDepth` nested arrays/objects are rejected.
+/// @throws JsonError("", "Unable to parse JSON: <reason>")
+MAELSTROM_SDK_API Poco::Dynamic::Var parse(std::string_view text, int maxDepth = kDefaultMaxDepth);
+
+/// Compact JSON text of `value` (see the header comment for the rules). Appends to `out`.
+/// @throws JsonError("", ...) for a value that has no JSON form or nests deeper than 512 levels.
+MAELSTROM_SDK_API void stringifyTo(std::string& out, const Poco::Dynamic::Var& value);
+MAELSTROM_SDK_API std::string stringify(const Poco::Dynamic::Var& value);
+
+/// Appends `text` to `out` as a JSON string literal (quotes included), repairing invalid UTF-8.
+MAELSTROM_SDK_API void appendJsonString(std::string& out, std::string_view text);
+
+/// Model → Var (an Object::Ptr), with the same omissions as json::toJson.
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const NameValue& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const VolumeMount& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const DockerComponent& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const Component& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const HttpEventSource& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const CronHttpRequest& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const CronEventSource& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const SqsEventSource& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const AwsStepFunctionEventSource& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const EventSource& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const EventSourceWithStatus& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const ComponentWithEventSources& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const Project& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const ProjectInfo& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const ComponentActivity& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const ComponentInfo& v);
+MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const NodeStatus& v);
+
+/// A list of model values (or strings) → Var holding an Array::Ptr; always an array, [] when empty.
+template <class T>
+Poco::Dynamic::Var toVarArray(const std::vector<T>& items) {
+    Poco::JSON::Array::Ptr array = new Poco::JSON::Array();
+    for (const auto& item : items) {
+        if constexpr (std::is_same_v<T, std::string>) {
+            array->add(item);
+        } else {
+            array->add(toVar(item));
+        }
+    }
+    return array;
+}
+
+/// Model → compact JSON text appended to `out` (what json::toJson returns), written directly without a Var.
+MAELSTROM_SDK_API void writeJson(std::string& out, const NameValue& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const VolumeMount& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const DockerComponent& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const Component& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const HttpEventSource& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const CronHttpRequest& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const CronEventSource& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const SqsEventSource& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const AwsStepFunctionEventSource& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const EventSource& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const EventSourceWithStatus& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const ComponentWithEventSources& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const Project& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const ProjectInfo& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const ComponentActivity& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const ComponentInfo& v);
+MAELSTROM_SDK_API void writeJson(std::string& out, const NodeStatus& v);
+
+/// Var → model. `path` names `value` in error messages ("param[0].component"). On error `out` is unchanged
+/// (strong guarantee); on success it is replaced entirely (fields absent from the JSON get their zero value).
+/// @throws JsonError
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, NameValue& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, VolumeMount& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, DockerComponent& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, Component& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, HttpEventSource& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, CronHttpRequest& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, CronEventSource& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, SqsEventSource& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, AwsStepFunctionEventSource& out,
+                               const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, EventSource& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, EventSourceWithStatus& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, ComponentWithEventSources& out,
+                               const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, Project& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, ProjectInfo& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, ComponentActivity& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, ComponentInfo& out, const std::string& path);
+MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, NodeStatus& out, const std::string& path);
+
+/// Reads the members of one JSON object with the decoders' rules, for structs that are not model types (the
+/// RPC input structs: PutComponentInput, ListComponentsInput...). Holds pointers into `value`, which must
+/// outlive the reader. Getters of optional members return the zero value when the member is absent or null;
+/// `required` members that are absent or null throw JsonError(childPath(key), "is required").
+class MAELSTROM_SDK_API ObjectReader {
+public:
+    /// @throws JsonError(path, "expected object, got <type>")
+    ObjectReader(const Poco::Dynamic::Var& value, std::string path);
+
+    const std::string& path() const noexcept { return path_; }
+    /// path() + "." + key ("key" alone when path() is empty).
+    std::string childPath(std::string_view key) const;
+
+    /// The member, or nullptr when it is absent or null.
+    const Poco::Dynamic::Var* find(std::string_view key) const noexcept;
+    /// The member; throws "is required" when it is absent or null.
+    const Poco::Dynamic::Var& require(std::string_view key) const;
+
+    std::string getString(std::string_view key, bool required = false) const;
+    std::int64_t getInt(std::string_view key, bool required = false) const;
+    double getFloat(std::string_view key, bool required = false) const;
+    bool getBool(std::string_view key, bool required = false) const;
+    std::vector<std::string> getStringList(std::string_view key, bool required = false) const;
+    /// A string that must be one of `values` when present ("" is rejected too).
+    std::string getEnum(std::string_view key, std::span<const char* const> values, bool required = false) const;
+
+    /// Decodes a model-typed member with fromVar; returns false (leaving `out` alone) when absent or null.
+    template <class T>
+    bool getObject(std::string_view key, T& out, bool required = false) const {
+        const Poco::Dynamic::Var* v = required ? &require(key) : find(key);
+        if (v == nullptr) {
+            return false;
+        }
+        fromVar(*v, out, childPath(key));
+        return true;
+    }
+
+private:
+    std::string path_;
+    std::vector<std::pair<std::string_view, const Poco::Dynamic::Var*>> members_; // sorted by key
+};
+
+} // namespace maelstrom::sdk::json::codec

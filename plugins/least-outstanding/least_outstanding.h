@@ -1,0 +1,54 @@
+// least_outstanding.h — maelstrom plugin least-outstanding: a load balancer that sends each request to the
+// offered candidate with the lowest load (in-flight requests relative to capacity); among equally loaded
+// candidates, the one picked least recently (so equal load degrades to round-robin).
+// SPDX-License-Identifier: Apache-2.0
+//
+// Load = inFlight / capacity, compared exactly by cross-multiplication. An instance with capacity 0
+// (unlimited, a soft concurrency limit) counts as having the largest capacity among the candidates of that
+// pick, or 1 when none has a cap — so a set of unlimited instances is compared by raw in-flight count, and an
+// unlimited instance is never preferred over a capped one only because its cap is "infinite".
+// Useful when request durations vary a lot: a slow instance accumulates in-flight requests and stops getting
+// new ones, where round-robin would keep feeding it its share.
+// Cost per pick: one hash lookup per candidate under a mutex; no allocation once every instance has been
+// picked once.
+#pragma once
+
+#include <maelstrom/sdk/load_balancer.h>
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace maelstrom::plugins::least_outstanding {
+
+/// Per-component picker. Thread-safe: every method takes mutex_.
+class LeastOutstandingPicker final : public sdk::InstancePicker {
+public:
+    std::size_t pick(std::span<const sdk::Candidate> candidates) override;
+    void forget(std::string_view instanceId) override;
+
+    /// How many instances the picker keeps state for (tests: forget() must shrink it).
+    std::size_t trackedInstances() const;
+
+private:
+    struct IdHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+    };
+
+    mutable std::mutex mutex_;
+    std::uint64_t clock_ = 0; ///< guarded by mutex_; ticks once per pick
+    /// guarded by mutex_; instance id → clock_ value of its last pick (absent = never picked), the tie-breaker
+    std::unordered_map<std::string, std::uint64_t, IdHash, std::equal_to<>> lastPicked_;
+};
+
+/// The service object: a factory of pickers. Stateless, thread-safe.
+class LeastOutstandingBalancer final : public sdk::LoadBalancer {
+public:
+    std::unique_ptr<sdk::InstancePicker> newPicker(const std::string& componentName) override;
+};
+
+} // namespace maelstrom::plugins::least_outstanding
