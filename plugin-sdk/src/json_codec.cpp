@@ -1,18 +1,22 @@
-// json_codec.cpp — the model JSON codec: one field list per model type drives the text writer, the Var
-// writer and the Var reader, so the three cannot disagree on a key, an omission rule or a required flag.
+// json_codec.cpp — the model JSON codec: one field list per model type (describe()) drives the text writer,
+// the Var writer and the readers, so they cannot disagree on a key, an omission rule or a required flag.
 // SPDX-License-Identifier: Apache-2.0
 //
-// Performance notes (decoding 10,000 event sources must stay well under 100 ms): the reader indexes an
-// object's members once as sorted (string_view, Var*) pairs on the stack instead of calling Object::get()
-// (which copies the Var) per field; error paths are a chain of stack nodes rendered only when an error is
-// thrown; toJson writes text directly instead of building and stringifying a Var tree.
+// Two inputs, one set of decoding rules: FieldReader<Members> reads an object's fields either from a Poco
+// object (fromVar, for the core's RPC layer) or from the tree of the codec's own text parser (fromJson).
+//
+// Performance notes (listing 10,000 event sources, decoding included, must stay well under 100 ms):
+// fromJson never builds Poco objects (Poco's parser and its map-of-Var objects cost ~6x the whole decode);
+// the text parser keeps strings as views of the input unless they hold escapes; Poco objects are indexed
+// once as sorted (string_view, Var*) pairs instead of calling Object::get() (which copies the Var) per
+// field; error paths are a chain of stack nodes rendered only when an error is thrown; toJson writes text
+// directly instead of building and stringifying a Var tree.
 #include "json_codec.h"
 
 #include <maelstrom/sdk/json.h>
 
 #include <Poco/Dynamic/Struct.h>
 #include <Poco/Exception.h>
-#include <Poco/JSON/Parser.h>
 
 #include <boost/container/small_vector.hpp>
 
@@ -21,6 +25,8 @@
 #include <cmath>
 #include <concepts>
 #include <cstring>
+#include <deque>
+#include <iterator>
 #include <limits>
 #include <optional>
 
@@ -109,24 +115,6 @@ void appendRepairedUtf8(std::string& out, std::string_view s) {
             i += len;
         }
     }
-}
-
-/// The parser quotes single raw bytes in its messages ("unexpected byte '\xEF'"): show those as \xNN so that
-/// an error message is always printable ASCII/UTF-8.
-std::string printable(const std::string& message) {
-    std::string out;
-    out.reserve(message.size());
-    for (const char ch : message) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x7F) {
-            out.append("\\x");
-            out.push_back("0123456789abcdef"[c >> 4]);
-            out.push_back("0123456789abcdef"[c & 0xF]);
-        } else {
-            out.push_back(ch);
-        }
-    }
-    return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -341,7 +329,7 @@ const Var* lookupMember(const Index& index, std::string_view key) noexcept {
 
 // ---------------------------------------------------------------------------------------------------------
 // Field lists. Each describe() names every wire field of one type, in the reference's order, with its
-// presence rule; the visitors below give it meaning (write text, build a Var, read a Var).
+// presence rule; the visitors below give it meaning (write text, build a Var, read a Var or parsed text).
 
 enum class Need { Optional, Required };
 constexpr Need kReq = Need::Required;
@@ -594,7 +582,7 @@ public:
         appendInteger(out_, v);
     }
     void operator()(const char* name, const double& v, Need need) {
-        if (need == kOpt && !(v != 0)) return; // 0 and NaN are "zero"
+        if (need == kOpt && finiteOrZero(v) == 0) return; // non-finite values count as 0
         key(name);
         appendDouble(out_, finiteOrZero(v));
     }
@@ -677,7 +665,7 @@ public:
         object_.set(name, static_cast<Poco::Int64>(v));
     }
     void operator()(const char* name, const double& v, Need need) {
-        if (need == kOpt && !(v != 0)) return;
+        if (need == kOpt && finiteOrZero(v) == 0) return;
         object_.set(name, finiteOrZero(v));
     }
     void operator()(const char* name, const bool& v, Need need) {
@@ -720,7 +708,7 @@ Var buildVar(const T& value) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Var reader
+// Readers: scalar rules shared by both inputs (a Var, or the text parser's tree below)
 
 std::int64_t intFromDouble(double d, const PathNode& at) {
     if (!std::isfinite(d) || std::trunc(d) != d) {
@@ -795,11 +783,80 @@ void checkEnum(const std::string& value, std::span<const char* const> values, co
     fail(at, message);
 }
 
+// ---- The parsed-text tree: the fast parser's output, read like a Var.
+
+/// One value of a document parsed by TextParser. Strings point into the source text (or into the document's
+/// store when they had escapes); an object's members are sorted by key (stable: among duplicates the last
+/// one wins, as with Poco's map).
+struct JNode {
+    Kind kind = Kind::Null;
+    union {
+        bool boolean;
+        std::int64_t integer;          // Kind::Int
+        std::uint64_t unsignedInteger; // Kind::UInt: above INT64_MAX
+        double number;                 // Kind::Float
+    };
+    std::string_view text;             // Kind::String
+    std::string_view key;              // the member name, for a member of an object
+    std::uint32_t first = 0;           // Object/Array: children are the document's nodes [first, first + count)
+    std::uint32_t count = 0;
+    const JNode* children = nullptr;   // set once parsing is done (the node vector no longer moves)
+
+    JNode() : integer(0) {}
+};
+
+Kind kindOf(const JNode& n) noexcept { return n.kind; }
+
+std::optional<std::span<const JNode>> arrayOf(const JNode& n) {
+    if (n.kind != Kind::Array) {
+        return std::nullopt;
+    }
+    return std::span<const JNode>(n.children, n.count);
+}
+
+[[noreturn]] void failType(const PathNode& at, const char* expected, const JNode& got) {
+    fail(at, std::string("expected ") + expected + ", got " + kindName(got.kind));
+}
+
+void readValue(const JNode& v, std::string& out, const PathNode& at) {
+    if (v.kind != Kind::String) {
+        failType(at, "string", v);
+    }
+    out.assign(v.text);
+}
+
+void readValue(const JNode& v, std::int64_t& out, const PathNode& at) {
+    switch (v.kind) {
+    case Kind::Int: out = v.integer; return;
+    case Kind::UInt: out = intFromUnsigned(v.unsignedInteger, at); return;
+    case Kind::Float: out = intFromDouble(v.number, at); return;
+    default: failType(at, "int", v);
+    }
+}
+
+void readValue(const JNode& v, double& out, const PathNode& at) {
+    switch (v.kind) {
+    case Kind::Float: out = v.number; return;
+    case Kind::Int: out = static_cast<double>(v.integer); return;
+    case Kind::UInt: out = static_cast<double>(v.unsignedInteger); return;
+    default: failType(at, "float", v);
+    }
+}
+
+void readValue(const JNode& v, bool& out, const PathNode& at) {
+    if (v.kind != Kind::Bool) {
+        failType(at, "bool", v);
+    }
+    out = v.boolean;
+}
+
 template <Model T>
 void readValue(const Var& v, T& out, const PathNode& at);
+template <Model T>
+void readValue(const JNode& v, T& out, const PathNode& at);
 
-template <class T>
-void readValue(const Var& v, std::vector<T>& out, const PathNode& at) {
+template <class Node, class T>
+void readValue(const Node& v, std::vector<T>& out, const PathNode& at) {
     const auto items = arrayOf(v);
     if (!items) {
         failType(at, "array", v);
@@ -812,28 +869,54 @@ void readValue(const Var& v, std::vector<T>& out, const PathNode& at) {
     }
 }
 
-class VarReader {
+/// Members of a Poco object, indexed once (sorted by key) so that each field lookup copies nothing.
+class VarMembers {
 public:
-    VarReader(const Object& object, const PathNode& path) : path_(path) { indexMembers(object, members_); }
+    explicit VarMembers(const Object& object) { indexMembers(object, index_); }
+    const Var* find(std::string_view key) const noexcept { return lookupMember(index_, key); }
+
+private:
+    MemberIndex index_;
+};
+
+/// Members of a parsed-text object: already sorted by key; among duplicates the last one counts.
+class NodeMembers {
+public:
+    explicit NodeMembers(const JNode& object) : members_(object.children, object.count) {}
+    const JNode* find(std::string_view key) const noexcept {
+        const auto it = std::upper_bound(members_.begin(), members_.end(), key,
+                                         [](std::string_view k, const JNode& m) { return k < m.key; });
+        return it != members_.begin() && std::prev(it)->key == key ? &*std::prev(it) : nullptr;
+    }
+
+private:
+    std::span<const JNode> members_;
+};
+
+/// The visitor that decodes one object's fields (see describe()) from its members.
+template <class Members>
+class FieldReader {
+public:
+    FieldReader(const Members& members, const PathNode& path) : members_(members), path_(path) {}
 
     template <class F>
     void operator()(const char* name, F& field, Need need) {
         const PathNode node{&path_, name};
-        if (const Var* v = member(node, need)) {
+        if (const auto* v = member(node, need)) {
             readValue(*v, field, node);
         }
     }
     template <Model T>
     void operator()(const char* name, std::optional<T>& field, Need need) {
         const PathNode node{&path_, name};
-        if (const Var* v = member(node, need)) {
+        if (const auto* v = member(node, need)) {
             field.emplace();
             readValue(*v, *field, node);
         }
     }
     void operator()(const char* name, EnumRef<std::string> field, Need need) {
         const PathNode node{&path_, name};
-        if (const Var* v = member(node, need)) {
+        if (const auto* v = member(node, need)) {
             readValue(*v, field.value, node);
             checkEnum(field.value, field.values, node);
         }
@@ -841,19 +924,19 @@ public:
 
 private:
     /// The member named by `node`, or nullptr when it is absent or null (an error when required).
-    const Var* member(const PathNode& node, Need need) const {
-        const Var* v = lookupMember(members_, node.key);
+    auto member(const PathNode& node, Need need) const {
+        const auto* v = members_.find(node.key);
         if (v != nullptr && kindOf(*v) != Kind::Null) {
             return v;
         }
         if (need == kReq) {
             fail(node, v == nullptr ? "is required" : "is required, got null");
         }
-        return nullptr;
+        return decltype(v)(nullptr);
     }
 
+    const Members& members_;
     const PathNode& path_;
-    MemberIndex members_;
 };
 
 template <Model T>
@@ -862,16 +945,405 @@ void readValue(const Var& v, T& out, const PathNode& at) {
     if (object == nullptr) {
         failType(at, "object", v);
     }
-    VarReader reader(*object, at);
+    const VarMembers members(*object);
+    FieldReader<VarMembers> reader(members, at);
     describe(reader, out);
 }
 
 template <Model T>
-void decodeRoot(const Var& value, T& out, const std::string& path) {
+void readValue(const JNode& v, T& out, const PathNode& at) {
+    if (v.kind != Kind::Object) {
+        failType(at, "object", v);
+    }
+    const NodeMembers members(v);
+    FieldReader<NodeMembers> reader(members, at);
+    describe(reader, out);
+}
+
+template <class Node, Model T>
+void decodeRoot(const Node& value, T& out, const std::string& path) {
     const PathNode root{nullptr, path};
     T decoded{};
     readValue(value, decoded, root);
     out = std::move(decoded);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Text parser: strict RFC 8259 JSON → a flat JNode tree over the source text. Poco's parser (pdjson) cost
+// ~85% of a decode, cannot take a top-level scalar and gives messages without a position; this one fills
+// one node vector per document and copies only strings that contain escapes. Recursion is bounded by the
+// depth limit (itself capped), so no input can exhaust the stack.
+
+constexpr int kDepthCap = 256; // whatever the caller asks: recursion stays far from any thread's stack size
+
+class ParsedText {
+public:
+    /// @throws JsonError("", "Unable to parse JSON: <what> at offset <n>")
+    ParsedText(std::string_view text, int maxDepth);
+    ParsedText(const ParsedText&) = delete; // nodes point at each other
+    ParsedText& operator=(const ParsedText&) = delete;
+    const JNode& root() const noexcept { return root_; }
+
+private:
+    friend class TextParser;
+    std::string repaired_;             // the text with invalid UTF-8 replaced, when it had any
+    std::vector<JNode> nodes_;         // children blocks of every container
+    std::deque<std::string> unescaped_; // strings that had escapes (a deque never moves its elements)
+    JNode root_;
+};
+
+class TextParser {
+public:
+    TextParser(std::string_view text, int maxDepth, ParsedText& doc)
+        : s_(text), n_(text.size()), maxDepth_(maxDepth), doc_(doc) {}
+
+    void parseDocument() {
+        skipSpace();
+        if (pos_ >= n_) {
+            error("empty document");
+        }
+        parseValue(doc_.root_, 0);
+        skipSpace();
+        if (pos_ < n_) {
+            error("unexpected " + describeChar() + " after the JSON value");
+        }
+    }
+
+private:
+    [[noreturn]] void error(const std::string& what) const {
+        throw JsonError("", "Unable to parse JSON: " + what + " at offset " + std::to_string(pos_));
+    }
+
+    std::string describeChar() const {
+        if (pos_ >= n_) {
+            return "end of text";
+        }
+        const auto c = static_cast<unsigned char>(s_[pos_]);
+        if (c < 0x20 || c >= 0x7F) {
+            char buf[8];
+            buf[0] = '\\';
+            buf[1] = 'x';
+            buf[2] = kHexDigits[c >> 4];
+            buf[3] = kHexDigits[c & 0xF];
+            return std::string("character '") + std::string(buf, 4) + "'";
+        }
+        return std::string("character '") + static_cast<char>(c) + "'";
+    }
+
+    void skipSpace() noexcept {
+        while (pos_ < n_) {
+            const char c = s_[pos_];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                return;
+            }
+            ++pos_;
+        }
+    }
+
+    void parseValue(JNode& out, int depth) {
+        if (pos_ >= n_) {
+            error("expected a value, found end of text");
+        }
+        switch (s_[pos_]) {
+        case '{': parseContainer(out, depth + 1, true); return;
+        case '[': parseContainer(out, depth + 1, false); return;
+        case '"':
+            out.kind = Kind::String;
+            out.text = parseString();
+            return;
+        case 't': literal("true"); out.kind = Kind::Bool; out.boolean = true; return;
+        case 'f': literal("false"); out.kind = Kind::Bool; out.boolean = false; return;
+        case 'n': literal("null"); out.kind = Kind::Null; return;
+        default:
+            if (s_[pos_] == '-' || (s_[pos_] >= '0' && s_[pos_] <= '9')) {
+                parseNumber(out);
+                return;
+            }
+            error("expected a value, found " + describeChar());
+        }
+    }
+
+    void literal(std::string_view word) {
+        if (s_.substr(pos_, word.size()) != word) {
+            error("invalid literal (expected '" + std::string(word) + "')");
+        }
+        pos_ += word.size();
+    }
+
+    void parseContainer(JNode& out, int depth, bool isObject) {
+        if (depth > maxDepth_) {
+            error("nesting deeper than " + std::to_string(maxDepth_) + " levels");
+        }
+        const char close = isObject ? '}' : ']';
+        ++pos_; // '{' or '['
+        boost::container::small_vector<JNode, 12> items;
+        skipSpace();
+        if (pos_ < n_ && s_[pos_] == close) {
+            ++pos_;
+        } else {
+            while (true) {
+                JNode& item = items.emplace_back();
+                if (isObject) {
+                    skipSpace();
+                    if (pos_ >= n_ || s_[pos_] != '"') {
+                        error("expected a member name (a string), found " + describeChar());
+                    }
+                    item.key = parseString();
+                    skipSpace();
+                    if (pos_ >= n_ || s_[pos_] != ':') {
+                        error("expected ':' after a member name, found " + describeChar());
+                    }
+                    ++pos_;
+                }
+                skipSpace();
+                parseValue(item, depth);
+                skipSpace();
+                if (pos_ < n_ && s_[pos_] == ',') {
+                    ++pos_;
+                    continue;
+                }
+                if (pos_ < n_ && s_[pos_] == close) {
+                    ++pos_;
+                    break;
+                }
+                error(std::string("expected ',' or '") + close + "', found " + describeChar());
+            }
+        }
+        if (isObject && items.size() > 1) {
+            const auto byKey = [](const JNode& a, const JNode& b) { return a.key < b.key; };
+            if (items.size() <= 32) { // insertion sort: stable, and no temporary buffer as stable_sort takes
+                for (std::size_t i = 1; i < items.size(); ++i) {
+                    for (std::size_t j = i; j > 0 && byKey(items[j], items[j - 1]); --j) {
+                        std::swap(items[j], items[j - 1]);
+                    }
+                }
+            } else {
+                std::stable_sort(items.begin(), items.end(), byKey);
+            }
+        }
+        if (doc_.nodes_.size() + items.size() > std::numeric_limits<std::uint32_t>::max()) {
+            error("document too large");
+        }
+        out.kind = isObject ? Kind::Object : Kind::Array;
+        out.first = static_cast<std::uint32_t>(doc_.nodes_.size());
+        out.count = static_cast<std::uint32_t>(items.size());
+        doc_.nodes_.insert(doc_.nodes_.end(), std::make_move_iterator(items.begin()),
+                           std::make_move_iterator(items.end()));
+    }
+
+    /// At a '"': the string's text (a view into the source when it has no escapes).
+    std::string_view parseString() {
+        ++pos_;
+        const std::size_t start = pos_;
+        while (pos_ < n_) {
+            const auto c = static_cast<unsigned char>(s_[pos_]);
+            if (c == '"') {
+                return s_.substr(start, pos_++ - start);
+            }
+            if (c == '\\') {
+                return parseEscapedString(start);
+            }
+            if (c < 0x20) {
+                error("unescaped control character in a string");
+            }
+            ++pos_;
+        }
+        error("unterminated string");
+    }
+
+    std::string_view parseEscapedString(std::size_t start) {
+        std::string& out = doc_.unescaped_.emplace_back(s_.substr(start, pos_ - start));
+        while (pos_ < n_) {
+            const auto c = static_cast<unsigned char>(s_[pos_]);
+            if (c == '"') {
+                ++pos_;
+                return out;
+            }
+            if (c < 0x20) {
+                error("unescaped control character in a string");
+            }
+            if (c != '\\') {
+                out.push_back(static_cast<char>(c));
+                ++pos_;
+                continue;
+            }
+            if (++pos_ >= n_) {
+                break;
+            }
+            switch (s_[pos_]) {
+            case '"': out.push_back('"'); break;
+            case '\\': out.push_back('\\'); break;
+            case '/': out.push_back('/'); break;
+            case 'b': out.push_back('\b'); break;
+            case 'f': out.push_back('\f'); break;
+            case 'n': out.push_back('\n'); break;
+            case 'r': out.push_back('\r'); break;
+            case 't': out.push_back('\t'); break;
+            case 'u': appendCodePoint(out, parseUnicodeEscape()); continue; // consumed its own characters
+            default: error("invalid escape " + describeChar() + " in a string");
+            }
+            ++pos_;
+        }
+        error("unterminated string");
+    }
+
+    /// At the 'u' of \uXXXX: the code point, combining a surrogate pair; a lone surrogate becomes U+FFFD
+    /// (as Go's decoder does). Leaves pos_ after the escape(s).
+    std::uint32_t parseUnicodeEscape() {
+        const std::uint32_t first = hex4();
+        if (first >= 0xD800 && first <= 0xDBFF && pos_ + 1 < n_ && s_[pos_] == '\\' && s_[pos_ + 1] == 'u') {
+            const std::size_t save = pos_;
+            ++pos_;
+            const std::uint32_t second = hex4();
+            if (second >= 0xDC00 && second <= 0xDFFF) {
+                return 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+            }
+            pos_ = save; // not a low surrogate: the first one is alone, the second escape is read next
+        }
+        return first >= 0xD800 && first <= 0xDFFF ? 0xFFFD : first;
+    }
+
+    std::uint32_t hex4() {
+        ++pos_; // 'u'
+        if (pos_ + 4 > n_) {
+            error("truncated \\u escape");
+        }
+        std::uint32_t value = 0;
+        for (int i = 0; i < 4; ++i, ++pos_) {
+            const char c = s_[pos_];
+            value <<= 4;
+            if (c >= '0' && c <= '9') value |= static_cast<std::uint32_t>(c - '0');
+            else if (c >= 'a' && c <= 'f') value |= static_cast<std::uint32_t>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F') value |= static_cast<std::uint32_t>(c - 'A' + 10);
+            else error("invalid hex digit in a \\u escape");
+        }
+        return value;
+    }
+
+    static void appendCodePoint(std::string& out, std::uint32_t cp) {
+        if (cp < 0x80) {
+            out.push_back(static_cast<char>(cp));
+        } else if (cp < 0x800) {
+            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        } else if (cp < 0x10000) {
+            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        } else {
+            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        }
+    }
+
+    void parseNumber(JNode& out) {
+        const std::size_t start = pos_;
+        const auto isDigit = [&](std::size_t i) { return i < n_ && s_[i] >= '0' && s_[i] <= '9'; };
+        if (s_[pos_] == '-') ++pos_;
+        if (pos_ < n_ && s_[pos_] == '0') {
+            ++pos_;
+        } else if (isDigit(pos_)) {
+            while (isDigit(pos_)) ++pos_;
+        } else {
+            error("invalid number (a digit must follow '-')");
+        }
+        bool integral = true;
+        if (pos_ < n_ && s_[pos_] == '.') {
+            ++pos_;
+            if (!isDigit(pos_)) error("invalid number (a digit must follow '.')");
+            while (isDigit(pos_)) ++pos_;
+            integral = false;
+        }
+        if (pos_ < n_ && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+            ++pos_;
+            if (pos_ < n_ && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
+            if (!isDigit(pos_)) error("invalid number (a digit must follow the exponent mark)");
+            while (isDigit(pos_)) ++pos_;
+            integral = false;
+        }
+        const char* first = s_.data() + start;
+        const char* last = s_.data() + pos_;
+        if (integral) {
+            if (std::from_chars(first, last, out.integer).ec == std::errc()) {
+                out.kind = Kind::Int;
+                return;
+            }
+            if (*first != '-' && std::from_chars(first, last, out.unsignedInteger).ec == std::errc()) {
+                out.kind = Kind::UInt;
+                return;
+            }
+        }
+        // Fractions, exponents and integers beyond 64 bits: a double (as every number is in Go).
+        const auto result = std::from_chars(first, last, out.number);
+        if (result.ec == std::errc::result_out_of_range) {
+            const std::string_view token(first, static_cast<std::size_t>(last - first));
+            const std::size_t e = token.find_first_of("eE");
+            if (e != std::string_view::npos && e + 1 < token.size() && token[e + 1] == '-') {
+                out.number = *first == '-' ? -0.0 : 0.0; // underflow: as good as zero
+            } else {
+                error("number out of range: " + std::string(token.substr(0, 40)));
+            }
+        } else if (result.ec != std::errc()) {
+            error("invalid number");
+        }
+        out.kind = Kind::Float;
+    }
+
+    std::string_view s_;
+    std::size_t n_;
+    std::size_t pos_ = 0;
+    int maxDepth_;
+    ParsedText& doc_;
+};
+
+ParsedText::ParsedText(std::string_view text, int maxDepth) {
+    const std::size_t bad = firstInvalidUtf8(text);
+    if (bad != std::string_view::npos) { // repaired as Go's decoder does: each bad byte becomes U+FFFD
+        repaired_.reserve(text.size() + 16);
+        repaired_.append(text.substr(0, bad));
+        appendRepairedUtf8(repaired_, text.substr(bad));
+        text = repaired_;
+    }
+    nodes_.reserve(text.size() / 12 + 4);
+    TextParser parser(text, std::clamp(maxDepth, 1, kDepthCap), *this);
+    parser.parseDocument();
+    // The node vector is final: turn child indexes into pointers.
+    for (JNode& node : nodes_) {
+        if (node.kind == Kind::Object || node.kind == Kind::Array) {
+            node.children = nodes_.data() + node.first;
+        }
+    }
+    if (root_.kind == Kind::Object || root_.kind == Kind::Array) {
+        root_.children = nodes_.data() + root_.first;
+    }
+}
+
+/// The Poco form of a parsed value (what codec::parse returns).
+Var toPocoVar(const JNode& node) {
+    switch (node.kind) {
+    case Kind::Bool: return node.boolean;
+    case Kind::String: return std::string(node.text);
+    case Kind::Int: return static_cast<Poco::Int64>(node.integer);
+    case Kind::UInt: return static_cast<Poco::UInt64>(node.unsignedInteger);
+    case Kind::Float: return node.number;
+    case Kind::Object: {
+        Object::Ptr object = new Object();
+        for (std::uint32_t i = 0; i < node.count; ++i) {
+            object->set(std::string(node.children[i].key), toPocoVar(node.children[i]));
+        }
+        return object;
+    }
+    case Kind::Array: {
+        Array::Ptr array = new Array();
+        for (std::uint32_t i = 0; i < node.count; ++i) {
+            array->add(toPocoVar(node.children[i]));
+        }
+        return array;
+    }
+    default: return Var();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -953,40 +1425,8 @@ void stringifyValue(std::string& out, const Var& v, int depth) {
 // Public internal API
 
 Poco::Dynamic::Var parse(std::string_view text, int maxDepth) {
-    // Poco's handler cannot take a scalar at the top level, so a scalar document is parsed inside [ ].
-    const std::size_t first = text.find_first_not_of(" \t\r\n");
-    const bool wrap = first == std::string_view::npos || (text[first] != '{' && text[first] != '[');
-    std::string doc;
-    doc.reserve(text.size() + 2);
-    if (wrap) doc.push_back('[');
-    const std::size_t bad = firstInvalidUtf8(text);
-    if (bad == std::string_view::npos) {
-        doc.append(text);
-    } else { // Poco would reject invalid UTF-8 with a misleading message; repair it as Go's decoder does
-        doc.append(text.substr(0, bad));
-        appendRepairedUtf8(doc, text.substr(bad));
-    }
-    if (wrap) doc.push_back(']');
-
-    Poco::JSON::Parser parser;
-    parser.setDepth(static_cast<std::size_t>(std::max(maxDepth, 1) + (wrap ? 1 : 0)));
-    Var result;
-    try {
-        result = parser.parse(doc);
-    } catch (const Poco::Exception& e) {
-        throw JsonError("", "Unable to parse JSON: " + printable(e.message().empty() ? e.displayText() : e.message()));
-    }
-    if (!wrap) {
-        return result;
-    }
-    const auto items = arrayOf(result);
-    if (!items || items->empty()) {
-        throw JsonError("", "Unable to parse JSON: unexpected end of text");
-    }
-    if (items->size() > 1) {
-        throw JsonError("", "Unable to parse JSON: Excess characters found after JSON end.");
-    }
-    return (*items)[0];
+    const ParsedText doc(text, maxDepth);
+    return toPocoVar(doc.root());
 }
 
 void stringifyTo(std::string& out, const Poco::Dynamic::Var& value) { stringifyValue(out, value, 0); }
@@ -1023,6 +1463,15 @@ MAELSTROM_CODEC_TYPE(ComponentActivity)
 MAELSTROM_CODEC_TYPE(ComponentInfo)
 MAELSTROM_CODEC_TYPE(NodeStatus)
 #undef MAELSTROM_CODEC_TYPE
+
+namespace {
+/// Text → model without building Poco objects (what json::fromJson does).
+template <Model T>
+void decodeText(std::string_view text, T& out, const std::string& path) {
+    const ParsedText doc(text, kDefaultMaxDepth);
+    decodeRoot(doc.root(), out, path);
+}
+} // namespace
 
 // ---- ObjectReader
 
@@ -1133,7 +1582,7 @@ MAELSTROM_JSON_ENCODE(NodeStatus)
 
 #define MAELSTROM_JSON_DECODE(T)                                               \
     void fromJson(std::string_view text, T& out, const std::string& path) {   \
-        codec::fromVar(codec::parse(text), out, path);                        \
+        codec::decodeText(text, out, path);                                   \
     }
 MAELSTROM_JSON_DECODE(NameValue)
 MAELSTROM_JSON_DECODE(VolumeMount)

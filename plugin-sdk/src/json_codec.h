@@ -52,9 +52,13 @@ namespace maelstrom::sdk::json::codec {
 /// Nesting limit of parse() by default: deeper documents are rejected (the model nests 5 levels at most).
 inline constexpr int kDefaultMaxDepth = 64;
 
-/// Parses one JSON document (any value, including a top-level scalar). Invalid UTF-8 bytes are replaced with
-/// U+FFFD first (as Go's encoding/json does); more than `maxDepth` nested arrays/objects are rejected.
-/// @throws JsonError("", "Unable to parse JSON: <reason>")
+/// Parses one JSON document (RFC 8259, any value including a top-level scalar) with the codec's own strict
+/// parser (faster than Poco's, and json::fromJson decodes from its tree without building Poco objects).
+/// Invalid UTF-8 bytes are replaced with U+FFFD first, and so is a lone surrogate in a \u escape (both as
+/// Go's encoding/json does); more than `maxDepth` nested arrays/objects are rejected (the limit is clamped to
+/// 1..256). Integers that fit are Int64 (UInt64 up to 2^64-1), other numbers double; a number beyond the
+/// double range is an error. Duplicate keys: the last one wins. Messages end with "at offset <byte>".
+/// @throws JsonError("", "Unable to parse JSON: <reason> at offset <n>")
 MAELSTROM_SDK_API Poco::Dynamic::Var parse(std::string_view text, int maxDepth = kDefaultMaxDepth);
 
 /// Compact JSON text of `value` (see the header comment for the rules). Appends to `out`.

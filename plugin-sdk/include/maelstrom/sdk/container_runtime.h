@@ -45,6 +45,9 @@ struct RuntimeInfo {
     std::int64_t numCpus = 0;
     std::string engineVersion;
     std::string apiVersion;
+    /// The address containers reach the host at, for MAELSTROM_PRIVATE_URL (reference-runtime §5.1: the gateway
+    /// of docker_gwbridge, else of bridge, else 172.17.0.1).
+    std::string hostGateway;
 };
 
 /// Where the proxy reaches a container's HTTP port.
