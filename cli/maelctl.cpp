@@ -1,7 +1,13 @@
-// maelctl.cpp — the command-line client of maelstromd (reference-interfaces §4). It speaks to the private
-// port named by MAELSTROM_PRIVATE_URL (default http://127.0.0.1:8374). The grammar below is the original's;
-// commands that need the control-plane API report that plainly until the JSON-RPC transport is in place.
+// maelctl.cpp — the command-line client of maelstromd (reference-interfaces §4): the original's grammar (docopt
+// style: --opt=value or --opt value, unique prefixes of long options), plus `comp rm`, `es rm` and
+// `--output json` on the listings. It speaks to the private port named by MAELSTROM_PRIVATE_URL (default
+// http://127.0.0.1:8374), sending MAELSTROM_PRIVATE_TOKEN as a bearer token when set.
+#include "commands.h"
+
 #include <maelstrom/core/version.h>
+
+#include <algorithm>
+#include <memory>
 
 #include <cstdlib>
 #include <iostream>
@@ -18,9 +24,11 @@ const char* const kUsage[] = {
     "maelctl cluster nodes [--refresh]",
     "maelctl cluster ps [--refresh]",
     "maelctl comp ls [--prefix=<prefix>]",
+    "maelctl comp rm <name>",
     "maelctl es ls [--prefix=<prefix>] [--component=<component>] [--type=<type>]",
     "maelctl es enable [--prefix=<prefix>] [--project=<project>] [--component=<component>] [--type=<type>]",
     "maelctl es disable [--prefix=<prefix>] [--project=<project>] [--component=<component>] [--type=<type>]",
+    "maelctl es rm <name>",
     "maelctl logs [--components=<components>] [--since=<since>]",
     "maelctl project ls [--prefix=<prefix>]",
     "maelctl project put [--file=<file>] [--env=<envfile>] [--diffonly]",
@@ -28,26 +36,36 @@ const char* const kUsage[] = {
     "maelctl version",
 };
 
-// One command of the grammar: its words, the flags it takes (true = takes a value), positional arguments.
+using maelstrom::cli::CommandContext;
+
+// One command of the grammar: its words, the flags it takes (true = takes a value), positional arguments,
+// and what runs it (null for `version`).
 struct CommandSpec {
     std::vector<std::string> words;
     std::map<std::string, bool> flags;
     std::size_t positionals = 0;
+    int (*run)(CommandContext&) = nullptr;
 };
 
+int esEnable(CommandContext& ctx) { return maelstrom::cli::eventSourceToggle(ctx, true); }
+int esDisable(CommandContext& ctx) { return maelstrom::cli::eventSourceToggle(ctx, false); }
+
 const std::vector<CommandSpec>& commands() {
+    namespace c = maelstrom::cli;
     static const std::vector<CommandSpec> specs = {
-        {{"cluster", "nodes"}, {{"refresh", false}}, 0},
-        {{"cluster", "ps"}, {{"refresh", false}}, 0},
-        {{"comp", "ls"}, {{"prefix", true}}, 0},
-        {{"es", "ls"}, {{"prefix", true}, {"component", true}, {"type", true}}, 0},
-        {{"es", "enable"}, {{"prefix", true}, {"project", true}, {"component", true}, {"type", true}}, 0},
-        {{"es", "disable"}, {{"prefix", true}, {"project", true}, {"component", true}, {"type", true}}, 0},
-        {{"logs"}, {{"components", true}, {"since", true}}, 0},
-        {{"project", "ls"}, {{"prefix", true}}, 0},
-        {{"project", "put"}, {{"file", true}, {"env", true}, {"diffonly", false}}, 0},
-        {{"project", "rm"}, {}, 1},
-        {{"version"}, {}, 0},
+        {{"cluster", "nodes"}, {{"refresh", false}, {"output", true}}, 0, c::clusterNodes},
+        {{"cluster", "ps"}, {{"refresh", false}, {"output", true}}, 0, c::clusterPs},
+        {{"comp", "ls"}, {{"prefix", true}, {"output", true}}, 0, c::componentList},
+        {{"comp", "rm"}, {}, 1, c::componentRemove},
+        {{"es", "ls"}, {{"prefix", true}, {"component", true}, {"type", true}, {"output", true}}, 0, c::eventSourceList},
+        {{"es", "enable"}, {{"prefix", true}, {"project", true}, {"component", true}, {"type", true}}, 0, esEnable},
+        {{"es", "disable"}, {{"prefix", true}, {"project", true}, {"component", true}, {"type", true}}, 0, esDisable},
+        {{"es", "rm"}, {}, 1, c::eventSourceRemove},
+        {{"logs"}, {{"components", true}, {"since", true}}, 0, c::logs},
+        {{"project", "ls"}, {{"prefix", true}, {"output", true}}, 0, c::projectList},
+        {{"project", "put"}, {{"file", true}, {"env", true}, {"diffonly", false}}, 0, c::projectPut},
+        {{"project", "rm"}, {}, 1, c::projectRemove},
+        {{"version"}, {}, 0, nullptr},
     };
     return specs;
 }
@@ -129,6 +147,9 @@ std::string parse(const std::vector<std::string>& args, Parsed& out) {
         if (out.positionals.size() != spec.positionals) {
             return "wrong number of arguments";
         }
+        if (out.flags.count("output") && out.flags["output"] != "json" && out.flags["output"] != "table") {
+            return "--output takes json or table";
+        }
         return "";
     }
     return "unknown command";
@@ -156,11 +177,21 @@ int main(int argc, char** argv) {
                   << MAELSTROM_GIT_SHA << "\n";
         return 0;
     }
-    std::string command;
-    for (const auto& w : parsed.spec->words) {
-        command += (command.empty() ? "" : " ") + w;
+    const char* token = std::getenv("MAELSTROM_PRIVATE_TOKEN");
+    std::unique_ptr<maelstrom::cli::ControlClient> client;
+    CommandContext ctx;
+    ctx.flags = parsed.flags;
+    ctx.positionals = parsed.positionals;
+    ctx.client = [&]() -> maelstrom::cli::ControlClient& {
+        if (!client) {
+            client = std::make_unique<maelstrom::cli::ControlClient>(privateUrl(), token ? token : "");
+        }
+        return *client;
+    };
+    try {
+        return parsed.spec->run(ctx);
+    } catch (const std::exception& e) {
+        std::cout << "ERROR: " << e.what() << "\n";
+        return 1;
     }
-    std::cout << "ERROR: '" << command << "' is not available in this build: it needs the control-plane API of "
-              << privateUrl() << "/_mael/v1, which comes with the jsonrpc-http transport\n";
-    return 1;
 }

@@ -77,7 +77,11 @@ if [ "$rebuild" = 1 ]; then
     "${includes[@]}" $(pkg-config --cflags yaml-cpp 2>/dev/null) \
     "${sources[@]}" "${extra[@]}" \
     -lyaml-cpp -lPocoJSON -lPocoFoundation -lpthread \
-    -o "$binary.tmp" >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; fail "build failed (log: $work/build.log)"; }
+    -o "$binary.tmp" >"$work/build.log" 2>&1 || {
+      tail -n 40 "$work/build.log" >&2
+      grep -q "libclang_rt.fuzzer" "$work/build.log" && echo "run-fuzzer.sh: the libFuzzer runtime is missing: install libclang-rt-14-dev" >&2
+      fail "build failed (log: $work/build.log)"
+    }
   mv "$binary.tmp" "$binary"
 fi
 

@@ -1,0 +1,41 @@
+// commands.h — maelctl: one function per command of the grammar (reference-interfaces §4.2: the same calls,
+// the same printf layouts), plus our additions: `comp rm`, `es rm`, and `--output json` on the listings.
+// Each returns the process exit code; errors print `ERROR: <context> - <err>` to stdout and return 1.
+#pragma once
+
+#include "control_client.h"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace maelstrom::cli {
+
+using Flags = std::map<std::string, std::string>; ///< --name → value ("" for switches)
+
+struct CommandContext {
+    std::function<ControlClient&()> client; ///< connects on first use
+    Flags flags;
+    std::vector<std::string> positionals;
+    bool has(const std::string& flag) const { return flags.count(flag) > 0; }
+    std::string flag(const std::string& name) const {
+        const auto it = flags.find(name);
+        return it == flags.end() ? "" : it->second;
+    }
+    bool json() const { return flag("output") == "json"; }
+};
+
+int clusterNodes(CommandContext& ctx);
+int clusterPs(CommandContext& ctx);
+int componentList(CommandContext& ctx);
+int componentRemove(CommandContext& ctx);
+int eventSourceList(CommandContext& ctx);
+int eventSourceToggle(CommandContext& ctx, bool enabled);
+int eventSourceRemove(CommandContext& ctx);
+int projectList(CommandContext& ctx);
+int projectPut(CommandContext& ctx);
+int projectRemove(CommandContext& ctx);
+int logs(CommandContext& ctx);
+
+} // namespace maelstrom::cli
