@@ -2,7 +2,8 @@
 # quickstart.sh — the README's "run it" command: from a bare Debian machine to a running maelstromd.
 #   1. installs what is missing (packaging/deps.sh run);
 #   2. builds maelstromd, maelctl and the plugins (Release, build/ in the repository);
-#   3. starts maelstromd with etc/maelstromd.yml and waits for its health check;
+#   3. starts dockerd when no Docker engine answers (packaging/start-dockerd.sh), then maelstromd with
+#      etc/maelstromd.yml, and waits for its health check;
 #   4. keeps it in the foreground until Ctrl-C (SIGINT stops it cleanly).
 # Environment: MAELSTROM_BUILD_DIR (default <repo>/build), MAEL_PRIVATE_PORT (default 8374),
 # MAEL_PUBLIC_PORT (default 8008 here), MAEL_DATA_DIR (default <build>/data when not root-writable).
@@ -29,6 +30,9 @@ if [ -z "${MAEL_DATA_DIR:-}" ]; then
     mkdir -p "$MAEL_DATA_DIR"
   fi
 fi
+
+echo "==> Docker engine"
+MAELSTROM_TEST_STATE_DIR=${MAELSTROM_TEST_STATE_DIR:-$build/run} "$root/packaging/start-dockerd.sh"
 
 echo "==> checking the registry"
 "$build/bin/maelstromd" --config "$root/etc/maelstromd.yml" --check-config

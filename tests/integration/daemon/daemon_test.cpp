@@ -117,12 +117,23 @@ public:
     }
 
     void testShippedRegistryChecks() {
-        // etc/maelstromd.yml names only plugins that exist in this build.
-        auto r = runProcess({maelstromd(), "--config", (sourceDir() / "etc/maelstromd.yml").string(), "--check-config"});
+        // etc/maelstromd.yml names only plugins that exist in this build (the docker plugin needs the engine
+        // that tests/run.sh starts; the SQLite file goes to a temporary data_dir).
+        TempDir data;
+        const std::map<std::string, std::string> env = {{"MAEL_DATA_DIR", data.path().string()},
+                                                        {"-MAEL_SQL_DRIVER", ""}, {"-MAEL_SQL_DSN", ""}};
+        auto r = runProcess({maelstromd(), "--config", (sourceDir() / "etc/maelstromd.yml").string(), "--check-config"}, env);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 0, r.exitCode);
-        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("service load_balancer: round-robin") != std::string::npos);
+        for (const char* line : {"service database: sqlite", "service container_runtime: docker",
+                                 "service load_balancer: round-robin", "service rpc_transport: jsonrpc-http"}) {
+            CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find(line) != std::string::npos);
+        }
+        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("data_dir = " + data.path().string() + " (env, MAEL_DATA_DIR)") !=
+                                          std::string::npos);
         // Without --config it finds <build>/etc/maelstrom/maelstromd.yml next to bin/, as in an install.
-        auto found = runProcess({maelstromd(), "--check-config"}, {{"-MAELSTROM_CONFIG", ""}});
+        auto withDefault = env;
+        withDefault["-MAELSTROM_CONFIG"] = "";
+        auto found = runProcess({maelstromd(), "--check-config"}, withDefault);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(found.out + found.err, 0, found.exitCode);
     }
 

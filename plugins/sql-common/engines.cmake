@@ -1,0 +1,30 @@
+# engines.cmake — included by the database plugins: finds Poco's connector for one engine and defines the
+# client-library imported target its CMake package names but does not define.
+#   maelstrom_find_sql_engine(SQLite|MySQL|PostgreSQL)  → Poco::DataSQLite / Poco::DataMySQL / Poco::DataPostgreSQL
+macro(maelstrom_find_sql_engine engine)
+  if("${engine}" STREQUAL "SQLite")
+    if(NOT TARGET SQLite::SQLite3)
+      find_package(SQLite3 REQUIRED)
+    endif()
+    find_package(Poco REQUIRED COMPONENTS DataSQLite)
+  elseif("${engine}" STREQUAL "MySQL")
+    if(NOT TARGET MySQL::client)
+      find_library(MAELSTROM_MYSQL_CLIENT_LIB NAMES mariadb mysqlclient REQUIRED)
+      find_path(MAELSTROM_MYSQL_INCLUDE_DIR mysql/mysql.h REQUIRED)
+      add_library(MySQL::client UNKNOWN IMPORTED)
+      set_target_properties(MySQL::client PROPERTIES
+        IMPORTED_LOCATION ${MAELSTROM_MYSQL_CLIENT_LIB}
+        INTERFACE_INCLUDE_DIRECTORIES "${MAELSTROM_MYSQL_INCLUDE_DIR};${MAELSTROM_MYSQL_INCLUDE_DIR}/mysql")
+    endif()
+    find_package(Poco REQUIRED COMPONENTS DataMySQL)
+  elseif("${engine}" STREQUAL "PostgreSQL")
+    if(NOT TARGET PostgreSQL::client)
+      find_package(PostgreSQL REQUIRED)
+      add_library(PostgreSQL::client INTERFACE IMPORTED)
+      target_link_libraries(PostgreSQL::client INTERFACE PostgreSQL::PostgreSQL)
+    endif()
+    find_package(Poco REQUIRED COMPONENTS DataPostgreSQL)
+  else()
+    message(FATAL_ERROR "maelstrom_find_sql_engine: unknown engine ${engine}")
+  endif()
+endmacro()
