@@ -27,39 +27,25 @@ std::string trunc(const std::string& s, std::size_t n) { return s.size() > n ? s
 
 std::string dashes(int n) { return std::string(static_cast<std::size_t>(n), '-'); }
 
-// Builds an input struct: string members are left out when empty (omitempty, as the Go client sends them).
+// Input structs: strings and false bools are left out (omitempty, as the Go client sends them).
 class Input {
 public:
     Input& string(const char* key, const std::string& value) {
-        if (!value.empty()) {
-            this->key(key);
-            codec::appendJsonString(out_, value);
-        }
+        writer_.optionalString(key, value);
         return *this;
     }
     Input& boolean(const char* key, bool value, bool always = false) {
-        if (value || always) {
-            this->key(key);
-            out_ += value ? "true" : "false";
+        if (always) {
+            writer_.boolean(key, value);
+        } else {
+            writer_.optionalBool(key, value);
         }
         return *this;
     }
-    Input& raw(const char* key, const std::string& json) {
-        this->key(key);
-        out_ += json;
-        return *this;
-    }
-    std::string text() const { return out_ + "}"; }
+    std::string text() const { return writer_.text(); }
 
 private:
-    void key(const char* name) {
-        if (out_.size() > 1) {
-            out_ += ',';
-        }
-        codec::appendJsonString(out_, name);
-        out_ += ':';
-    }
-    std::string out_ = "{";
+    codec::ObjectWriter writer_;
 };
 
 // Calls a method; on error prints the original's `ERROR: <context> - JsonRpcError: code=.. message=..`.

@@ -23,67 +23,7 @@ std::string withInput(const std::string& inputJson, F&& body) {
     }
 }
 
-// Writes one output struct as JSON text, member by member.
-class OutputWriter {
-public:
-    OutputWriter() { out_ = "{"; }
-    OutputWriter& string(const char* key, const std::string& value) {
-        this->key(key);
-        codec::appendJsonString(out_, value);
-        return *this;
-    }
-    OutputWriter& integer(const char* key, std::int64_t value) {
-        this->key(key);
-        out_ += std::to_string(value);
-        return *this;
-    }
-    OutputWriter& boolean(const char* key, bool value) {
-        this->key(key);
-        out_ += value ? "true" : "false";
-        return *this;
-    }
-    template <class T>
-    OutputWriter& model(const char* key, const T& value) {
-        this->key(key);
-        codec::writeJson(out_, value);
-        return *this;
-    }
-    template <class T>
-    OutputWriter& list(const char* key, const std::vector<T>& items) {
-        this->key(key);
-        out_ += '[';
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i) {
-                out_ += ',';
-            }
-            if constexpr (std::is_same_v<T, std::string>) {
-                codec::appendJsonString(out_, items[i]);
-            } else {
-                codec::writeJson(out_, items[i]);
-            }
-        }
-        out_ += ']';
-        return *this;
-    }
-    /// Optional string member: left out when empty (omitempty).
-    OutputWriter& optionalString(const char* key, const std::string& value) {
-        return value.empty() ? *this : string(key, value);
-    }
-    std::string done() {
-        out_ += '}';
-        return std::move(out_);
-    }
-
-private:
-    void key(const char* name) {
-        if (out_.size() > 1) {
-            out_ += ',';
-        }
-        codec::appendJsonString(out_, name);
-        out_ += ':';
-    }
-    std::string out_;
-};
+using OutputWriter = codec::ObjectWriter;
 
 sdk::PageRequest pageOf(const codec::ObjectReader& in) {
     sdk::PageRequest page;
@@ -101,10 +41,10 @@ EventSourceQuery eventSourceQueryOf(const codec::ObjectReader& in) {
     return q;
 }
 
-std::string nameFound(const NameFound& r) { return OutputWriter().string("name", r.name).boolean("found", r.found).done(); }
+std::string nameFound(const NameFound& r) { return OutputWriter().string("name", r.name).boolean("found", r.found).text(); }
 
 std::string nameVersion(const NameVersion& r) {
-    return OutputWriter().string("name", r.name).integer("version", r.version).done();
+    return OutputWriter().string("name", r.name).integer("version", r.version).text();
 }
 
 } // namespace
@@ -116,7 +56,7 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
 
     methods_["MaelstromService.ListProjects"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
-            return OutputWriter().list("projects", s->listProjects(in.getString("namePrefix"))).done();
+            return OutputWriter().list("projects", s->listProjects(in.getString("namePrefix"))).text();
         });
     };
     methods_["MaelstromService.PutProject"] = [s](const std::string& json) {
@@ -132,12 +72,12 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
                 .list("eventSourcesAdded", r.eventSourcesAdded)
                 .list("eventSourcesUpdated", r.eventSourcesUpdated)
                 .list("eventSourcesRemoved", r.eventSourcesRemoved)
-                .done();
+                .text();
         });
     };
     methods_["MaelstromService.GetProject"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
-            return OutputWriter().model("project", s->getProject(in.getString("name", true))).done();
+            return OutputWriter().model("project", s->getProject(in.getString("name", true))).text();
         });
     };
     methods_["MaelstromService.RemoveProject"] = [s](const std::string& json) {
@@ -152,7 +92,7 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
     };
     methods_["MaelstromService.GetComponent"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
-            return OutputWriter().model("component", s->getComponent(in.getString("name", true))).done();
+            return OutputWriter().model("component", s->getComponent(in.getString("name", true))).text();
         });
     };
     methods_["MaelstromService.RemoveComponent"] = [s](const std::string& json) {
@@ -161,7 +101,7 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
     methods_["MaelstromService.ListComponents"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
             const auto page = s->listComponents(in.getString("namePrefix"), in.getString("projectName"), pageOf(in));
-            return OutputWriter().list("components", page.items).optionalString("nextToken", page.nextToken).done();
+            return OutputWriter().list("components", page.items).optionalString("nextToken", page.nextToken).text();
         });
     };
     methods_["MaelstromService.PutEventSource"] = [s](const std::string& json) {
@@ -173,7 +113,7 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
     };
     methods_["MaelstromService.GetEventSource"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
-            return OutputWriter().model("eventSource", s->getEventSource(in.getString("name", true))).done();
+            return OutputWriter().model("eventSource", s->getEventSource(in.getString("name", true))).text();
         });
     };
     methods_["MaelstromService.RemoveEventSource"] = [s](const std::string& json) {
@@ -183,13 +123,13 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
         return withInput(json, [&](const codec::ObjectReader& in) {
             const bool enabled = in.getBool("enabled", true);
             const auto r = s->toggleEventSources(enabled, eventSourceQueryOf(in));
-            return OutputWriter().boolean("enabled", r.enabled).list("eventSourceNames", r.eventSourceNames).done();
+            return OutputWriter().boolean("enabled", r.enabled).list("eventSourceNames", r.eventSourceNames).text();
         });
     };
     methods_["MaelstromService.ListEventSources"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
             const auto page = s->listEventSources(eventSourceQueryOf(in), pageOf(in));
-            return OutputWriter().list("eventSources", page.items).optionalString("nextToken", page.nextToken).done();
+            return OutputWriter().list("eventSources", page.items).optionalString("nextToken", page.nextToken).text();
         });
     };
     // Sent between peers: re-read a put component from the database (or pass a removal on) and tell the local
@@ -227,7 +167,7 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
                     dc->publish(c);
                 }
             }
-            return OutputWriter().string("respondingNodeId", n->nodeId()).done();
+            return OutputWriter().string("respondingNodeId", n->nodeId()).text();
         });
     };
     // This node's view: itself (the cluster view comes with the cluster work).
@@ -237,11 +177,11 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
             return OutputWriter()
                 .string("respondingNodeId", n->nodeId())
                 .list("nodes", std::vector<sdk::NodeStatus>{n->status()})
-                .done();
+                .text();
         });
     };
     methods_["NodeService.GetStatus"] = [n](const std::string& json) {
-        return withInput(json, [&](const codec::ObjectReader&) { return OutputWriter().model("status", n->status()).done(); });
+        return withInput(json, [&](const codec::ObjectReader&) { return OutputWriter().model("status", n->status()).text(); });
     };
 }
 

@@ -66,6 +66,9 @@ MAELSTROM_SDK_API Poco::Dynamic::Var parse(std::string_view text, int maxDepth =
 MAELSTROM_SDK_API void stringifyTo(std::string& out, const Poco::Dynamic::Var& value);
 MAELSTROM_SDK_API std::string stringify(const Poco::Dynamic::Var& value);
 
+/// Appends code point `cp` to `out` as UTF-8; surrogates and values above U+10FFFF become U+FFFD.
+MAELSTROM_SDK_API void appendUtf8(std::string& out, std::uint32_t cp);
+
 /// Appends `text` to `out` as a JSON string literal (quotes included), repairing invalid UTF-8.
 MAELSTROM_SDK_API void appendJsonString(std::string& out, std::string_view text);
 
@@ -120,6 +123,74 @@ MAELSTROM_SDK_API void writeJson(std::string& out, const ProjectInfo& v);
 MAELSTROM_SDK_API void writeJson(std::string& out, const ComponentActivity& v);
 MAELSTROM_SDK_API void writeJson(std::string& out, const ComponentInfo& v);
 MAELSTROM_SDK_API void writeJson(std::string& out, const NodeStatus& v);
+
+/// Writes one JSON object member by member, straight to text (the RPC input and output structs that are not
+/// model types). Required members are always written; the optional* ones are left out at their zero value,
+/// as the reference's omitempty does.
+class ObjectWriter {
+public:
+    ObjectWriter& string(const char* key, std::string_view value) {
+        this->key(key);
+        appendJsonString(out_, value);
+        return *this;
+    }
+    ObjectWriter& optionalString(const char* key, std::string_view value) {
+        return value.empty() ? *this : string(key, value);
+    }
+    ObjectWriter& integer(const char* key, std::int64_t value) {
+        this->key(key);
+        out_ += std::to_string(value);
+        return *this;
+    }
+    ObjectWriter& boolean(const char* key, bool value) {
+        this->key(key);
+        out_ += value ? "true" : "false";
+        return *this;
+    }
+    ObjectWriter& optionalBool(const char* key, bool value) { return value ? boolean(key, true) : *this; }
+    /// A member whose value is JSON text already.
+    ObjectWriter& raw(const char* key, std::string_view json) {
+        this->key(key);
+        out_ += json;
+        return *this;
+    }
+    template <class T>
+    ObjectWriter& model(const char* key, const T& value) {
+        this->key(key);
+        writeJson(out_, value);
+        return *this;
+    }
+    /// A list of model values or strings; always an array ([] when empty).
+    template <class T>
+    ObjectWriter& list(const char* key, const std::vector<T>& items) {
+        this->key(key);
+        out_ += '[';
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) {
+                out_ += ',';
+            }
+            if constexpr (std::is_same_v<T, std::string>) {
+                appendJsonString(out_, items[i]);
+            } else {
+                writeJson(out_, items[i]);
+            }
+        }
+        out_ += ']';
+        return *this;
+    }
+    /// The object's text (the writer can go on being used: this is a snapshot).
+    std::string text() const { return out_ + "}"; }
+
+private:
+    void key(const char* name) {
+        if (out_.size() > 1) {
+            out_ += ',';
+        }
+        appendJsonString(out_, name);
+        out_ += ':';
+    }
+    std::string out_ = "{";
+};
 
 /// Var → model. `path` names `value` in error messages ("param[0].component"). On error `out` is unchanged
 /// (strong guarantee); on success it is replaced entirely (fields absent from the JSON get their zero value).

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "json_text.h"
 
+#include <json_codec.h>
+
 #include <cstdint>
 #include <utility>
 
@@ -65,26 +67,6 @@ int hexValue(char c) noexcept {
     return -1;
 }
 
-void appendUtf8(std::string& out, std::uint32_t cp) {
-    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-        cp = 0xFFFD;
-    }
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
 
 /// The code point of the 8 hex digits at text[pos..pos+8), or -1.
 std::int64_t eightHex(std::string_view text, std::size_t pos) noexcept {
@@ -132,7 +114,7 @@ bool rewriteGoUnicodeEscapes(std::string_view text, std::string& out) {
                         changed = true;
                     }
                     result.append(text.substr(copied, i - copied));
-                    appendUtf8(result, static_cast<std::uint32_t>(cp > 0x10FFFF ? 0xFFFD : cp));
+                    sdk::json::codec::appendUtf8(result, static_cast<std::uint32_t>(cp > 0x10FFFF ? 0xFFFD : cp));
                     i += 9;
                     copied = i + 1;
                     continue;
