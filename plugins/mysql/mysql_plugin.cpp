@@ -6,6 +6,7 @@
 // settings), host, port, user, password, database, pool_size, connect_timeout_seconds.
 // Thread-safety: see sql_database.h.
 #include "dsn.h"
+#include "server_settings.h"
 #include "sql_database.h"
 
 #include <maelstrom/sdk/errors.h>
@@ -106,39 +107,17 @@ void checkValue(const std::string& setting, const std::string& what, const std::
 }
 
 std::shared_ptr<sdk::Service> create(const sdk::Settings& settings, const sdk::HostContext& host) {
-    sql::ServerTarget target;
-    const std::string dsn = settings.getString("dsn");
-    const std::string source = dsn.empty() ? "" : "dsn";
-    if (!dsn.empty()) {
-        target = sql::parseMysqlDsn(dsn);
-    } else {
-        target.host = settings.getString("host", "127.0.0.1");
-        const auto port = settings.getInt("port", 3306);
-        if (port < 1 || port > 65535) throw sdk::InvalidConfig("port", "setting 'port': must be 1..65535");
-        target.port = static_cast<int>(port);
-        target.user = settings.getString("user", "maelstrom");
-        target.password = settings.getString("password");
-        target.database = settings.getString("database", "maelstrom");
-        if (target.user.empty()) throw sdk::InvalidConfig("user", "setting 'user': must not be empty");
-        if (target.database.empty()) throw sdk::InvalidConfig("database", "setting 'database': must not be empty");
-    }
-    checkValue(source.empty() ? "host" : source, "host", target.host);
-    checkValue(source.empty() ? "user" : source, "user", target.user);
-    checkValue(source.empty() ? "password" : source, "password", target.password);
-    checkValue(source.empty() ? "database" : source, "database name", target.database);
-    const auto pool = settings.getInt("pool_size", 8);
-    if (pool < 1 || pool > 256) throw sdk::InvalidConfig("pool_size", "setting 'pool_size': must be 1..256");
-    const auto idleCheck = settings.getInt("idle_check_seconds", 30);
-    if (idleCheck < 0) throw sdk::InvalidConfig("idle_check_seconds", "setting 'idle_check_seconds': must be >= 0");
-    const auto timeout = settings.getInt("connect_timeout_seconds", 5);
-    if (timeout < 1 || timeout > 600) {
-        throw sdk::InvalidConfig("connect_timeout_seconds", "setting 'connect_timeout_seconds': must be 1..600");
-    }
+    sql::ServerSettings server = sql::readServerSettings(settings, 3306, &sql::parseMysqlDsn);
+    const bool fromDsn = server.fromDsn;
+    checkValue(fromDsn ? "dsn" : "host", "host", server.target.host);
+    checkValue(fromDsn ? "dsn" : "user", "user", server.target.user);
+    checkValue(fromDsn ? "dsn" : "password", "password", server.target.password);
+    checkValue(fromDsn ? "dsn" : "database", "database name", server.target.database);
     static std::once_flag libraryInit;
     std::call_once(libraryInit, [] { mysql_library_init(0, nullptr, nullptr); });
     return std::make_shared<sql::SqlDatabase>(
-        std::make_unique<MysqlDialect>(std::move(target), static_cast<std::size_t>(pool), static_cast<int>(timeout)),
-        host.logger, std::chrono::seconds(idleCheck));
+        std::make_unique<MysqlDialect>(std::move(server.target), server.poolSize, server.connectTimeoutSeconds),
+        host.logger, server.idleCheck);
 }
 
 const sdk::PluginDescriptor& descriptor() {
@@ -147,22 +126,8 @@ const sdk::PluginDescriptor& descriptor() {
         "mysql",
         "0.1.0",
         "MariaDB 10.11 / MySQL database (Poco::Data::MySQL, pooled sessions)",
-        {
-            {"dsn", sdk::SettingType::String, std::nullopt,
-             "The original's MAEL_SQL_DSN for mysql (user:password@(host:3306)/database); wins over the settings below",
-             false, true, {}},
-            {"host", sdk::SettingType::String, std::string("127.0.0.1"), "Server host name or address", false, false, {}},
-            {"port", sdk::SettingType::Int, std::string("3306"), "Server TCP port", false, false, {}},
-            {"user", sdk::SettingType::String, std::string("maelstrom"), "User name", false, false, {}},
-            {"password", sdk::SettingType::String, std::nullopt, "Password (never logged)", false, true, {}},
-            {"database", sdk::SettingType::String, std::string("maelstrom"), "Database (schema) name", false, false, {}},
-            {"pool_size", sdk::SettingType::Int, std::string("8"), "Connections kept open at most", false, false, {}},
-            {"connect_timeout_seconds", sdk::SettingType::Int, std::string("5"), "Timeout of one connection attempt",
-             false, false, {}},
-            {"idle_check_seconds", sdk::SettingType::Int, std::string("30"),
-             "A pooled connection idle for longer is checked (SELECT 1) before reuse and replaced when dead",
-             false, false, {}},
-        },
+        sql::serverSettingsSpec("The original's MAEL_SQL_DSN for mysql (user:password@(host:3306)/database)", 3306,
+                                "Database (schema) name"),
         &create,
     };
     return d;

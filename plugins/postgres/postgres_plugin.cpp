@@ -6,6 +6,7 @@
 // or libpq key=value; wins over the discrete settings), host, port, user, password, database, sslmode,
 // pool_size, connect_timeout_seconds. Thread-safety: see sql_database.h.
 #include "dsn.h"
+#include "server_settings.h"
 #include "sql_database.h"
 
 #include <maelstrom/sdk/errors.h>
@@ -168,40 +169,19 @@ void checkValue(const std::string& setting, const std::string& what, const std::
 }
 
 std::shared_ptr<sdk::Service> create(const sdk::Settings& settings, const sdk::HostContext& host) {
-    sql::ServerTarget target;
-    const std::string dsn = settings.getString("dsn");
-    if (!dsn.empty()) {
-        target = sql::parsePostgresDsn(dsn);
-    } else {
-        target.host = settings.getString("host", "127.0.0.1");
-        const auto port = settings.getInt("port", 5432);
-        if (port < 1 || port > 65535) throw sdk::InvalidConfig("port", "setting 'port': must be 1..65535");
-        target.port = static_cast<int>(port);
-        target.user = settings.getString("user", "maelstrom");
-        target.password = settings.getString("password");
-        target.database = settings.getString("database", "maelstrom");
-        target.params["sslmode"] = settings.getString("sslmode", "prefer");
-        if (target.user.empty()) throw sdk::InvalidConfig("user", "setting 'user': must not be empty");
-        if (target.database.empty()) throw sdk::InvalidConfig("database", "setting 'database': must not be empty");
+    sql::ServerSettings server = sql::readServerSettings(settings, 5432, &sql::parsePostgresDsn);
+    const bool fromDsn = server.fromDsn;
+    if (!fromDsn) {
+        server.target.params["sslmode"] = settings.getString("sslmode", "prefer");
     }
-    const bool fromDsn = !dsn.empty();
-    checkValue(fromDsn ? "dsn" : "host", "host", target.host);
-    checkValue(fromDsn ? "dsn" : "user", "user", target.user);
-    checkValue(fromDsn ? "dsn" : "password", "password", target.password);
-    checkValue(fromDsn ? "dsn" : "database", "database name", target.database);
-    for (const auto& [key, value] : target.params) checkValue("dsn", "parameter " + key, value);
-    const auto pool = settings.getInt("pool_size", 8);
-    if (pool < 1 || pool > 256) throw sdk::InvalidConfig("pool_size", "setting 'pool_size': must be 1..256");
-    const auto idleCheck = settings.getInt("idle_check_seconds", 30);
-    if (idleCheck < 0) throw sdk::InvalidConfig("idle_check_seconds", "setting 'idle_check_seconds': must be >= 0");
-    const auto timeout = settings.getInt("connect_timeout_seconds", 5);
-    if (timeout < 1 || timeout > 600) {
-        throw sdk::InvalidConfig("connect_timeout_seconds", "setting 'connect_timeout_seconds': must be 1..600");
-    }
+    checkValue(fromDsn ? "dsn" : "host", "host", server.target.host);
+    checkValue(fromDsn ? "dsn" : "user", "user", server.target.user);
+    checkValue(fromDsn ? "dsn" : "password", "password", server.target.password);
+    checkValue(fromDsn ? "dsn" : "database", "database name", server.target.database);
+    for (const auto& [key, value] : server.target.params) checkValue("dsn", "parameter " + key, value);
     return std::make_shared<sql::SqlDatabase>(
-        std::make_unique<PostgresDialect>(std::move(target), static_cast<std::size_t>(pool),
-                                          static_cast<int>(timeout)),
-        host.logger, std::chrono::seconds(idleCheck));
+        std::make_unique<PostgresDialect>(std::move(server.target), server.poolSize, server.connectTimeoutSeconds),
+        host.logger, server.idleCheck);
 }
 
 const sdk::PluginDescriptor& descriptor() {
@@ -210,25 +190,14 @@ const sdk::PluginDescriptor& descriptor() {
         "postgres",
         "0.1.0",
         "PostgreSQL 15 database (Poco::Data::PostgreSQL, pooled sessions)",
-        {
-            {"dsn", sdk::SettingType::String, std::nullopt,
-             "The original's MAEL_SQL_DSN for postgres (postgres://user:password@host:5432/database?sslmode=disable);"
-             " wins over the settings below",
-             false, true, {}},
-            {"host", sdk::SettingType::String, std::string("127.0.0.1"), "Server host name or address", false, false, {}},
-            {"port", sdk::SettingType::Int, std::string("5432"), "Server TCP port", false, false, {}},
-            {"user", sdk::SettingType::String, std::string("maelstrom"), "User name", false, false, {}},
-            {"password", sdk::SettingType::String, std::nullopt, "Password (never logged)", false, true, {}},
-            {"database", sdk::SettingType::String, std::string("maelstrom"), "Database name", false, false, {}},
-            {"sslmode", sdk::SettingType::String, std::string("prefer"), "libpq sslmode", false, false,
-             {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}},
-            {"pool_size", sdk::SettingType::Int, std::string("8"), "Connections kept open at most", false, false, {}},
-            {"connect_timeout_seconds", sdk::SettingType::Int, std::string("5"), "Timeout of one connection attempt",
-             false, false, {}},
-            {"idle_check_seconds", sdk::SettingType::Int, std::string("30"),
-             "A pooled connection idle for longer is checked (SELECT 1) before reuse and replaced when dead",
-             false, false, {}},
-        },
+        [] {
+            auto spec = sql::serverSettingsSpec(
+                "The original's MAEL_SQL_DSN for postgres (postgres://user:password@host:5432/database?sslmode=disable)",
+                5432, "Database name");
+            spec.push_back({"sslmode", sdk::SettingType::String, std::string("prefer"), "libpq sslmode", false, false,
+                            {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}});
+            return spec;
+        }(),
         &create,
     };
     return d;
