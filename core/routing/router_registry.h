@@ -1,0 +1,47 @@
+// router_registry.h — one Router per component name, created on first use and shared by the gateways, the
+// lifecycle code (which registers instances) and the autoscaler (which reads activity).
+// SPDX-License-Identifier: Apache-2.0
+//
+// Thread-safety: every method is thread-safe (mutex_ guards the map); routers are shared_ptrs, so a router
+// handed out stays valid even if it is later dropped from the registry.
+#pragma once
+
+#include "routing/router.h"
+
+#include <maelstrom/sdk/load_balancer.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace maelstrom::core {
+
+class RouterRegistry {
+public:
+    /// `balancer` makes each router's picker (null = first free instance). `coldStarter` may be null; it must
+    /// outlive the registry and every router it created.
+    RouterRegistry(std::shared_ptr<sdk::LoadBalancer> balancer, ColdStarter* coldStarter,
+                   RouterSettings defaults = {});
+
+    /// The router of `component`, created with `settings` (or the defaults) if it does not exist yet; an
+    /// existing router keeps its settings (use Router::setSettings to change them).
+    std::shared_ptr<Router> byComponent(const std::string& component);
+    std::shared_ptr<Router> byComponent(const std::string& component, const RouterSettings& settings);
+    /// Null when no router exists for `component`.
+    std::shared_ptr<Router> find(const std::string& component) const;
+    /// Every router, for activity reports.
+    std::vector<std::shared_ptr<Router>> all() const;
+    /// Drops the router when it has no instance, no request in flight and none waiting. @return whether dropped.
+    bool removeIfIdle(const std::string& component);
+
+private:
+    const std::shared_ptr<sdk::LoadBalancer> balancer_;
+    ColdStarter* const coldStarter_;
+    const RouterSettings defaults_;
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, std::shared_ptr<Router>> routers_; ///< guarded by mutex_
+};
+
+} // namespace maelstrom::core
