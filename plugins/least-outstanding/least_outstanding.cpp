@@ -36,12 +36,12 @@ std::size_t LeastOutstandingPicker::pick(std::span<const sdk::Candidate> candida
     std::int64_t bestInFlight = 0;
     std::int64_t bestCapacity = 1;
     std::uint64_t bestStamp = 0;
-    auto bestEntry = lastPicked_.end();
+    auto bestEntry = recency_.end();
     for (std::size_t i = 0; i < candidates.size(); ++i) {
         const std::int64_t inFlight = clampInFlight(candidates[i].inFlight);
         const std::int64_t capacity = capacityOf(candidates[i]);
-        const auto it = lastPicked_.find(candidates[i].instanceId);
-        const std::uint64_t stamp = it == lastPicked_.end() ? 0 : it->second; // never picked: first in line
+        const auto it = recency_.find(candidates[i].instanceId);
+        const std::uint64_t stamp = recency_.stampOf(it); // never picked: 0, first in line
         bool better = i == 0;
         if (!better) {
             // inFlight/capacity < bestInFlight/bestCapacity, exactly
@@ -57,25 +57,18 @@ std::size_t LeastOutstandingPicker::pick(std::span<const sdk::Candidate> candida
             bestEntry = it;
         }
     }
-    const std::uint64_t now = ++clock_;
-    if (bestEntry != lastPicked_.end()) {
-        bestEntry->second = now;
-    } else {
-        lastPicked_.emplace(std::string(candidates[best].instanceId), now); // once per instance
-    }
+    recency_.record(bestEntry, candidates[best].instanceId);
     return best;
 }
 
 void LeastOutstandingPicker::forget(std::string_view instanceId) {
     std::lock_guard lock(mutex_);
-    if (auto it = lastPicked_.find(instanceId); it != lastPicked_.end()) {
-        lastPicked_.erase(it);
-    }
+    recency_.forget(instanceId);
 }
 
 std::size_t LeastOutstandingPicker::trackedInstances() const {
     std::lock_guard lock(mutex_);
-    return lastPicked_.size();
+    return recency_.size();
 }
 
 std::unique_ptr<sdk::InstancePicker> LeastOutstandingBalancer::newPicker(const std::string& /*componentName*/) {

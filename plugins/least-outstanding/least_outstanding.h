@@ -13,14 +13,11 @@
 // picked once.
 #pragma once
 
+#include "recency_table.h" // round-robin's: least recently picked wins a tie
+
 #include <maelstrom/sdk/load_balancer.h>
 
-#include <cstdint>
-#include <functional>
 #include <mutex>
-#include <string>
-#include <string_view>
-#include <unordered_map>
 
 namespace maelstrom::plugins::least_outstanding {
 
@@ -34,15 +31,8 @@ public:
     std::size_t trackedInstances() const;
 
 private:
-    struct IdHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
-    };
-
     mutable std::mutex mutex_;
-    std::uint64_t clock_ = 0; ///< guarded by mutex_; ticks once per pick
-    /// guarded by mutex_; instance id → clock_ value of its last pick (absent = never picked), the tie-breaker
-    std::unordered_map<std::string, std::uint64_t, IdHash, std::equal_to<>> lastPicked_;
+    round_robin::RecencyTable recency_; ///< guarded by mutex_; the tie-breaker
 };
 
 /// The service object: a factory of pickers. Stateless, thread-safe.

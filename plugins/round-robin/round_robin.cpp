@@ -16,10 +16,10 @@ std::size_t RoundRobinPicker::pick(std::span<const sdk::Candidate> candidates) {
     std::lock_guard lock(mutex_);
     std::size_t best = 0;
     std::uint64_t bestStamp = UINT64_MAX;
-    auto bestEntry = lastPicked_.end();
+    auto bestEntry = recency_.end();
     for (std::size_t i = 0; i < candidates.size(); ++i) {
-        const auto it = lastPicked_.find(candidates[i].instanceId);
-        const std::uint64_t stamp = it == lastPicked_.end() ? 0 : it->second; // never picked: first in line
+        const auto it = recency_.find(candidates[i].instanceId);
+        const std::uint64_t stamp = recency_.stampOf(it); // never picked: 0, first in line
         if (stamp < bestStamp) { // strict: among never-picked instances the first offered wins
             best = i;
             bestStamp = stamp;
@@ -29,25 +29,18 @@ std::size_t RoundRobinPicker::pick(std::span<const sdk::Candidate> candidates) {
             }
         }
     }
-    const std::uint64_t now = ++clock_;
-    if (bestEntry != lastPicked_.end()) {
-        bestEntry->second = now;
-    } else {
-        lastPicked_.emplace(std::string(candidates[best].instanceId), now); // once per instance
-    }
+    recency_.record(bestEntry, candidates[best].instanceId);
     return best;
 }
 
 void RoundRobinPicker::forget(std::string_view instanceId) {
     std::lock_guard lock(mutex_);
-    if (auto it = lastPicked_.find(instanceId); it != lastPicked_.end()) {
-        lastPicked_.erase(it);
-    }
+    recency_.forget(instanceId);
 }
 
 std::size_t RoundRobinPicker::trackedInstances() const {
     std::lock_guard lock(mutex_);
-    return lastPicked_.size();
+    return recency_.size();
 }
 
 std::unique_ptr<sdk::InstancePicker> RoundRobinBalancer::newPicker(const std::string& /*componentName*/) {

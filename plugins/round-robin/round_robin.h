@@ -12,14 +12,11 @@
 // picked once (the first pick of an instance stores its id).
 #pragma once
 
+#include "recency_table.h"
+
 #include <maelstrom/sdk/load_balancer.h>
 
-#include <cstdint>
-#include <functional>
 #include <mutex>
-#include <string>
-#include <string_view>
-#include <unordered_map>
 
 namespace maelstrom::plugins::round_robin {
 
@@ -33,16 +30,8 @@ public:
     std::size_t trackedInstances() const;
 
 private:
-    // Transparent hash so lookups by string_view do not build a std::string.
-    struct IdHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
-    };
-
     mutable std::mutex mutex_;
-    std::uint64_t clock_ = 0; ///< guarded by mutex_; ticks once per pick (never wraps in practice)
-    /// guarded by mutex_; instance id → clock_ value of its last pick (absent = never picked)
-    std::unordered_map<std::string, std::uint64_t, IdHash, std::equal_to<>> lastPicked_;
+    RecencyTable recency_; ///< guarded by mutex_
 };
 
 /// The service object: a factory of pickers. Stateless, thread-safe.
