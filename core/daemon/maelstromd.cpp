@@ -7,9 +7,16 @@
 #include "cluster/local_node.h"
 #include "config/config_error.h"
 #include "config/registry_config.h"
+#include "gateway/component_cache.h"
+#include "gateway/gateway.h"
+#include "gateway/logging_cold_starter.h"
+#include "gateway/public_server.h"
+#include "gateway/route_refresher.h"
 #include "http/private_server.h"
 #include "registry/plugin_loader.h"
 #include "registry/service_registry.h"
+#include "routing/resolver.h"
+#include "routing/router_registry.h"
 
 #include <maelstrom/core/version.h>
 
@@ -233,19 +240,56 @@ private:
             log.warning("control plane disabled: the registry names no database and rpc_transport");
         }
 
+        // Data plane: rules and components reloaded every second and after every local change; one router per
+        // component with the load balancer plugin's picker. Instances are registered by the container
+        // lifecycle (not there yet: cold starts are only logged).
+        HttpResolver resolver;
+        ComponentCache components;
+        LoggingColdStarter coldStarter;
+        RouterRegistry routers(services->loadBalancer(), &coldStarter);
+        Gateway gateway(resolver, components, routers);
+        std::unique_ptr<RouteRefresher> refresher;
+        if (services->database()) {
+            refresher = std::make_unique<RouteRefresher>(services->database(), resolver, components);
+            RouteRefresher* notifyTarget = refresher.get();
+            changes.subscribe([notifyTarget, &components](const ComponentChange& change) {
+                if (change.kind == ComponentChange::Kind::ComponentPut && change.component) {
+                    components.put(*change.component);
+                } else if (change.kind == ComponentChange::Kind::ComponentRemoved) {
+                    components.remove(change.componentName);
+                }
+                notifyTarget->notify();
+            });
+            refresher->start();
+        } else {
+            log.warning("gateway: the registry names no database, so no component can be routed to");
+        }
+        routes.gateway = &gateway;
+
         PrivateServer privateServer(registryConfig.node, routes);
+        PublicServer publicServer(registryConfig.node, gateway);
         try {
             privateServer.start();
+            publicServer.start();
         } catch (...) {
+            privateServer.stop();
+            if (refresher) {
+                refresher->stop();
+            }
             services->shutdown();
             throw;
         }
-        log.information("private port listening on " + std::to_string(privateServer.port()));
+        log.information("private port listening on " + std::to_string(privateServer.port()) +
+                        ", public port on " + std::to_string(publicServer.port()));
 
         waitForTerminationRequest();
 
         log.information("maelstromd: stopping");
+        publicServer.stop();
         privateServer.stop();
+        if (refresher) {
+            refresher->stop();
+        }
         services->shutdown();
         log.information("maelstromd: exiting");
         return EXIT_OK;

@@ -2,6 +2,7 @@
 #include "http/private_server.h"
 
 #include "config/config_error.h"
+#include "gateway/gateway.h"
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -108,6 +109,9 @@ public:
         const std::string path = uri.substr(0, uri.find('?'));
         if (routes_.transport && routes_.dispatcher && path == routes_.transport->path()) {
             return new RpcHandler(routes_);
+        }
+        if (routes_.gateway) {
+            return routes_.gateway->newHandler(true);
         }
         return new TextHandler(Poco::Net::HTTPResponse::HTTP_NOT_FOUND, "No component matches the request");
     }

@@ -1,6 +1,7 @@
 // private_server.h — maelstrom core: the listener on the private port (default 8374): the health check
 // (`/_mael_health_check`, any method, exact URI → 200 "OK"), the control plane (the RPC transport's path,
-// `/_mael/v1`), and — as they arrive — logs, metrics and the private gateway.
+// `/_mael/v1`), the private gateway (every other request, routed by MAELSTROM-COMPONENT first) and — as they
+// arrive — logs and metrics.
 // With a private token configured, every request but the health check needs `Authorization: Bearer <token>`
 // (compared in constant time) or gets 401.
 // Threads: start()/stop() from the main thread; requests are served by Poco's HTTPServer thread pool.
@@ -16,10 +17,13 @@
 
 namespace maelstrom::core {
 
+class Gateway;
+
 /// What the private port serves besides the health check. Absent parts answer 404 with a message saying so.
 struct PrivateRoutes {
     std::shared_ptr<sdk::RpcTransport> transport; ///< the control plane's wire format
     sdk::RpcDispatcher* dispatcher = nullptr;     ///< the methods it calls; outlives the server
+    Gateway* gateway = nullptr;                   ///< the private gateway (catch-all); outlives the server
 };
 
 class PrivateServer {

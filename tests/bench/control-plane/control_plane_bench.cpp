@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
                                                       (dir.path() / "bench.db").string() +
                                                       "\n  rpc_transport:\n    plugin: jsonrpc-http\nnode:\n  log_level: warning\n");
     BackgroundProcess daemon({(binDir() / "maelstromd").string(), "--config", file.string()},
-                             {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"-MAEL_SQL_DRIVER", ""}, {"-MAEL_SQL_DSN", ""}});
+                             {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}, {"-MAEL_SQL_DRIVER", ""}, {"-MAEL_SQL_DSN", ""}});
     if (!waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(30))) {
         std::fprintf(stderr, "maelstromd did not start:\n%s\n", daemon.output().c_str());
         return 1;

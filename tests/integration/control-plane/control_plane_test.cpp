@@ -28,7 +28,7 @@ struct Daemon {
                                  (dir.path() / "maelstrom.db").string() +
                                  "\n  rpc_transport:\n    plugin: jsonrpc-http\n";
         const auto file = dir.write("maelstromd.yml", yaml);
-        std::map<std::string, std::string> env = {{"MAEL_PRIVATE_PORT", std::to_string(port)},
+        std::map<std::string, std::string> env = {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"},
                                                   {"-MAEL_SQL_DRIVER", ""}, {"-MAEL_SQL_DSN", ""}};
         if (!token.empty()) {
             env["MAEL_PRIVATE_TOKEN"] = token;

@@ -314,7 +314,7 @@ public:
         const int port = freePort();
         const auto file = dir.write("maelstromd.yml", registry("test-lb", "      marker_file: " +
                                                                           (dir.path() / "marker").string() + "\n"));
-        BackgroundProcess daemon({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}});
+        BackgroundProcess daemon({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
         std::string body;
         CPPUNIT_ASSERT_MESSAGE(daemon.output(), waitUntil([&] { return httpGetStatus(port, "/_mael_health_check", &body) == 200; },
                                                           std::chrono::seconds(30)));
@@ -326,7 +326,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("test-lb created\ntest-lb shutdown\n"), all);
         CPPUNIT_ASSERT_MESSAGE(daemon.output(), daemon.output().find("maelstromd: exiting") != std::string::npos);
 
-        BackgroundProcess again({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}});
+        BackgroundProcess again({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
         CPPUNIT_ASSERT(waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(30)));
         CPPUNIT_ASSERT_EQUAL(0, again.stop(SIGINT));
     }
@@ -341,7 +341,7 @@ public:
                                  "    settings:\n      reject: true\n  container_runtime:\n    plugin: test-lb\n"
                                  "    settings:\n      marker_file: " + marker + "\n";
         const auto file = dir.write("maelstromd.yml", yaml);
-        auto r = runProcess({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}});
+        auto r = runProcess({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
         // test-lb is a load balancer, so as a container_runtime it is rejected for its kind first.
         assertConfigError(r, "is a load_balancer plugin, not a container_runtime plugin");
         CPPUNIT_ASSERT_EQUAL(-1, httpGetStatus(port, "/_mael_health_check"));
@@ -353,7 +353,7 @@ public:
                                   "\nservices:\n  load_balancer:\n    plugin: test-lb\n    settings:\n      marker_file: " +
                                   marker2 + "\n  rpc_transport:\n    plugin: test-lb\n";
         const auto file2 = dir2.write("maelstromd.yml", yaml2);
-        auto r2 = runProcess({maelstromd(), "--config", file2.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}});
+        auto r2 = runProcess({maelstromd(), "--config", file2.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
         assertConfigError(r2, "rpc_transport plugin 'test-lb'");
         std::ifstream in(marker2);
         std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -365,9 +365,9 @@ public:
         TempDir dir;
         const int port = freePort();
         const auto file = dir.write("maelstromd.yml", registry("test-lb"));
-        BackgroundProcess first({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}});
+        BackgroundProcess first({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
         CPPUNIT_ASSERT(waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(30)));
-        auto second = runProcess({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}});
+        auto second = runProcess({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
         CPPUNIT_ASSERT_EQUAL(2, second.exitCode);
         CPPUNIT_ASSERT_MESSAGE(second.err, second.err.find("cannot listen on the private port " + std::to_string(port)) !=
                                                std::string::npos);

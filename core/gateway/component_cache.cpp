@@ -1,0 +1,56 @@
+// component_cache.cpp — the gateway's copy of the component table.
+#include "gateway/component_cache.h"
+
+namespace maelstrom::core {
+
+ComponentCache::ComponentCache() : components_(std::make_shared<const Map>()) {}
+
+std::optional<sdk::Component> ComponentCache::find(const std::string& name) const {
+    const auto map = components_.load();
+    const auto it = map->find(name);
+    if (it == map->end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+void ComponentCache::refresh(sdk::Database& db) {
+    std::vector<sdk::Component> all;
+    sdk::PageRequest page;
+    page.limit = 1000;
+    for (;;) {
+        auto result = db.listComponents(sdk::ComponentFilter{}, page);
+        for (auto& c : result.items) {
+            all.push_back(std::move(c));
+        }
+        if (result.nextToken.empty()) {
+            break;
+        }
+        page.nextToken = result.nextToken;
+    }
+    replace(all);
+}
+
+void ComponentCache::replace(const std::vector<sdk::Component>& components) {
+    auto map = std::make_shared<Map>();
+    for (const auto& c : components) {
+        map->emplace(c.name, c);
+    }
+    components_.store(std::move(map));
+}
+
+// put/remove are rare (control-plane writes): copy-on-write of the whole map is fine. A refresh running at the
+// same time may overwrite the change with what it read a moment earlier; the next refresh (1 s) corrects it.
+void ComponentCache::put(const sdk::Component& component) {
+    auto map = std::make_shared<Map>(*components_.load());
+    (*map)[component.name] = component;
+    components_.store(std::move(map));
+}
+
+void ComponentCache::remove(const std::string& name) {
+    auto map = std::make_shared<Map>(*components_.load());
+    map->erase(name);
+    components_.store(std::move(map));
+}
+
+} // namespace maelstrom::core

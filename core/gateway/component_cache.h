@@ -1,0 +1,42 @@
+// component_cache.h — the components the gateway routes to, by name, read from the database together with the
+// HTTP event-source rules (every second and after a local change), so a request does not query the database.
+// SPDX-License-Identifier: Apache-2.0
+//
+// Thread-safety: find() may run on any thread concurrently with refresh()/replace(); the map is immutable and
+// swapped atomically.
+#pragma once
+
+#include <maelstrom/sdk/database.h>
+#include <maelstrom/sdk/model.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace maelstrom::core {
+
+class ComponentCache {
+public:
+    ComponentCache();
+
+    /// The cached component, or empty when it does not exist (as of the last refresh).
+    std::optional<sdk::Component> find(const std::string& name) const;
+
+    /// Reloads every component from `db` (all pages). @throws what the database throws.
+    void refresh(sdk::Database& db);
+    /// Installs exactly these components (tests, and callers that already hold the list).
+    void replace(const std::vector<sdk::Component>& components);
+    /// Adds or replaces one component (a local put, before the next refresh).
+    void put(const sdk::Component& component);
+    /// Forgets one component (a local remove).
+    void remove(const std::string& name);
+
+private:
+    using Map = std::unordered_map<std::string, sdk::Component>;
+    std::atomic<std::shared_ptr<const Map>> components_;
+};
+
+} // namespace maelstrom::core

@@ -1,0 +1,47 @@
+// session_pool.h — keep-alive HTTP client sessions to one upstream instance, reused across requests so the
+// proxy does not open a TCP connection per request. A session that saw an error is dropped, never returned.
+// SPDX-License-Identifier: Apache-2.0
+//
+// Thread-safety: take()/give() are thread-safe (one mutex); a taken session belongs to one thread until given
+// back. Instances are registered with the router with a SessionPool as their InstanceSpec::handle
+// (makeInstanceSpec); the proxy falls back to a pool per endpoint when the handle is null.
+#pragma once
+
+#include "routing/router.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace maelstrom::core {
+
+class SessionPool {
+public:
+    /// `endpoint` like "http://127.0.0.1:32768". @throws std::invalid_argument when it is not http://host:port.
+    explicit SessionPool(const std::string& endpoint, std::size_t maxIdle = 64);
+
+    /// An idle session, or a new unconnected one. `reused` says which (a reused one may have gone stale).
+    std::unique_ptr<Poco::Net::HTTPClientSession> take(bool& reused);
+    /// Returns a healthy session whose last response was read completely; dropped when the pool is full.
+    void give(std::unique_ptr<Poco::Net::HTTPClientSession> session);
+
+    const std::string& host() const noexcept { return host_; }
+    std::uint16_t port() const noexcept { return port_; }
+
+private:
+    std::string host_;
+    std::uint16_t port_ = 0;
+    const std::size_t maxIdle_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle_; ///< guarded by mutex_
+};
+
+/// An InstanceSpec whose handle is a fresh SessionPool for `endpoint` (what the lifecycle code and the tests
+/// register with Router::addInstance).
+InstanceSpec makeInstanceSpec(std::string id, std::string endpoint, std::int64_t capacity, bool remote = false);
+
+} // namespace maelstrom::core
