@@ -12,6 +12,7 @@
 #include "registry/plugin_loader.h"
 #include "routing/resolver.h"
 #include "routing/router_registry.h"
+#include "model_builders.h"
 #include "test_support.h"
 
 #include <Poco/Net/HTTPClientSession.h>
@@ -156,24 +157,11 @@ struct EchoServer {
 // ---- the gateway under test ----
 
 sdk::Component component(const std::string& name, std::int64_t maxDurationSeconds = 30) {
-    sdk::Component c;
-    c.name = name;
-    c.maxConcurrency = 1;
+    sdk::Component c = testing::testComponent(name);
     c.maxDurationSeconds = maxDurationSeconds;
-    c.docker = sdk::DockerComponent{};
-    c.docker->image = "example/" + name;
-    c.docker->httpPort = 8080;
     return c;
 }
 
-sdk::EventSource httpEs(const std::string& name, const std::string& comp, const std::string& host,
-                        const std::string& prefix, bool strip = false) {
-    sdk::EventSource es;
-    es.name = name;
-    es.componentName = comp;
-    es.http = sdk::HttpEventSource{host, prefix, strip};
-    return es;
-}
 
 std::shared_ptr<sdk::LoadBalancer> roundRobin() {
     const auto plugin = LoadedPlugin::open(pluginPath(pluginDir().string(), "round-robin"),
@@ -340,8 +328,8 @@ public:
         InProcessGateway gw;
         auto& h = hellos();
         gw.components.replace({component("web"), component("api")});
-        gw.resolver.replace({httpEs("web-host", "web", "web.test", ""), httpEs("api-prefix", "api", "", "/api/", true),
-                             httpEs("web-keep", "web", "", "/keep/", false)});
+        gw.resolver.replace({testing::httpEventSource("web-host", "web", "web.test", ""), testing::httpEventSource("api-prefix", "api", "", "/api/", true),
+                             testing::httpEventSource("web-keep", "web", "", "/keep/", false)});
         gw.addInstance("web", "web-1", h[0].endpoint());
         gw.addInstance("api", "api-1", h[1].endpoint());
 
@@ -376,7 +364,7 @@ public:
         // The private gateway also serves event-source routing.
         CPPUNIT_ASSERT_EQUAL(std::string("alpha"), instanceOf(get(gw.privatePort(), "/env", "web.test")));
         // A rule whose component does not exist: 404.
-        gw.resolver.replace({httpEs("ghost", "ghost", "ghost.test", "")});
+        gw.resolver.replace({testing::httpEventSource("ghost", "ghost", "ghost.test", "")});
         CPPUNIT_ASSERT_EQUAL(404, get(gw.port(), "/env", "ghost.test").status);
     }
 
@@ -384,7 +372,7 @@ public:
         InProcessGateway gw;
         EchoServer echo;
         gw.components.replace({component("echo")});
-        gw.resolver.replace({httpEs("echo-es", "echo", "echo.test", "")});
+        gw.resolver.replace({testing::httpEventSource("echo-es", "echo", "echo.test", "")});
         gw.addInstance("echo", "echo-1", echo.endpoint());
 
         const auto before = std::chrono::system_clock::now().time_since_epoch();
@@ -451,7 +439,7 @@ public:
     void testUpstreamDown502() {
         InProcessGateway gw;
         gw.components.replace({component("down")});
-        gw.resolver.replace({httpEs("down-es", "down", "down.test", "")});
+        gw.resolver.replace({testing::httpEventSource("down-es", "down", "down.test", "")});
         gw.addInstance("down", "down-1", "http://127.0.0.1:" + std::to_string(freePort()));
         const Reply reply = get(gw.port(), "/", "down.test");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body, 502, reply.status);
@@ -464,7 +452,7 @@ public:
         InProcessGateway gw;
         auto& h = hellos();
         gw.components.replace({component("slow", 1), component("empty", 1)});
-        gw.resolver.replace({httpEs("slow-es", "slow", "slow.test", ""), httpEs("empty-es", "empty", "empty.test", "")});
+        gw.resolver.replace({testing::httpEventSource("slow-es", "slow", "slow.test", ""), testing::httpEventSource("empty-es", "empty", "empty.test", "")});
         gw.addInstance("slow", "slow-1", h[2].endpoint());
 
         auto start = std::chrono::steady_clock::now();
@@ -491,7 +479,7 @@ public:
         InProcessGateway gw;
         auto& h = hellos();
         gw.components.replace({component("capped")});
-        gw.resolver.replace({httpEs("capped-es", "capped", "capped.test", "")});
+        gw.resolver.replace({testing::httpEventSource("capped-es", "capped", "capped.test", "")});
         gw.addInstance("capped", "c-1", h[0].endpoint());
         gw.addInstance("capped", "c-2", h[1].endpoint());
         std::vector<int> statuses(20, 0);
@@ -518,7 +506,7 @@ public:
         InProcessGateway gw;
         auto& h = hellos();
         gw.components.replace({component("spread")});
-        gw.resolver.replace({httpEs("spread-es", "spread", "", "/")});
+        gw.resolver.replace({testing::httpEventSource("spread-es", "spread", "", "/")});
         // Unlimited slots, so every instance is always a candidate and the spread depends on the picker only.
         gw.addInstance("spread", "s-1", h[0].endpoint(), 0);
         gw.addInstance("spread", "s-2", h[1].endpoint(), 0);
@@ -545,7 +533,7 @@ public:
         InProcessGateway gw;
         EchoServer echo;
         gw.components.replace({component("sink")});
-        gw.resolver.replace({httpEs("sink-es", "sink", "sink.test", "")});
+        gw.resolver.replace({testing::httpEventSource("sink-es", "sink", "sink.test", "")});
         gw.addInstance("sink", "sink-1", echo.endpoint());
         CPPUNIT_ASSERT_EQUAL(200, get(gw.port(), "/", "sink.test").status); // warm up threads and buffers
 
@@ -572,7 +560,7 @@ public:
 
         // The same upload to hello-http (which discards it) through the public route.
         gw.components.put(component("hello"));
-        gw.resolver.replace({httpEs("hello-es", "hello", "hello.test", "")});
+        gw.resolver.replace({testing::httpEventSource("hello-es", "hello", "hello.test", "")});
         gw.addInstance("hello", "h-1", hellos()[0].endpoint());
         Poco::Net::HTTPClientSession s2("127.0.0.1", static_cast<Poco::UInt16>(gw.port()));
         s2.setTimeout(Poco::Timespan(120, 0));
@@ -593,7 +581,7 @@ public:
         InProcessGateway gw;
         EchoServer echo;
         gw.components.replace({component("echo")});
-        gw.resolver.replace({httpEs("echo-es", "echo", "echo.test", "")});
+        gw.resolver.replace({testing::httpEventSource("echo-es", "echo", "echo.test", "")});
         gw.addInstance("echo", "echo-1", echo.endpoint());
         std::string answer = rawExchange(gw.port(), "POST / HTTP/1.1\r\nHost: echo.test\r\nContent-Length: 5\r\n"
                                                     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n"
@@ -625,7 +613,7 @@ public:
         InProcessGateway gw;
         auto& h = hellos();
         gw.components.replace({component("web")});
-        gw.resolver.replace({httpEs("web-host", "web", "web.test", "")});
+        gw.resolver.replace({testing::httpEventSource("web-host", "web", "web.test", "")});
         gw.addInstance("web", "web-1", h[0].endpoint());
         for (int i = 0; i < 5; ++i) {
             Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(gw.port())));
@@ -651,7 +639,7 @@ public:
         InProcessGateway gw;
         EchoServer echo;
         gw.components.replace({component("ws")});
-        gw.resolver.replace({httpEs("ws-es", "ws", "ws.test", "/chat/", true)});
+        gw.resolver.replace({testing::httpEventSource("ws-es", "ws", "ws.test", "/chat/", true)});
         gw.addInstance("ws", "ws-1", echo.endpoint());
         Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(gw.port()));
         Poco::Net::HTTPRequest request("GET", "/chat/socket", Poco::Net::HTTPMessage::HTTP_1_1);

@@ -3,6 +3,7 @@
 // rebuild the table, and toggles, new sources and removed components show up on the next refresh.
 #include "registry/plugin_loader.h"
 #include "routing/resolver.h"
+#include "model_builders.h"
 #include "test_support.h"
 
 #include <maelstrom/sdk/database.h>
@@ -12,23 +13,7 @@ using namespace maelstrom::core;
 
 namespace {
 
-sdk::Component component(const std::string& name) {
-    sdk::Component c;
-    c.name = name;
-    c.docker = sdk::DockerComponent{};
-    c.docker->image = "example/" + name;
-    c.docker->httpPort = 8080;
-    return c;
-}
-
-sdk::EventSource httpEs(const std::string& name, const std::string& comp, const std::string& host,
-                        const std::string& prefix, bool strip = false) {
-    sdk::EventSource es;
-    es.name = name;
-    es.componentName = comp;
-    es.http = sdk::HttpEventSource{host, prefix, strip};
-    return es;
-}
+const auto component = testing::testComponent;
 
 } // namespace
 
@@ -52,8 +37,8 @@ public:
         db->putComponent(component("web"));
         db->putComponent(component("api"));
         db->putComponent(component("bulk"));
-        db->putEventSource(httpEs("web-http", "web", "web.example", "", false));
-        db->putEventSource(httpEs("api-http", "api", "", "/api/", true));
+        db->putEventSource(testing::httpEventSource("web-http", "web", "web.example", "", false));
+        db->putEventSource(testing::httpEventSource("api-http", "api", "", "/api/", true));
         sdk::EventSource cron;
         cron.name = "web-cron";
         cron.componentName = "web";
@@ -62,7 +47,7 @@ public:
         // More than one page (the database returns at most 1,000 per page).
         for (int i = 0; i < 1200; ++i) {
             const auto n = std::to_string(i);
-            db->putEventSource(httpEs("bulk-" + n, "bulk", "bulk" + n + ".example", ""));
+            db->putEventSource(testing::httpEventSource("bulk-" + n, "bulk", "bulk" + n + ".example", ""));
         }
 
         HttpResolver resolver;
