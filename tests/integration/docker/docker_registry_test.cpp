@@ -19,19 +19,6 @@ const char* kSuite = "registry";
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-template <class E, class F>
-std::string expectThrow(F&& f, const char* what) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        CPPUNIT_FAIL(std::string(what) + ": wrong exception type: " + e.what());
-    }
-    CPPUNIT_FAIL(std::string(what) + ": no exception");
-    return {};
-}
-
 } // namespace
 
 class DockerRegistryTest : public CppUnit::TestFixture {

@@ -18,37 +18,6 @@ namespace {
 
 const char* kSuite = "restart";
 
-class EventLog {
-public:
-    void add(const sdk::ContainerEvent& e) {
-        std::lock_guard lock(m_);
-        events_.push_back(e);
-        cv_.notify_all();
-    }
-    bool waitForStart(const std::string& id, std::chrono::seconds timeout) {
-        std::unique_lock lock(m_);
-        return cv_.wait_for(lock, timeout, [&] {
-            for (const auto& e : events_) {
-                if (e.kind == sdk::ContainerEventKind::Started && e.containerId == id) return true;
-            }
-            return false;
-        });
-    }
-    std::size_t count(sdk::ContainerEventKind kind, const std::string& id) {
-        std::lock_guard lock(m_);
-        std::size_t n = 0;
-        for (const auto& e : events_) {
-            if (e.kind == kind && e.containerId == id) ++n;
-        }
-        return n;
-    }
-
-private:
-    std::mutex m_;
-    std::condition_variable cv_;
-    std::vector<sdk::ContainerEvent> events_;
-};
-
 } // namespace
 
 class DockerRestartTest : public CppUnit::TestFixture {

@@ -27,34 +27,6 @@ namespace {
 
 const char* kSuite = "runtime";
 
-/// Collects events from a subscription and lets a test wait for one.
-class EventLog {
-public:
-    void add(const sdk::ContainerEvent& e) {
-        std::lock_guard lock(m_);
-        events_.push_back(e);
-        cv_.notify_all();
-    }
-    bool waitFor(const std::function<bool(const sdk::ContainerEvent&)>& match, std::chrono::seconds timeout,
-                 sdk::ContainerEvent* found = nullptr) {
-        std::unique_lock lock(m_);
-        return cv_.wait_for(lock, timeout, [&] {
-            for (const auto& e : events_) {
-                if (match(e)) {
-                    if (found) *found = e;
-                    return true;
-                }
-            }
-            return false;
-        });
-    }
-
-private:
-    std::mutex m_;
-    std::condition_variable cv_;
-    std::vector<sdk::ContainerEvent> events_;
-};
-
 std::string str(const Poco::JSON::Object::Ptr& o, const std::string& key) {
     return o && o->has(key) && !o->isNull(key) ? o->getValue<std::string>(key) : std::string();
 }
@@ -65,19 +37,6 @@ std::vector<std::string> strList(const Poco::JSON::Object::Ptr& o, const std::st
     auto a = o->getArray(key);
     for (unsigned i = 0; i < a->size(); ++i) out.push_back(a->getElement<std::string>(i));
     return out;
-}
-
-template <class E, class F>
-std::string expectThrow(F&& f, const char* what) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        CPPUNIT_FAIL(std::string(what) + ": wrong exception type: " + e.what());
-    }
-    CPPUNIT_FAIL(std::string(what) + ": no exception");
-    return {};
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

@@ -11,8 +11,12 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -60,5 +64,60 @@ struct RegistryInfo {
 RegistryInfo registryInfo();
 /// True when the local registry answers /v2/ (401 with auth, or 200).
 bool registryAvailable();
+
+/// Collects events from a subscription (add() is the sink) and lets a test wait for one. Thread-safe.
+class EventLog {
+public:
+    void add(const sdk::ContainerEvent& e) {
+        std::lock_guard lock(m_);
+        events_.push_back(e);
+        cv_.notify_all();
+    }
+    bool waitFor(const std::function<bool(const sdk::ContainerEvent&)>& match, std::chrono::seconds timeout,
+                 sdk::ContainerEvent* found = nullptr) {
+        std::unique_lock lock(m_);
+        return cv_.wait_for(lock, timeout, [&] {
+            for (const auto& e : events_) {
+                if (match(e)) {
+                    if (found) *found = e;
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+    bool waitForStart(const std::string& id, std::chrono::seconds timeout) {
+        return waitFor([&](const sdk::ContainerEvent& e) {
+            return e.kind == sdk::ContainerEventKind::Started && e.containerId == id;
+        }, timeout);
+    }
+    std::size_t count(sdk::ContainerEventKind kind, const std::string& id) {
+        std::lock_guard lock(m_);
+        std::size_t n = 0;
+        for (const auto& e : events_) {
+            if (e.kind == kind && e.containerId == id) ++n;
+        }
+        return n;
+    }
+
+private:
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::vector<sdk::ContainerEvent> events_;
+};
+
+/// Runs `f`, expects it to throw E, returns the message; fails the test otherwise (`what` names the case).
+template <class E, class F>
+std::string expectThrow(F&& f, const char* what) {
+    try {
+        f();
+    } catch (const E& e) {
+        return e.what();
+    } catch (const std::exception& e) {
+        CPPUNIT_FAIL(std::string(what) + ": wrong exception type: " + e.what());
+    }
+    CPPUNIT_FAIL(std::string(what) + ": no exception");
+    return {};
+}
 
 } // namespace maelstrom::testing::docker
