@@ -386,11 +386,4 @@ int projectRemove(CommandContext& ctx) {
     return 0;
 }
 
-int logs(CommandContext& ctx) {
-    (void)ctx;
-    std::cout << "ERROR: logs - not available yet: this maelstromd does not run containers (the lifecycle work adds "
-                 "/_mael/logs)\n";
-    return 1;
-}
-
 } // namespace maelstrom::cli

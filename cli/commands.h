@@ -16,6 +16,8 @@ using Flags = std::map<std::string, std::string>; ///< --name → value ("" for 
 
 struct CommandContext {
     std::function<ControlClient&()> client; ///< connects on first use
+    std::string privateUrl;                 ///< MAELSTROM_PRIVATE_URL (or the default)
+    std::string token;                      ///< MAELSTROM_PRIVATE_TOKEN (may be empty)
     Flags flags;
     std::vector<std::string> positionals;
     bool has(const std::string& flag) const { return flags.count(flag) > 0; }
@@ -36,6 +38,7 @@ int eventSourceRemove(CommandContext& ctx);
 int projectList(CommandContext& ctx);
 int projectPut(CommandContext& ctx);
 int projectRemove(CommandContext& ctx);
+/// Streams /_mael/logs (logs_command.cpp); uses privateUrl and token, not the RPC client.
 int logs(CommandContext& ctx);
 
 } // namespace maelstrom::cli

@@ -182,6 +182,8 @@ int main(int argc, char** argv) {
     CommandContext ctx;
     ctx.flags = parsed.flags;
     ctx.positionals = parsed.positionals;
+    ctx.privateUrl = privateUrl();
+    ctx.token = token ? token : "";
     ctx.client = [&]() -> maelstrom::cli::ControlClient& {
         if (!client) {
             client = std::make_unique<maelstrom::cli::ControlClient>(privateUrl(), token ? token : "");

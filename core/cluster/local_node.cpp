@@ -101,6 +101,9 @@ sdk::NodeStatus LocalNode::status() const {
     s.numCPUs = std::thread::hardware_concurrency();
     std::ifstream load("/proc/loadavg");
     load >> s.loadAvg1m >> s.loadAvg5m >> s.loadAvg15m;
+    if (runningComponents_) {
+        s.runningComponents = runningComponents_();
+    }
     return s;
 }
 

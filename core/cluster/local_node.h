@@ -1,14 +1,16 @@
 // local_node.h — maelstrom core: this node's identity and its NodeStatus (reference-runtime §6.2): memory from
-// /proc/meminfo capped by total_memory, CPUs, load averages, the peer URL. Running components are reported by
-// the lifecycle layer once it exists; until then the list is empty.
-// Threads: status() may be called from any thread.
+// /proc/meminfo capped by total_memory, CPUs, load averages, the peer URL, and the running components the
+// container lifecycle reports.
+// Threads: status() may be called from any thread; setRunningComponentsSource() once, before serving.
 #pragma once
 
 #include <maelstrom/sdk/model.h>
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace maelstrom::core {
 
@@ -21,6 +23,10 @@ public:
     const std::string& peerUrl() const { return peerUrl_; }
     /// A freshly computed status (observedAt = now).
     sdk::NodeStatus status() const;
+    /// Where status() reads the running components from (the lifecycle manager); unset = none.
+    void setRunningComponentsSource(std::function<std::vector<sdk::ComponentInfo>()> source) {
+        runningComponents_ = std::move(source);
+    }
 
     /// A stable id for this host when no runtime provides one: /etc/machine-id, else the hostname.
     static std::string hostNodeId();
@@ -31,6 +37,7 @@ private:
     std::int64_t totalMemoryCapMiB_;
     std::int64_t startedAt_;
     std::atomic<std::int64_t> version_;
+    std::function<std::vector<sdk::ComponentInfo>()> runningComponents_;
 };
 
 } // namespace maelstrom::core

@@ -20,7 +20,7 @@ struct Row {
     bool secret = false;
 };
 
-// The reference's variables (reference-interfaces §5.3) plus ours (http_max_*, private_token, data_dir, log_level).
+// The reference's variables (reference-interfaces §5.3) plus ours (http_max_*, router_max_queued, shutdown_keep_containers, private_token, data_dir, log_level).
 const Row kRows[] = {
     {"public_port", "MAEL_PUBLIC_PORT", &NodeSettings::publicPort},
     {"public_https_port", "MAEL_PUBLIC_HTTPS_PORT", &NodeSettings::publicHttpsPort},
@@ -30,11 +30,13 @@ const Row kRows[] = {
     {"http_idle_timeout", "MAEL_HTTP_IDLE_TIMEOUT", &NodeSettings::httpIdleTimeoutSeconds},
     {"http_max_threads", "MAEL_HTTP_MAX_THREADS", &NodeSettings::httpMaxThreads},
     {"http_max_queued", "MAEL_HTTP_MAX_QUEUED", &NodeSettings::httpMaxQueued},
+    {"router_max_queued", "MAEL_ROUTER_MAX_QUEUED", &NodeSettings::routerMaxQueued},
     {"instance_id", "MAEL_INSTANCE_ID", &NodeSettings::instanceId},
     {"cron_refresh_seconds", "MAEL_CRON_REFRESH_SECONDS", &NodeSettings::cronRefreshSeconds},
     {"total_memory", "MAEL_TOTAL_MEMORY", &NodeSettings::totalMemoryMiB},
     {"terminate_command", "MAEL_TERMINATE_COMMAND", &NodeSettings::terminateCommand},
     {"shutdown_pause_seconds", "MAEL_SHUTDOWN_PAUSE_SECONDS", &NodeSettings::shutdownPauseSeconds},
+    {"shutdown_keep_containers", "MAEL_SHUTDOWN_KEEP_CONTAINERS", &NodeSettings::shutdownKeepContainers},
     {"docker_prune_minutes", "MAEL_DOCKER_PRUNE_MINUTES", &NodeSettings::dockerPruneMinutes},
     {"docker_prune_unreg_images", "MAEL_DOCKER_PRUNE_UNREG_IMAGES", &NodeSettings::dockerPruneUnregImages},
     {"docker_prune_unreg_keep", "MAEL_DOCKER_PRUNE_UNREG_KEEP", &NodeSettings::dockerPruneUnregKeep},

@@ -17,13 +17,15 @@ struct NodeSettings {
     std::int64_t httpReadTimeoutSeconds = 300;
     std::int64_t httpWriteTimeoutSeconds = 310;
     std::int64_t httpIdleTimeoutSeconds = 310;
-    std::int64_t httpMaxThreads = 64;        ///< worker threads per listener
+    std::int64_t httpMaxThreads = 1024;      ///< worker threads per listener (one per open connection)
     std::int64_t httpMaxQueued = 256;        ///< accepted connections waiting for a thread
+    std::int64_t routerMaxQueued = 0;        ///< requests waiting for a slot per component; 0 = unbounded
     std::string instanceId;
     std::int64_t cronRefreshSeconds = 60;
     std::int64_t totalMemoryMiB = -1;        ///< -1: no cap
     std::string terminateCommand;
     std::int64_t shutdownPauseSeconds = 0;
+    bool shutdownKeepContainers = false;     ///< leave containers running on exit (adopted after a restart)
     std::int64_t dockerPruneMinutes = 0;
     bool dockerPruneUnregImages = false;
     std::string dockerPruneUnregKeep;

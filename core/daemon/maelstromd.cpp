@@ -9,10 +9,12 @@
 #include "config/registry_config.h"
 #include "gateway/component_cache.h"
 #include "gateway/gateway.h"
-#include "gateway/logging_cold_starter.h"
 #include "gateway/public_server.h"
 #include "gateway/route_refresher.h"
+#include "http/logs_handler.h"
 #include "http/private_server.h"
+#include "lifecycle/lifecycle_manager.h"
+#include "logs/log_bridge.h"
 #include "registry/plugin_loader.h"
 #include "registry/service_registry.h"
 #include "routing/resolver.h"
@@ -34,6 +36,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 extern char** environ;
 
@@ -99,6 +102,220 @@ void setUpLogging(const std::string& level) {
                           "' (valid: debug, information, notice, warning, error)");
     }
 }
+
+void pauseSeconds(std::int64_t seconds) {
+    if (seconds > 0) {
+        Poco::Logger::get("maelstrom.daemon").information("maelstromd: pausing " + std::to_string(seconds) + " s");
+        std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    }
+}
+
+// Requests that came through the private port's gateway may still be in flight or queued after the public
+// listener closed; wait for them (bounded by the longest request deadline) before the containers go.
+void waitForRequestsToDrain(RouterRegistry& routers) {
+    const auto deadline = std::chrono::steady_clock::now() + kDefaultMaxDuration;
+    while (std::chrono::steady_clock::now() < deadline) {
+        bool busy = false;
+        for (const auto& router : routers.all()) {
+            const auto activity = router->activity();
+            busy = busy || activity.inFlight > 0 || activity.queued > 0;
+        }
+        if (!busy) {
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+// One serving maelstromd: the control plane (RPC dispatcher over the database), the data plane (resolver,
+// component cache, routers, gateways), container logs and the container lifecycle, wired in dependency order
+// over the plugins of the service registry. Construction opens no port; start() does. Members are declared
+// in dependency order, so they are destroyed in reverse.
+class RunningNode {
+public:
+    RunningNode(const RegistryConfig& config, ServiceRegistry& services)
+        : config_(config), services_(services), log_(Poco::Logger::get("maelstrom.daemon")) {
+        identifyNode();
+        setUpControlPlane();
+        setUpDataPlane();
+        setUpLogs();
+        setUpLifecycle();
+    }
+
+    /// Opens the private and public ports. @throws what binding throws, after stopping what was started.
+    void start() {
+        privateServer_ = std::make_unique<PrivateServer>(config_.node, routes_);
+        publicServer_ = std::make_unique<PublicServer>(config_.node, gateway_);
+        try {
+            privateServer_->start();
+            publicServer_->start();
+        } catch (...) {
+            privateServer_->stop();
+            stopBackgroundWork();
+            services_.shutdown();
+            throw;
+        }
+        log_.information("private port listening on " + std::to_string(privateServer_->port()) +
+                         ", public port on " + std::to_string(publicServer_->port()));
+        // Only now, so a maelstromd that cannot open its ports never touches the containers of a running one.
+        if (lifecycle_) {
+            lifecycle_->start();
+        }
+    }
+
+    // Graceful shutdown (reference-interfaces §5.6): no more scaling; pause so peers and load balancers notice;
+    // stop accepting and let the requests in progress finish; stop the containers (or leave them for the next
+    // maelstromd to adopt); pause again; close the private port last.
+    void stopGracefully() {
+        log_.information("maelstromd: stopping");
+        if (lifecycle_) {
+            lifecycle_->stopBackground();
+        }
+        pauseSeconds(config_.node.shutdownPauseSeconds);
+        publicServer_->stop();
+        waitForRequestsToDrain(routers_);
+        if (lifecycle_) {
+            const bool keep = config_.node.shutdownKeepContainers;
+            log_.information(keep ? "maelstromd: leaving the containers running for the next maelstromd"
+                                  : "maelstromd: stopping the containers");
+            lifecycle_->shutdown(!keep);
+        }
+        pauseSeconds(config_.node.shutdownPauseSeconds);
+        if (logStreams_) {
+            logStreams_->stop(); // open /_mael/logs streams end now, or the private port would wait for them
+        }
+        privateServer_->stop();
+        stopBackgroundWork();
+    }
+
+private:
+    void identifyNode() {
+        nodeId_ = LocalNode::hostNodeId();
+        if (auto runtime = services_.containerRuntime()) {
+            try {
+                runtimeInfo_ = runtime->info();
+                nodeId_ = runtimeInfo_.nodeId; // the reference's node id is the Docker daemon's ID
+            } catch (const std::exception& e) {
+                services_.shutdown();
+                throw ConfigError(std::string("the container runtime does not answer: ") + e.what());
+            }
+        }
+        node_ = std::make_unique<LocalNode>(nodeId_, config_.node.privatePort, config_.node.totalMemoryMiB);
+    }
+
+    void setUpControlPlane() {
+        if (services_.database() && services_.rpcTransport()) {
+            api_ = std::make_unique<MaelstromService>(services_.database(), changes_);
+            dispatcher_ = std::make_unique<ApiDispatcher>(*api_, changes_, *node_);
+            routes_.transport = services_.rpcTransport();
+            routes_.dispatcher = dispatcher_.get();
+        } else {
+            log_.warning("control plane disabled: the registry names no database and rpc_transport");
+        }
+    }
+
+    // Rules and components reloaded every second and after every local change; one router per component with
+    // the load balancer plugin's picker. Instances are registered by the container lifecycle, which is also
+    // the routers' cold starter.
+    void setUpDataPlane() {
+        if (services_.database()) {
+            refresher_ = std::make_unique<RouteRefresher>(services_.database(), resolver_, components_);
+            RouteRefresher* notifyTarget = refresher_.get();
+            ComponentCache* cache = &components_;
+            changes_.subscribe([notifyTarget, cache](const ComponentChange& change) {
+                if (change.kind == ComponentChange::Kind::ComponentPut && change.component) {
+                    cache->put(*change.component);
+                } else if (change.kind == ComponentChange::Kind::ComponentRemoved) {
+                    cache->remove(change.componentName);
+                }
+                notifyTarget->notify();
+            });
+            refresher_->start();
+        } else {
+            log_.warning("gateway: the registry names no database, so no component can be routed to");
+        }
+        routes_.gateway = &gateway_;
+        routes_.metrics = &metrics_;
+    }
+
+    // /_mael/logs streams, and the `logdriver: maelstrom` bridge to our stdout.
+    void setUpLogs() {
+        auto runtime = services_.containerRuntime();
+        if (!runtime || !runtime->capabilities().logs) {
+            return;
+        }
+        logStreams_ = std::make_unique<LogStreams>(runtime);
+        routes_.logs = logStreams_.get();
+        ComponentCache* cache = &components_;
+        logBridge_ = std::make_unique<LogBridge>(
+            runtime,
+            [cache](const sdk::ContainerSummary& c) {
+                const auto component = cache->find(c.componentName);
+                return component && component->docker && component->docker->logDriver == "maelstrom";
+            },
+            std::cout);
+        logBridge_->start();
+    }
+
+    // Cold starts, deploys, health checks, scaling and idle stops; start() adopts the containers a previous
+    // maelstromd left running (requests arriving meanwhile wait for the adoption, not for a cold start).
+    void setUpLifecycle() {
+        auto runtime = services_.containerRuntime();
+        if (!runtime) {
+            log_.warning("lifecycle: the registry names no container_runtime, so no container is started");
+            return;
+        }
+        const std::int64_t totalMemoryMiB = config_.node.totalMemoryMiB > 0
+                                                ? config_.node.totalMemoryMiB
+                                                : runtimeInfo_.totalMemoryBytes / (1024 * 1024);
+        const std::string privateUrl =
+            "http://" + runtimeInfo_.hostGateway + ":" + std::to_string(config_.node.privatePort);
+        const std::string ownerId = ownerIdFor(fs::absolute(config_.node.dataDir).lexically_normal().string());
+        lifecycle_ = std::make_unique<LifecycleManager>(*runtime, services_.database().get(), routers_, components_,
+                                                        LifecycleSettings{nodeId_, privateUrl, totalMemoryMiB, ownerId});
+        LifecycleManager* lifecycle = lifecycle_.get();
+        routers_.setColdStarter(lifecycle);
+        node_->setRunningComponentsSource([lifecycle] { return lifecycle->runningComponents(); });
+        changes_.subscribe([lifecycle](const ComponentChange& change) { lifecycle->componentChanged(change); });
+    }
+
+    /// Stops the lifecycle (containers still running are left running; after stopGracefully there are none
+    /// unless kept on purpose), the log bridge and the route refresher.
+    void stopBackgroundWork() {
+        if (lifecycle_) {
+            lifecycle_->shutdown(false);
+        }
+        if (logBridge_) {
+            logBridge_->stop();
+        }
+        if (refresher_) {
+            refresher_->stop();
+        }
+        lifecycle_.reset();
+    }
+
+    const RegistryConfig& config_;
+    ServiceRegistry& services_;
+    Poco::Logger& log_;
+    std::string nodeId_;
+    sdk::RuntimeInfo runtimeInfo_;
+    std::unique_ptr<LocalNode> node_;
+    DataChanges changes_;
+    std::unique_ptr<MaelstromService> api_;
+    std::unique_ptr<ApiDispatcher> dispatcher_;
+    PrivateRoutes routes_;
+    HttpResolver resolver_;
+    ComponentCache components_;
+    RouterRegistry routers_{services_.loadBalancer(), nullptr, defaultRouterSettings(config_.node)};
+    GatewayMetrics metrics_{&routers_};
+    Gateway gateway_{resolver_, components_, routers_, &metrics_};
+    std::unique_ptr<RouteRefresher> refresher_;
+    std::unique_ptr<LogStreams> logStreams_;
+    std::unique_ptr<LogBridge> logBridge_;
+    std::unique_ptr<LifecycleManager> lifecycle_;
+    std::unique_ptr<PrivateServer> privateServer_;
+    std::unique_ptr<PublicServer> publicServer_;
+};
 
 class MaelstromDaemon : public Poco::Util::ServerApplication {
 protected:
@@ -216,80 +433,10 @@ private:
         }
 
         log.information(versionLine() + ": starting with registry " + file);
-
-        std::string nodeId = LocalNode::hostNodeId();
-        if (auto runtime = services->containerRuntime()) {
-            try {
-                nodeId = runtime->info().nodeId; // the reference's node id is the Docker daemon's ID
-            } catch (const std::exception& e) {
-                services->shutdown();
-                throw ConfigError(std::string("the container runtime does not answer: ") + e.what());
-            }
-        }
-        const LocalNode node(nodeId, registryConfig.node.privatePort, registryConfig.node.totalMemoryMiB);
-        DataChanges changes;
-        std::unique_ptr<MaelstromService> api;
-        std::unique_ptr<ApiDispatcher> dispatcher;
-        PrivateRoutes routes;
-        if (services->database() && services->rpcTransport()) {
-            api = std::make_unique<MaelstromService>(services->database(), changes);
-            dispatcher = std::make_unique<ApiDispatcher>(*api, changes, node);
-            routes.transport = services->rpcTransport();
-            routes.dispatcher = dispatcher.get();
-        } else {
-            log.warning("control plane disabled: the registry names no database and rpc_transport");
-        }
-
-        // Data plane: rules and components reloaded every second and after every local change; one router per
-        // component with the load balancer plugin's picker. Instances are registered by the container
-        // lifecycle (not there yet: cold starts are only logged).
-        HttpResolver resolver;
-        ComponentCache components;
-        LoggingColdStarter coldStarter;
-        RouterRegistry routers(services->loadBalancer(), &coldStarter);
-        Gateway gateway(resolver, components, routers);
-        std::unique_ptr<RouteRefresher> refresher;
-        if (services->database()) {
-            refresher = std::make_unique<RouteRefresher>(services->database(), resolver, components);
-            RouteRefresher* notifyTarget = refresher.get();
-            changes.subscribe([notifyTarget, &components](const ComponentChange& change) {
-                if (change.kind == ComponentChange::Kind::ComponentPut && change.component) {
-                    components.put(*change.component);
-                } else if (change.kind == ComponentChange::Kind::ComponentRemoved) {
-                    components.remove(change.componentName);
-                }
-                notifyTarget->notify();
-            });
-            refresher->start();
-        } else {
-            log.warning("gateway: the registry names no database, so no component can be routed to");
-        }
-        routes.gateway = &gateway;
-
-        PrivateServer privateServer(registryConfig.node, routes);
-        PublicServer publicServer(registryConfig.node, gateway);
-        try {
-            privateServer.start();
-            publicServer.start();
-        } catch (...) {
-            privateServer.stop();
-            if (refresher) {
-                refresher->stop();
-            }
-            services->shutdown();
-            throw;
-        }
-        log.information("private port listening on " + std::to_string(privateServer.port()) +
-                        ", public port on " + std::to_string(publicServer.port()));
-
+        RunningNode node(registryConfig, *services);
+        node.start(); // on failure everything started is stopped again before the error propagates
         waitForTerminationRequest();
-
-        log.information("maelstromd: stopping");
-        publicServer.stop();
-        privateServer.stop();
-        if (refresher) {
-            refresher->stop();
-        }
+        node.stopGracefully();
         services->shutdown();
         log.information("maelstromd: exiting");
         return EXIT_OK;

@@ -37,6 +37,7 @@ void ComponentCache::replace(const std::vector<sdk::Component>& components) {
         map->emplace(c.name, c);
     }
     components_.store(std::move(map));
+    loaded_.store(true);
 }
 
 // put/remove are rare (control-plane writes): copy-on-write of the whole map is fine. A refresh running at the

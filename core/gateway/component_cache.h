@@ -20,10 +20,17 @@ namespace maelstrom::core {
 
 class ComponentCache {
 public:
+    using Map = std::unordered_map<std::string, sdk::Component>;
+
     ComponentCache();
 
     /// The cached component, or empty when it does not exist (as of the last refresh).
     std::optional<sdk::Component> find(const std::string& name) const;
+
+    /// Every cached component (an immutable snapshot).
+    std::shared_ptr<const Map> all() const { return components_.load(); }
+    /// Whether the table was loaded at least once (refresh or replace): before that, absence means nothing.
+    bool loaded() const noexcept { return loaded_.load(); }
 
     /// Reloads every component from `db` (all pages). @throws what the database throws.
     void refresh(sdk::Database& db);
@@ -35,8 +42,8 @@ public:
     void remove(const std::string& name);
 
 private:
-    using Map = std::unordered_map<std::string, sdk::Component>;
     std::atomic<std::shared_ptr<const Map>> components_;
+    std::atomic<bool> loaded_{false};
 };
 
 } // namespace maelstrom::core

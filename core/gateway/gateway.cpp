@@ -8,6 +8,7 @@
 #include <Poco/Logger.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace maelstrom::core {
@@ -47,8 +48,21 @@ private:
 
 } // namespace
 
-Gateway::Gateway(HttpResolver& resolver, ComponentCache& components, RouterRegistry& routers)
-    : resolver_(resolver), components_(components), routers_(routers) {}
+RouterSettings defaultRouterSettings(const NodeSettings& node) {
+    RouterSettings settings;
+    settings.maxQueued = static_cast<std::size_t>(std::max<std::int64_t>(node.routerMaxQueued, 0));
+    return settings;
+}
+
+Gateway::Gateway(HttpResolver& resolver, ComponentCache& components, RouterRegistry& routers,
+                 GatewayMetrics* metrics)
+    : resolver_(resolver), components_(components), routers_(routers), metrics_(metrics) {}
+
+void Gateway::countUnrouted(int status) noexcept {
+    if (metrics_ != nullptr) {
+        metrics_->countUnrouted(status);
+    }
+}
 
 Poco::Net::HTTPRequestHandler* Gateway::newHandler(bool privateGateway) {
     return new GatewayHandler(*this, privateGateway);
@@ -56,20 +70,27 @@ Poco::Net::HTTPRequestHandler* Gateway::newHandler(bool privateGateway) {
 
 void Gateway::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                      bool privateGateway) {
+    ComponentMetrics* counted = nullptr;
     try {
-        serve(request, response, privateGateway);
+        serve(request, response, privateGateway, counted);
+        return;
     } catch (const std::exception& e) {
         Poco::Logger::get("maelstrom.gateway").error(std::string("gateway: ") + e.what());
-        response.setKeepAlive(false);
-        sendGatewayText(response, 500, "Server Error");
     } catch (...) {
-        response.setKeepAlive(false);
-        sendGatewayText(response, 500, "Server Error");
+        Poco::Logger::get("maelstrom.gateway").error("gateway: unknown exception");
+    }
+    response.setKeepAlive(false);
+    sendGatewayText(response, 500, "Server Error");
+    if (counted != nullptr) {
+        counted->countRequest(500);
+        counted->countError(ErrorCause::Internal);
+    } else {
+        countUnrouted(500);
     }
 }
 
 void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                    bool privateGateway) {
+                    bool privateGateway, ComponentMetrics*& counted) {
     if (request.getURI() == kHealthCheckPath) {
         sendGatewayText(response, 200, "OK");
         return;
@@ -78,6 +99,7 @@ void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServer
         // The body cannot be read safely, so the connection cannot be reused either.
         response.setKeepAlive(false);
         sendGatewayText(response, 400, "Bad Request: " + *why);
+        countUnrouted(400);
         return;
     }
 
@@ -87,6 +109,7 @@ void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServer
     } catch (const Poco::Exception&) {
         response.setKeepAlive(false);
         sendGatewayText(response, 400, "Bad Request: malformed request target");
+        countUnrouted(400);
         return;
     }
     const std::string path = uri.getPath();
@@ -103,13 +126,17 @@ void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServer
     const auto match = resolver_.resolve(route);
     if (!match) {
         sendGatewayText(response, 404, kNoComponentMatches);
+        countUnrouted(404);
         return;
     }
     const auto component = components_.find(match->componentName);
     if (!component) {
         sendGatewayText(response, 404, kNoComponentMatches);
+        countUnrouted(404);
         return;
     }
+    ComponentMetrics* const stats = metrics_ != nullptr ? &metrics_->component(component->name) : nullptr;
+    counted = stats;
 
     // Start and deadline (§6.5): the private gateway honours the caller's headers.
     const SteadyTime steadyNow = SteadyClock::now();
@@ -152,7 +179,7 @@ void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServer
         target.pathAndQuery += "?" + uri.getRawQuery();
     }
 
-    RouterSettings settings;
+    RouterSettings settings = routers_.defaults();
     if (component->docker && component->docker->httpStartHealthCheckSeconds > 0) {
         settings.coldStartRetry = std::chrono::seconds(component->docker->httpStartHealthCheckSeconds);
     }
@@ -164,22 +191,47 @@ void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServer
     if (acquired.status == AcquireStatus::QueueFull) {
         response.set("Retry-After", std::to_string(kQueueFullRetryAfterSeconds));
         sendGatewayText(response, 503, "gateway: too many requests waiting for component: " + component->name);
+        if (stats != nullptr) {
+            stats->countRequest(503);
+            stats->countError(ErrorCause::QueueFull);
+        }
         return;
     }
     if (acquired.status != AcquireStatus::Acquired) {
         sendGatewayText(response, 504, timeoutBody(component->name));
+        if (stats != nullptr) {
+            stats->countRequest(504);
+            stats->countError(ErrorCause::Timeout);
+        }
         return;
     }
+    const SteadyTime leased = SteadyClock::now();
     std::shared_ptr<SessionPool> pool = std::static_pointer_cast<SessionPool>(acquired.lease.handle());
     if (!pool) {
         pool = poolFor(acquired.lease.endpoint());
     }
-    if (isUpgradeRequest(request)) {
-        tunnelUpgrade(request, response, pool->host(), pool->port(), target);
-    } else {
-        proxyRequest(request, response, *pool, target);
-    }
+    const bool upgrade = isUpgradeRequest(request);
+    const ProxyOutcome outcome = upgrade ? tunnelUpgrade(request, response, pool->host(), pool->port(), target)
+                                         : proxyRequest(request, response, *pool, target);
     acquired.lease.release();
+    if (outcome == ProxyOutcome::ClientGone) {
+        // A client that vanished or stalled past the read/write timeout: never wait on that connection for a
+        // next request (Poco would keep it for the idle timeout).
+        response.setKeepAlive(false);
+    }
+    if (stats != nullptr) {
+        stats->queueWait.observe(leased - steadyNow);
+        if (!upgrade) {
+            stats->proxyDuration.observe(SteadyClock::now() - leased);
+        }
+        // The status the client saw (a relayed one, or the gateway's 502/504); 499 when it went away first.
+        stats->countRequest(outcome == ProxyOutcome::ClientGone ? 499 : static_cast<int>(response.getStatus()));
+        if (outcome == ProxyOutcome::UpstreamError) {
+            stats->countError(ErrorCause::UpstreamError);
+        } else if (outcome == ProxyOutcome::Timeout) {
+            stats->countError(ErrorCause::Timeout);
+        }
+    }
 }
 
 std::shared_ptr<SessionPool> Gateway::poolFor(const std::string& endpoint) {

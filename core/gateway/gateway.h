@@ -7,12 +7,17 @@
 // Answers of its own: 400 ambiguous framing or bad URI, 404 `No component matches the request`, 500
 // `Server Error`, 503 + Retry-After when the router's queue bound is reached, 504 at the deadline, 502 when
 // the instance cannot be reached (reverse_proxy.h).
-// Thread-safety: handle() runs on any number of server threads concurrently. The resolver, cache and router
-// registry must outlive the Gateway.
+// Every answer is counted in the GatewayMetrics when one is given (gateway_metrics.h: status codes, 5xx causes,
+// queue wait, proxy duration; 499 when the client went away). New routers start from the RouterRegistry's default
+// settings (router_max_queued), with the component's cold-start retry period.
+// Thread-safety: handle() runs on any number of server threads concurrently. The resolver, cache, router
+// registry and metrics must outlive the Gateway.
 #pragma once
 
+#include "config/node_settings.h"
 #include "gateway/component_cache.h"
 #include "gateway/session_pool.h"
+#include "metrics/gateway_metrics.h"
 #include "routing/resolver.h"
 #include "routing/router_registry.h"
 
@@ -29,9 +34,14 @@ namespace maelstrom::core {
 
 inline constexpr const char* kHealthCheckPath = "/_mael_health_check";
 
+/// The RouterRegistry defaults of the node settings: maxQueued = router_max_queued (negative → 0, unbounded).
+RouterSettings defaultRouterSettings(const NodeSettings& node);
+
 class Gateway {
 public:
-    Gateway(HttpResolver& resolver, ComponentCache& components, RouterRegistry& routers);
+    /// `metrics` may be null (nothing counted).
+    Gateway(HttpResolver& resolver, ComponentCache& components, RouterRegistry& routers,
+            GatewayMetrics* metrics = nullptr);
 
     /// Serves one request; never throws.
     void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, bool privateGateway);
@@ -40,13 +50,17 @@ public:
     Poco::Net::HTTPRequestHandler* newHandler(bool privateGateway);
 
 private:
-    void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, bool privateGateway);
+    /// `counted` is set to the component's metrics once it is known (for the 500 of handle()).
+    void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, bool privateGateway,
+               ComponentMetrics*& counted);
+    void countUnrouted(int status) noexcept;
     /// The session pool of an instance registered without one (handle null): one per endpoint.
     std::shared_ptr<SessionPool> poolFor(const std::string& endpoint);
 
     HttpResolver& resolver_;
     ComponentCache& components_;
     RouterRegistry& routers_;
+    GatewayMetrics* const metrics_;
     std::mutex poolsMutex_;
     std::unordered_map<std::string, std::shared_ptr<SessionPool>> pools_; ///< guarded by poolsMutex_
 };

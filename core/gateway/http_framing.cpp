@@ -16,6 +16,65 @@ std::string lowerAscii(std::string_view text) {
     return out;
 }
 
+bool iequalsAscii(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto x = static_cast<unsigned char>(a[i]);
+        const auto y = static_cast<unsigned char>(b[i]);
+        if (x != y && std::tolower(x) != std::tolower(y)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool isFixedHopByHop(std::string_view name) noexcept {
+    static constexpr std::string_view kFixed[] = {"connection", "proxy-connection",    "keep-alive",
+                                                  "proxy-authenticate", "proxy-authorization", "te",
+                                                  "trailer",    "transfer-encoding",   "upgrade"};
+    for (const std::string_view fixed : kFixed) {
+        if (iequalsAscii(name, fixed)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+HopByHopFilter::HopByHopFilter(const Poco::Net::MessageHeader& message) {
+    for (auto it = message.find("Connection"); it != message.end() && Poco::icompare(it->first, "Connection") == 0;
+         ++it) {
+        std::string_view rest(it->second);
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            std::string_view token = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+                token.remove_prefix(1);
+            }
+            while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
+                token.remove_suffix(1);
+            }
+            if (!token.empty() && !iequalsAscii(token, "close") && !isFixedHopByHop(token)) {
+                connectionTokens_.push_back(token);
+            }
+        }
+    }
+}
+
+bool HopByHopFilter::skip(std::string_view name) const noexcept {
+    if (isFixedHopByHop(name)) {
+        return true;
+    }
+    for (const std::string_view token : connectionTokens_) {
+        if (iequalsAscii(name, token)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::unordered_set<std::string> hopByHopHeaders(const Poco::Net::MessageHeader& message) {
     std::unordered_set<std::string> names = {"connection", "proxy-connection",  "keep-alive", "proxy-authenticate",
                                              "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};

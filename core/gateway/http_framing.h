@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 namespace maelstrom::core {
 
@@ -27,5 +28,24 @@ std::optional<std::string> ambiguousFraming(const Poco::Net::MessageHeader& mess
 
 /// Lowercase ASCII copy.
 std::string lowerAscii(std::string_view text);
+
+/// ASCII case-insensitive equality (header names).
+bool iequalsAscii(std::string_view a, std::string_view b) noexcept;
+
+/// Whether `name` is one of the fixed hop-by-hop headers (case-insensitive).
+bool isFixedHopByHop(std::string_view name) noexcept;
+
+/// The same rule as hopByHopHeaders() for the proxy's hot path: no allocation unless the message's
+/// `Connection` header names headers of its own (tokens other than the fixed names and `close`).
+/// Holds views into `message`'s values: `message` must outlive the filter and stay unmodified.
+class HopByHopFilter {
+public:
+    explicit HopByHopFilter(const Poco::Net::MessageHeader& message);
+    /// Whether the header `name` must not be forwarded.
+    bool skip(std::string_view name) const noexcept;
+
+private:
+    std::vector<std::string_view> connectionTokens_;
+};
 
 } // namespace maelstrom::core

@@ -1,10 +1,7 @@
 // public_server.cpp — the public listener.
 #include "gateway/public_server.h"
 
-#include "config/config_error.h"
-
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/ServerSocket.h>
 
 namespace maelstrom::core {
 namespace {
@@ -22,44 +19,28 @@ private:
 
 } // namespace
 
-Poco::Net::HTTPServerParams::Ptr httpServerParams(const NodeSettings& settings) {
-    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(static_cast<int>(settings.httpMaxThreads));
-    params->setMaxQueued(static_cast<int>(settings.httpMaxQueued));
-    params->setKeepAlive(true);
-    params->setTimeout(Poco::Timespan(settings.httpReadTimeoutSeconds, 0));
-    params->setKeepAliveTimeout(Poco::Timespan(settings.httpIdleTimeoutSeconds, 0));
-    params->setServerName("maelstromd");
-    return params;
-}
-
 PublicServer::PublicServer(const NodeSettings& settings, Gateway& gateway, std::string bindAddress)
     : settings_(settings), gateway_(gateway), bindAddress_(std::move(bindAddress)) {}
 
 PublicServer::~PublicServer() { stop(); }
 
 void PublicServer::start() {
-    Poco::Net::ServerSocket socket;
+    listener_ = std::make_unique<HttpListener>("public port", new PublicRequestRouter(gateway_), listenerLimits(settings_));
     try {
-        socket.bind(Poco::Net::SocketAddress(bindAddress_, static_cast<Poco::UInt16>(settings_.publicPort)), true,
-                    false);
-        socket.listen(static_cast<int>(settings_.httpMaxQueued));
-    } catch (const Poco::Exception& e) {
-        throw ConfigError("cannot listen on the public port " + std::to_string(settings_.publicPort) + ": " +
-                          e.displayText());
+        listener_->start(bindAddress_, static_cast<int>(settings_.publicPort));
+    } catch (...) {
+        listener_.reset();
+        throw;
     }
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new PublicRequestRouter(gateway_), socket,
-                                                      httpServerParams(settings_));
-    server_->start();
 }
 
 void PublicServer::stop() {
-    if (server_) {
-        server_->stopAll(false);
-        server_.reset();
+    if (listener_) {
+        listener_->stop();
+        listener_.reset();
     }
 }
 
-int PublicServer::port() const { return server_ ? server_->port() : 0; }
+int PublicServer::port() const { return listener_ ? listener_->port() : 0; }
 
 } // namespace maelstrom::core

@@ -2,24 +2,18 @@
 // Gateway as a public request (event-source routing only); `/_mael_health_check` answers 200 "OK".
 // SPDX-License-Identifier: Apache-2.0
 //
-// Threads: start()/stop() from one thread; requests run on Poco's HTTPServer pool (http_max_threads workers,
-// http_max_queued waiting connections, http_read_timeout per read, http_idle_timeout between keep-alive
-// requests).
+// Threads: start()/stop() from one thread; requests run on the listener's own pool (http_listener.h: http_max_threads
+// workers, http_max_queued waiting connections, read/write/idle timeouts and the request-head deadline).
 #pragma once
 
 #include "config/node_settings.h"
 #include "gateway/gateway.h"
-
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
+#include "gateway/http_listener.h"
 
 #include <memory>
 #include <string>
 
 namespace maelstrom::core {
-
-/// Server parameters from the node settings (shared by the public and private listeners).
-Poco::Net::HTTPServerParams::Ptr httpServerParams(const NodeSettings& settings);
 
 class PublicServer {
 public:
@@ -40,7 +34,7 @@ private:
     NodeSettings settings_;
     Gateway& gateway_;
     std::string bindAddress_;
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<HttpListener> listener_;
 };
 
 } // namespace maelstrom::core

@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <istream>
+#include <memory>
 #include <ostream>
-#include <vector>
 
 namespace maelstrom::core {
 namespace {
@@ -35,33 +35,32 @@ bool isTimeout(const HTTPClientSession& session) {
     return e != nullptr && dynamic_cast<const Poco::TimeoutException*>(e) != nullptr;
 }
 
-void setUpstreamTimeouts(HTTPClientSession& session, SteadyTime deadline) {
-    const Poco::Timespan left = remaining(deadline);
-    session.setTimeout(left, left, left);
-    if (session.connected()) {
-        session.socket().setReceiveTimeout(left);
-        session.socket().setSendTimeout(left);
-    }
+void setUpstreamTimeouts(UpstreamSession& session, SteadyTime deadline) { session.limitWait(remaining(deadline)); }
+
+/// This thread's body-copy buffer: allocated once per server thread, not zeroed or freed per request.
+char* copyBuffer() {
+    thread_local const std::unique_ptr<char[]> buffer(new char[kProxyBufferBytes]);
+    return buffer.get();
 }
 
 /// Copies the client's body to the upstream in fixed-size chunks. Only called when the request has a body
 /// (Content-Length or chunked): Poco would otherwise read a POST until the client closes.
-void copyRequestBody(Poco::Net::HTTPServerRequest& request, std::ostream& upstream, HTTPClientSession& session,
+void copyRequestBody(Poco::Net::HTTPServerRequest& request, std::ostream& upstream, UpstreamSession& session,
                      const ProxyTarget& target) {
-    std::vector<char> buffer(kProxyBufferBytes);
+    char* const buffer = copyBuffer();
     std::istream& in = request.stream();
     std::int64_t copied = 0;
     for (;;) {
         std::streamsize n = 0;
         try {
-            in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+            in.read(buffer, static_cast<std::streamsize>(kProxyBufferBytes));
             n = in.gcount();
         } catch (...) {
             throw ClientFailure{};
         }
         if (n > 0) {
             setUpstreamTimeouts(session, target.deadline);
-            upstream.write(buffer.data(), n);
+            upstream.write(buffer, n);
             if (!upstream) {
                 throw UpstreamFailure{isTimeout(session) || SteadyClock::now() >= target.deadline};
             }
@@ -101,10 +100,9 @@ void abortClient(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerRes
 
 Poco::Net::HTTPRequest upstreamRequest(const Poco::Net::HTTPServerRequest& request, const ProxyTarget& target) {
     Poco::Net::HTTPRequest out(request.getMethod(), target.pathAndQuery, HTTPMessage::HTTP_1_1);
-    const auto skip = hopByHopHeaders(request);
+    const HopByHopFilter hopByHop(request);
     for (const auto& [name, value] : request) {
-        const std::string lower = lowerAscii(name);
-        if (skip.count(lower) != 0 || lower == "content-length" || lower == "expect") {
+        if (hopByHop.skip(name) || iequalsAscii(name, "content-length") || iequalsAscii(name, "expect")) {
             continue;
         }
         out.add(name, value);
@@ -153,7 +151,7 @@ ProxyOutcome proxyRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTP
     Poco::Net::HTTPRequest out = upstreamRequest(request, target);
     const bool withBody = hasBody(request);
     Poco::Net::HTTPResponse upstreamResponse;
-    std::unique_ptr<HTTPClientSession> session;
+    std::unique_ptr<UpstreamSession> session;
     std::istream* upstreamBody = nullptr;
 
     // Request and response head. A reused keep-alive session may have been closed by the upstream meanwhile:
@@ -202,16 +200,17 @@ ProxyOutcome proxyRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTP
 
     // Response head: status, reason and end-to-end headers as the upstream sent them; framing chosen here.
     response.setStatusAndReason(upstreamResponse.getStatus(), upstreamResponse.getReason());
-    const auto skip = hopByHopHeaders(upstreamResponse);
+    const HopByHopFilter hopByHop(upstreamResponse);
+    const auto forwarded = [&hopByHop](const std::string& name) {
+        return !hopByHop.skip(name) && !iequalsAscii(name, "content-length");
+    };
     for (const auto& [name, value] : upstreamResponse) {
-        const std::string lower = lowerAscii(name);
-        if (skip.count(lower) == 0 && lower != "content-length") {
+        if (forwarded(name) && response.has(name)) {
             response.erase(name); // defaults Poco set (Server, Date) give way to the upstream's
         }
     }
     for (const auto& [name, value] : upstreamResponse) {
-        const std::string lower = lowerAscii(name);
-        if (skip.count(lower) == 0 && lower != "content-length") {
+        if (forwarded(name)) {
             response.add(name, value);
         }
     }
@@ -232,14 +231,14 @@ ProxyOutcome proxyRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTP
         return ProxyOutcome::ClientGone; // the session has an unread body: dropped with it
     }
 
-    std::vector<char> buffer(kProxyBufferBytes);
+    char* const buffer = copyBuffer();
     std::int64_t relayed = 0;
     for (;;) {
         setUpstreamTimeouts(*session, target.deadline);
-        upstreamBody->read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        upstreamBody->read(buffer, static_cast<std::streamsize>(kProxyBufferBytes));
         const std::streamsize n = upstreamBody->gcount();
         if (n > 0) {
-            client->write(buffer.data(), n);
+            client->write(buffer, n);
             if (!*client) {
                 return ProxyOutcome::ClientGone;
             }

@@ -3,9 +3,36 @@
 
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace maelstrom::core {
+
+void UpstreamSession::limitWait(Poco::Timespan timeout) {
+    wanted_ = timeout;
+    setTimeout(timeout, timeout, timeout); // stored only; applied by the next connect
+    if (!connected()) {
+        return;
+    }
+    const Poco::Timespan tolerance = std::min<Poco::Timespan::TimeDiff>(timeout.totalMicroseconds() / 100, 100000);
+    const Poco::Timespan::TimeDiff drift = applied_.totalMicroseconds() - timeout.totalMicroseconds();
+    if (applied_.totalMicroseconds() == 0 || drift > tolerance.totalMicroseconds() ||
+        -drift > tolerance.totalMicroseconds()) {
+        socket().setReceiveTimeout(timeout);
+        socket().setSendTimeout(timeout);
+        applied_ = timeout;
+    }
+}
+
+void UpstreamSession::connect(const Poco::Net::SocketAddress& address) {
+    applied_ = 0;
+    HTTPClientSession::connect(address); // connection timeout from setTimeout, TCP_NODELAY
+    if (wanted_.totalMicroseconds() > 0) {
+        socket().setReceiveTimeout(wanted_);
+        socket().setSendTimeout(wanted_);
+        applied_ = wanted_;
+    }
+}
 
 SessionPool::SessionPool(const std::string& endpoint, std::size_t maxIdle) : maxIdle_(maxIdle) {
     Poco::URI uri;
@@ -21,18 +48,23 @@ SessionPool::SessionPool(const std::string& endpoint, std::size_t maxIdle) : max
     port_ = uri.getPort();
 }
 
-std::unique_ptr<Poco::Net::HTTPClientSession> SessionPool::take(bool& reused) {
+std::unique_ptr<UpstreamSession> SessionPool::take(bool& reused) {
+    std::unique_ptr<UpstreamSession> expired;
     {
         std::lock_guard lock(mutex_);
         if (!idle_.empty()) {
             auto session = std::move(idle_.back());
             idle_.pop_back();
-            reused = true;
-            return session;
+            if (!session->expired()) {
+                reused = true;
+                return session;
+            }
+            expired = std::move(session); // closed outside the lock
         }
     }
+    expired.reset();
     reused = false;
-    auto session = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
+    auto session = std::make_unique<UpstreamSession>(host_, port_);
     session->setKeepAlive(true);
     // Upstreams commonly close idle connections after a few seconds; reconnect before that rather than
     // failing a request on a connection the other side already closed.
@@ -40,7 +72,7 @@ std::unique_ptr<Poco::Net::HTTPClientSession> SessionPool::take(bool& reused) {
     return session;
 }
 
-void SessionPool::give(std::unique_ptr<Poco::Net::HTTPClientSession> session) {
+void SessionPool::give(std::unique_ptr<UpstreamSession> session) {
     std::lock_guard lock(mutex_);
     if (idle_.size() < maxIdle_) {
         idle_.push_back(std::move(session));

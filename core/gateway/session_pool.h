@@ -19,15 +19,41 @@
 
 namespace maelstrom::core {
 
+/// A pooled upstream session that sets its socket timeouts (two setsockopt calls) only when they change
+/// noticeably: a request's remaining time is about the same as the previous one's, so the proxy's per-read
+/// limitWait() costs no system call in the common case. Every (re)connect applies the current limit.
+/// Thread-safety: one thread at a time (as HTTPClientSession).
+class UpstreamSession : public Poco::Net::HTTPClientSession {
+public:
+    using Poco::Net::HTTPClientSession::HTTPClientSession;
+
+    /// Whether the keep-alive timeout passed since the last request (sendRequest would reconnect).
+    bool expired() const { return mustReconnect(); }
+
+    /// Connects, reads and writes wait at most `timeout` from now on. The socket keeps its current timeout
+    /// when that differs by at most 1 % (at most 100 ms): a read may then end that much before or after
+    /// the caller's deadline, which the caller checks anyway.
+    void limitWait(Poco::Timespan timeout);
+
+protected:
+    void connect(const Poco::Net::SocketAddress& address) override;
+
+private:
+    Poco::Timespan wanted_;  ///< the last limitWait() value
+    Poco::Timespan applied_; ///< what the connected socket has; 0 = nothing yet
+};
+
 class SessionPool {
 public:
     /// `endpoint` like "http://127.0.0.1:32768". @throws std::invalid_argument when it is not http://host:port.
     explicit SessionPool(const std::string& endpoint, std::size_t maxIdle = 64);
 
-    /// An idle session, or a new unconnected one. `reused` says which (a reused one may have gone stale).
-    std::unique_ptr<Poco::Net::HTTPClientSession> take(bool& reused);
+    /// An idle session, or a new unconnected one. `reused` says which (a reused one may have gone stale). An
+    /// idle session past its keep-alive timeout is closed instead of reused, so a taken session never
+    /// reconnects behind the caller's back (its appliedTimeout stays true).
+    std::unique_ptr<UpstreamSession> take(bool& reused);
     /// Returns a healthy session whose last response was read completely; dropped when the pool is full.
-    void give(std::unique_ptr<Poco::Net::HTTPClientSession> session);
+    void give(std::unique_ptr<UpstreamSession> session);
 
     const std::string& host() const noexcept { return host_; }
     std::uint16_t port() const noexcept { return port_; }
@@ -37,7 +63,7 @@ private:
     std::uint16_t port_ = 0;
     const std::size_t maxIdle_;
     std::mutex mutex_;
-    std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle_; ///< guarded by mutex_
+    std::vector<std::unique_ptr<UpstreamSession>> idle_; ///< guarded by mutex_
 };
 
 /// An InstanceSpec whose handle is a fresh SessionPool for `endpoint` (what the lifecycle code and the tests

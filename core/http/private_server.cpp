@@ -3,6 +3,9 @@
 
 #include "config/config_error.h"
 #include "gateway/gateway.h"
+#include "gateway/http_listener.h"
+#include "http/logs_handler.h"
+#include "metrics/gateway_metrics.h"
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -90,6 +93,21 @@ private:
     const PrivateRoutes& routes_;
 };
 
+// Prometheus scrape: the whole exposition text, rendered per request.
+class MetricsHandler : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit MetricsHandler(const GatewayMetrics& metrics) : metrics_(metrics) {}
+    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
+        const std::string text = metrics_.render();
+        response.setContentType(kPrometheusContentType);
+        response.setContentLength(static_cast<std::streamsize>(text.size()));
+        response.send().write(text.data(), static_cast<std::streamsize>(text.size()));
+    }
+
+private:
+    const GatewayMetrics& metrics_;
+};
+
 class PrivateRequestRouter : public Poco::Net::HTTPRequestHandlerFactory {
 public:
     PrivateRequestRouter(const PrivateRoutes& routes, const std::string& token) : routes_(routes), token_(token) {}
@@ -109,6 +127,12 @@ public:
         const std::string path = uri.substr(0, uri.find('?'));
         if (routes_.transport && routes_.dispatcher && path == routes_.transport->path()) {
             return new RpcHandler(routes_);
+        }
+        if (routes_.metrics && path == "/_mael/metrics") {
+            return new MetricsHandler(*routes_.metrics);
+        }
+        if (routes_.logs && path == "/_mael/logs") {
+            return routes_.logs->newHandler();
         }
         if (routes_.gateway) {
             return routes_.gateway->newHandler(true);
@@ -139,32 +163,23 @@ PrivateServer::PrivateServer(const NodeSettings& settings, PrivateRoutes routes)
 PrivateServer::~PrivateServer() { stop(); }
 
 void PrivateServer::start() {
-    Poco::Net::ServerSocket socket;
+    listener_ = std::make_unique<HttpListener>("private port", new PrivateRequestRouter(routes_, settings_.privateToken),
+                                               listenerLimits(settings_));
     try {
-        socket.bind(Poco::Net::SocketAddress("0.0.0.0", static_cast<Poco::UInt16>(settings_.privatePort)), true, false);
-        socket.listen(static_cast<int>(settings_.httpMaxQueued));
-    } catch (const Poco::Exception& e) {
-        throw ConfigError("cannot listen on the private port " + std::to_string(settings_.privatePort) + ": " +
-                          e.displayText());
+        listener_->start("0.0.0.0", static_cast<int>(settings_.privatePort));
+    } catch (...) {
+        listener_.reset();
+        throw;
     }
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(static_cast<int>(settings_.httpMaxThreads));
-    params->setMaxQueued(static_cast<int>(settings_.httpMaxQueued));
-    params->setKeepAlive(true);
-    params->setTimeout(Poco::Timespan(settings_.httpReadTimeoutSeconds, 0));
-    params->setKeepAliveTimeout(Poco::Timespan(settings_.httpIdleTimeoutSeconds, 0));
-    params->setServerName("maelstromd");
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new PrivateRequestRouter(routes_, settings_.privateToken), socket, params);
-    server_->start();
 }
 
 void PrivateServer::stop() {
-    if (server_) {
-        server_->stopAll(false);
-        server_.reset();
+    if (listener_) {
+        listener_->stop();
+        listener_.reset();
     }
 }
 
-int PrivateServer::port() const { return server_ ? server_->port() : 0; }
+int PrivateServer::port() const { return listener_ ? listener_->port() : 0; }
 
 } // namespace maelstrom::core

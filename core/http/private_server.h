@@ -4,7 +4,8 @@
 // arrive — logs and metrics.
 // With a private token configured, every request but the health check needs `Authorization: Bearer <token>`
 // (compared in constant time) or gets 401.
-// Threads: start()/stop() from the main thread; requests are served by Poco's HTTPServer thread pool.
+// Threads: start()/stop() from the main thread; requests are served by the listener's own pool (http_listener.h:
+// thread and queue limits, read/write/idle timeouts, request-head deadline).
 #pragma once
 
 #include "config/node_settings.h"
@@ -18,12 +19,17 @@
 namespace maelstrom::core {
 
 class Gateway;
+class GatewayMetrics;
+class HttpListener;
+class LogStreams;
 
 /// What the private port serves besides the health check. Absent parts answer 404 with a message saying so.
 struct PrivateRoutes {
     std::shared_ptr<sdk::RpcTransport> transport; ///< the control plane's wire format
     sdk::RpcDispatcher* dispatcher = nullptr;     ///< the methods it calls; outlives the server
     Gateway* gateway = nullptr;                   ///< the private gateway (catch-all); outlives the server
+    const GatewayMetrics* metrics = nullptr;      ///< `/_mael/metrics` (Prometheus text); outlives the server
+    LogStreams* logs = nullptr;                   ///< `/_mael/logs` (container logs); outlives the server
 };
 
 class PrivateServer {
@@ -43,7 +49,7 @@ public:
 private:
     NodeSettings settings_;
     PrivateRoutes routes_;
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<HttpListener> listener_; ///< http_listener.h: limits, timeouts, head deadline
 };
 
 /// Constant-time check of an Authorization header value against "Bearer <token>".

@@ -8,6 +8,11 @@ RouterRegistry::RouterRegistry(std::shared_ptr<sdk::LoadBalancer> balancer, Cold
                                RouterSettings defaults)
     : balancer_(std::move(balancer)), coldStarter_(coldStarter), defaults_(defaults) {}
 
+void RouterRegistry::setColdStarter(ColdStarter* coldStarter) {
+    std::lock_guard lock(mutex_);
+    coldStarter_ = coldStarter;
+}
+
 std::shared_ptr<Router> RouterRegistry::byComponent(const std::string& component) {
     return byComponent(component, defaults_);
 }

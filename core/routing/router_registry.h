@@ -25,10 +25,16 @@ public:
     RouterRegistry(std::shared_ptr<sdk::LoadBalancer> balancer, ColdStarter* coldStarter,
                    RouterSettings defaults = {});
 
+    /// Sets the cold starter of the routers created from now on (the lifecycle manager needs the registry, so it
+    /// is created after it). Call before serving requests.
+    void setColdStarter(ColdStarter* coldStarter);
+
     /// The router of `component`, created with `settings` (or the defaults) if it does not exist yet; an
     /// existing router keeps its settings (use Router::setSettings to change them).
     std::shared_ptr<Router> byComponent(const std::string& component);
     std::shared_ptr<Router> byComponent(const std::string& component, const RouterSettings& settings);
+    /// The settings routers are created with by default (the gateway starts from them per component).
+    const RouterSettings& defaults() const noexcept { return defaults_; }
     /// Null when no router exists for `component`.
     std::shared_ptr<Router> find(const std::string& component) const;
     /// Every router, for activity reports.
@@ -38,7 +44,7 @@ public:
 
 private:
     const std::shared_ptr<sdk::LoadBalancer> balancer_;
-    ColdStarter* const coldStarter_;
+    ColdStarter* coldStarter_;                 ///< guarded by mutex_
     const RouterSettings defaults_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<Router>> routers_; ///< guarded by mutex_

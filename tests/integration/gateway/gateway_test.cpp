@@ -5,7 +5,6 @@
 // smuggling and oversized headers, client disconnects; and maelstromd's public port.
 #include "gateway/component_cache.h"
 #include "gateway/gateway.h"
-#include "gateway/logging_cold_starter.h"
 #include "gateway/public_server.h"
 #include "gateway/session_pool.h"
 #include "http/private_server.h"
@@ -186,8 +185,7 @@ NodeSettings testSettings() {
 struct InProcessGateway {
     HttpResolver resolver;
     ComponentCache components;
-    LoggingColdStarter coldStarter;
-    RouterRegistry routers{roundRobin(), &coldStarter};
+    RouterRegistry routers{roundRobin(), nullptr}; // no cold starts: the tests register instances
     Gateway gateway{resolver, components, routers};
     PublicServer publicServer{testSettings(), gateway, "127.0.0.1"};
     std::unique_ptr<PrivateServer> privateServer;

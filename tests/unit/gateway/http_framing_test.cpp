@@ -10,6 +10,7 @@ using namespace maelstrom::core;
 class HttpFramingTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(HttpFramingTest);
     CPPUNIT_TEST(testHopByHop);
+    CPPUNIT_TEST(testHopByHopFilter);
     CPPUNIT_TEST(testFraming);
     CPPUNIT_TEST_SUITE_END();
 
@@ -25,6 +26,27 @@ public:
         }
         CPPUNIT_ASSERT(names.count("content-type") == 0);
         CPPUNIT_ASSERT(names.count("") == 0);
+    }
+
+    void testHopByHopFilter() {
+        // The proxy's allocation-free filter follows the same rule as hopByHopHeaders, case-insensitively.
+        Poco::Net::MessageHeader h;
+        h.add("Connection", "keep-alive, X-One, close");
+        h.add("connection", " X-Two ,,\tX-Three\t");
+        const HopByHopFilter filter(h);
+        for (const char* n : {"Connection", "KEEP-ALIVE", "proxy-connection", "Proxy-Authorization", "proxy-authenticate",
+                              "TE", "Trailer", "transfer-encoding", "Upgrade", "x-one", "X-TWO", "x-three"}) {
+            CPPUNIT_ASSERT_MESSAGE(n, filter.skip(n));
+        }
+        for (const char* n : {"Content-Type", "Host", "", "X-On", "X-One-More", "t", "tes"}) {
+            CPPUNIT_ASSERT_MESSAGE(n, !filter.skip(n));
+        }
+        const Poco::Net::MessageHeader empty;
+        const HopByHopFilter none(empty);
+        CPPUNIT_ASSERT(none.skip("Keep-Alive"));
+        CPPUNIT_ASSERT(!none.skip("X-One"));
+        CPPUNIT_ASSERT(iequalsAscii("Content-Length", "content-LENGTH"));
+        CPPUNIT_ASSERT(!iequalsAscii("Content-Length", "Content-Lengt"));
     }
 
     void testFraming() {

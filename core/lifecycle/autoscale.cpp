@@ -1,0 +1,51 @@
+// autoscale.cpp — see autoscale.h.
+#include "lifecycle/autoscale.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace maelstrom::core {
+
+std::int64_t autoscaleTarget(const sdk::Component& component, const AutoscaleInput& input) {
+    const std::int64_t idleTimeout =
+        component.docker ? sdk::effectiveIdleTimeoutSeconds(*component.docker) : std::int64_t{300};
+    std::int64_t minInstances = component.minInstances;
+    if (minInstances < 1 && input.secondsIdle <= idleTimeout) {
+        minInstances = 1; // keep one warm while not idle
+    }
+    const double maxConcurrency = static_cast<double>(sdk::effectiveMaxConcurrency(component));
+    const double downPct = sdk::effectiveScaleDownPct(component);
+    const double upPct = sdk::effectiveScaleUpPct(component);
+
+    double sumAvg = 0;
+    double sumMax = 0;
+    for (const auto& windows : input.instanceWindows) {
+        if (windows.empty()) {
+            continue;
+        }
+        sumAvg += std::accumulate(windows.begin(), windows.end(), 0.0) / static_cast<double>(windows.size());
+        sumMax += std::max(0.0, *std::max_element(windows.begin(), windows.end()));
+    }
+    const auto current = static_cast<std::int64_t>(input.instanceWindows.size());
+    std::int64_t target = current;
+    if (current > 0) {
+        const double denominator = static_cast<double>(current) * maxConcurrency;
+        const double scaleUnit = maxConcurrency * upPct;
+        if (sumAvg / denominator > upPct) {
+            target = static_cast<std::int64_t>(std::ceil(sumAvg / scaleUnit));
+        } else if (sumMax / denominator < downPct) {
+            target = static_cast<std::int64_t>(std::ceil(sumMax / scaleUnit));
+        }
+    }
+    target = std::max(target, minInstances);
+    if (component.maxInstances > 0 && component.maxInstances >= minInstances) {
+        target = std::min(target, component.maxInstances);
+    }
+    if (component.maxInstancesPerNode > 0) {
+        target = std::min(target, component.maxInstancesPerNode);
+    }
+    return std::max<std::int64_t>(target, 0);
+}
+
+} // namespace maelstrom::core

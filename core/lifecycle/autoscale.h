@@ -1,0 +1,31 @@
+// autoscale.h — the target instance count of one component from its instances' concurrency windows and how
+// long it has been idle: reference-runtime §3.3, evaluated on this node every second (the reference runs it
+// once a minute cluster-wide; the cluster issue distributes it). Pure: no I/O, unit-tested.
+// SPDX-License-Identifier: Apache-2.0
+//
+// Scale up on the AVERAGE concurrency of the ~200 s of windows, scale down on the PEAK window, both sizing the
+// fleet so that load sits at scaleUpConcurrencyPct of capacity. While the component is not idle
+// (secondsIdle <= idleTimeoutSeconds) at least one instance is kept; after that the target drops to
+// minInstances, which is what stops idle components (scale to zero). maxInstances caps the target when it is
+// not below the effective minimum; on one node maxInstancesPerNode caps it too.
+#pragma once
+
+#include <maelstrom/sdk/model.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace maelstrom::core {
+
+struct AutoscaleInput {
+    /// Per running (starting or active, not stopping) instance: the concurrency of its closed windows, newest
+    /// first; empty for an instance younger than one window. The vector's size is the current count.
+    std::vector<std::vector<double>> instanceWindows;
+    /// Seconds since the last request, the last start or the last demand (cold start); 0 when busy now.
+    std::int64_t secondsIdle = 0;
+};
+
+/// The instance count this node should run for `component` (>= 0).
+std::int64_t autoscaleTarget(const sdk::Component& component, const AutoscaleInput& input);
+
+} // namespace maelstrom::core

@@ -1,0 +1,31 @@
+// health_probe.h — one HTTP GET of a container's health-check path (reference-runtime §4.3, §4.5): healthy
+// means status 200. Used for the start health check (every 50 ms until healthy or the deadline), the
+// periodic checks and before adopting a container after a restart.
+// SPDX-License-Identifier: Apache-2.0
+//
+// Thread-safety: stateless; call from any thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace maelstrom::core {
+
+/// Interval between attempts of the start health check.
+inline constexpr std::chrono::milliseconds kStartHealthCheckInterval{50};
+/// Client timeout of one health-check GET (the reference's 15 s).
+inline constexpr std::chrono::seconds kHealthCheckTimeout{15};
+
+/// GETs http://host:port<path>. @return the status code, or 0 when no HTTP answer came (refused, timeout...);
+/// `error` (optional) receives the reason then.
+int probeHealth(const std::string& host, int port, const std::string& path, std::chrono::milliseconds timeout,
+                std::string* error = nullptr);
+
+/// Probes every kStartHealthCheckInterval until a 200, the deadline, or `cancelled()` returns true.
+/// @return whether it became healthy; `lastError` receives the last failure.
+bool waitHealthy(const std::string& host, int port, const std::string& path,
+                 std::chrono::steady_clock::time_point deadline, const std::function<bool()>& cancelled,
+                 std::string& lastError);
+
+} // namespace maelstrom::core

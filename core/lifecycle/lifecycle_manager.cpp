@@ -1,0 +1,450 @@
+// lifecycle_manager.cpp — see lifecycle_manager.h.
+#include "lifecycle/lifecycle_manager.h"
+
+#include "lifecycle/autoscale.h"
+#include "lifecycle/health_probe.h"
+
+#include <Poco/Logger.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <unordered_map>
+
+namespace maelstrom::core {
+namespace {
+
+using std::chrono::steady_clock;
+
+Poco::Logger& log() {
+    return Poco::Logger::get("maelstrom.lifecycle");
+}
+
+/// A component cached as missing for this long is really gone (not a refresh racing a local put).
+constexpr std::chrono::seconds kRemovalConfirmation{3};
+/// Timeout of the health probe of a container found running at boot.
+constexpr std::chrono::seconds kAdoptionProbeTimeout{3};
+
+std::int64_t secondsSince(steady_clock::time_point then, steady_clock::time_point now) {
+    return then >= now ? 0 : std::chrono::duration_cast<std::chrono::seconds>(now - then).count();
+}
+
+} // namespace
+
+LifecycleManager::LifecycleManager(sdk::ContainerRuntime& runtime, sdk::Database* database, RouterRegistry& routers,
+                                   ComponentCache& components, LifecycleSettings settings)
+    : runtime_(runtime),
+      database_(database),
+      routers_(routers),
+      components_(components),
+      memory_(settings.totalMemoryMiB),
+      ownerId_(settings.ownerId),
+      context_{runtime, database, routers, memory_, settings.nodeId, settings.privateUrl, {}} {
+    if (!ownerId_.empty()) {
+        context_.labels[kLabelOwner] = ownerId_;
+    }
+}
+
+std::string ownerIdFor(const std::string& dataDir) {
+    std::uint64_t hash = 14695981039346656037ULL; // FNV-1a 64-bit offset basis
+    for (const unsigned char ch : dataDir) {
+        hash = (hash ^ ch) * 1099511628211ULL;
+    }
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+    return text;
+}
+
+LifecycleManager::~LifecycleManager() {
+    stopBackground();
+    std::vector<std::jthread> retiring;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        retiring.swap(retiring_);
+        convergers_.clear(); // converger destructors stop their threads, containers keep running
+    }
+}
+
+void LifecycleManager::start() {
+    adoptRunningContainers();
+    std::set<std::string> held;
+    {
+        std::lock_guard lock(mutex_);
+        adopting_ = false;
+        held.swap(heldColdStarts_);
+    }
+    for (const auto& name : held) {
+        requestStart(name);
+    }
+    if (runtime_.capabilities().events) {
+        subscription_ = runtime_.subscribe([this](const sdk::ContainerEvent& event) { onEvent(event); });
+    }
+    maintenance_ = std::jthread([this](std::stop_token stop) { maintenanceLoop(stop); });
+}
+
+void LifecycleManager::adoptRunningContainers() {
+    std::vector<sdk::ContainerSummary> found;
+    try {
+        found = runtime_.listManaged(true);
+    } catch (const std::exception& e) {
+        log().error(std::string("adoption: cannot list the runtime's containers: ") + e.what());
+        return;
+    }
+    std::map<std::string, std::vector<sdk::ContainerSummary>> adopt;
+    std::map<std::string, sdk::Component> components;
+    for (const auto& c : found) {
+        if (const auto owner = c.labels.find(kLabelOwner);
+            owner != c.labels.end() && !ownerId_.empty() && owner->second != ownerId_) {
+            log().information("leaving container " + c.id.substr(0, 12) + " of " + c.componentName +
+                              " alone: another maelstromd (owner " + owner->second + ") started it");
+            continue;
+        }
+        std::optional<sdk::Component> component;
+        try {
+            component = database_ ? database_->getComponent(c.componentName) : components_.find(c.componentName);
+        } catch (const std::exception& e) {
+            log().error("adoption: reading component " + c.componentName + ": " + e.what());
+            continue; // keep the container: it may be adopted by the next maelstromd
+        }
+        std::string why;
+        if (!component || !component->docker) {
+            why = "its component no longer exists";
+        } else if (component->version != c.componentVersion) {
+            why = "it runs version " + std::to_string(c.componentVersion) + ", the component is at " +
+                  std::to_string(component->version);
+        } else if (c.state != sdk::ContainerState::Running || !c.endpoint) {
+            why = "it is not running";
+        } else if (probeHealth(c.endpoint->host, static_cast<int>(c.endpoint->port),
+                               sdk::effectiveHealthCheckPath(*component->docker),
+                               std::chrono::duration_cast<std::chrono::milliseconds>(kAdoptionProbeTimeout),
+                               &why) != 200) {
+            why = "its health check fails (" + why + ")";
+        }
+        if (why.empty()) {
+            adopt[c.componentName].push_back(c);
+            components[c.componentName] = *component;
+            continue;
+        }
+        log().information("removing stale container " + c.id.substr(0, 12) + " of " + c.componentName + ": " + why);
+        try {
+            runtime_.remove(c.id, true);
+        } catch (const std::exception& e) {
+            log().warning("removing stale container " + c.id.substr(0, 12) + ": " + e.what());
+        }
+    }
+    for (auto& [name, containers] : adopt) {
+        auto converger = std::make_shared<Converger>(components[name], context_);
+        for (const auto& c : containers) {
+            converger->adopt(c);
+            log().information("adopted container " + c.id.substr(0, 12) + " of " + name + " v" +
+                              std::to_string(c.componentVersion));
+        }
+        converger->start();
+        std::lock_guard lock(mutex_);
+        convergers_[name] = converger;
+    }
+}
+
+std::shared_ptr<Converger> LifecycleManager::converger(const sdk::Component& component) {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+        return nullptr;
+    }
+    auto& slot = convergers_[component.name];
+    if (!slot) {
+        slot = std::make_shared<Converger>(component, context_);
+        slot->start();
+    }
+    return slot;
+}
+
+std::vector<std::shared_ptr<Converger>> LifecycleManager::convergers() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<Converger>> all;
+    all.reserve(convergers_.size());
+    for (const auto& [name, c] : convergers_) {
+        all.push_back(c);
+    }
+    return all;
+}
+
+void LifecycleManager::requestStart(const std::string& componentName) {
+    {
+        std::lock_guard lock(mutex_);
+        if (adopting_) {
+            heldColdStarts_.insert(componentName);
+            return;
+        }
+    }
+    const auto component = components_.find(componentName);
+    if (!component || !component->docker) {
+        log().warning("cold start of " + componentName + ": no such component with a docker section");
+        return;
+    }
+    if (auto c = converger(*component)) {
+        c->demandInstance();
+    }
+}
+
+void LifecycleManager::componentChanged(const ComponentChange& change) {
+    if (change.kind == ComponentChange::Kind::ComponentPut && change.component) {
+        std::shared_ptr<Converger> existing;
+        {
+            std::lock_guard lock(mutex_);
+            const auto it = convergers_.find(change.componentName);
+            if (it != convergers_.end()) {
+                existing = it->second;
+            }
+        }
+        if (existing) {
+            existing->setComponent(*change.component);
+        } else if (change.component->minInstances > 0 && change.component->docker) {
+            if (auto c = converger(*change.component)) {
+                c->setTargetCount(change.component->minInstances);
+            }
+        }
+    } else if (change.kind == ComponentChange::Kind::ComponentRemoved) {
+        retireConverger(change.componentName);
+    }
+}
+
+void LifecycleManager::retireConverger(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    const auto it = convergers_.find(name);
+    if (it == convergers_.end()) {
+        return;
+    }
+    log().information("component " + name + " removed: stopping its containers");
+    retiring_.emplace_back([converger = it->second] { converger->shutdown(true); });
+    convergers_.erase(it);
+}
+
+void LifecycleManager::onEvent(const sdk::ContainerEvent& event) {
+    switch (event.kind) {
+    case sdk::ContainerEventKind::Died:
+    case sdk::ContainerEventKind::OomKilled:
+        for (const auto& c : convergers()) {
+            c->containerDied(event.containerId);
+        }
+        break;
+    case sdk::ContainerEventKind::ImageTagged:
+        for (const auto& c : convergers()) {
+            c->imageTagged(event.imageName);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void LifecycleManager::maintenanceLoop(std::stop_token stop) {
+    auto nextReconcile = steady_clock::now() + kReconcilePeriod;
+    std::mutex sleepMutex;
+    std::condition_variable_any sleep;
+    while (!stop.stop_requested()) {
+        try {
+            applyComponentChanges();
+            autoscale();
+            if (steady_clock::now() >= nextReconcile) {
+                reconcile();
+                nextReconcile = steady_clock::now() + kReconcilePeriod;
+            }
+        } catch (const std::exception& e) {
+            log().error(std::string("lifecycle maintenance pass: ") + e.what());
+        }
+        std::unique_lock lock(sleepMutex);
+        sleep.wait_for(lock, stop, kMaintenancePeriod, [] { return false; });
+    }
+}
+
+// Changes made on other nodes reach this node through the component cache (refreshed every second); local
+// changes also arrive at once through componentChanged(). Versions only grow, so an older cached copy (a
+// refresh that raced a local put) never rolls a converger back.
+void LifecycleManager::applyComponentChanges() {
+    if (!components_.loaded()) {
+        return;
+    }
+    const auto now = steady_clock::now();
+    const auto all = components_.all();
+    for (const auto& c : convergers()) {
+        const auto it = all->find(c->name());
+        if (it == all->end()) {
+            const auto since = missingSince_.try_emplace(c->name(), now).first->second;
+            if (now - since >= kRemovalConfirmation) {
+                missingSince_.erase(c->name());
+                retireConverger(c->name());
+            }
+            continue;
+        }
+        missingSince_.erase(c->name());
+        if (it->second.version > c->state().component.version) {
+            c->setComponent(it->second);
+        }
+    }
+    for (const auto& [name, component] : *all) {
+        if (component.minInstances > 0 && component.docker) {
+            bool exists = false;
+            {
+                std::lock_guard lock(mutex_);
+                exists = convergers_.count(name) > 0;
+            }
+            if (!exists) {
+                if (auto c = converger(component)) {
+                    c->setTargetCount(component.minInstances);
+                }
+            }
+        }
+    }
+}
+
+void LifecycleManager::autoscale() {
+    const auto now = steady_clock::now();
+    const auto nowUnixMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    for (const auto& converger : convergers()) {
+        const Converger::State state = converger->state();
+        const auto router = routers_.find(converger->name());
+        ComponentActivitySnapshot activity;
+        if (router) {
+            activity = router->activity();
+        }
+        std::unordered_map<std::string, const InstanceActivitySnapshot*> byId;
+        for (const auto& i : activity.instances) {
+            byId[i.instanceId] = &i;
+        }
+        AutoscaleInput input;
+        std::int64_t newestStartMs = 0;
+        for (const auto& c : state.containers) {
+            // Only the current version counts: during a rolling deploy the old containers are on their way out.
+            if (c.status == ContainerStatus::Stopping || c.version != state.component.version) {
+                continue;
+            }
+            newestStartMs = std::max(newestStartMs, c.startedAtUnixMs);
+            std::vector<double> windows;
+            if (const auto it = byId.find(c.id); it != byId.end()) {
+                for (const auto& w : it->second->activity) {
+                    windows.push_back(w.concurrency);
+                }
+            }
+            input.instanceWindows.push_back(std::move(windows));
+        }
+        std::int64_t idle = secondsSince(state.lastDemand, now);
+        if (activity.lastRequest) {
+            idle = std::min(idle, secondsSince(*activity.lastRequest, now));
+        }
+        if (newestStartMs > 0) {
+            idle = std::min<std::int64_t>(idle, std::max<std::int64_t>(0, (nowUnixMs - newestStartMs) / 1000));
+        }
+        if (activity.inFlight > 0 || activity.queued > 0) {
+            idle = 0; // a request (or an open WebSocket) in progress keeps the component alive
+        }
+        input.secondsIdle = idle;
+        const std::int64_t target = autoscaleTarget(state.component, input);
+        if (target != state.targetCount && converger->scaleTo(state, target)) {
+            if (target < state.targetCount) {
+                log().information("component " + converger->name() + ": scaling from " +
+                                  std::to_string(state.targetCount) + " to " + std::to_string(target) +
+                                  (target == 0 ? " (idle for " + std::to_string(idle) + " s)" : std::string()));
+            } else {
+                log().information("component " + converger->name() + ": scaling from " +
+                                  std::to_string(state.targetCount) + " to " + std::to_string(target));
+            }
+        }
+    }
+}
+
+// Events are lost while the Docker daemon is down or restarting: compare what runs with what we think runs.
+void LifecycleManager::reconcile() {
+    std::vector<sdk::ContainerSummary> running;
+    try {
+        running = runtime_.listManaged(false);
+    } catch (const std::exception& e) {
+        log().warning(std::string("cannot list running containers (will retry): ") + e.what());
+        return;
+    }
+    std::set<std::string> ids;
+    for (const auto& c : running) {
+        ids.insert(c.id);
+    }
+    for (const auto& converger : convergers()) {
+        for (const auto& c : converger->state().containers) {
+            if (c.status == ContainerStatus::Active && ids.count(c.id) == 0) {
+                converger->containerDied(c.id);
+            }
+        }
+    }
+}
+
+void LifecycleManager::stopBackground() {
+    if (maintenance_.joinable()) {
+        maintenance_.request_stop();
+        maintenance_.join();
+    }
+    if (subscription_) {
+        subscription_->cancel();
+        subscription_.reset();
+    }
+}
+
+void LifecycleManager::shutdown(bool stopContainers) {
+    stopBackground();
+    std::vector<std::shared_ptr<Converger>> all;
+    std::vector<std::jthread> retiring;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        for (auto& [name, c] : convergers_) {
+            all.push_back(c);
+        }
+        convergers_.clear();
+        retiring.swap(retiring_);
+    }
+    std::vector<std::jthread> stoppers;
+    for (const auto& c : all) {
+        stoppers.emplace_back([c, stopContainers] { c->shutdown(stopContainers); });
+    }
+    // jthreads join here: every converger stopped, every removed component's containers gone
+}
+
+std::vector<sdk::ComponentInfo> LifecycleManager::runningComponents() const {
+    std::vector<sdk::ComponentInfo> infos;
+    for (const auto& converger : convergers()) { // the map is ordered by name
+        const Converger::State state = converger->state();
+        std::unordered_map<std::string, InstanceActivitySnapshot> byId;
+        if (const auto router = routers_.find(converger->name())) {
+            for (auto& i : router->activity().instances) {
+                byId[i.instanceId] = std::move(i);
+            }
+        }
+        for (const auto& c : state.containers) {
+            sdk::ComponentInfo info;
+            info.componentName = converger->name();
+            info.componentVersion = c.version;
+            info.status = c.status == ContainerStatus::Active     ? "active"
+                          : c.status == ContainerStatus::Starting ? "starting"
+                                                                  : "stopping";
+            info.maxConcurrency = state.component.maxConcurrency;
+            info.memoryReservedMiB = state.component.docker ? state.component.docker->reserveMemoryMiB : 0;
+            info.startTime = c.startedAtUnixMs;
+            if (const auto it = byId.find(c.id); it != byId.end()) {
+                info.lastRequestTime = it->second.lastRequestUnixMs;
+                info.totalRequests = it->second.totalRequests;
+                info.activity = it->second.activity;
+            }
+            infos.push_back(std::move(info));
+        }
+    }
+    return infos;
+}
+
+std::vector<Converger::State> LifecycleManager::state() const {
+    std::vector<Converger::State> states;
+    for (const auto& c : convergers()) {
+        states.push_back(c->state());
+    }
+    return states;
+}
+
+} // namespace maelstrom::core

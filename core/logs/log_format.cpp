@@ -1,0 +1,350 @@
+// log_format.cpp — see log_format.h.
+// SPDX-License-Identifier: Apache-2.0
+#include "logs/log_format.h"
+
+#include <cctype>
+#include <cmath>
+#include <ctime>
+#include <optional>
+
+namespace maelstrom::core {
+namespace {
+
+std::string trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) {
+        return {};
+    }
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool endsWith(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
+
+// Go's time.ParseDuration, in nanoseconds as a long double (range checked by the caller). "0" is not a duration
+// here: Docker treats it as the timestamp 0.
+std::optional<long double> parseGoDuration(std::string_view s) {
+    if (s.empty() || s == "0") {
+        return std::nullopt;
+    }
+    long double sign = 1;
+    if (s[0] == '-' || s[0] == '+') {
+        sign = s[0] == '-' ? -1 : 1;
+        s.remove_prefix(1);
+    }
+    if (s == "0") {
+        return 0.0L;
+    }
+    if (s.empty()) {
+        return std::nullopt;
+    }
+    long double total = 0;
+    while (!s.empty()) {
+        std::size_t i = 0;
+        long double value = 0;
+        bool digits = false;
+        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+            value = value * 10 + (s[i] - '0');
+            digits = true;
+            ++i;
+        }
+        if (i < s.size() && s[i] == '.') {
+            ++i;
+            long double scale = 0.1L;
+            while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+                value += (s[i] - '0') * scale;
+                scale /= 10;
+                digits = true;
+                ++i;
+            }
+        }
+        if (!digits) {
+            return std::nullopt;
+        }
+        s.remove_prefix(i);
+        // The unit is the run up to the next number (Go reads it the same way), looked up exactly.
+        std::size_t u = 0;
+        while (u < s.size() && !std::isdigit(static_cast<unsigned char>(s[u])) && s[u] != '.') {
+            ++u;
+        }
+        const std::string_view unit = s.substr(0, u);
+        static const std::pair<std::string_view, long double> units[] = {
+            {"ns", 1.0L}, {"us", 1e3L}, {"\xC2\xB5s", 1e3L}, {"\xCE\xBCs", 1e3L}, {"ms", 1e6L},
+            {"s", 1e9L},  {"m", 60e9L}, {"h", 3600e9L}};
+        bool matched = false;
+        for (const auto& [name, factor] : units) {
+            if (name == unit) {
+                total += value * factor;
+                matched = true;
+            }
+        }
+        if (!matched) {
+            return std::nullopt;
+        }
+        s.remove_prefix(u);
+    }
+    return sign * total;
+}
+
+// Docker's Unix timestamp form: seconds[.fraction].
+std::optional<long double> parseUnixSeconds(std::string_view s) {
+    if (s.empty()) {
+        return std::nullopt;
+    }
+    const auto dot = s.find('.');
+    const std::string_view whole = s.substr(0, dot);
+    const std::string_view frac = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+    if (whole.empty() || whole.size() > 12 || (dot != std::string_view::npos && (frac.empty() || frac.size() > 9))) {
+        return std::nullopt;
+    }
+    long double value = 0;
+    for (char c : whole) {
+        if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+        value = value * 10 + (c - '0');
+    }
+    long double scale = 0.1L;
+    for (char c : frac) {
+        if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+        value += (c - '0') * scale;
+        scale /= 10;
+    }
+    return value;
+}
+
+// Reads exactly n digits at s[pos].
+std::optional<int> digitsAt(std::string_view s, std::size_t& pos, std::size_t n) {
+    if (pos + n > s.size()) return std::nullopt;
+    int v = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = s[pos + i];
+        if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+        v = v * 10 + (c - '0');
+    }
+    pos += n;
+    return v;
+}
+
+// YYYY-MM-DD[THH[:MM[:SS[.frac]]]][Z|±HH:MM] → Unix milliseconds (local time without a zone).
+std::optional<std::int64_t> parseDateTime(std::string_view s) {
+    std::size_t pos = 0;
+    std::tm tm{};
+    auto year = digitsAt(s, pos, 4);
+    if (!year || pos >= s.size() || s[pos++] != '-') return std::nullopt;
+    auto month = digitsAt(s, pos, 2);
+    if (!month || pos >= s.size() || s[pos++] != '-') return std::nullopt;
+    auto day = digitsAt(s, pos, 2);
+    if (!day || *month < 1 || *month > 12 || *day < 1 || *day > 31) return std::nullopt;
+    tm.tm_year = *year - 1900;
+    tm.tm_mon = *month - 1;
+    tm.tm_mday = *day;
+    std::int64_t fracMillis = 0;
+    if (pos < s.size() && s[pos] == 'T') {
+        ++pos;
+        auto hour = digitsAt(s, pos, 2);
+        if (!hour || *hour > 23) return std::nullopt;
+        tm.tm_hour = *hour;
+        if (pos < s.size() && s[pos] == ':') {
+            ++pos;
+            auto minute = digitsAt(s, pos, 2);
+            if (!minute || *minute > 59) return std::nullopt;
+            tm.tm_min = *minute;
+            if (pos < s.size() && s[pos] == ':') {
+                ++pos;
+                auto second = digitsAt(s, pos, 2);
+                if (!second || *second > 60) return std::nullopt;
+                tm.tm_sec = *second;
+                if (pos < s.size() && s[pos] == '.') {
+                    ++pos;
+                    std::size_t n = 0;
+                    long double frac = 0, scale = 0.1L;
+                    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+                        frac += (s[pos] - '0') * scale;
+                        scale /= 10;
+                        ++pos;
+                        ++n;
+                    }
+                    if (n == 0 || n > 9) return std::nullopt;
+                    fracMillis = static_cast<std::int64_t>(frac * 1000);
+                }
+            }
+        }
+    }
+    std::optional<std::int64_t> offsetSeconds;
+    if (pos < s.size()) {
+        if (s[pos] == 'Z' || s[pos] == 'z') {
+            ++pos;
+            offsetSeconds = 0;
+        } else if (s[pos] == '+' || s[pos] == '-') {
+            const int sign = s[pos] == '-' ? -1 : 1;
+            ++pos;
+            auto oh = digitsAt(s, pos, 2);
+            if (!oh || pos >= s.size() || s[pos++] != ':') return std::nullopt;
+            auto om = digitsAt(s, pos, 2);
+            if (!om || *oh > 23 || *om > 59) return std::nullopt;
+            offsetSeconds = sign * (*oh * 3600 + *om * 60);
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (pos != s.size()) return std::nullopt;
+    std::int64_t seconds;
+    if (offsetSeconds) {
+        seconds = static_cast<std::int64_t>(timegm(&tm)) - *offsetSeconds;
+    } else {
+        tm.tm_isdst = -1;
+        seconds = static_cast<std::int64_t>(std::mktime(&tm));
+    }
+    return seconds * 1000 + fracMillis;
+}
+
+// Appends the UTF-8 sequence at s[i] (valid) or U+FFFD (invalid); returns the number of bytes consumed.
+std::size_t appendUtf8(std::string& out, std::string_view s, std::size_t i) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        len = 2;
+        cp = b0 & 0x1F;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        len = 3;
+        cp = b0 & 0x0F;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        len = 4;
+        cp = b0 & 0x07;
+    }
+    bool valid = len > 0 && i + len <= s.size();
+    for (std::size_t k = 1; valid && k < len; ++k) {
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        if ((b & 0xC0) != 0x80) {
+            valid = false;
+        } else {
+            cp = (cp << 6) | (b & 0x3F);
+        }
+    }
+    if (valid && ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))) {
+        valid = false;
+    }
+    if (!valid) {
+        out += "\\ufffd"; // Go writes the escape for an invalid byte
+        return 1;
+    }
+    if (cp == 0x2028 || cp == 0x2029) {
+        out += cp == 0x2028 ? "\\u2028" : "\\u2029";
+    } else {
+        out.append(s.data() + i, len);
+    }
+    return len;
+}
+
+} // namespace
+
+ComponentFilter::ComponentFilter(const std::string& list) {
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        const auto comma = list.find(',', start);
+        const std::string item = trim(std::string_view(list).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (item == "*") {
+            all_ = true;
+            items_.clear();
+            return;
+        }
+        if (!item.empty()) {
+            items_.push_back(item);
+        }
+        if (comma == std::string::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    all_ = items_.empty();
+}
+
+bool ComponentFilter::matches(const std::string& component) const {
+    if (component.empty()) {
+        return false;
+    }
+    if (all_) {
+        return true;
+    }
+    for (const auto& k : items_) {
+        if (k.size() > 2 && k.front() == '*' && k.back() == '*') {
+            if (component.find(k.substr(1, k.size() - 2)) != std::string::npos) return true;
+        } else if (k.front() == '*') {
+            if (endsWith(component, std::string_view(k).substr(1))) return true;
+        } else if (k.back() == '*') {
+            if (startsWith(component, std::string_view(k).substr(0, k.size() - 1))) return true;
+        } else if (k == component) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::int64_t parseSince(const std::string& raw, std::int64_t nowMillis) {
+    const std::string value = trim(raw);
+    const auto invalid = [&](const std::string& why) {
+        return InvalidSince("invalid since '" + raw + "': " + why +
+                            " (use a duration such as 30s, 10m or 2h, a Unix timestamp, or a time such as "
+                            "2024-01-02T15:04:05Z)");
+    };
+    if (value.empty()) {
+        throw invalid("empty");
+    }
+    if (auto ns = parseGoDuration(value)) {
+        if (std::fabs(static_cast<double>(*ns)) > 9.2e18) {
+            throw invalid("duration out of range");
+        }
+        const std::int64_t millis = nowMillis - static_cast<std::int64_t>(*ns / 1e6L);
+        return millis > 0 ? millis : 0;
+    }
+    if (auto seconds = parseUnixSeconds(value)) {
+        return static_cast<std::int64_t>(*seconds * 1000);
+    }
+    if (auto millis = parseDateTime(value)) {
+        return *millis > 0 ? *millis : 0;
+    }
+    throw invalid("not a duration, Unix timestamp or date/time");
+}
+
+void appendJsonString(std::string& out, std::string_view text) {
+    static const char hex[] = "0123456789abcdef";
+    out += '"';
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            i += appendUtf8(out, text, i);
+            continue;
+        }
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xF];
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+        ++i;
+    }
+    out += '"';
+}
+
+std::string logMessageJson(std::string_view component, bool stderrStream, std::string_view data) {
+    std::string out;
+    out.reserve(data.size() + component.size() + 48);
+    out += "{\"Component\":";
+    appendJsonString(out, component);
+    out += stderrStream ? ",\"Stream\":\"stderr\",\"Data\":" : ",\"Stream\":\"stdout\",\"Data\":";
+    appendJsonString(out, data);
+    out += '}';
+    return out;
+}
+
+} // namespace maelstrom::core

@@ -1,0 +1,121 @@
+// cold_start_test.cpp — cold start end to end through maelstromd's public port: the first request for a
+// component with nothing running starts exactly one container (also for 20 concurrent first requests), waits for
+// its start health check and is proxied to it; a start health check that never passes removes the container and
+// the waiting request gets 504 at its deadline (maxdurationseconds).
+// SPDX-License-Identifier: Apache-2.0
+#include "lifecycle_env.h"
+
+#include <barrier>
+
+using namespace maelstrom::testing;
+using namespace maelstrom::testing::lifecycle;
+
+class ColdStartTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(ColdStartTest);
+    CPPUNIT_TEST(testColdStartThroughPublicPort);
+    CPPUNIT_TEST(testConcurrentFirstRequestsStartOneContainer);
+    CPPUNIT_TEST(testStartHealthCheckTimeoutRemovesContainerAndAnswers504);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testColdStartThroughPublicPort() {
+        MAELSTROM_REQUIRE_BACKEND(docker::dockerAvailable(), "dockerd");
+        TempDir dir;
+        const std::string project = uniqueProject("cold");
+        ProjectCleanup cleanup(project);
+        Daemon daemon(dir.path());
+        const std::string host = project + ".cold.test";
+        const std::string component = project + "_web";
+        daemon.putProject(projectYaml(project, {componentYaml("web", host, {"idletimeoutseconds: 120"})}));
+        CPPUNIT_ASSERT_MESSAGE("a container before any request", allContainers(component).empty());
+
+        const Reply first = request(daemon.publicPort(), host, "/");
+        std::cerr << "\n  cold start: first request " << first.millis << " ms\n";
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(first.error + first.body + "\n" + daemon.tail(), 200, first.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("hello\n"), first.body);
+        const auto running = runningContainers(component);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), std::size_t(1), running.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), allContainers(component).size());
+        // The container carries the component's current version, and the request went to it.
+        CPPUNIT_ASSERT_EQUAL(std::to_string(daemon.componentVersion(component)), containerVersionLabel(running[0]));
+        const Reply id = request(daemon.publicPort(), host, "/id");
+        CPPUNIT_ASSERT_EQUAL(200, id.status);
+        CPPUNIT_ASSERT_MESSAGE(id.body + " not in the running containers", containsShortId(running, id.body));
+        // The workload sees the variables maelstromd gives every container.
+        const Reply env = request(daemon.publicPort(), host, "/env");
+        CPPUNIT_ASSERT_MESSAGE(env.body, env.body.find("MAELSTROM_COMPONENT_NAME=" + component + "\n") != std::string::npos);
+        // Warm: no new container, fast.
+        const Reply warm = request(daemon.publicPort(), host, "/");
+        std::cerr << "  warm request " << warm.millis << " ms\n";
+        CPPUNIT_ASSERT_EQUAL(200, warm.status);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), allContainers(component).size());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());
+    }
+
+    void testConcurrentFirstRequestsStartOneContainer() {
+        MAELSTROM_REQUIRE_BACKEND(docker::dockerAvailable(), "dockerd");
+        TempDir dir;
+        const std::string project = uniqueProject("conc");
+        ProjectCleanup cleanup(project);
+        Daemon daemon(dir.path());
+        const std::string host = project + ".cold.test";
+        const std::string component = project + "_web";
+        daemon.putProject(projectYaml(
+            project, {componentYaml("web", host, {"idletimeoutseconds: 120", "maxconcurrency: 20", "maxinstances: 5"})}));
+
+        constexpr int kClients = 20;
+        std::vector<Reply> replies(kClients);
+        std::barrier go(kClients);
+        {
+            std::vector<std::jthread> clients;
+            for (int i = 0; i < kClients; ++i) {
+                clients.emplace_back([&, i] {
+                    go.arrive_and_wait();
+                    replies[static_cast<std::size_t>(i)] = request(daemon.publicPort(), host, "/sleep?ms=200");
+                });
+            }
+        }
+        for (const auto& r : replies) {
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(r.error + r.body + "\n" + daemon.tail(), 200, r.status);
+        }
+        const auto all = allContainers(component);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("20 concurrent first requests must share one container\n" + daemon.tail(),
+                                     std::size_t(1), all.size());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());
+    }
+
+    void testStartHealthCheckTimeoutRemovesContainerAndAnswers504() {
+        MAELSTROM_REQUIRE_BACKEND(docker::dockerAvailable(), "dockerd");
+        TempDir dir;
+        const std::string project = uniqueProject("sick");
+        ProjectCleanup cleanup(project);
+        Daemon daemon(dir.path());
+        const std::string host = project + ".cold.test";
+        const std::string component = project + "_web";
+        // /fail always answers 500: the start health check never passes.
+        std::string yaml = componentYaml("web", host,
+                                         {"httpstarthealthcheckseconds: 2", "maxdurationseconds: 5",
+                                          "idletimeoutseconds: 120"});
+        yaml.replace(yaml.find("httphealthcheckpath: /health"), 28, "httphealthcheckpath: /fail");
+        daemon.putProject(projectYaml(project, {yaml}));
+
+        Reply reply;
+        std::jthread client([&] { reply = request(daemon.publicPort(), host, "/", std::chrono::seconds(60)); });
+        std::vector<std::string> seen;
+        CPPUNIT_ASSERT_MESSAGE("no container was started\n" + daemon.tail(),
+                               waitUntil([&] { return !(seen = allContainers(component)).empty(); }, 10s));
+        client.join();
+        std::cerr << "\n  start health check timeout: " << reply.status << " after " << reply.millis << " ms: "
+                  << reply.body << "\n";
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.error + reply.body + "\n" + daemon.tail(), 504, reply.status);
+        CPPUNIT_ASSERT_MESSAGE("504 before the 5 s deadline: " + std::to_string(reply.millis), reply.millis >= 4500);
+        CPPUNIT_ASSERT_MESSAGE("504 long after the 5 s deadline: " + std::to_string(reply.millis), reply.millis < 15000);
+        // The container that never became healthy is removed.
+        const std::string first = seen[0];
+        CPPUNIT_ASSERT_MESSAGE("the unhealthy container " + first + " was not removed\n" + daemon.tail(),
+                               waitUntil([&] { return !containsShortId(allContainers(component), first); }, 20s));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(ColdStartTest);

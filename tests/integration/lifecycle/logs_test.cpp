@@ -1,0 +1,57 @@
+// logs_test.cpp — `maelctl logs` against a maelstromd whose component printed lines through the fixture's
+// /log: its stdout and stderr lines appear as "[<component>]\t<line>" (reference-interfaces §7.2; maelctl's two
+// streams are read together here), PING keep-alives are not printed, and --components filters out the lines
+// of other components.
+// SPDX-License-Identifier: Apache-2.0
+#include "lifecycle_env.h"
+
+using namespace maelstrom::testing;
+using namespace maelstrom::testing::lifecycle;
+
+class LogsTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(LogsTest);
+    CPPUNIT_TEST(testMaelctlLogsShowsFixtureLine);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testMaelctlLogsShowsFixtureLine() {
+        MAELSTROM_REQUIRE_BACKEND(docker::dockerAvailable(), "dockerd");
+        TempDir dir;
+        const std::string project = uniqueProject("logs");
+        ProjectCleanup cleanup(project);
+        Daemon daemon(dir.path());
+        const std::string host = project + ".logs.test";
+        const std::string otherHost = project + ".other.test";
+        const std::string component = project + "_web";
+        daemon.putProject(projectYaml(project, {componentYaml("web", host, {"idletimeoutseconds: 120"}),
+                                                componentYaml("other", otherHost, {"idletimeoutseconds: 120"})}));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 200, daemon.request(host, "/").status);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 200, daemon.request(otherHost, "/").status);
+
+        BackgroundProcess logs({(binDir() / "maelctl").string(), "logs", "--components=" + component, "--since=1m"},
+                               {{"MAELSTROM_PRIVATE_URL", daemon.privateUrl()}});
+        const std::string marker = "LOG-MARKER-" + project;
+        const std::string otherMarker = "OTHER-MARKER-" + project;
+        CPPUNIT_ASSERT_EQUAL(200, daemon.request(host, "/log?msg=" + marker).status);
+        CPPUNIT_ASSERT_EQUAL(200, daemon.request(host, "/log?msg=" + marker + "-err&stream=stderr").status);
+        CPPUNIT_ASSERT_EQUAL(200, daemon.request(otherHost, "/log?msg=" + otherMarker).status);
+        const std::string expected = "[" + component + "]\t" + marker + "\n";
+        const std::string expectedErr = "[" + component + "]\t" + marker + "-err\n";
+        const bool seen = waitUntil(
+            [&] {
+                const auto out = logs.output();
+                return out.find(expected) != std::string::npos && out.find(expectedErr) != std::string::npos;
+            },
+            30s);
+        const std::string out = logs.output();
+        logs.stop(SIGTERM, std::chrono::seconds(10));
+        CPPUNIT_ASSERT_MESSAGE("maelctl logs did not print the fixture's lines; it printed:\n" + out + "\nmaelstromd:\n" +
+                                   daemon.tail(),
+                               seen);
+        CPPUNIT_ASSERT_MESSAGE("--components did not filter:\n" + out, out.find(otherMarker) == std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE("PING lines must be skipped:\n" + out, out.find("PING") == std::string::npos);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(LogsTest);
