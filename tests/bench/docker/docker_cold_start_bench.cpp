@@ -10,6 +10,8 @@
 // Needs a Docker engine (DOCKER_HOST honoured) and builds the hello-http image from the build tree.
 // Every container it starts is labelled maelstrom-test-suite=bench and removed; the images too at the end.
 // SPDX-License-Identifier: Apache-2.0
+#include "bench_spawn.h"
+
 #include <maelstrom/sdk/container_runtime.h>
 #include <maelstrom/sdk/plugin.h>
 
@@ -25,52 +27,20 @@
 #include <cstdio>
 #include <iostream>
 #include <numeric>
-#include <fcntl.h>
-#include <spawn.h>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace sdk = maelstrom::sdk;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using maelstrom::bench::spawnCapture;
+
 const std::string kImage = "maelstrom-test/hello-http:1";
 
-/// Runs argv (PATH lookup, no shell) and returns {exit code, stdout}.
-std::pair<int, std::string> run(const std::vector<std::string>& argv) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        throw std::runtime_error("cannot run " + argv[0]);
-    }
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
 
 std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -114,7 +84,9 @@ int main(int argc, char** argv) {
     // The scratch wrapper used during development points CMAKE_SOURCE_DIR elsewhere; the script sits in the repo.
     std::string script = source + "/tests/fixtures/hello-http/build-image.sh";
     if (access(script.c_str(), X_OK) != 0) script = "/work/main/tests/fixtures/hello-http/build-image.sh";
-    if (run({script, build + "/tests/bin/hello-http", "maelstrom-test/hello-http:1", "maelstrom-test/hello-http:2"}).first != 0) {
+    if (spawnCapture({script, build + "/tests/bin/hello-http", "maelstrom-test/hello-http:1",
+                      "maelstrom-test/hello-http:2"})
+            .first != 0) {
         std::cerr << "building the fixture image failed\n";
         return 1;
     }
@@ -150,23 +122,23 @@ int main(int argc, char** argv) {
     };
     auto cliRound = [&] {
         auto t0 = Clock::now();
-        auto [rc, out] = run({"docker", "run", "-d", "-p", "127.0.0.1::8080", "--label", "maelstrom-test=true",
+        auto [rc, out] = spawnCapture({"docker", "run", "-d", "-p", "127.0.0.1::8080", "--label", "maelstrom-test=true",
                               "--label", "maelstrom-test-suite=bench", kImage});
         if (rc != 0) throw std::runtime_error("docker run failed");
         std::string id = trim(out);
-        auto [rc2, port] = run({"docker", "port", id, "8080/tcp"});
+        auto [rc2, port] = spawnCapture({"docker", "port", id, "8080/tcp"});
         if (rc2 != 0) throw std::runtime_error("docker port failed");
         std::string hostPort = trim(port.substr(0, port.find('\n')));
         std::string url = "http://" + hostPort + "/health";
         for (;;) {
-            auto [rc3, code] = run({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url});
+            auto [rc3, code] = spawnCapture({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url});
             (void)rc3;
             if (code == "200") break;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
             if (Clock::now() - t0 > std::chrono::seconds(30)) throw std::runtime_error("cli: never healthy");
         }
         double total = ms(Clock::now() - t0);
-        run({"docker", "rm", "-f", id});
+        spawnCapture({"docker", "rm", "-f", id});
         return total;
     };
 
@@ -201,6 +173,6 @@ int main(int argc, char** argv) {
     std::printf("target: plugin p50 <= CLI p50 -> %s (plugin %.1f ms vs CLI %.1f ms, %.0f%% of the CLI's)\n",
                 ok ? "MET" : "NOT MET", p.p50, c.p50, 100.0 * p.p50 / c.p50);
     runtime->shutdown();
-    run({"docker", "rmi", "maelstrom-test/hello-http:1", "maelstrom-test/hello-http:2"});
+    spawnCapture({"docker", "rmi", "maelstrom-test/hello-http:1", "maelstrom-test/hello-http:2"});
     return ok ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 // Needs a Docker engine (tests/services/start-docker.sh) and curl. Uses the maelstromd, maelctl and plugins of
 // the build it belongs to; removes every container it made.
 // SPDX-License-Identifier: Apache-2.0
+#include "bench_spawn.h"
 #include "lifecycle_env.h"
 
 #include <Poco/Net/SocketAddress.h>
@@ -23,20 +24,17 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fcntl.h>
 #include <fstream>
 #include <numeric>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 using namespace maelstrom::testing;
 using namespace maelstrom::testing::lifecycle;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+using maelstrom::bench::spawnCapture;
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -62,56 +60,26 @@ double firstByteMillis(int port, const std::string& host) {
     return response.rfind("HTTP/1.1 200", 0) == 0 ? firstByte : -1;
 }
 
-/// Runs argv (PATH lookup, no shell; stderr discarded) and returns {exit code, stdout}. posix_spawn and a
-/// blocking wait: no polling delay added to the raw steps.
-std::pair<int, std::string> spawn(const std::vector<std::string>& argv) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        throw std::runtime_error("cannot run " + argv[0]);
-    }
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
 
 /// docker run + docker port + curl every 10 ms until 200 (the steps of a hand-made cold start).
 double rawRound(const std::string& image) {
     const auto t0 = Clock::now();
-    auto [rc, out] = spawn({"docker", "run", "-d", "-p", "127.0.0.1::8080", "--label", "maelstrom-test=true", "--label",
+    auto [rc, out] = spawnCapture({"docker", "run", "-d", "-p", "127.0.0.1::8080", "--label", "maelstrom-test=true", "--label",
                             "maelstrom-test-suite=lifecycle-bench", image});
     if (rc != 0) throw std::runtime_error("docker run failed");
     const std::string id = trim(out);
-    auto [rc2, port] = spawn({"docker", "port", id, "8080/tcp"});
+    auto [rc2, port] = spawnCapture({"docker", "port", id, "8080/tcp"});
     if (rc2 != 0) throw std::runtime_error("docker port failed");
     const std::string url = "http://" + trim(port.substr(0, port.find('\n'))) + "/";
     for (;;) {
-        auto [rc3, code] = spawn({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url});
+        auto [rc3, code] = spawnCapture({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url});
         (void)rc3;
         if (code == "200") break;
         if (Clock::now() - t0 > std::chrono::seconds(60)) throw std::runtime_error("raw container never answered");
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     const double total = ms(Clock::now() - t0);
-    spawn({"docker", "rm", "-f", id});
+    spawnCapture({"docker", "rm", "-f", id});
     return total;
 }
 

@@ -20,6 +20,7 @@
 #include "registry/plugin_loader.h"
 #include "routing/resolver.h"
 #include "routing/router_registry.h"
+#include "gateway_test_env.h"
 #include "model_builders.h"
 #include "test_support.h"
 
@@ -60,49 +61,7 @@ long long msSince(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 }
 
-// ---- upstreams ----
-
-struct HelloProcess {
-    int port = 0;
-    std::unique_ptr<BackgroundProcess> process;
-    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port); }
-};
-
-HelloProcess startHello(const std::string& name) {
-    HelloProcess hello;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-        hello.port = freePort();
-        hello.process = std::make_unique<BackgroundProcess>(
-            std::vector<std::string>{(buildDir() / "tests/bin/hello-http").string()},
-            std::map<std::string, std::string>{{"PORT", std::to_string(hello.port)}, {"INSTANCE_NAME", name}});
-        if (waitUntil([&] { return httpGetStatus(hello.port, "/health") == 200; }, 20s)) {
-            return hello;
-        }
-    }
-    CPPUNIT_FAIL("hello-http did not start: " + hello.process->output());
-    return hello;
-}
-
-/// Three hello-http processes shared by every test (started once).
-std::vector<HelloProcess>& hellos() {
-    static std::vector<HelloProcess> all = [] {
-        std::vector<HelloProcess> v;
-        for (const char* name : {"alpha", "beta", "gamma"}) {
-            v.push_back(startHello(name));
-        }
-        return v;
-    }();
-    return all;
-}
-
-std::shared_ptr<sdk::LoadBalancer> roundRobin() {
-    const auto plugin = LoadedPlugin::open(pluginPath(pluginDir().string(), "round-robin"),
-                                           sdk::ServiceKind::LoadBalancer, "round-robin");
-    sdk::HostContext host;
-    auto balancer = std::dynamic_pointer_cast<sdk::LoadBalancer>(plugin.createService(sdk::RawSettings{}, host));
-    CPPUNIT_ASSERT(balancer);
-    return balancer;
-}
+// ---- upstreams: hello-http processes and the round-robin balancer come from gateway_test_env.h ----
 
 sdk::Component component(const std::string& name, std::int64_t maxDurationSeconds = 60,
                          std::int64_t maxConcurrency = 1) {
@@ -164,40 +123,7 @@ struct InProcessGateway {
 
 // ---- clients ----
 
-struct Reply {
-    int status = -1;
-    std::string body;
-    std::map<std::string, std::string> headers;
-};
-
-Reply send(int port, const std::string& method, const std::string& target, const std::map<std::string, std::string>& headers = {}) {
-    Reply reply;
-    try {
-        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-        session.setTimeout(Poco::Timespan(120, 0));
-        Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-        for (const auto& [name, value] : headers) {
-            request.set(name, value);
-        }
-        session.sendRequest(request);
-        Poco::Net::HTTPResponse response;
-        std::istream& in = session.receiveResponse(response);
-        reply.status = response.getStatus();
-        for (const auto& [name, value] : response) {
-            reply.headers[name] = value;
-        }
-        Poco::StreamCopier::copyToString(in, reply.body);
-    } catch (const Poco::Exception& e) {
-        reply.body = e.displayText();
-    }
-    return reply;
-}
-
-Reply get(int port, const std::string& target, const std::string& host, const std::map<std::string, std::string>& extra = {}) {
-    auto headers = extra;
-    headers["Host"] = host;
-    return send(port, "GET", target, headers);
-}
+// Reply, send() and get(): gateway_test_env.h
 
 int connectTo(int port, int receiveBuffer = 0) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -11,6 +11,7 @@
 #include "registry/plugin_loader.h"
 #include "routing/resolver.h"
 #include "routing/router_registry.h"
+#include "gateway_test_env.h"
 #include "model_builders.h"
 #include "test_support.h"
 
@@ -42,41 +43,7 @@ using namespace maelstrom::testing;
 
 namespace {
 
-// ---- upstreams ----
-
-/// A hello-http process on a free port; INSTANCE_NAME=<name> shows in its /env.
-struct HelloProcess {
-    int port = 0;
-    std::unique_ptr<BackgroundProcess> process;
-    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port); }
-};
-
-HelloProcess startHello(const std::string& name) {
-    HelloProcess hello;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-        hello.port = freePort();
-        hello.process = std::make_unique<BackgroundProcess>(
-            std::vector<std::string>{(buildDir() / "tests/bin/hello-http").string()},
-            std::map<std::string, std::string>{{"PORT", std::to_string(hello.port)}, {"INSTANCE_NAME", name}});
-        if (waitUntil([&] { return httpGetStatus(hello.port, "/health") == 200; }, std::chrono::seconds(20))) {
-            return hello;
-        }
-    }
-    CPPUNIT_FAIL("hello-http did not start: " + hello.process->output());
-    return hello;
-}
-
-/// Three hello-http processes shared by every test (started once).
-std::vector<HelloProcess>& hellos() {
-    static std::vector<HelloProcess> all = [] {
-        std::vector<HelloProcess> v;
-        for (const char* name : {"alpha", "beta", "gamma"}) {
-            v.push_back(startHello(name));
-        }
-        return v;
-    }();
-    return all;
-}
+// ---- upstreams (hello-http processes and the round-robin balancer: gateway_test_env.h) ----
 
 /// In-process upstream: answers with the request line, every header and the number of body bytes it read
 /// (read in chunks, never stored).
@@ -161,16 +128,6 @@ sdk::Component component(const std::string& name, std::int64_t maxDurationSecond
     return c;
 }
 
-
-std::shared_ptr<sdk::LoadBalancer> roundRobin() {
-    const auto plugin = LoadedPlugin::open(pluginPath(pluginDir().string(), "round-robin"),
-                                           sdk::ServiceKind::LoadBalancer, "round-robin");
-    sdk::HostContext host;
-    auto balancer = std::dynamic_pointer_cast<sdk::LoadBalancer>(plugin.createService(sdk::RawSettings{}, host));
-    CPPUNIT_ASSERT(balancer);
-    return balancer;
-}
-
 NodeSettings testSettings() {
     NodeSettings settings;
     settings.publicPort = 0;
@@ -211,44 +168,7 @@ struct InProcessGateway {
 
 // ---- client helpers ----
 
-struct Reply {
-    int status = -1;
-    std::string body;
-    std::map<std::string, std::string> headers;
-};
-
-Reply send(int port, const std::string& method, const std::string& target, const std::map<std::string, std::string>& headers = {},
-           const std::string& body = "") {
-    Reply reply;
-    try {
-        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-        session.setTimeout(Poco::Timespan(60, 0));
-        Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-        for (const auto& [name, value] : headers) {
-            request.set(name, value);
-        }
-        if (!body.empty() || method == "POST") {
-            request.setContentLength64(static_cast<std::int64_t>(body.size()));
-        }
-        session.sendRequest(request) << body;
-        Poco::Net::HTTPResponse response;
-        std::istream& in = session.receiveResponse(response);
-        reply.status = response.getStatus();
-        for (const auto& [name, value] : response) {
-            reply.headers[name] = value;
-        }
-        Poco::StreamCopier::copyToString(in, reply.body);
-    } catch (const Poco::Exception& e) {
-        reply.body = e.displayText();
-    }
-    return reply;
-}
-
-Reply get(int port, const std::string& target, const std::string& host, const std::map<std::string, std::string>& extra = {}) {
-    auto headers = extra;
-    headers["Host"] = host;
-    return send(port, "GET", target, headers);
-}
+// Reply, send() and get(): gateway_test_env.h
 
 /// Writes raw bytes and returns what the server answers until it closes (or 10 s pass).
 std::string rawExchange(int port, const std::string& bytes) {

@@ -1,0 +1,85 @@
+// gateway_test_env.cpp — see gateway_test_env.h.
+#include "gateway_test_env.h"
+
+#include "registry/plugin_loader.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <chrono>
+#include <map>
+
+namespace maelstrom::testing {
+
+HelloProcess startHello(const std::string& name) {
+    HelloProcess hello;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        hello.port = freePort();
+        hello.process = std::make_unique<BackgroundProcess>(
+            std::vector<std::string>{(buildDir() / "tests/bin/hello-http").string()},
+            std::map<std::string, std::string>{{"PORT", std::to_string(hello.port)}, {"INSTANCE_NAME", name}});
+        if (waitUntil([&] { return httpGetStatus(hello.port, "/health") == 200; }, std::chrono::seconds(20))) {
+            return hello;
+        }
+    }
+    CPPUNIT_FAIL("hello-http did not start: " + hello.process->output());
+    return hello;
+}
+
+std::vector<HelloProcess>& hellos() {
+    static std::vector<HelloProcess> all = [] {
+        std::vector<HelloProcess> v;
+        for (const char* name : {"alpha", "beta", "gamma"}) {
+            v.push_back(startHello(name));
+        }
+        return v;
+    }();
+    return all;
+}
+
+std::shared_ptr<sdk::LoadBalancer> roundRobin() {
+    const auto plugin = core::LoadedPlugin::open(core::pluginPath(pluginDir().string(), "round-robin"),
+                                                 sdk::ServiceKind::LoadBalancer, "round-robin");
+    sdk::HostContext host;
+    auto balancer = std::dynamic_pointer_cast<sdk::LoadBalancer>(plugin.createService(sdk::RawSettings{}, host));
+    CPPUNIT_ASSERT(balancer);
+    return balancer;
+}
+
+Reply send(int port, const std::string& method, const std::string& target,
+           const std::map<std::string, std::string>& headers, const std::string& body) {
+    Reply reply;
+    try {
+        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+        session.setTimeout(Poco::Timespan(120, 0));
+        Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+        for (const auto& [name, value] : headers) {
+            request.set(name, value);
+        }
+        if (!body.empty() || method == "POST") {
+            request.setContentLength64(static_cast<std::int64_t>(body.size()));
+        }
+        session.sendRequest(request) << body;
+        Poco::Net::HTTPResponse response;
+        std::istream& in = session.receiveResponse(response);
+        reply.status = response.getStatus();
+        for (const auto& [name, value] : response) {
+            reply.headers[name] = value;
+        }
+        Poco::StreamCopier::copyToString(in, reply.body);
+    } catch (const Poco::Exception& e) {
+        reply.body = e.displayText();
+    }
+    return reply;
+}
+
+Reply get(int port, const std::string& target, const std::string& host,
+          const std::map<std::string, std::string>& extra) {
+    auto headers = extra;
+    headers["Host"] = host;
+    return send(port, "GET", target, headers);
+}
+
+} // namespace maelstrom::testing
