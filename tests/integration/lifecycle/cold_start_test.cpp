@@ -1,7 +1,8 @@
 // cold_start_test.cpp — cold start end to end through maelstromd's public port: the first request for a
 // component with nothing running starts exactly one container (also for 20 concurrent first requests), waits for
 // its start health check and is proxied to it; a start health check that never passes removes the container and
-// the waiting request gets 504 at its deadline (maxdurationseconds).
+// the waiting request gets 504 at its deadline (maxdurationseconds); a component whose memory reservation does
+// not fit in MAEL_TOTAL_MEMORY is not started (the request gets 504, the log says why).
 // SPDX-License-Identifier: Apache-2.0
 #include "lifecycle_env.h"
 
@@ -15,6 +16,7 @@ class ColdStartTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testColdStartThroughPublicPort);
     CPPUNIT_TEST(testConcurrentFirstRequestsStartOneContainer);
     CPPUNIT_TEST(testStartHealthCheckTimeoutRemovesContainerAndAnswers504);
+    CPPUNIT_TEST(testReservationLargerThanNodeMemoryIsNotStarted);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -114,6 +116,29 @@ public:
         const std::string first = seen[0];
         CPPUNIT_ASSERT_MESSAGE("the unhealthy container " + first + " was not removed\n" + daemon.tail(),
                                waitUntil([&] { return !containsShortId(allContainers(component), first); }, 20s));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());
+    }
+
+    void testReservationLargerThanNodeMemoryIsNotStarted() {
+        MAELSTROM_REQUIRE_BACKEND(docker::dockerAvailable(), "dockerd");
+        TempDir dir;
+        const std::string project = uniqueProject("big");
+        ProjectCleanup cleanup(project);
+        Daemon daemon(dir.path(), {{"MAEL_TOTAL_MEMORY", "200"}});
+        const std::string host = project + ".cold.test";
+        const std::string small = project + "_small";
+        const std::string big = project + "_big";
+        daemon.putProject(projectYaml(
+            project, {componentYaml("small", "small." + host, {"reservememory: 150", "idletimeoutseconds: 120"}),
+                      componentYaml("big", "big." + host, {"reservememory: 300", "maxdurationseconds: 3"})}));
+
+        // 150 of 200 MiB fits; the 300 MiB component never does, whatever runs.
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 200, request(daemon.publicPort(), "small." + host, "/").status);
+        const Reply reply = request(daemon.publicPort(), "big." + host, "/");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body + "\n" + daemon.tail(), 504, reply.status);
+        CPPUNIT_ASSERT(allContainers(big).empty());
+        CPPUNIT_ASSERT_MESSAGE(daemon.tail(), daemon.waitForLog("not enough memory on this node: needs 300 MiB", 5s));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), runningContainers(small).size()); // untouched
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());
     }
 };
