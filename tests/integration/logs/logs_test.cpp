@@ -542,9 +542,11 @@ public:
             openThreads = procCount(pid, "threads");
             openFds = procCount(pid, "fds");
         }
-        // The client is gone: the next PING fails, the followers' Docker streams close, their threads end.
+        // The client is gone: the next PING fails, the followers' Docker streams close, their threads end. The
+        // stream held 3 descriptors (client socket, two Docker log connections); the lifecycle and the log bridge
+        // may open one pooled Docker connection meanwhile, so one descriptor of slack.
         const bool freed = waitUntil(
-            [&] { return procCount(pid, "threads") <= openThreads - 3 && procCount(pid, "fds") <= openFds - 3; },
+            [&] { return procCount(pid, "threads") <= openThreads - 3 && procCount(pid, "fds") <= openFds - 2; },
             std::chrono::seconds(20));
         CPPUNIT_ASSERT_MESSAGE("threads " + std::to_string(procCount(pid, "threads")) + " (open " +
                                    std::to_string(openThreads) + "), fds " + std::to_string(procCount(pid, "fds")) +
