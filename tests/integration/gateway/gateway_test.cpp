@@ -1,8 +1,8 @@
 // gateway_test.cpp — the HTTP gateway of issue 6, built in-process (resolver, component cache, routers with the
 // round-robin plugin, Gateway, public and private listeners on 127.0.0.1) in front of real upstreams: hello-http
 // processes and an in-test echo server that reports the headers and body size it received. Covers routing by
-// host, prefix and header, stripprefix, 404/502/504, the concurrency cap, round-robin spread, streamed bodies,
-// smuggling and oversized headers, client disconnects; and maelstromd's public port.
+// host, prefix and header, stripprefix, 404/502/504, Expect: 100-continue, the concurrency cap, round-robin
+// spread, streamed bodies, smuggling and oversized headers, client disconnects; and maelstromd's public port.
 #include "gateway/component_cache.h"
 #include "gateway/gateway.h"
 #include "gateway/public_server.h"
@@ -225,6 +225,7 @@ class GatewayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testConcurrencyCap);
     CPPUNIT_TEST(testRoundRobinSpread);
     CPPUNIT_TEST(testStreamedUpload);
+    CPPUNIT_TEST(testExpectContinue);
     CPPUNIT_TEST(testAmbiguousFramingRejected);
     CPPUNIT_TEST(testHugeHeaderRejected);
     CPPUNIT_TEST(testClientDisconnect);
@@ -493,6 +494,33 @@ public:
         std::string body2;
         Poco::StreamCopier::copyToString(s2.receiveResponse(resp2), body2);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(body2, 200, static_cast<int>(resp2.getStatus()));
+    }
+
+    void testExpectContinue() {
+        // A client that waits for "100 Continue" before its body (curl does for large uploads) gets it from the
+        // gateway, and the body then reaches the instance; Expect itself is not forwarded.
+        InProcessGateway gw;
+        EchoServer echo;
+        gw.components.replace({component("echo")});
+        gw.resolver.replace({testing::httpEventSource("echo-es", "echo", "echo.test", "")});
+        gw.addInstance("echo", "echo-1", echo.endpoint());
+        Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(gw.port())));
+        socket.setReceiveTimeout(Poco::Timespan(10, 0));
+        const std::string head = "PUT /up HTTP/1.1\r\nHost: echo.test\r\nContent-Length: 5\r\n"
+                                 "Expect: 100-continue\r\nConnection: close\r\n\r\n";
+        socket.sendBytes(head.data(), static_cast<int>(head.size()));
+        char buffer[4096];
+        const int n = socket.receiveBytes(buffer, sizeof buffer);
+        const std::string interim(buffer, static_cast<std::size_t>(std::max(n, 0)));
+        CPPUNIT_ASSERT_MESSAGE(interim, interim.rfind("HTTP/1.1 100 Continue\r\n\r\n", 0) == 0);
+        socket.sendBytes("hello", 5);
+        std::string answer = interim.substr(interim.find("\r\n\r\n") + 4);
+        for (int r; (r = socket.receiveBytes(buffer, sizeof buffer)) > 0;) {
+            answer.append(buffer, static_cast<std::size_t>(r));
+        }
+        CPPUNIT_ASSERT_MESSAGE(answer, statusLine(answer).find(" 200 ") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(answer, contains(answer, "body-bytes: 5\n"));
+        CPPUNIT_ASSERT_MESSAGE(answer, !contains(answer, "h Expect:"));
     }
 
     void testAmbiguousFramingRejected() {
