@@ -5,13 +5,13 @@ namespace maelstrom::core {
 
 ComponentCache::ComponentCache() : components_(std::make_shared<const Map>()) {}
 
-std::optional<sdk::Component> ComponentCache::find(const std::string& name) const {
-    const auto map = components_.load();
+std::shared_ptr<const sdk::Component> ComponentCache::find(const std::string& name) const {
+    auto map = components_.load();
     const auto it = map->find(name);
     if (it == map->end()) {
-        return std::nullopt;
+        return nullptr;
     }
-    return it->second;
+    return std::shared_ptr<const sdk::Component>(std::move(map), &it->second); // aliasing: keeps the snapshot
 }
 
 void ComponentCache::refresh(sdk::Database& db) {

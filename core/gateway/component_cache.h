@@ -11,7 +11,6 @@
 
 #include <atomic>
 #include <memory>
-#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,8 +23,9 @@ public:
 
     ComponentCache();
 
-    /// The cached component, or empty when it does not exist (as of the last refresh).
-    std::optional<sdk::Component> find(const std::string& name) const;
+    /// The cached component, or null when it does not exist (as of the last refresh). No copy: the pointer
+    /// shares ownership of the snapshot it was found in (the gateway calls this once per request).
+    std::shared_ptr<const sdk::Component> find(const std::string& name) const;
 
     /// Every cached component (an immutable snapshot).
     std::shared_ptr<const Map> all() const { return components_.load(); }

@@ -196,7 +196,7 @@ void Converger::run(std::stop_token stop) {
         if (stop.stop_requested()) {
             break;
         }
-        handleDied(stop);
+        handleDied();
         runHealthChecks(stop);
         bool pass = false;
         {
@@ -211,7 +211,7 @@ void Converger::run(std::stop_token stop) {
     }
 }
 
-void Converger::handleDied(std::stop_token) {
+void Converger::handleDied() {
     std::vector<std::shared_ptr<Container>> dead;
     {
         std::lock_guard lock(mutex_);
@@ -496,12 +496,12 @@ void Converger::stopContainer(const std::string& containerId, const std::string&
         }
     }
     if (container) {
-        retire(container, component, reason, true);
+        retire(container, component, reason);
     }
 }
 
 void Converger::retire(const std::shared_ptr<Container>& container, const sdk::Component& component,
-                       const std::string& reason, bool drain) {
+                       const std::string& reason) {
     const std::string& id = container->info.id;
     {
         std::lock_guard lock(mutex_);
@@ -509,10 +509,8 @@ void Converger::retire(const std::shared_ptr<Container>& container, const sdk::C
     }
     if (auto router = context_.routers.find(name_)) {
         router->removeInstance(id);
-        if (drain) {
-            router->waitDrained(id, steady_clock::now() +
-                                        std::chrono::seconds(sdk::effectiveMaxDurationSeconds(component)));
-        }
+        const auto longestRequest = std::chrono::seconds(sdk::effectiveMaxDurationSeconds(component));
+        router->waitDrained(id, steady_clock::now() + longestRequest);
     }
     try {
         context_.runtime.stop(id, kStopGrace);
@@ -552,7 +550,7 @@ void Converger::shutdown(bool stopContainers) {
     }
     for (const auto& c : containers) {
         if (stopContainers) {
-            retire(c, component, "maelstromd is stopping", true);
+            retire(c, component, "maelstromd is stopping");
         } else if (auto router = context_.routers.find(name_)) {
             router->removeInstance(c->info.id);
         }

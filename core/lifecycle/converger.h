@@ -114,14 +114,14 @@ private:
     };
 
     void run(std::stop_token stop);
-    void handleDied(std::stop_token stop);
+    void handleDied();
     void runHealthChecks(std::stop_token stop);
     void converge(std::stop_token stop);
     void startContainer(const sdk::Component& component, bool lock, std::stop_token stop);
     void stopContainer(const std::string& containerId, const std::string& reason);
     /// Unregisters, drains, stops and removes one container (any thread; the converger thread or shutdown).
     void retire(const std::shared_ptr<Container>& container, const sdk::Component& component,
-                const std::string& reason, bool drain);
+                const std::string& reason);
     void registerWithRouter(const Container& container, const sdk::Component& component);
     bool acquireStartLock(const sdk::Component& component, std::stop_token stop);
     void wake();

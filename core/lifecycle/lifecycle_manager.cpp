@@ -102,7 +102,11 @@ void LifecycleManager::adoptRunningContainers() {
         }
         std::optional<sdk::Component> component;
         try {
-            component = database_ ? database_->getComponent(c.componentName) : components_.find(c.componentName);
+            if (database_) {
+                component = database_->getComponent(c.componentName);
+            } else if (const auto cached = components_.find(c.componentName)) {
+                component = *cached;
+            }
         } catch (const std::exception& e) {
             log().error("adoption: reading component " + c.componentName + ": " + e.what());
             continue; // keep the container: it may be adopted by the next maelstromd

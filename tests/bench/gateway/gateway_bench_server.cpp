@@ -21,6 +21,7 @@
 #include "round_robin.h"
 #include "routing/resolver.h"
 #include "routing/router_registry.h"
+#include "model_builders.h"
 
 #include <Poco/Net/ServerSocket.h>
 
@@ -44,15 +45,11 @@ int usage() {
     return 2;
 }
 
+/// A routable component whose instance takes any number of requests at once (softconcurrencylimit).
 sdk::Component benchComponent(const std::string& name) {
-    sdk::Component c;
-    c.name = name;
-    c.maxConcurrency = 1;
+    sdk::Component c = testing::testComponent(name);
     c.softConcurrencyLimit = true;
     c.maxDurationSeconds = 300;
-    c.docker = sdk::DockerComponent{};
-    c.docker->image = "example/" + name;
-    c.docker->httpPort = 8080;
     return c;
 }
 
