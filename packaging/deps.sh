@@ -10,7 +10,7 @@ profile=${1:-all}
 run_packages=(
   build-essential cmake pkg-config git ca-certificates curl
   libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev libcppunit-dev
-  default-libmysqlclient-dev libpq-dev
+  default-libmysqlclient-dev libpq-dev libsqlite3-dev
   docker.io
 )
 test_packages=(

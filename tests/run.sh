@@ -38,6 +38,7 @@ export MAELSTROM_REQUIRE_BACKENDS=1
 # Sanitizers: fail on the first error; leak checking stays on.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan-suppressions.txt:print_suppressions=0}
 
 step "ctest"
 log="$build/ctest.log"

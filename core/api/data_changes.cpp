@@ -26,4 +26,24 @@ void DataChanges::publish(const ComponentChange& change) {
     }
 }
 
+void DataChanges::onSettle(SettleHook hook) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    settleHooks_.push_back(std::move(hook));
+}
+
+void DataChanges::settle() {
+    std::vector<SettleHook> hooks;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        hooks = settleHooks_;
+    }
+    for (const auto& hook : hooks) {
+        try {
+            hook();
+        } catch (const std::exception& e) {
+            Poco::Logger::get("maelstrom.api").error(std::string("settle hook failed: ") + e.what());
+        }
+    }
+}
+
 } // namespace maelstrom::core

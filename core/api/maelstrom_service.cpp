@@ -327,6 +327,7 @@ PutProjectResult MaelstromService::putProject(sdk::Project project, bool diffOnl
             change.componentName = name;
             changes_.publish(change);
         }
+        changes_.settle();
     }
     return result;
 }
@@ -356,6 +357,7 @@ NameFound MaelstromService::removeProject(const std::string& name) {
     for (const auto& c : components) {
         notifyRemove(c.name, true);
     }
+    changes_.settle();
     return {projectName, !components.empty()};
 }
 
@@ -369,6 +371,7 @@ NameVersion MaelstromService::putComponent(sdk::Component component) {
     component.modifiedAt = clock_();
     const std::int64_t version = dbCall("PutComponent", [&] { return database_->putComponent(component); });
     notifyPut(component.name);
+    changes_.settle();
     return {component.name, version};
 }
 
@@ -385,6 +388,7 @@ NameFound MaelstromService::removeComponent(const std::string& name) {
     const std::string key = validateName("input.name", lowercase(name), kMaxComponentName);
     const bool found = dbCall("RemoveComponent", [&] { return database_->removeComponent(key); });
     notifyRemove(key, found);
+    changes_.settle();
     return {key, found};
 }
 
@@ -412,6 +416,7 @@ NameVersion MaelstromService::putEventSource(sdk::EventSource es) {
     change.kind = ComponentChange::Kind::EventSourcesChanged;
     change.componentName = es.componentName;
     changes_.publish(change);
+    changes_.settle();
     return {es.name, version};
 }
 
@@ -434,6 +439,7 @@ NameFound MaelstromService::removeEventSource(const std::string& name) {
         change.componentName = existing->componentName;
         changes_.publish(change);
     }
+    changes_.settle();
     return {key, found};
 }
 
@@ -464,6 +470,7 @@ ToggleResult MaelstromService::toggleEventSources(bool enabled, const EventSourc
         change.componentName = filter.componentName; // may be "" (several components)
         changes_.publish(change);
     }
+    changes_.settle();
     return result;
 }
 

@@ -4,7 +4,9 @@
 // transaction, forces projectName to the lowercased project name, matches event sources across components (an
 // event source may move), and does not report an unchanged disabled event source as updated.
 // Errors are sdk::RpcError with the reference's codes (1001 invalid, 1002 exists, 1003 not found, 1004 version,
-// -32001 database). Thread-safe: no state besides the database, which is thread-safe.
+// -32001 database). Every write publishes its changes (DataChanges) and settles them before it returns, so
+// this node routes by the new data from its next request on. Thread-safe: no state besides the database, which
+// is thread-safe.
 #pragma once
 
 #include "api/data_changes.h"

@@ -230,6 +230,14 @@ private:
                 }
                 notifyTarget->notify();
             });
+            // Read-your-writes: an RPC that changed components or event sources answers only once this node's
+            // routing reflects it.
+            changes_.onSettle([notifyTarget] {
+                if (!notifyTarget->awaitRefresh()) {
+                    Poco::Logger::get("maelstrom.gateway")
+                        .warning("gateway: routes not reloaded within 5 s after a local change");
+                }
+            });
             refresher_->start();
         } else {
             log_.warning("gateway: the registry names no database, so no component can be routed to");

@@ -13,7 +13,26 @@ RouteRefresher::~RouteRefresher() { stop(); }
 
 void RouteRefresher::start() {
     refreshOnce();
+    {
+        std::lock_guard lock(mutex_);
+        running_ = true;
+    }
     thread_ = std::thread([this] { run(); });
+}
+
+bool RouteRefresher::awaitRefresh(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (!running_) {
+        if (stopping_) {
+            return false;
+        }
+        lock.unlock();
+        return refreshOnce();
+    }
+    const std::uint64_t ticket = ++requested_;
+    wake_.notify_one();
+    return finished_.wait_for(lock, timeout, [&] { return completed_ >= ticket || stopping_; }) &&
+           completed_ >= ticket;
 }
 
 void RouteRefresher::notify() {
@@ -30,6 +49,7 @@ void RouteRefresher::stop() {
         stopping_ = true;
     }
     wake_.notify_one();
+    finished_.notify_all();
     if (thread_.joinable()) {
         thread_.join();
     }
@@ -55,15 +75,22 @@ bool RouteRefresher::refreshOnce() {
 void RouteRefresher::run() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        wake_.wait_for(lock, period_, [this] { return stopping_ || pending_; });
+        wake_.wait_for(lock, period_, [this] { return stopping_ || pending_ || requested_ > completed_; });
         if (stopping_) {
             break;
         }
         pending_ = false;
+        // Every ticket handed out so far was taken after its writer's commit, and this reload starts now: it
+        // reads at least what those writers wrote.
+        const std::uint64_t covers = requested_;
         lock.unlock();
         refreshOnce();
         lock.lock();
+        completed_ = covers;
+        finished_.notify_all();
     }
+    running_ = false;
+    finished_.notify_all();
 }
 
 } // namespace maelstrom::core

@@ -3,9 +3,13 @@
 // component or event-source change, DataChanges).
 // SPDX-License-Identifier: Apache-2.0
 //
+// awaitRefresh() is the read-your-writes path: the caller (an RPC thread that has just written) blocks until a
+// reload that started after its call has finished. Concurrent callers share reloads: however many writes
+// arrive at once, at most one reload runs and one more is queued behind it.
 // Threads: one background thread, started by start() and joined by stop() (idempotent, also in the
-// destructor). notify() is thread-safe and never blocks on the database. Database errors are logged (once per
-// distinct message) and retried on the next period; the last good rules stay in force.
+// destructor). notify() is thread-safe and never blocks on the database; awaitRefresh() is thread-safe and
+// blocks for at most its timeout. Database errors are logged (once per distinct message) and retried on the
+// next period; the last good rules stay in force.
 #pragma once
 
 #include "gateway/component_cache.h"
@@ -15,6 +19,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -33,6 +38,9 @@ public:
     void start();
     /// Asks for a reload as soon as possible.
     void notify();
+    /// Asks for a reload and waits until one that started after this call has finished (or `timeout`, or
+    /// stop()). Before start() the reload runs on the caller's thread. @return whether it finished in time.
+    bool awaitRefresh(std::chrono::milliseconds timeout = std::chrono::seconds(5));
     void stop();
 
     /// One reload now, on the caller's thread. @return false when the database failed (logged).
@@ -46,9 +54,13 @@ private:
     ComponentCache& components_;
     const std::chrono::milliseconds period_;
     std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false; ///< guarded by mutex_
-    bool pending_ = false;  ///< guarded by mutex_
+    std::condition_variable wake_;     ///< wakes the thread
+    std::condition_variable finished_; ///< wakes awaitRefresh() callers
+    bool stopping_ = false;            ///< guarded by mutex_
+    bool pending_ = false;             ///< guarded by mutex_
+    bool running_ = false;             ///< the thread runs; guarded by mutex_
+    std::uint64_t requested_ = 0;      ///< awaitRefresh() tickets handed out; guarded by mutex_
+    std::uint64_t completed_ = 0;      ///< tickets covered by a finished reload; guarded by mutex_
     std::string lastError_; ///< only touched by the refreshing thread
     std::thread thread_;
 };

@@ -14,6 +14,7 @@
 
 #include <Poco/Data/MySQL/Connector.h>
 #include <Poco/Data/MySQL/MySQLException.h>
+#include <Poco/Any.h>
 #include <Poco/Data/Statement.h>
 
 #include <mysql/mysql.h>
@@ -71,6 +72,32 @@ public:
 
     std::size_t poolSize() const override { return poolSize_; }
 
+    // Transactions as plain statements on the connection: START TRANSACTION suspends autocommit until the
+    // COMMIT or ROLLBACK, after which the session is back in autocommit mode (Poco's begin() would turn
+    // autocommit off for good, so every later statement on the pooled session would join a transaction that
+    // nobody commits).
+    void begin(Poco::Data::Session& session) const override { query(session, "START TRANSACTION"); }
+    void commit(Poco::Data::Session& session) const override { query(session, "COMMIT"); }
+    void rollback(Poco::Data::Session& session) const override { query(session, "ROLLBACK"); }
+
+    /// The server reports its transaction and autocommit state in every reply; the client library keeps the
+    /// last one, and the last call's error, so this costs no round trip.
+    SessionState sessionState(Poco::Data::Session& session) const noexcept override {
+        try {
+            const MYSQL* handle = handleOf(session);
+            if (handle == nullptr) return SessionState::Broken;
+            switch (mysql_errno(const_cast<MYSQL*>(handle))) {
+            case 2006: case 2013: case 2055: return SessionState::Broken; // gone away, lost, lost at handshake
+            default: break;
+            }
+            const bool clean = (handle->server_status & SERVER_STATUS_IN_TRANS) == 0 &&
+                               (handle->server_status & SERVER_STATUS_AUTOCOMMIT) != 0;
+            return clean ? SessionState::Clean : SessionState::InTransaction;
+        } catch (...) {
+            return SessionState::Broken;
+        }
+    }
+
     ErrorKind classify(const Poco::Exception& e) const override {
         const int code = errorCode(e);
         switch (code) {
@@ -93,6 +120,24 @@ public:
     }
 
 private:
+    static MYSQL* handleOf(Poco::Data::Session& session) {
+        return Poco::AnyCast<MYSQL*>(session.getProperty("handle"));
+    }
+
+    /// Runs one statement without preparing it (transaction control is not preparable everywhere).
+    static void query(Poco::Data::Session& session, const std::string& statement) {
+        MYSQL* handle = handleOf(session);
+        if (handle == nullptr) {
+            throw Poco::Data::NotConnectedException(statement + ": the session has no connection");
+        }
+        if (mysql_real_query(handle, statement.data(), statement.size()) != 0) {
+            const unsigned int code = mysql_errno(handle);
+            throw Poco::Data::MySQL::MySQLException(statement + " failed: [mysql_errno]: " + std::to_string(code) +
+                                                        " " + mysql_error(handle),
+                                                    static_cast<int>(code));
+        }
+    }
+
     sql::ServerTarget target_;
     std::size_t poolSize_;
     int connectTimeout_;

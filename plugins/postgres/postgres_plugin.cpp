@@ -97,6 +97,24 @@ public:
 
     std::size_t poolSize() const override { return poolSize_; }
 
+    /// libpq tracks the connection and the server's transaction state from every reply: idle means autocommit
+    /// with no transaction open (and none failed, waiting for a ROLLBACK).
+    SessionState sessionState(Poco::Data::Session& session) const noexcept override {
+        try {
+            auto* handle = Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(session.getProperty("handle"));
+            PGconn* connection = handle != nullptr ? static_cast<PGconn*>(*handle) : nullptr;
+            if (connection == nullptr || PQstatus(connection) != CONNECTION_OK) return SessionState::Broken;
+            const PGTransactionStatusType status = PQtransactionStatus(connection);
+            if (status == PQTRANS_UNKNOWN) return SessionState::Broken;
+            if (status != PQTRANS_IDLE || handle->isTransaction() || !handle->isAutoCommit()) {
+                return SessionState::InTransaction;
+            }
+            return SessionState::Clean;
+        } catch (...) {
+            return SessionState::Broken;
+        }
+    }
+
     ErrorKind classify(const Poco::Exception& e) const override {
         const std::string text = e.displayText();
         if (text.find("State: 23505") != std::string::npos) return ErrorKind::Duplicate;

@@ -109,6 +109,12 @@ std::string Dialect::prefixCondition(const std::string& column) const {
     if (engine_ == Engine::Sqlite) {
         return column + " GLOB ?";
     }
+    if (engine_ == Engine::Mysql) {
+        // On the bytes: MariaDB turns `name LIKE 'a%'` on a utf8mb4_bin key into an index range that ends at
+        // U+FFFF and so misses names whose next character is outside the BMP (an emoji), and its PAD SPACE
+        // collations compare trailing spaces loosely. A binary LIKE is an exact byte-prefix test.
+        return "CAST(" + column + " AS BINARY) LIKE ? ESCAPE '!'";
+    }
     return column + " LIKE ? ESCAPE '!'";
 }
 

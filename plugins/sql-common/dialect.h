@@ -97,11 +97,23 @@ public:
     bool transactionalMigrations() const noexcept { return engine_ == Engine::Postgres; }
 
     // ---- Transactions ----
+    // A session is pooled in autocommit mode with no transaction open. begin() opens one explicit transaction
+    // and commit()/rollback() end it, returning the session to exactly that state: every statement outside
+    // begin()..commit() commits by itself. (Poco's MySQL begin() switches autocommit off and its commit() never
+    // switches it back on, so the MySQL dialect overrides these with START TRANSACTION / COMMIT / ROLLBACK.)
 
     /// SQLite uses BEGIN IMMEDIATE (takes the write lock at once, so two writers never deadlock on lock upgrade).
-    void begin(Poco::Data::Session& session) const;
-    void commit(Poco::Data::Session& session) const;
-    void rollback(Poco::Data::Session& session) const;
+    virtual void begin(Poco::Data::Session& session) const;
+    virtual void commit(Poco::Data::Session& session) const;
+    virtual void rollback(Poco::Data::Session& session) const;
+    /// The state a session is handed back to the pool in, judged from what the client library already knows
+    /// (no round trip).
+    enum class SessionState {
+        Clean,         ///< connected, autocommit on, no transaction open: may be pooled
+        Broken,        ///< the connection is gone: closed (the next caller gets a fresh one)
+        InTransaction, ///< a transaction is open or autocommit is off: closed, and a bug of the caller
+    };
+    virtual SessionState sessionState(Poco::Data::Session& session) const noexcept = 0;
 
 private:
     Engine engine_;

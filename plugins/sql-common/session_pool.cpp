@@ -4,12 +4,17 @@
 
 #include <Poco/Exception.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace maelstrom::plugins::sql {
 
-SessionPool::SessionPool(Opener open, Closer close, Checker check, std::size_t maxSessions,
-                         std::chrono::milliseconds waitTimeout, std::chrono::milliseconds checkAfter)
-    : open_(std::move(open)), close_(std::move(close)), check_(std::move(check)),
-      maxSessions_(maxSessions == 0 ? 1 : maxSessions), waitTimeout_(waitTimeout), checkAfter_(checkAfter) {}
+SessionPool::SessionPool(Opener open, Closer close, Checker check, CleanCheck isClean, DirtyReport reportDirty,
+                         std::size_t maxSessions, std::chrono::milliseconds waitTimeout,
+                         std::chrono::milliseconds checkAfter)
+    : open_(std::move(open)), close_(std::move(close)), check_(std::move(check)), isClean_(std::move(isClean)),
+      reportDirty_(std::move(reportDirty)), maxSessions_(maxSessions == 0 ? 1 : maxSessions),
+      waitTimeout_(waitTimeout), checkAfter_(checkAfter) {}
 
 SessionPool::~SessionPool() { close(); }
 
@@ -72,10 +77,28 @@ SessionPool::Lease SessionPool::acquire() {
 
 void SessionPool::release(std::optional<Poco::Data::Session>& session, bool valid,
                           std::uint64_t generation) noexcept {
+    // Checked outside the lock: the check reads the client library's connection state.
+    const Returned state = session && valid && isClean_ ? isClean_(*session) : Returned::Clean;
+    const bool dirty = state == Returned::InTransaction;
+    if (state == Returned::Broken) {
+        valid = false;
+    }
+    if (dirty) {
+#ifdef MAELSTROM_POOL_HYGIENE_ABORT
+        std::fprintf(stderr, "session pool: a database session came back with a transaction open or autocommit "
+                             "off (pool hygiene violated)\n");
+        std::abort();
+#endif
+        valid = false;
+    }
     std::optional<Poco::Data::Session> toClose;
+    std::uint64_t dirtyCount = 0;
     {
         std::lock_guard lock(mutex_);
         --inUse_;
+        if (dirty) {
+            dirtyCount = ++dirtyReturns_;
+        }
         if (session) {
             if (valid && generation == generation_) {
                 idle_.push_back({std::move(*session), std::chrono::steady_clock::now()});
@@ -87,6 +110,9 @@ void SessionPool::release(std::optional<Poco::Data::Session>& session, bool vali
     }
     if (toClose) {
         close_(*toClose);
+    }
+    if (dirty && reportDirty_) {
+        reportDirty_(dirtyCount);
     }
 }
 
@@ -103,5 +129,10 @@ void SessionPool::clearIdle() {
 }
 
 void SessionPool::close() { clearIdle(); }
+
+std::uint64_t SessionPool::dirtyReturns() const {
+    std::lock_guard lock(mutex_);
+    return dirtyReturns_;
+}
 
 } // namespace maelstrom::plugins::sql

@@ -333,6 +333,19 @@ SqlDatabase::SqlDatabase(std::unique_ptr<Dialect> dialect, sdk::PluginLogger log
                 Poco::Int64 one = 0;
                 s << "SELECT 1", Poco::Data::Keywords::into(one), Poco::Data::Keywords::now;
             },
+            [d = dialect_.get()](Poco::Data::Session& s) {
+                switch (d->sessionState(s)) {
+                case Dialect::SessionState::Clean: return SessionPool::Returned::Clean;
+                case Dialect::SessionState::Broken: return SessionPool::Returned::Broken;
+                case Dialect::SessionState::InTransaction: break;
+                }
+                return SessionPool::Returned::InTransaction;
+            },
+            [this](std::uint64_t count) {
+                logger_.error(std::string("a ") + dialect_->engineName() +
+                              " session came back with a transaction open or autocommit off; closed it (" +
+                              std::to_string(count) + " so far)");
+            },
             dialect_->poolSize(), poolWait, idleCheck) {
     const int applied = migrate();
     logger_.information(std::string("database ready: ") + dialect_->engineName() + " at " + dialect_->location() +

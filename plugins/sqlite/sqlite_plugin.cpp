@@ -13,7 +13,10 @@
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Statement.h>
+
+#include <sqlite3.h>
 
 #include <atomic>
 #include <filesystem>
@@ -68,6 +71,17 @@ public:
     }
 
     std::size_t poolSize() const override { return poolSize_; }
+
+    /// SQLite is in autocommit mode exactly when no transaction is open.
+    SessionState sessionState(Poco::Data::Session& session) const noexcept override {
+        try {
+            sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
+            if (db == nullptr) return SessionState::Broken;
+            return sqlite3_get_autocommit(db) != 0 ? SessionState::Clean : SessionState::InTransaction;
+        } catch (...) {
+            return SessionState::Broken;
+        }
+    }
 
     ErrorKind classify(const Poco::Exception& e) const override {
         namespace S = Poco::Data::SQLite;

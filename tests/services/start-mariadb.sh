@@ -8,6 +8,9 @@
 # latency (about 3 ms on our CI VMs, i.e. at most ~330 durable commits/s from one client).
 #   MAELSTROM_MARIADB_DATADIR (default /var/lib/mysql), MAELSTROM_MARIADB_PORT (default 3306),
 #   MAELSTROM_MARIADB_RUNDIR (socket and pid file; default /run/mysqld)
+#   MAELSTROM_MARIADB_STOCK=1: a server with MariaDB's built-in defaults instead (--no-defaults: no Debian
+#   configuration, latin1 server charset, durable commits) and a test database created without a charset, as a
+#   user's server may be (start-mariadb-stock.sh).
 set -euo pipefail
 
 datadir=${MAELSTROM_MARIADB_DATADIR:-/var/lib/mysql}
@@ -15,6 +18,16 @@ port=${MAELSTROM_MARIADB_PORT:-3306}
 rundir=${MAELSTROM_MARIADB_RUNDIR:-/run/mysqld}
 socket=$rundir/mysqld.sock
 log=/var/log/maelstrom-test-mariadb-$port.log
+stock=${MAELSTROM_MARIADB_STOCK:-0}
+if [ "$stock" = 1 ]; then
+  defaults=(--no-defaults)
+  tuning=()
+  dbcharset=""
+else
+  defaults=()
+  tuning=(--innodb-flush-log-at-trx-commit=2 --character-set-server=utf8mb4 --collation-server=utf8mb4_bin)
+  dbcharset="CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+fi
 
 die() { echo "start-mariadb.sh: $*" >&2; exit 1; }
 
@@ -30,13 +43,13 @@ else
   if [ ! -d "$datadir/mysql" ]; then
     echo "start-mariadb.sh: initialising $datadir"
     mkdir -p "$datadir" && chown mysql:mysql "$datadir"
-    mariadb-install-db --user=mysql --datadir="$datadir" --auth-root-authentication-method=socket \
+    mariadb-install-db "${defaults[@]}" --user=mysql --datadir="$datadir" --auth-root-authentication-method=socket \
       --skip-test-db >"$log.install" 2>&1 || { tail -n 20 "$log.install" >&2; die "mariadb-install-db failed"; }
   fi
   echo "start-mariadb.sh: starting mariadbd on 127.0.0.1:$port (log $log)"
-  setsid nohup mariadbd --user=mysql --datadir="$datadir" --bind-address=127.0.0.1 --port="$port" \
-    --socket="$socket" --pid-file="$rundir/mysqld.pid" --max-connections=500 --innodb-flush-log-at-trx-commit=2 \
-    --character-set-server=utf8mb4 --collation-server=utf8mb4_bin >>"$log" 2>&1 </dev/null &
+  setsid nohup mariadbd "${defaults[@]}" --user=mysql --datadir="$datadir" --bind-address=127.0.0.1 \
+    --port="$port" --socket="$socket" --pid-file="$rundir/mysqld.pid" --max-connections=500 "${tuning[@]}" \
+    >>"$log" 2>&1 </dev/null &
   for _ in $(seq 1 120); do
     answers && break
     sleep 0.5
@@ -45,8 +58,8 @@ else
 fi
 
 # Test database and user (root authenticates through the unix socket as the system root user).
-mariadb --protocol=socket -S "$socket" -u root <<'SQL' || die "could not create the test database and user"
-CREATE DATABASE IF NOT EXISTS maelstrom_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+mariadb --protocol=socket -S "$socket" -u root <<SQL || die "could not create the test database and user"
+CREATE DATABASE IF NOT EXISTS maelstrom_test $dbcharset;
 CREATE USER IF NOT EXISTS 'maelstrom_test'@'127.0.0.1' IDENTIFIED BY 'maelstrom_test';
 CREATE USER IF NOT EXISTS 'maelstrom_test'@'localhost' IDENTIFIED BY 'maelstrom_test';
 GRANT ALL PRIVILEGES ON maelstrom_test.* TO 'maelstrom_test'@'127.0.0.1';

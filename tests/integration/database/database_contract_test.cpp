@@ -102,6 +102,8 @@ class DatabaseContractTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testConcurrentStartCounter);
     CPPUNIT_TEST(testConfigurationForms);
     CPPUNIT_TEST(testUnreachableServerIsUnavailableWithoutPassword);
+    CPPUNIT_TEST(testWritesAfterATransactionAreCommitted);
+    CPPUNIT_TEST(testUnicodeNamesAndValuesRoundTrip);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -813,6 +815,80 @@ public:
                 CPPUNIT_ASSERT(e.recoverable());
             }
         }
+    }
+
+    /// A pooled session must come back from a transaction (removeComponent, toggles, project writes, start
+    /// counters) in autocommit mode: every later write on it must be committed by itself, visible to other
+    /// connections at once and still there after a restart. Checked through a second plugin instance (its own
+    /// connections), as the writes of a session left in an open transaction are visible only to that session.
+    void testWritesAfterATransactionAreCommitted() {
+        REQUIRE_DB();
+        for (int i = 0; i < 10; ++i) store_->putComponent(component("before" + std::to_string(i)));
+        store_->putComponent(component("gone"));
+        store_->putEventSource(httpSource("gone-es", "gone"));
+        CPPUNIT_ASSERT(store_->removeComponent("gone"));                  // a transaction
+        store_->putEventSource(httpSource("es0", "before0"));
+        store_->putEventSource(httpSource("es1", "before1"));
+        sdk::EventSourceFilter one;
+        one.componentName = "before0";
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), store_->toggleEventSources(one, false).size()); // a transaction
+        store_->incrementComponentStartCount("before0", 1);               // a transaction
+        sdk::ProjectChanges project;
+        project.putComponents.push_back(component("proj0", "p"));
+        store_->applyProjectChanges(project);                             // a transaction
+        for (int i = 0; i < 10; ++i) store_->putComponent(component("after" + std::to_string(i)));
+        CPPUNIT_ASSERT(store_->removeEventSource("es1"));
+        store_->putNodeStatus(sdk::NodeStatus{"node-a", 1, 2, 0, "http://127.0.0.1:1", 0, 0, 0, 0, 0, 0, {}});
+        CPPUNIT_ASSERT(store_->acquireOrRenewRole("role-a", "node-a", 60000).acquired);
+
+        auto check = [&](sdk::Database& db, const std::string& when) {
+            const auto components = db.listComponents({}, {}).items;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(when, std::size_t(21), components.size());
+            const auto sources = db.listEventSources({}, {}).items;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(when, std::size_t(1), sources.size());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(when, std::string("es0"), sources.front().eventSource.name);
+            CPPUNIT_ASSERT_MESSAGE(when, !sources.front().enabled);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(when, std::int64_t(1), db.componentStartCount("before0", 1).startCount);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(when, std::size_t(1), db.listNodeStatus().size());
+            const auto holder = db.roleHolder("role-a");
+            CPPUNIT_ASSERT_MESSAGE(when, holder && holder->holderNodeId == "node-a");
+        };
+        // Other connections see every write while the first instance still holds its sessions...
+        auto other = testDb_->open();
+        check(*other, "through other connections");
+        // ...and a roundtrip of more writes through the other instance does not wait on a lock held by the first.
+        const auto started = std::chrono::steady_clock::now();
+        other->putComponent(component("from-other"));
+        CPPUNIT_ASSERT(other->removeComponent("from-other"));
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+        other->shutdown();
+        // ...and after a restart.
+        store_->shutdown();
+        store_ = testDb_->open();
+        check(*store_, "after a restart");
+    }
+
+    /// Names compare byte-wise and unicode values round-trip on every engine, whatever the server's default
+    /// charset (the stock MariaDB run uses a latin1 server).
+    void testUnicodeNamesAndValuesRoundTrip() {
+        REQUIRE_DB();
+        const std::vector<std::string> names = {"b", "B", "a\xC3\xA9", "ae", "a\xF0\x9F\x98\x80", "A"};
+        for (const auto& n : names) {
+            auto c = component(n);
+            c.environment = {{"V", "\xF0\x9F\x8E\x89 " + n + " \xE6\xBC\xA2"}};
+            store_->putComponent(c);
+        }
+        auto sorted = names;
+        std::sort(sorted.begin(), sorted.end());
+        const auto listed = store_->listComponents({}, {}).items;
+        CPPUNIT_ASSERT_EQUAL(sorted.size(), listed.size());
+        for (std::size_t i = 0; i < sorted.size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL(sorted[i], listed[i].name);
+            CPPUNIT_ASSERT_EQUAL("\xF0\x9F\x8E\x89 " + sorted[i] + " \xE6\xBC\xA2", listed[i].environment.at(0).value);
+        }
+        // "a" + e-acute and "ae" are different names (no accent- or case-insensitive collation).
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), store_->listComponents({"a", ""}, {}).items.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), store_->listComponents({"a\xC3\xA9", ""}, {}).items.size());
     }
 
 private:

@@ -20,6 +20,7 @@ public:
     Poco::Data::Session openSession() const override { throw Poco::NotImplementedException("test"); }
     std::size_t poolSize() const override { return 1; }
     ErrorKind classify(const Poco::Exception&) const override { return ErrorKind::Other; }
+    SessionState sessionState(Poco::Data::Session&) const noexcept override { return SessionState::Clean; }
 };
 
 } // namespace
