@@ -4,7 +4,7 @@
 #   1. installs what is missing (packaging/deps.sh run);
 #   2. builds maelstromd, maelctl and the plugins (Release, build/ in the repository) and the example's
 #      image, maelstrom/hello-http:1 (the project's static test workload, FROM scratch: nothing is pulled);
-#   3. starts dockerd when no Docker engine answers (packaging/start-dockerd.sh), then maelstromd with
+#   3. starts dockerd when no Docker engine answers (packaging/dockerd.sh, shared with the tests), then maelstromd with
 #      etc/maelstromd.yml (SQLite), and waits for its health check;
 #   4. puts the example project with maelctl and requests it twice — cold (a container starts) and warm —
 #      printing both times;
@@ -46,7 +46,7 @@ if [ -z "${MAEL_DATA_DIR:-}" ]; then
 fi
 
 echo "==> Docker engine"
-MAELSTROM_TEST_STATE_DIR=${MAELSTROM_TEST_STATE_DIR:-$build/run} "$root/packaging/start-dockerd.sh"
+"$root/packaging/dockerd.sh" start
 
 echo "==> example image maelstrom/hello-http:1"
 g++ -std=c++20 -O2 -static -pthread -o "$build/hello-http" "$root/tests/fixtures/hello-http/main.cpp"

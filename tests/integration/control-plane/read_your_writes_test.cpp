@@ -24,22 +24,11 @@ namespace {
 
 const std::string kUnrouted = "No component matches the request";
 
-std::string quoted(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
-
 class Node {
 public:
     explicit Node(tdb::TestDatabase& db) {
-        std::string yaml = "services:\n  database:\n    plugin: " + std::string(tdb::pluginName(db.engine())) +
-                           "\n    settings:\n";
-        for (const auto& [key, value] : db.settings().scalars) yaml += "      " + key + ": " + quoted(value) + "\n";
-        yaml += "  rpc_transport:\n    plugin: jsonrpc-http\n  load_balancer:\n    plugin: round-robin\n";
+        const std::string yaml = "services:\n" + db.registryEntry() +
+                                 "  rpc_transport:\n    plugin: jsonrpc-http\n  load_balancer:\n    plugin: round-robin\n";
         const auto file = dir_.write("maelstromd.yml", yaml);
         process_ = std::make_unique<BackgroundProcess>(
             std::vector<std::string>{(binDir() / "maelstromd").string(), "--config", file.string()},

@@ -183,6 +183,20 @@ sdk::RawSettings TestDatabase::settings() const {
     return raw;
 }
 
+std::string TestDatabase::registryEntry() const {
+    auto quoted = [](const std::string& value) {
+        std::string out = "\"";
+        for (char c : value) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        return out + "\"";
+    };
+    std::string yaml = "  database:\n    plugin: " + std::string(pluginName(engine_)) + "\n    settings:\n";
+    for (const auto& [key, value] : settings().scalars) yaml += "      " + key + ": " + quoted(value) + "\n";
+    return yaml;
+}
+
 sdk::RawSettings TestDatabase::discreteSettings() const {
     if (engine_ == Engine::Sqlite) return settings();
     const auto t = engine_ == Engine::Mysql ? plugins::sql::parseMysqlDsn(mysqlDsn())

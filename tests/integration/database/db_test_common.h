@@ -57,6 +57,9 @@ public:
     sdk::RawSettings settings() const;
     /// Discrete-settings form (host/port/user/password/database) for the servers; path for SQLite.
     sdk::RawSettings discreteSettings() const;
+    /// The `database:` entry of a maelstromd registry (under `services:`, two-space indented) that points the
+    /// engine's plugin at this database: for tests that start a real maelstromd on it.
+    std::string registryEntry() const;
     std::shared_ptr<sdk::Database> open(sdk::PluginLogger logger = {}) const;
     /// Runs one statement directly (not through the plugin).
     void execSql(const std::string& sql);

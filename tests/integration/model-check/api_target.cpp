@@ -28,27 +28,16 @@ using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-const std::string kValueVar = "V";
-
 Var componentVar(const std::string& name, const std::string& value, std::int64_t version) {
-    sdk::Component c;
-    c.name = name;
-    c.version = version;
-    c.environment = {{kValueVar, value}};
-    c.docker = sdk::DockerComponent{};
-    c.docker->image = "model/check:1";
-    c.docker->httpPort = 8080;
+    auto c = toComponent(name, Comp{"", value, 0}, version);
+    c.modifiedAt = 0;
     return codec::toVar(c);
 }
 
 Comp compOf(const Object::Ptr& o) {
     sdk::Component c;
     codec::fromVar(o, c, "component");
-    Comp out{c.projectName, "", c.version};
-    for (const auto& nv : c.environment) {
-        if (nv.name == kValueVar) out.value = nv.value;
-    }
-    return out;
+    return fromComponent(c);
 }
 
 Es esOf(const Object::Ptr& withStatus) {
@@ -56,15 +45,6 @@ Es esOf(const Object::Ptr& withStatus) {
     codec::fromVar(withStatus, e, "eventSource");
     const auto& es = e.eventSource;
     return Es{es.componentName, es.projectName, es.http ? es.http->hostname : "", es.version, e.enabled};
-}
-
-std::string yamlQuoted(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
 }
 
 /// A failed call: the reply code and message.
@@ -79,11 +59,8 @@ public:
         std::string why;
         if (!testDb_.available(&why)) throw std::runtime_error(engine + " test server: " + why);
         testDb_.wipe();
-        std::string yaml = "services:\n  database:\n    plugin: " + std::string(tdb::pluginName(testDb_.engine())) +
-                           "\n    settings:\n";
-        for (const auto& [key, value] : testDb_.settings().scalars) yaml += "      " + key + ": " + yamlQuoted(value) + "\n";
-        yaml += "  rpc_transport:\n    plugin: jsonrpc-http\n";
-        config_ = dir_.write("maelstromd.yml", yaml);
+        config_ = dir_.write("maelstromd.yml",
+                             "services:\n" + testDb_.registryEntry() + "  rpc_transport:\n    plugin: jsonrpc-http\n");
         start();
     }
 

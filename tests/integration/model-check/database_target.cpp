@@ -16,29 +16,6 @@ namespace {
 
 namespace tdb = maelstrom::testing::db;
 
-const std::string kValueVar = "V";
-
-sdk::Component toComponent(const std::string& name, const Comp& c, std::int64_t version) {
-    sdk::Component out;
-    out.name = name;
-    out.projectName = c.project;
-    out.version = version;
-    out.modifiedAt = 1700000000000;
-    out.environment = {{kValueVar, c.value}};
-    out.docker = sdk::DockerComponent{};
-    out.docker->image = "model/check:1";
-    out.docker->httpPort = 8080;
-    return out;
-}
-
-Comp fromComponent(const sdk::Component& c) {
-    Comp out{c.projectName, "", c.version};
-    for (const auto& nv : c.environment) {
-        if (nv.name == kValueVar) out.value = nv.value;
-    }
-    return out;
-}
-
 sdk::EventSource toEventSource(const std::string& name, const Es& e, std::int64_t version, bool valid) {
     sdk::EventSource out;
     out.name = name;
@@ -235,6 +212,27 @@ private:
 };
 
 } // namespace
+
+sdk::Component toComponent(const std::string& name, const Comp& c, std::int64_t version) {
+    sdk::Component out;
+    out.name = name;
+    out.projectName = c.project;
+    out.version = version;
+    out.modifiedAt = 1700000000000;
+    out.environment = {{"V", c.value}};
+    out.docker = sdk::DockerComponent{};
+    out.docker->image = "model/check:1";
+    out.docker->httpPort = 8080;
+    return out;
+}
+
+Comp fromComponent(const sdk::Component& c) {
+    Comp out{c.projectName, "", c.version};
+    for (const auto& nv : c.environment) {
+        if (nv.name == "V") out.value = nv.value;
+    }
+    return out;
+}
 
 std::unique_ptr<Target> makeDatabaseTarget(const std::string& engine) {
     return std::make_unique<DatabaseTarget>(engine);

@@ -8,6 +8,8 @@
 
 #include "model.h"
 
+#include <maelstrom/sdk/model.h>
+
 #include <memory>
 #include <string>
 
@@ -26,6 +28,10 @@ public:
     virtual bool apiLevel() const = 0;
     virtual std::string name() const = 0;
 };
+
+/// The model's component as the SDK type (value in environment variable V; a fixed image), and back.
+sdk::Component toComponent(const std::string& name, const Comp& c, std::int64_t version);
+Comp fromComponent(const sdk::Component& c);
 
 /// `engine`: sqlite, mysql or postgres (the test servers of db_test_common.h). The database is wiped first.
 std::unique_ptr<Target> makeDatabaseTarget(const std::string& engine);
