@@ -5,14 +5,20 @@
 // answers its caller; settle() runs the settle hooks (the gateway's route reload), which return when this
 // node's routing reflects the database as of that moment. So the request that follows a put, remove or toggle
 // answered by this node is routed by the new rules.
+// Lifetimes: subscribe() and onSettle() return a Subscription; destroying it (or calling reset()) ends the
+// subscription and waits for a call of it in progress, so a subscriber may capture objects that its owner
+// destroys after the Subscription. DataChanges itself must outlive every Subscription.
 // Threads: publish() and settle() run the subscribers / hooks synchronously on the caller's thread, outside the
 // registry's lock; subscribe() and onSettle() may be called at any time. Subscribers must be quick and must not
-// throw (errors are logged); a settle hook may block for a bounded time.
+// throw (errors are logged); a settle hook may block for a bounded time. A subscriber must not end its own
+// subscription from inside its call (it would wait for itself).
 #pragma once
 
 #include <maelstrom/sdk/model.h>
 
+#include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -33,18 +39,55 @@ struct ComponentChange {
 };
 
 class DataChanges {
+    struct Slot;
+
 public:
     using Subscriber = std::function<void(const ComponentChange&)>;
     using SettleHook = std::function<void()>;
-    void subscribe(Subscriber subscriber);
+
+    /// Ends its subscription when destroyed or reset. Move-only.
+    class Subscription {
+    public:
+        Subscription() = default;
+        Subscription(Subscription&&) noexcept = default;
+        Subscription& operator=(Subscription&& other) noexcept;
+        ~Subscription();
+        Subscription(const Subscription&) = delete;
+        Subscription& operator=(const Subscription&) = delete;
+        /// Ends the subscription; returns once no call of it is running. Idempotent.
+        void reset();
+
+    private:
+        friend class DataChanges;
+        Subscription(DataChanges* owner, std::shared_ptr<Slot> slot) : owner_(owner), slot_(std::move(slot)) {}
+        DataChanges* owner_ = nullptr;
+        std::shared_ptr<Slot> slot_;
+    };
+
+    [[nodiscard]] Subscription subscribe(Subscriber subscriber);
     void publish(const ComponentChange& change);
-    void onSettle(SettleHook hook);
+    [[nodiscard]] Subscription onSettle(SettleHook hook);
     void settle();
 
 private:
-    std::mutex mutex_;
-    std::vector<Subscriber> subscribers_;
-    std::vector<SettleHook> settleHooks_;
+    /// One subscriber or settle hook. Calls of it may run concurrently; ending the subscription waits until
+    /// none runs.
+    struct Slot {
+        std::mutex mutex;
+        std::condition_variable idle;
+        bool active = true; ///< guarded by mutex
+        int running = 0;    ///< calls in progress; guarded by mutex
+        Subscriber subscriber;
+        SettleHook hook;
+    };
+    void remove(const std::shared_ptr<Slot>& slot);
+    /// Runs `call` for every active slot of `slots`, counting it as running.
+    template <class Call>
+    static void runEach(const std::vector<std::shared_ptr<Slot>>& slots, const Call& call);
+
+    std::mutex mutex_; // guards the two lists (not the calls)
+    std::vector<std::shared_ptr<Slot>> subscribers_;
+    std::vector<std::shared_ptr<Slot>> settleHooks_;
 };
 
 } // namespace maelstrom::core

@@ -222,7 +222,7 @@ private:
             refresher_ = std::make_unique<RouteRefresher>(services_.database(), resolver_, components_);
             RouteRefresher* notifyTarget = refresher_.get();
             ComponentCache* cache = &components_;
-            changes_.subscribe([notifyTarget, cache](const ComponentChange& change) {
+            routeUpdates_ = changes_.subscribe([notifyTarget, cache](const ComponentChange& change) {
                 if (change.kind == ComponentChange::Kind::ComponentPut && change.component) {
                     cache->put(*change.component);
                 } else if (change.kind == ComponentChange::Kind::ComponentRemoved) {
@@ -232,7 +232,7 @@ private:
             });
             // Read-your-writes: an RPC that changed components or event sources answers only once this node's
             // routing reflects it.
-            changes_.onSettle([notifyTarget] {
+            routeSettle_ = changes_.onSettle([notifyTarget] {
                 if (!notifyTarget->awaitRefresh()) {
                     Poco::Logger::get("maelstrom.gateway")
                         .warning("gateway: routes not reloaded within 5 s after a local change");
@@ -284,12 +284,17 @@ private:
         LifecycleManager* lifecycle = lifecycle_.get();
         routers_.setColdStarter(lifecycle);
         node_->setRunningComponentsSource([lifecycle] { return lifecycle->runningComponents(); });
-        changes_.subscribe([lifecycle](const ComponentChange& change) { lifecycle->componentChanged(change); });
+        lifecycleUpdates_ =
+            changes_.subscribe([lifecycle](const ComponentChange& change) { lifecycle->componentChanged(change); });
     }
 
     /// Stops the lifecycle (containers still running are left running; after stopGracefully there are none
     /// unless kept on purpose), the log bridge and the route refresher.
     void stopBackgroundWork() {
+        // No change reaches the lifecycle or the refresher once they stop (a late RPC may still publish one).
+        lifecycleUpdates_.reset();
+        routeUpdates_.reset();
+        routeSettle_.reset();
         if (lifecycle_) {
             lifecycle_->shutdown(false);
         }
@@ -323,6 +328,10 @@ private:
     std::unique_ptr<LifecycleManager> lifecycle_;
     std::unique_ptr<PrivateServer> privateServer_;
     std::unique_ptr<PublicServer> publicServer_;
+    // After what they call into: destroyed first, and each waits for a call of it in progress.
+    DataChanges::Subscription routeUpdates_;
+    DataChanges::Subscription routeSettle_;
+    DataChanges::Subscription lifecycleUpdates_;
 };
 
 class MaelstromDaemon : public Poco::Util::ServerApplication {

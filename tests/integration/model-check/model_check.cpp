@@ -265,6 +265,11 @@ private:
                                               : "shut the plugin instance down and created a new one";
                 }
             } catch (const std::exception& e) {
+                // A fault that could not be injected (a daemon that did not exit 0 on SIGTERM under load, or
+                // that ASan stopped) fails the run.
+                std::lock_guard lock(mutex_);
+                if (!divergence_) divergence_ = Divergence{-1, done_ops_.load(), fault.what + " failed: " + e.what(), {}};
+                stop_ = true;
                 line = fault.what + " failed: " + e.what();
             }
             lastFaultEnd_ = nowMs();
@@ -355,6 +360,11 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+    if (divergence->worker < 0) {
+        std::cout << "FAILED (seed " << o.seed << ") after " << divergence->index << " operations: " << divergence->what
+                  << std::endl;
+        return 1;
+    }
     std::cout << "DIVERGENCE (seed " << o.seed << ", worker " << divergence->worker << ", operation "
               << divergence->index << "):\n  " << divergence->what << std::endl;
     const std::size_t from = divergence->history.size() > 15 ? divergence->history.size() - 15 : 0;
