@@ -206,7 +206,7 @@ void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServer
         return;
     }
     const SteadyTime leased = SteadyClock::now();
-    std::shared_ptr<SessionPool> pool = std::static_pointer_cast<SessionPool>(acquired.lease.handle());
+    std::shared_ptr<SessionPool> pool = acquired.lease.upstreams();
     if (!pool) {
         pool = poolFor(acquired.lease.endpoint());
     }

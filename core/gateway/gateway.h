@@ -54,7 +54,7 @@ private:
     void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, bool privateGateway,
                ComponentMetrics*& counted);
     void countUnrouted(int status) noexcept;
-    /// The session pool of an instance registered without one (handle null): one per endpoint.
+    /// The session pool of an instance registered without one (upstreams null): one per endpoint.
     std::shared_ptr<SessionPool> poolFor(const std::string& endpoint);
 
     HttpResolver& resolver_;

@@ -81,7 +81,7 @@ void SessionPool::give(std::unique_ptr<UpstreamSession> session) {
 
 InstanceSpec makeInstanceSpec(std::string id, std::string endpoint, std::int64_t capacity, bool remote) {
     InstanceSpec spec;
-    spec.handle = std::make_shared<SessionPool>(endpoint);
+    spec.upstreams = std::make_shared<SessionPool>(endpoint);
     spec.id = std::move(id);
     spec.endpoint = std::move(endpoint);
     spec.capacity = capacity;

@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Thread-safety: take()/give() are thread-safe (one mutex); a taken session belongs to one thread until given
-// back. Instances are registered with the router with a SessionPool as their InstanceSpec::handle
-// (makeInstanceSpec); the proxy falls back to a pool per endpoint when the handle is null.
+// back. Instances are registered with the router with a SessionPool as their InstanceSpec::upstreams
+// (makeInstanceSpec); the proxy falls back to a pool per endpoint when it is null.
 #pragma once
 
 #include "routing/router.h"
@@ -66,7 +66,7 @@ private:
     std::vector<std::unique_ptr<UpstreamSession>> idle_; ///< guarded by mutex_
 };
 
-/// An InstanceSpec whose handle is a fresh SessionPool for `endpoint` (what the lifecycle code and the tests
+/// An InstanceSpec whose upstreams are a fresh SessionPool for `endpoint` (what the lifecycle code and the tests
 /// register with Router::addInstance).
 InstanceSpec makeInstanceSpec(std::string id, std::string endpoint, std::int64_t capacity, bool remote = false);
 

@@ -71,7 +71,7 @@ Lease::~Lease() { release(); }
 
 const std::string& Lease::instanceId() const { return spec_->id; }
 const std::string& Lease::endpoint() const { return spec_->endpoint; }
-const std::shared_ptr<void>& Lease::handle() const { return spec_->handle; }
+const std::shared_ptr<SessionPool>& Lease::upstreams() const { return spec_->upstreams; }
 bool Lease::remote() const { return spec_->remote; }
 
 void Lease::release() noexcept {
@@ -268,7 +268,7 @@ void Router::addInstance(InstanceSpec spec) {
     const auto it = std::find_if(instances_.begin(), instances_.end(),
                                  [&](const auto& i) { return i->spec.id == spec.id; });
     if (it != instances_.end()) {
-        (*it)->capacity = spec.capacity; // same instance announced again: endpoint and handle stay
+        (*it)->capacity = spec.capacity; // same instance announced again: endpoint and upstreams stay
     } else {
         instances_.push_back(std::make_shared<Instance>(std::move(spec), now()));
     }

@@ -34,6 +34,9 @@
 
 namespace maelstrom::core {
 
+class SessionPool; // gateway/session_pool.h
+
+
 /// Asks the lifecycle side to place (cold-start) a component. Implemented by the lifecycle/placement code.
 class ColdStarter {
 public:
@@ -68,7 +71,9 @@ struct RouterSettings {
 struct InstanceSpec {
     std::string id;                 ///< unique within the router (container id, or peer handler id)
     std::string endpoint;           ///< where to proxy, e.g. "http://127.0.0.1:32768"
-    std::shared_ptr<void> handle;   ///< opaque data for the proxy (connection pool...), may be null
+    /// The gateway's keep-alive connections to this instance (gateway/session_pool.h); null = the gateway keeps
+    /// one pool per endpoint. The router only hands it over with the lease.
+    std::shared_ptr<SessionPool> upstreams;
     std::int64_t capacity = 1;      ///< slots; 0 = unlimited (softConcurrencyLimit)
     bool remote = false;            ///< a peer node rather than a local container
 };
@@ -97,7 +102,7 @@ public:
     explicit operator bool() const noexcept { return instance_ != nullptr; }
     const std::string& instanceId() const;
     const std::string& endpoint() const;
-    const std::shared_ptr<void>& handle() const;
+    const std::shared_ptr<SessionPool>& upstreams() const;
     bool remote() const;
     /// How long acquire() waited for this slot (queue wait and cold start), for metrics.
     SteadyClock::duration waited() const noexcept { return waited_; }

@@ -2,8 +2,9 @@
 # dockerd_scripts_test.sh — the README's two commands share one Docker engine in either order: the quickstart
 # starts it with packaging/dockerd.sh, the tests start it through tests/services/start-docker.sh and restart it
 # through tests/services/restart-docker.sh, and each accepts what the other started. Runs a private dockerd
-# (own socket, data root, exec root, no bridge, no iptables) in a clean state directory, so the machine's
-# engine is never touched. Prints "N passed, N failed".
+# (own socket, data root, exec root, no iptables) in its own network namespace and a clean state directory, so
+# the machine's engine and its docker0 bridge are never touched (a dockerd started with --bridge none in the
+# host's namespace deletes docker0). Prints "N passed, N failed".
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -12,6 +13,12 @@ export DOCKER_HOST="unix://$tmp/docker.sock"
 export MAELSTROM_DOCKERD_STATE_DIR="$tmp/state"
 export MAELSTROM_DOCKERD_ARGS="-H $DOCKER_HOST --data-root $tmp/data --exec-root $tmp/exec --pidfile $tmp/docker.pid --bridge none --iptables=false --ip6tables=false --userland-proxy=false"
 unset MAELSTROM_DOCKERD_RESTART_ANY
+# The scripts find this `dockerd` first: the real one, exec'd in a network namespace of its own (same pid).
+mkdir -p "$tmp/bin"
+real_dockerd=$(command -v dockerd)
+printf '#!/bin/sh\nexec unshare --net %s "$@"\n' "$real_dockerd" >"$tmp/bin/dockerd"
+chmod +x "$tmp/bin/dockerd"
+export PATH="$tmp/bin:$PATH"
 passed=0
 failed=0
 
@@ -39,7 +46,7 @@ tests_engine() { bash "$root/tests/services/start-docker.sh"; }  # what tests/ru
 tests_restart() { bash "$root/tests/services/restart-docker.sh"; }
 pid_of_engine() { cat "$tmp/docker.pid" 2>/dev/null; }
 
-command -v dockerd >/dev/null || { echo "dockerd missing (packaging/deps.sh installs docker.io)"; echo "0 passed, 1 failed"; exit 1; }
+[ -n "$real_dockerd" ] || { echo "dockerd missing (packaging/deps.sh installs docker.io)"; echo "0 passed, 1 failed"; exit 1; }
 
 # Quickstart first, then the tests.
 check "quickstart starts the engine" quickstart_engine
