@@ -1,4 +1,4 @@
-// commands.h — maelctl: one function per command of the grammar (reference-interfaces §4.2: the same calls,
+// commands.h — maelctl: one function per command of the grammar (as the original maelctl: the same calls,
 // the same printf layouts), plus our additions: `comp rm`, `es rm`, and `--output json` on the listings.
 // Each returns the process exit code; errors print `ERROR: <context> - <err>` to stdout and return 1.
 #pragma once

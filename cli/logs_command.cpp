@@ -1,4 +1,4 @@
-// logs_command.cpp — maelctl logs [--components=<list>] [--since=<since>] (reference-interfaces §7.2): GETs
+// logs_command.cpp — maelctl logs [--components=<list>] [--since=<since>]: GETs
 // <MAELSTROM_PRIVATE_URL>/_mael/logs (with MAELSTROM_PRIVATE_TOKEN as a bearer token when set), skips the PING
 // keep-alives and prints every message as `[<Component>]\t<Data trimmed>`, to stderr for the stderr stream and
 // to stdout otherwise, until the stream ends or the user interrupts.

@@ -1,4 +1,4 @@
-// maelctl.cpp — the command-line client of maelstromd (reference-interfaces §4): the original's grammar (docopt
+// maelctl.cpp — the command-line client of maelstromd: the original's grammar (docopt
 // style: --opt=value or --opt value, unique prefixes of long options), plus `comp rm`, `es rm` and
 // `--output json` on the listings. It speaks to the private port named by MAELSTROM_PRIVATE_URL (default
 // http://127.0.0.1:8374), sending MAELSTROM_PRIVATE_TOKEN as a bearer token when set.

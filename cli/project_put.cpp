@@ -1,5 +1,5 @@
-// project_put.cpp — `maelctl project put [--file=maelstrom.yml] [--env=<envfile>] [--diffonly]`
-// (reference-interfaces §3.1, §4.2): read the project file with the caller's environment (and the env file
+// project_put.cpp — `maelctl project put [--file=maelstrom.yml] [--env=<envfile>] [--diffonly]`:
+// read the project file with the caller's environment (and the env file
 // merged over it), send PutProject, print what changed.
 #include "commands.h"
 

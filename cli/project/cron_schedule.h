@@ -2,8 +2,7 @@
 // rejects a bad one with the file and line instead of the server storing an event source that never fires.
 // SPDX-License-Identifier: Apache-2.0
 //
-// The accepted language is that of the original's scheduler (robfig/cron v3, standard parser; see
-// reference-interfaces §3.5):
+// The accepted language is that of the original's scheduler (robfig/cron v3, standard parser):
 //   * an optional `CRON_TZ=<zone> ` or `TZ=<zone> ` prefix (the zone must be followed by a space);
 //   * a descriptor: @yearly @annually @monthly @weekly @daily @midnight @hourly, or `@every <duration>` with a
 //     Go duration (`90s`, `1h30m`, `1.5h`, `300ms`; units ns us µs ms s m h; a bare `0` is allowed);

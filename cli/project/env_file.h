@@ -1,10 +1,10 @@
 // env_file.h — the two `NAME=value` file formats a project put reads, and the process environment.
 // SPDX-License-Identifier: Apache-2.0
 //
-//  * readEnvFile: maelctl `--env=<file>` and `maelstromd -f` (reference-interfaces §5.2). Each line is trimmed;
+//  * readEnvFile: maelctl `--env=<file>` and `maelstromd -f`. Each line is trimmed;
 //    it is used only when it has '=' at a position > 0 and does not start with '#'. Key and value are the
 //    trimmed text before and after the first '='. No quotes, no `export`.
-//  * parseProjectEnvFile: the project YAML's `envfile:` (§3.3), deliberately looser, as in the original: split
+//  * parseProjectEnvFile: the project YAML's `envfile:`, deliberately looser, as in the original: split
 //    on '\n' only, no trimming (a '\r' stays in the value), every line holding '=' anywhere becomes a pair
 //    split at the first '=' (the key may be empty), no comment handling (`#A=1` sets "#A").
 //  * parseEnvList: the YAML `environment:` lists: entries without '=' are dropped, later keys override.
@@ -33,12 +33,12 @@ inline constexpr std::size_t kDefaultMaxEnvFileBytes = 1 << 20;
 /// Reads a regular file whole, refusing anything larger than `maxBytes`. Throws EnvFileError.
 std::string readRegularFile(const std::string& path, std::size_t maxBytes);
 
-/// §5.2 format. Throws EnvFileError when the file cannot be read.
+/// The `--env` file format above. Throws EnvFileError when the file cannot be read.
 std::map<std::string, std::string> readEnvFile(const std::string& path,
                                                std::size_t maxBytes = kDefaultMaxEnvFileBytes);
 std::map<std::string, std::string> parseEnvFileText(std::string_view text);
 
-/// §3.3 `envfile:` format (quirks included, see above).
+/// The project YAML `envfile:` format (quirks included, see above).
 std::map<std::string, std::string> parseProjectEnvFile(std::string_view text);
 
 /// `NAME=value` entries; entries without '=' are dropped; a later key overrides an earlier one.

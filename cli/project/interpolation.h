@@ -1,4 +1,4 @@
-// interpolation.h — `${VAR}` substitution over the raw text of a project file (reference-interfaces §3.2).
+// interpolation.h — `${VAR}` substitution over the raw text of a project file.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Like the original maelctl, substitution runs over the WHOLE file text before YAML parsing (comments

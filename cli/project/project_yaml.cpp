@@ -624,7 +624,7 @@ private:
         return es;
     }
 
-    // §3.6: one cron event source per line "<schedule> <path>", after the `eventsources` ones.
+    // `crontab:` shorthand: one cron event source per line "<schedule> <path>", after the `eventsources` ones.
     void cronTab(const YamlNode& node, const std::string& path, sdk::ComponentWithEventSources& out) {
         const std::string table = toText(node, path);
         // In a literal block (`crontab: |`) line i of the value is line i+1 after the `|`; otherwise errors

@@ -1,8 +1,8 @@
 // project_yaml.h — reads a project file (maelstrom.yml) into the sdk::Project that `maelctl project put`
-// sends with MaelstromService.PutProject (reference-interfaces §3, §4.2).
+// sends with MaelstromService.PutProject.
 // SPDX-License-Identifier: Apache-2.0
 //
-// Pipeline, as in the original maelctl (§3.1):
+// Pipeline, as in the original maelctl:
 //   1. the file is read as text (at most limits.maxFileBytes);
 //   2. `${VAR}` interpolation (interpolation.h) runs over the WHOLE raw text, comments included, from
 //      options.environment (the caller's environment with the `--env` file merged over it — see

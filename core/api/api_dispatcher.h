@@ -1,6 +1,6 @@
 // api_dispatcher.h — maelstrom core: the RpcDispatcher the transport plugin calls. It owns the method table of
 // MaelstromService and NodeService: decodes each method's input struct with the reference's type rules
-// (reference-interfaces §1.3: required present, no coercion, ints integral, enums valid; null = absent), calls
+// (the original's rules: required present, no coercion, ints integral, enums valid; null = absent), calls
 // the service, and encodes the output struct with every required field and [] for empty lists.
 // Thread-safe (stateless besides the services it calls).
 #pragma once

@@ -189,7 +189,7 @@ sdk::Project MaelstromService::loadProject(const std::string& projectName) {
 }
 
 PutProjectResult MaelstromService::putProject(sdk::Project project, bool diffOnly) {
-    // 1. Naming (reference-interfaces §3.8), with projectName forced to the lowercased project name.
+    // 1. Naming, with projectName forced to the lowercased project name.
     project.name = lowercase(project.name);
     const std::string projectName = trim(project.name);
     const std::string prefix = projectName + "_";
@@ -229,7 +229,7 @@ PutProjectResult MaelstromService::putProject(sdk::Project project, bool diffOnl
         }
     }
 
-    // 3. Diff against what is stored (reference-interfaces §3.9, event sources matched across components).
+    // 3. Diff against what is stored (event sources matched across components).
     const sdk::Project old = loadProject(projectName);
     std::map<std::string, const sdk::Component*> oldComponents;
     std::map<std::string, const sdk::EventSourceWithStatus*> oldEventSources;

@@ -1,8 +1,8 @@
 // maelstrom_service.h — maelstrom core: MaelstromService, the control-plane API over the database plugin:
-// projects, components and event sources with the reference's validation, naming, error codes and sort orders
-// (reference-interfaces §1.6–§1.9, §3.8–§3.9), plus our improvements: PutProject applies its diff in one
-// transaction, forces projectName to the lowercased project name, matches event sources across components (an
-// event source may move), and does not report an unchanged disabled event source as updated.
+// projects, components and event sources with the reference's validation, naming, error codes and sort orders,
+// plus our improvements: PutProject applies its diff in one transaction, forces projectName to the lowercased
+// project name, matches event sources across components (an event source may move), and does not report an
+// unchanged disabled event source as updated.
 // Errors are sdk::RpcError with the reference's codes (1001 invalid, 1002 exists, 1003 not found, 1004 version,
 // -32001 database). Every write publishes its changes (DataChanges) and settles them before it returns, so
 // this node routes by the new data from its next request on. Thread-safe: no state besides the database, which
@@ -54,7 +54,7 @@ struct EventSourceQuery {
     std::string eventSourceType; ///< "" or http/cron/sqs/awsstepfunc
 };
 
-/// Validates a name per reference-interfaces §1.7 (trim, required, max bytes, [a-zA-Z0-9_-]).
+/// Validates a name as the original maelstrom does (trim, required, max bytes, [a-zA-Z0-9_-]).
 /// @return the trimmed name. @throws sdk::RpcError(1001, "<prefix> is required" | ...)
 std::string validateName(const std::string& prefix, const std::string& name, std::size_t maxLength);
 

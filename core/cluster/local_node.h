@@ -1,4 +1,4 @@
-// local_node.h — maelstrom core: this node's identity and its NodeStatus (reference-runtime §6.2): memory from
+// local_node.h — maelstrom core: this node's identity and its NodeStatus: memory from
 // /proc/meminfo capped by total_memory, CPUs, load averages, the peer URL, and the running components the
 // container lifecycle reports.
 // Threads: status() may be called from any thread; setRunningComponentsSource() once, before serving.

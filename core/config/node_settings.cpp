@@ -20,7 +20,7 @@ struct Row {
     bool secret = false;
 };
 
-// The reference's variables (reference-interfaces §5.3) plus ours (http_max_*, router_max_queued, shutdown_keep_containers, private_token, data_dir, log_level).
+// The reference's variables plus ours (http_max_*, router_max_queued, shutdown_keep_containers, private_token, data_dir, log_level).
 const Row kRows[] = {
     {"public_port", "MAEL_PUBLIC_PORT", &NodeSettings::publicPort},
     {"public_https_port", "MAEL_PUBLIC_HTTPS_PORT", &NodeSettings::publicHttpsPort},

@@ -1,6 +1,6 @@
 // node_settings.h — maelstrom core: the daemon's own settings (ports, timeouts, memory, liveness...), read
-// from the registry's `node:` block and overridden by the reference's MAEL_* environment variables
-// (reference-interfaces §5.3). One table describes every setting: YAML key, env var, type, default.
+// from the registry's `node:` block and overridden by the reference's MAEL_* environment variables.
+// One table describes every setting: YAML key, env var, type, default.
 #pragma once
 
 #include <cstdint>

@@ -63,7 +63,7 @@ fs::path executableDir() {
     return ec ? fs::current_path() : self.parent_path();
 }
 
-// Env-file format of the reference (reference-interfaces §5.2): trimmed lines, KEY=VALUE, '#' comments,
+// Env-file format of the reference: trimmed lines, KEY=VALUE, '#' comments,
 // values override the environment.
 void loadEnvFile(const std::string& path) {
     std::ifstream in(path);
@@ -163,7 +163,7 @@ public:
         }
     }
 
-    // Graceful shutdown (reference-interfaces §5.6): no more scaling; pause so peers and load balancers notice;
+    // Graceful shutdown: no more scaling; pause so peers and load balancers notice;
     // stop accepting and let the requests in progress finish; stop the containers (or leave them for the next
     // maelstromd to adopt); pause again; close the private port last.
     void stopGracefully() {

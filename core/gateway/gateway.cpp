@@ -138,7 +138,7 @@ void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServer
     ComponentMetrics* const stats = metrics_ != nullptr ? &metrics_->component(component->name) : nullptr;
     counted = stats;
 
-    // Start and deadline (§6.5): the private gateway honours the caller's headers.
+    // Start and deadline: the private gateway honours the caller's headers.
     const SteadyTime steadyNow = SteadyClock::now();
     const SystemClock::time_point systemNow = SystemClock::now();
     const std::int64_t nowNanos = unixNanos(systemNow);

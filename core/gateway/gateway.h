@@ -1,4 +1,4 @@
-// gateway.h — the HTTP gateway (reference-interfaces §6): answers the health check, resolves a request to a
+// gateway.h — the HTTP gateway: answers the health check, resolves a request to a
 // component (public: HTTP event sources; private: the MAELSTROM-COMPONENT header first), computes its deadline,
 // waits for a slot on one of the component's instances (Router) and proxies the request there.
 // SPDX-License-Identifier: Apache-2.0

@@ -1,6 +1,5 @@
 // http_framing.h — the header rules of the reverse proxy: which headers are hop-by-hop (never forwarded in either
-// direction, RFC 7230 §6.1 and Go's httputil.ReverseProxy), and request-smuggling checks on the client's framing
-// (reference-interfaces §6.4; DESIGN.md improvement 8).
+// direction, RFC 7230 §6.1 and Go's httputil.ReverseProxy), and request-smuggling checks on the client's framing.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Pure functions; thread-safe.

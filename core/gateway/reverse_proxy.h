@@ -1,5 +1,5 @@
 // reverse_proxy.h — forwards one request received by a Poco HTTPServer to one upstream instance and streams the
-// answer back (reference-interfaces §6.4, §6.5): hop-by-hop headers removed both ways, X-Forwarded-* added,
+// answer back: hop-by-hop headers removed both ways, X-Forwarded-* added,
 // the maelstrom deadline headers set when absent, bodies copied in fixed-size chunks (never held whole), the
 // deadline enforced on every upstream read and write.
 // SPDX-License-Identifier: Apache-2.0

@@ -1,5 +1,5 @@
 // route_refresher.h — keeps the gateway's view of the database current: reloads the HTTP event-source rules
-// (HttpResolver) and the component cache every period (1 s, §6.3) and at once when notify() is called (a local
+// (HttpResolver) and the component cache every period (1 s) and at once when notify() is called (a local
 // component or event-source change, DataChanges).
 // SPDX-License-Identifier: Apache-2.0
 //

@@ -1,4 +1,4 @@
-// websocket_tunnel.h — protocol upgrades (WebSocket) through the gateway (DESIGN.md improvement 7): the upgrade
+// websocket_tunnel.h — protocol upgrades (WebSocket) through the gateway: the upgrade
 // request goes to the instance over a fresh TCP connection with its Upgrade/Connection headers kept; the
 // instance's answer is relayed as is, and after a 101 the two connections are joined byte for byte until
 // either side closes (or the request's deadline passes).

@@ -1,4 +1,4 @@
-// logs_handler.h — maelstrom core: `/_mael/logs` on the private port (reference-interfaces §7.1): an endless
+// logs_handler.h — maelstrom core: `/_mael/logs` on the private port: an endless
 // chunked text/plain stream of this node's container logs — one JSON line per log line
 // ({"Component","Stream","Data"}, CRLF-terminated) and `PING` once a second — filtered by `components`, starting
 // at `since` (default 1m), following containers that start while the stream is open.

@@ -26,7 +26,7 @@ void sendText(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::
     response.send() << body;
 }
 
-// Health check of the reference (reference-interfaces §6.2): exact raw URI, any method.
+// Health check of the reference: exact raw URI, any method.
 class HealthCheckHandler : public Poco::Net::HTTPRequestHandler {
 public:
     void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {

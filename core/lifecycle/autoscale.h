@@ -1,5 +1,5 @@
 // autoscale.h — the target instance count of one component from its instances' concurrency windows and how
-// long it has been idle: reference-runtime §3.3, evaluated on this node every second (the reference runs it
+// long it has been idle: the original's formula, evaluated on this node every second (the reference runs it
 // once a minute cluster-wide; the cluster issue distributes it). Pure: no I/O, unit-tested.
 // SPDX-License-Identifier: Apache-2.0
 //

@@ -1,5 +1,5 @@
 // converge_plan.h — the ordered steps that take one component's containers on this node from what runs now
-// to a target (component version, instance count): reference-runtime §4.2. Pure: no I/O, unit-tested.
+// to a target (component version, instance count), as the original plans it. Pure: no I/O, unit-tested.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Containers are considered in creation order (oldest first): the oldest ones of the target version are kept

@@ -1,5 +1,5 @@
 // converger.h — one component's containers on this node, driven towards a target (component version, instance
-// count) by a thread of its own (reference-runtime §4): start = ensure image → create/start → start health
+// count) by a thread of its own: start = ensure image → create/start → start health
 // check → register with the router; periodic health checks (failed command, then replacement); stop =
 // unregister → drain the requests the instance accepted → stop with grace → remove. Rolling deploys follow
 // from a new target version through the plan of converge_plan.h.

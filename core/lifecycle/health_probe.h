@@ -1,4 +1,4 @@
-// health_probe.h — one HTTP GET of a container's health-check path (reference-runtime §4.3, §4.5): healthy
+// health_probe.h — one HTTP GET of a container's health-check path: healthy
 // means status 200. Used for the start health check (every 50 ms until healthy or the deadline), the
 // periodic checks and before adopting a container after a restart.
 // SPDX-License-Identifier: Apache-2.0

@@ -6,7 +6,7 @@
 // autoscaling formula over the routers' activity, which is also what stops idle components (scale to zero).
 // SPDX-License-Identifier: Apache-2.0
 //
-// Improvements over the reference (DESIGN.md): running containers of current component versions are adopted
+// Improvements over the reference: running containers of current component versions are adopted
 // at boot instead of removed (2); idle components stop within about a second of idleTimeoutSeconds instead
 // of on a one-minute pass (5); the event stream is re-subscribed and containers that vanish without an event
 // are noticed within kReconcilePeriod.
@@ -86,8 +86,8 @@ public:
 
     /// The state of every converger.
     std::vector<Converger::State> state() const;
-    /// One entry per container, with the router's activity (NodeStatus.runningComponents, reference-runtime
-    /// §3.2), ordered by component name then start time.
+    /// One entry per container, with the router's activity (NodeStatus.runningComponents), ordered by
+    /// component name then start time.
     std::vector<sdk::ComponentInfo> runningComponents() const;
 
 private:

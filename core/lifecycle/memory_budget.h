@@ -1,6 +1,6 @@
 // memory_budget.h — the memory this node may reserve for containers (MAEL_TOTAL_MEMORY, or the runtime's
 // total) and what the running ones reserve (each component's reserveMemoryMiB, 128 when unset). A start
-// that does not fit is refused (reference-runtime §2: placement accounts reservations, not free memory).
+// that does not fit is refused (as in the original, placement accounts reservations, not free memory).
 // SPDX-License-Identifier: Apache-2.0
 //
 // Thread-safety: every method is thread-safe (one mutex).

@@ -1,4 +1,4 @@
-// log_bridge.h — maelstrom core: the `logdriver: maelstrom` pseudo log driver (reference-interfaces §7.3). The
+// log_bridge.h — maelstrom core: the `logdriver: maelstrom` pseudo log driver. The
 // container keeps Docker's default logging; maelstromd follows the stdout and stderr of every running managed
 // container whose component asks for it and prints each line to its own stdout as
 // `componentlog <component> - <line>`.

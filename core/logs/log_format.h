@@ -1,4 +1,4 @@
-// log_format.h — maelstrom core: the pure parts of container logs (reference-interfaces §7): the `components`
+// log_format.h — maelstrom core: the pure parts of container logs: the `components`
 // filter, Docker's `since` syntax turned into a time, and the wire line of `/_mael/logs`.
 // SPDX-License-Identifier: Apache-2.0
 //

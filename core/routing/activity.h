@@ -1,5 +1,5 @@
 // activity.h — request accounting for one component instance (in-flight count, total requests, last request
-// time, the 20-second concurrency windows of reference-runtime §3.2) and the per-component summary the
+// time, the 20-second concurrency windows of the original) and the per-component summary the
 // autoscaler and idle stop read.
 // SPDX-License-Identifier: Apache-2.0
 //
@@ -21,7 +21,7 @@ namespace maelstrom::core {
 using SteadyClock = std::chrono::steady_clock;
 using SteadyTime = SteadyClock::time_point;
 
-/// Window length and history size of reference-runtime §3.2.
+/// Window length and history size, as in the original.
 inline constexpr std::chrono::seconds kActivityWindow{20};
 inline constexpr std::size_t kActivityWindowCount = 10;
 

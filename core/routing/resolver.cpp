@@ -70,7 +70,7 @@ HttpRouteTable::HttpRouteTable(const std::vector<sdk::EventSource>& eventSources
         } else if (!http.pathPrefix.empty()) {
             hostless_.add(http.pathPrefix, std::move(rule));
         } else {
-            continue; // neither hostname nor prefix: never matches (§6.3)
+            continue; // neither hostname nor prefix: never matches
         }
         ++size_;
     }
@@ -81,7 +81,7 @@ HttpRouteTable::HttpRouteTable(const std::vector<sdk::EventSource>& eventSources
 }
 
 std::optional<RouteMatch> HttpRouteTable::match(std::string_view host, std::string_view path) const {
-    // Rules with a hostname come first (§6.3); only rules of the request's own host can match among them, and
+    // Rules with a hostname come first; only rules of the request's own host can match among them, and
     // inside one host the longer prefix wins — which PrefixIndex::find gives.
     const auto* found = static_cast<const std::pair<const std::string, Rule>*>(nullptr);
     const auto hostIt = byHost_.find(hostWithoutPort(host));

@@ -1,5 +1,5 @@
 // resolver.h — which component an HTTP request is for: the private gateway's `MAELSTROM-COMPONENT` header, or
-// the enabled HTTP event sources matched by host and path prefix in the order of reference-interfaces §6.3.
+// the enabled HTTP event sources matched by host and path prefix in the original's order (resolver.cpp).
 // SPDX-License-Identifier: Apache-2.0
 //
 // The rules live in an immutable HttpRouteTable; HttpResolver swaps the current table atomically on refresh, so
@@ -51,7 +51,7 @@ public:
     /// Takes the event sources that have an `http` block; the caller passes only enabled ones.
     explicit HttpRouteTable(const std::vector<sdk::EventSource>& eventSources);
 
-    /// First match in §6.3 order. `host` is the Host header (a port is ignored), `path` the decoded path.
+    /// First match in the order above. `host` is the Host header (a port is ignored), `path` the decoded path.
     std::optional<RouteMatch> match(std::string_view host, std::string_view path) const;
 
     /// Rules that can match (event sources with neither hostname nor prefix are dropped).
@@ -98,7 +98,7 @@ class HttpResolver {
 public:
     HttpResolver();
 
-    /// §6.1 and §6.3: on the private gateway a MAELSTROM-COMPONENT header wins (exact name, no lowercasing);
+    /// On the private gateway a MAELSTROM-COMPONENT header wins (exact name, no lowercasing);
     /// otherwise the event-source rules. Empty = 404.
     std::optional<RouteMatch> resolve(const RouteRequest& request) const;
     /// Event-source rules only.

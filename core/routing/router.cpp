@@ -229,7 +229,7 @@ AcquireResult Router::acquire(const AcquireOptions& options) {
             dispatchLocked(SteadyClock::now()); // remote slots are now allowed for it
         }
         if (!waiter.granted && pending_ && SteadyClock::now() >= nextColdStart_) {
-            // Still no instance: ask again (§1.4 retries every httpStartHealthCheckSeconds). One waiter claims it.
+            // Still no instance: ask again (the original retries every httpStartHealthCheckSeconds). One waiter claims it.
             nextColdStart_ = SteadyClock::now() + settings_.coldStartRetry;
             callStart = true;
         }

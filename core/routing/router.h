@@ -1,7 +1,6 @@
 // router.h — one component's request router: the instances that serve it (each with a number of slots), a FIFO
 // of requests waiting for a slot until their deadline, cold-start requests while no instance exists, an
-// optional bound on waiting requests, and the activity accounting of every instance (reference-runtime
-// §1.4–§1.8, DESIGN.md improvements 5, 7, 8).
+// optional bound on waiting requests, and the activity accounting of every instance.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Model: a request calls acquire(); it gets a Lease on one slot of one instance at once when a slot is free
@@ -9,7 +8,7 @@
 // added, the oldest waiter that may use a free slot gets it; the load-balancer picker chooses among the
 // instances with a free slot. The Lease frees its slot when released or destroyed and records the request's
 // duration in the instance's activity windows. Instances may be local containers or (later) remote peers: a
-// request may be restricted to local instances until a given time (relayed requests, §1.5 prefer-local).
+// request may be restricted to local instances until a given time (relayed requests prefer local instances).
 //
 // Threads: every public method is thread-safe; one mutex (mutex_) guards all router state. Each waiter has
 // its own condition variable, so a grant wakes exactly one thread. ColdStarter::requestStart is called with no
@@ -45,9 +44,9 @@ public:
     virtual void requestStart(const std::string& component) = 0;
 };
 
-/// Default deadline when a component has maxDurationSeconds <= 0 (§6.5).
+/// Default deadline when a component has maxDurationSeconds <= 0.
 inline constexpr std::chrono::seconds kDefaultMaxDuration{300};
-/// Default retry period of a pending cold start when httpStartHealthCheckSeconds <= 0 (§6.6).
+/// Default retry period of a pending cold start when httpStartHealthCheckSeconds <= 0.
 inline constexpr std::chrono::seconds kDefaultColdStartRetry{30};
 /// Retry-After value (seconds) the gateway sends with a 503 for a full queue.
 inline constexpr int kQueueFullRetryAfterSeconds = 1;

@@ -11,7 +11,7 @@
 //   out->set("component", codec::toVar(c));                     // model → Var without going through text
 //   std::string body = codec::stringify(response);              // Var → valid UTF-8 JSON text
 //
-// Wire format (reference-interfaces §1.3, §1.5; the json.h comment): required fields always written, optional
+// Wire format (see json.h): required fields always written, optional
 // fields omitted at their zero value, required arrays written as [], optional sub-structs omitted when absent.
 // Decoding: required = present and non-null; null = absent for optional fields; no type coercion; ints must be
 // integral and within int64; enums checked; unknown keys ignored. Every violation throws

@@ -1,4 +1,4 @@
-// model.cpp — names of model enums and the "default applied at use time" rules of reference-interfaces §1.5.
+// model.cpp — names of model enums and the "default applied at use time" rules of the original.
 // SPDX-License-Identifier: Apache-2.0
 #include <maelstrom/sdk/model.h>
 

@@ -1,4 +1,4 @@
-// container_config.cpp — component → POST /containers/create body (reference-runtime §5.2).
+// container_config.cpp — component → POST /containers/create body.
 // SPDX-License-Identifier: Apache-2.0
 #include "container_config.h"
 

@@ -1,4 +1,4 @@
-// container_config.h — docker plugin: maps a component (reference-runtime §5.2) to the body of
+// container_config.h — docker plugin: maps a component to the body of
 // POST /containers/create: labels, environment, command, resources, ports, mounts, DNS, ulimits, logging.
 // Pure functions (no I/O); thread-safe.
 // SPDX-License-Identifier: Apache-2.0

@@ -1,5 +1,5 @@
 // docker_runtime.h — docker plugin: the ContainerRuntime service over the Docker Engine API: images, containers
-// (create + start with the §5.2 mapping, stop, remove, inspect, list), exec, logs, events, prune, and the
+// (create + start with the container_config.h mapping, stop, remove, inspect, list), exec, logs, events, prune, and the
 // endpoint the proxy uses (127.0.0.1 and an ephemeral published port, or the bridge IP).
 // SPDX-License-Identifier: Apache-2.0
 //

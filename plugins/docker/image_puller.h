@@ -1,4 +1,4 @@
-// image_puller.h — docker plugin: makes a component's image present (reference-runtime §5.4): inspect, pull
+// image_puller.h — docker plugin: makes a component's image present: inspect, pull
 // through the Engine API with X-Registry-Auth from pullUsername/pullPassword, or the component's pullCommand
 // (run directly, no shell, `<image>` substituted); pull progress goes to a callback; concurrent requests for the
 // same image share one pull.

@@ -1,4 +1,4 @@
-// pruner.h — docker plugin: image and container pruning (reference-runtime §5.7): exited containers, dangling
+// pruner.h — docker plugin: image and container pruning: exited containers, dangling
 // images and, optionally, images no component refers to, keeping tags that match the keep globs.
 // SPDX-License-Identifier: Apache-2.0
 //

@@ -1,5 +1,5 @@
 // json_rpc_client.h — jsonrpc-http: the client side: calls "Interface.Function" on a remote maelstromd with
-// the barrister-compatible envelope over HTTP POST <baseUrl>/_mael/v1 (reference-interfaces §1.1–§1.4).
+// the barrister-compatible envelope over HTTP POST <baseUrl>/_mael/v1.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Each call sends {"jsonrpc":"2.0","id":"<40 hex>","method":...,"params":[<input>]} with Content-Type

@@ -1,9 +1,8 @@
 // json_rpc_server.h — jsonrpc-http: the server side of the barrister-compatible JSON-RPC wire format:
-// one HTTP request body in, the envelope(s) decoded, the core's RpcDispatcher called, the response body out
-// (reference-interfaces §1.1–§1.4).
+// one HTTP request body in, the envelope(s) decoded, the core's RpcDispatcher called, the response body out.
 // SPDX-License-Identifier: Apache-2.0
 //
-// What this layer owns (the core's dispatcher owns method lookup and the per-method type checks of §1.3):
+// What this layer owns (the core's dispatcher owns method lookup and the per-method type checks):
 //   * body size (maxBodyBytes) and nesting depth (maxJsonDepth) limits, with errors that name the setting;
 //   * JSON syntax → -32700 "Unable to parse JSON: ..."; invalid UTF-8 is repaired (U+FFFD) as Go does, and the
 //     reference client's `\UXXXXXXXX` escapes are read as the code points they mean;

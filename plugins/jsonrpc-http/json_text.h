@@ -1,6 +1,6 @@
 // json_text.h — jsonrpc-http: byte-level checks on a request body before it is parsed: batch detection as
 // barrister does it, the nesting-depth limit, and the reading of the reference's non-standard `\UXXXXXXXX`
-// escapes (reference-interfaces §1.1: Go maelctl writes code points >= U+0800 that way in its requests).
+// escapes (Go maelctl writes code points >= U+0800 that way in its requests).
 // SPDX-License-Identifier: Apache-2.0
 //
 // These run on untrusted input (the fuzz target covers them): they never read past the view and never throw

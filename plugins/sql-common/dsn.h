@@ -1,4 +1,4 @@
-// dsn.h — sql-common: parsing of the original's MAEL_SQL_DSN forms (reference-interfaces §2.1, §5.3) into
+// dsn.h — sql-common: parsing of the original's MAEL_SQL_DSN forms into
 // connection settings, for each engine. Pure functions, no I/O; thread-safe.
 // SPDX-License-Identifier: Apache-2.0
 //

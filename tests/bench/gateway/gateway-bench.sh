@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gateway-bench.sh — issue 6's proxy benchmark: wrk, 64 keep-alive connections, 10 s per run, GET / of ONE
+# gateway-bench.sh — the proxy benchmark: wrk, 64 keep-alive connections, 10 s per run, GET / of ONE
 # hello-http process (6-byte "hello\n" body) reached three ways in the same run —
 #   direct   wrk → hello-http
 #   nginx    wrk → nginx (upstream keepalive 64, HTTP/1.1) → hello-http

@@ -1,4 +1,4 @@
-// lifecycle_bench.cpp — the container lifecycle's two figures (issue 7):
+// lifecycle_bench.cpp — the container lifecycle's two figures:
 //  1. cold start: first request for a component with nothing running → first response byte through maelstromd's
 //     public port, against the same image started with `docker run -d -p 127.0.0.1::8080` + `docker port` + curl
 //     polling `/` every 10 ms until the first 200; N rounds of each (default 20), interleaved, in the same run.

@@ -1,4 +1,4 @@
-// docker_runtime_test.cpp — the docker plugin against a real dockerd: the §5.2 mapping seen in `docker inspect`,
+// docker_runtime_test.cpp — the docker plugin against a real dockerd: the component → container mapping seen in `docker inspect`,
 // injected environment seen by the workload, published and bridge endpoints, stop/kill/remove, list, exec,
 // logs, events, prune, and the error paths (daemon unreachable, image missing, failed starts leave nothing).
 // SPDX-License-Identifier: Apache-2.0

@@ -1,4 +1,4 @@
-// gateway_limits_test.cpp — the data plane's limits, metrics and load behaviour (issue 6), with the gateway built
+// gateway_limits_test.cpp — the data plane's limits, metrics and load behaviour, with the gateway built
 // in-process (resolver, component cache, routers with the round-robin plugin, Gateway, public and private
 // listeners on 127.0.0.1) in front of real hello-http processes:
 //   - /_mael/metrics (Prometheus text) behind the private token;

@@ -1,4 +1,4 @@
-// gateway_test.cpp — the HTTP gateway of issue 6, built in-process (resolver, component cache, routers with the
+// gateway_test.cpp — the HTTP gateway, built in-process (resolver, component cache, routers with the
 // round-robin plugin, Gateway, public and private listeners on 127.0.0.1) in front of real upstreams: hello-http
 // processes and an in-test echo server that reports the headers and body size it received. Covers routing by
 // host, prefix and header, stripprefix, 404/502/504, Expect: 100-continue, the concurrency cap, round-robin

@@ -17,7 +17,7 @@ using namespace maelstrom::testing::lifecycle;
 
 namespace {
 
-/// p99 bound with startstop (issue 7). MAELSTROM_TEST_DEPLOY_P99_MS overrides it for slow machines.
+/// p99 bound with startstop. MAELSTROM_TEST_DEPLOY_P99_MS overrides it for slow machines.
 double p99BoundMs() {
     const char* v = std::getenv("MAELSTROM_TEST_DEPLOY_P99_MS");
     return v && *v ? std::atof(v) : 20.0;

@@ -1,4 +1,4 @@
-// lifecycle_env.h — shared helpers of the container-lifecycle end-to-end tests (issue 7): a real maelstromd
+// lifecycle_env.h — shared helpers of the container-lifecycle end-to-end tests: a real maelstromd
 // (sqlite, docker, round-robin, jsonrpc-http) in a temp data dir, projects put with maelctl, HTTP requests to
 // the public port with a Host header, a 1-ms load client, and docker CLI views of the containers maelstromd
 // made (by their maelstrom_component label): running ids, versions, the event history. Only external

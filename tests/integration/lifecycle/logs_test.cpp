@@ -1,5 +1,5 @@
 // logs_test.cpp — `maelctl logs` against a maelstromd whose component printed lines through the fixture's
-// /log: its stdout and stderr lines appear as "[<component>]\t<line>" (reference-interfaces §7.2; maelctl's two
+// /log: its stdout and stderr lines appear as "[<component>]\t<line>" (maelctl's two
 // streams are read together here), PING keep-alives are not printed, and --components filters out the lines
 // of other components.
 // SPDX-License-Identifier: Apache-2.0

@@ -1,4 +1,4 @@
-// logs_test.cpp — container logs end to end (reference-interfaces §7): a maelstromd (sqlite, docker,
+// logs_test.cpp — container logs end to end: a maelstromd (sqlite, docker,
 // jsonrpc-http, with a private token) and hello-http containers the test starts through the docker plugin with
 // the managed labels (maelstrom=true, maelstrom_component, maelstrom_version), reached on their published
 // 127.0.0.1 port; their `/log?msg=T` route prints a line. Covers the line format, the components filter, `since`,

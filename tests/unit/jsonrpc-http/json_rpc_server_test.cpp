@@ -1,5 +1,5 @@
-// json_rpc_server_test.cpp — pins the server side of the jsonrpc-http wire format (reference-interfaces
-// §1.1–§1.4) by feeding raw bodies to handle(): success envelopes, every envelope error (-32700 syntax,
+// json_rpc_server_test.cpp — pins the server side of the jsonrpc-http wire format (the original's
+// barrister envelope) by feeding raw bodies to handle(): success envelopes, every envelope error (-32700 syntax,
 // numeric/bool ids, non-string method, -32601/-32602 params checks), dispatcher errors (1001..1004, SDK
 // errors, plain exceptions → -32000), barrister-idl, batches (order, [], unparseable, bad elements), unicode
 // (valid UTF-8 out, no \U escapes, Go's \U escapes in), null members, the body size and nesting limits.
@@ -415,7 +415,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("Unsupported method: Nope.\xE2\x82\xAC"), messageOf(r.json));
     }
 
-    // Go maelctl writes code points >= U+0800 as \UXXXXXXXX (reference-interfaces §1.1): read them.
+    // Go maelctl writes code points >= U+0800 as \UXXXXXXXX: read them.
     void testGoUnicodeEscapesInRequest() {
         TestDispatcher d;
         const auto r = post(R"({"jsonrpc":"2.0","id":"g","method":"MaelstromService.GetComponent","params":[{"name":"\U000065e5\u00e9\U0001f600","raw":"\\U00000041"}]})", d);

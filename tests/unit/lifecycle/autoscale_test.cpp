@@ -1,4 +1,4 @@
-// autoscale_test.cpp — the target-count formula of reference-runtime §3.3: the worked examples of the spec,
+// autoscale_test.cpp — the original's target-count formula: the worked examples of the spec,
 // keeping one warm while not idle, scale to zero after the idle timeout, min/max instances and the per-node cap.
 #include "lifecycle/autoscale.h"
 #include "model_builders.h"

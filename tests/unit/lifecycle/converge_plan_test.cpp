@@ -1,4 +1,4 @@
-// converge_plan_test.cpp — the plan of reference-runtime §4.2: which containers stay, which stop and why, how
+// converge_plan_test.cpp — the original's plan: which containers stay, which stop and why, how
 // starts and stops alternate for each restart order, and which starts take the start lock for each start
 // parallelism (the examples of the spec).
 #include "lifecycle/converge_plan.h"

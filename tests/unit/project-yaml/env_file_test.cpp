@@ -1,5 +1,5 @@
-// env_file_test.cpp — the `--env` file format (reference-interfaces §5.2), the looser project `envfile:`
-// format (§3.3, quirks included), environment lists, and the file reader's refusals.
+// env_file_test.cpp — the `--env` file format, the looser project `envfile:`
+// format (quirks included), environment lists, and the file reader's refusals.
 // SPDX-License-Identifier: Apache-2.0
 #include "env_file.h"
 

@@ -1,4 +1,4 @@
-// interpolation_test.cpp — the `${...}` grammar of reference-interfaces §3.2 (the original's own test cases
+// interpolation_test.cpp — the `${...}` grammar of the original (the original's own test cases
 // first), line mapping through multi-line values, and the output size limit.
 // SPDX-License-Identifier: Apache-2.0
 #include "interpolation.h"

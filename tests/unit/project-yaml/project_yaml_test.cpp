@@ -1,7 +1,7 @@
-// project_yaml_test.cpp — the project file reader against reference-interfaces §3: every key and its wire
+// project_yaml_test.cpp — the project file reader against the original's format: every key and its wire
 // field, defaults, naming and ordering, environment merging, the crontab block, interpolation inside YAML,
 // YAML 1.1 scalar typing, and strict-mode errors with their file:line. Includes the example projects
-// (etc/maelstrom.yml and the spec's §3.7 example).
+// (etc/maelstrom.yml and the original's documented example).
 // SPDX-License-Identifier: Apache-2.0
 #include "project_yaml.h"
 
@@ -106,7 +106,7 @@ public:
     void testSpecExample() {
         TempDir dir;
         dir.write("shared.env", "SHARED=1\nLOG_LEVEL=debug\n");
-        // §3.7 verbatim, except that envfile is absolute (relative paths are relative to the CWD).
+        // The original's documented example verbatim, except that envfile is absolute (relative paths are relative to the CWD).
         const std::string yaml =
             "name: shop\n"
             "envfile: ${DIR}/shared.env\n"
@@ -629,7 +629,7 @@ components:
     }
 
     void testNameCollisions() {
-        // Event source names are project-wide after the server's lowercasing (§3.8).
+        // Event source names are project-wide after the server's lowercasing.
         CPPUNIT_ASSERT_EQUAL(
             std::string("p.yml:6: components.b.eventsources.web: event source name 'web' collides with the one on line 3 (component 'a'): the server lowercases names and event source names are shared by the whole project"),
             errorOf("components:\n  a:\n    eventsources: {web: {http: {hostname: a}}}\n  b:\n    eventsources:\n      web: {http: {hostname: b}}\n"));

@@ -1,4 +1,4 @@
-// activity_test.cpp — the 20-second activity windows of reference-runtime §3.2 with an injected time: rollover,
+// activity_test.cpp — the 20-second activity windows of the original, with an injected time: rollover,
 // concurrency = sum of durations / window length, at most 10 windows newest first, long idle gaps.
 #include "routing/activity.h"
 #include "test_support.h"

@@ -1,4 +1,4 @@
-// resolver_test.cpp — HTTP event-source matching (reference-interfaces §6.3): the sort order for every case,
+// resolver_test.cpp — HTTP event-source matching: the sort order for every case,
 // host ports, case-sensitivity, stripPrefix and the upstream path, the header route of the private gateway,
 // and a 10,000-rule table.
 #include "routing/resolver.h"
@@ -20,7 +20,7 @@ sdk::EventSource httpEs(const std::string& name, const std::string& component, c
     return es;
 }
 
-/// The example order of §6.3, each event source routing to a component named after its position.
+/// The original's example of the match order, each event source routing to a component named after its position.
 std::vector<sdk::EventSource> specExample() {
     // Deliberately listed out of order.
     return {

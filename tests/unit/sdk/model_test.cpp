@@ -1,4 +1,4 @@
-// model_test.cpp — the model's "default applied at use time" rules (reference-interfaces §1.5) and the
+// model_test.cpp — the model's "default applied at use time" rules and the
 // event source type helpers.
 // SPDX-License-Identifier: Apache-2.0
 #include <maelstrom/sdk/model.h>

@@ -25,7 +25,7 @@
 
 namespace maelstrom::sdk {
 
-/// Labels every managed container carries (reference-runtime §5.2).
+/// Labels every managed container carries.
 inline constexpr const char* kLabelManaged = "maelstrom";           ///< value "true"
 inline constexpr const char* kLabelComponent = "maelstrom_component";
 inline constexpr const char* kLabelVersion = "maelstrom_version";
@@ -38,14 +38,14 @@ struct RuntimeCapabilities {
     bool adopt = false;     ///< containers survive a maelstromd restart and can be listed and re-used
 };
 
-/// Facts about the runtime's host (reference-runtime §5.1 GET /info).
+/// Facts about the runtime's host (the engine's GET /info).
 struct RuntimeInfo {
     std::string nodeId;           ///< stable id of the engine (Docker daemon ID)
     std::int64_t totalMemoryBytes = 0;
     std::int64_t numCpus = 0;
     std::string engineVersion;
     std::string apiVersion;
-    /// The address containers reach the host at, for MAELSTROM_PRIVATE_URL (reference-runtime §5.1: the gateway
+    /// The address containers reach the host at, for MAELSTROM_PRIVATE_URL (the gateway
     /// of docker_gwbridge, else of bridge, else 172.17.0.1).
     std::string hostGateway;
 };
@@ -149,7 +149,7 @@ public:
 
     // ---- Containers ----
 
-    /// Creates and starts a container for the spec (labels, env, resources: reference-runtime §5.2) and
+    /// Creates and starts a container for the spec (labels, env, resources) and
     /// returns it running, with its endpoint. On any failure removes what it created, then throws.
     virtual ContainerSummary start(const ContainerSpec& spec) = 0;
     /// Stops with a grace period (SIGTERM, then SIGKILL after `grace`). Stopping a stopped container is fine.

@@ -25,7 +25,7 @@
 
 namespace maelstrom::sdk {
 
-/// Page request (reference-interfaces §1.9): limit outside 1..1000 (0 included) means 1000; nextToken is the
+/// Page request: limit outside 1..1000 (0 included) means 1000; nextToken is the
 /// opaque token of a previous page ("" or a non-numeric token = the start).
 struct PageRequest {
     std::int64_t limit = 0;
@@ -130,7 +130,7 @@ public:
     /// Deletes rows whose observedAt < `observedBefore`. @return how many were deleted.
     virtual std::int64_t removeNodeStatusOlderThan(std::int64_t observedBefore) = 0;
 
-    // ---- Role locks (cluster-wide leases, reference-interfaces §2.4) ----
+    // ---- Role locks (cluster-wide leases) ----
 
     /// Takes the role when it is free or expired, renews it when `nodeId` holds it; otherwise reports the
     /// holder. Never lets two nodes hold an unexpired lease at once, whatever the concurrency.
@@ -143,7 +143,7 @@ public:
     /// The current unexpired holder of a role, if any.
     virtual std::optional<RoleLease> roleHolder(const std::string& roleId) = 0;
 
-    // ---- Component start counters (reference-interfaces §2.6) ----
+    // ---- Component start counters ----
 
     /// Counts one successful start of (name, version). @return the new count.
     virtual std::int64_t incrementComponentStartCount(const std::string& name, std::int64_t version) = 0;

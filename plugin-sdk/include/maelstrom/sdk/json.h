@@ -1,11 +1,11 @@
-// json.h — maelstrom SDK: JSON codec of the model types (the reference's wire format, reference-interfaces §1.5).
+// json.h — maelstrom SDK: JSON codec of the model types (the original maelstrom's wire format).
 // SPDX-License-Identifier: Apache-2.0
 //
 // Encoding: every required field is always written; optional fields are left out when they hold their zero
 // value (as the reference does), except that required arrays are written as [] — never null. Output is
 // valid UTF-8 JSON (non-ASCII is written raw, control characters as \u00XX).
 //
-// Decoding follows the reference's RPC type rules (§1.3) with our improvement that null means absent:
+// Decoding follows the reference's RPC type rules with our improvement that null means absent:
 //   - a required field that is absent or null is an error;
 //   - strings must be JSON strings, bools JSON bools (no coercion);
 //   - ints must be integral numbers (3 and 3.0 are fine, 3.5 is not); floats accept any number;

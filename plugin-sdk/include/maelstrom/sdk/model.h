@@ -1,7 +1,7 @@
 // model.h — maelstrom SDK: the domain model (components, event sources, projects, node status).
 // SPDX-License-Identifier: Apache-2.0
 //
-// These are the wire structures of the reference API (reference-interfaces §1.5), field for field, with
+// These are the wire structures of the reference API, field for field, with
 // C++ names equal to the JSON keys. Values are stored as given: defaults ("<= 0 means 300") are applied
 // where a value is used, through the effective*() helpers at the bottom, never written back.
 // Times are Unix milliseconds. json.h converts every type to and from JSON.
@@ -30,7 +30,7 @@ struct VolumeMount {
     bool operator==(const VolumeMount&) const = default;
 };
 
-/// How to run a component's container (reference-interfaces §1.5 DockerComponent).
+/// How to run a component's container (the original's DockerComponent).
 struct DockerComponent {
     std::string image;
     std::vector<std::string> command;
@@ -226,7 +226,7 @@ struct NodeStatus {
     bool operator==(const NodeStatus&) const = default;
 };
 
-// ---- Defaults applied at use time (reference-interfaces §1.5) ----
+// ---- Defaults applied at use time ----
 
 MAELSTROM_SDK_API std::int64_t effectiveMaxConcurrency(const Component& c) noexcept;       // <= 0 → 1
 MAELSTROM_SDK_API std::int64_t effectiveMaxDurationSeconds(const Component& c) noexcept;   // <= 0 → 300
