@@ -19,7 +19,7 @@ std::string withInput(const std::string& inputJson, F&& body) {
         const codec::ObjectReader input(value, "param[0]");
         return body(input);
     } catch (const sdk::JsonError& e) {
-        throw sdk::RpcError(-32602, std::string("barrister: ") + e.what());
+        throw sdk::toRpcError(e, "");
     }
 }
 
@@ -188,7 +188,7 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
 std::string ApiDispatcher::call(const std::string& method, const std::string& inputJson) {
     const auto it = methods_.find(method);
     if (it == methods_.end()) {
-        throw sdk::RpcError(-32601, "Unsupported method: " + method);
+        throw sdk::RpcError(sdk::RpcCode::MethodNotFound, "Unsupported method: " + method);
     }
     return it->second(inputJson);
 }

@@ -18,11 +18,11 @@ constexpr std::size_t kMaxProjectName = 20;
 constexpr std::size_t kMaxComponentName = 60;
 constexpr std::size_t kMaxEventSourceName = 60;
 
-constexpr int kInvalid = 1001;
-constexpr int kExists = 1002;
-constexpr int kNotFound = 1003;
-constexpr int kVersion = 1004;
-constexpr int kDbError = -32001;
+constexpr sdk::RpcCode kInvalid = sdk::RpcCode::InvalidInput;
+constexpr sdk::RpcCode kExists = sdk::RpcCode::AlreadyExists;
+constexpr sdk::RpcCode kNotFound = sdk::RpcCode::NotFound;
+constexpr sdk::RpcCode kVersion = sdk::RpcCode::VersionConflict;
+constexpr sdk::RpcCode kDbError = sdk::RpcCode::DatabaseError;
 
 std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t\r\n\v\f");
@@ -52,6 +52,9 @@ auto dbCall(const std::string& op, F&& f) -> decltype(f()) {
         throw sdk::RpcError(kExists, op + ": already exists with key");
     } catch (const sdk::VersionConflict&) {
         throw sdk::RpcError(kVersion, op + ": previousVersion is incorrect");
+    } catch (const sdk::InvalidInput& e) {
+        // A value the database refused (too long for its column...): the caller's input, not a database failure.
+        throw sdk::RpcError(kInvalid, op + ": " + e.what());
     } catch (const sdk::RpcError&) {
         throw;
     } catch (const std::exception& e) {
@@ -451,7 +454,7 @@ sdk::EventSourceFilter MaelstromService::filterOf(const EventSourceQuery& query)
     if (!query.eventSourceType.empty()) {
         filter.type = sdk::eventSourceTypeFromName(lowercase(query.eventSourceType));
         if (!filter.type) {
-            throw sdk::RpcError(-32602, "Value '" + query.eventSourceType +
+            throw sdk::RpcError(sdk::RpcCode::InvalidParams, "Value '" + query.eventSourceType +
                                             "' not in enum values: 'http', 'cron', 'sqs', 'awsstepfunc'");
         }
     }

@@ -28,7 +28,7 @@ using Poco::Dynamic::Var;
 
 namespace {
 
-constexpr int kTransportError = -32603;
+constexpr sdk::RpcCode kTransportError = sdk::RpcCode::TransportError;
 constexpr std::size_t kMaxIdleSessions = 8;
 constexpr int kResponseMaxDepth = 128;
 

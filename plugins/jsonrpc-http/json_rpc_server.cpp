@@ -26,10 +26,10 @@ using Poco::Dynamic::Var;
 
 namespace {
 
-constexpr int kParseError = -32700;
-constexpr int kMethodNotFound = -32601;
-constexpr int kInvalidParams = -32602;
-constexpr int kMiscError = -32000;
+constexpr int kParseError = static_cast<int>(sdk::RpcCode::ParseError);
+constexpr int kMethodNotFound = static_cast<int>(sdk::RpcCode::MethodNotFound);
+constexpr int kInvalidParams = static_cast<int>(sdk::RpcCode::InvalidParams);
+constexpr int kMiscError = static_cast<int>(sdk::RpcCode::MiscError);
 
 /// One decoded request envelope.
 struct Envelope {
@@ -157,29 +157,12 @@ void invokeOne(const Envelope& request, sdk::RpcDispatcher& dispatcher, std::str
             code = kMiscError;
             message = unknownErrorMessage(request.method, "the method returned no result");
         }
-    } catch (const sdk::RpcError& e) {
-        code = e.code();
-        message = e.what();
-    } catch (const sdk::JsonError& e) {
-        code = kInvalidParams;
-        message = std::string("barrister: ") + e.what();
-    } catch (const sdk::InvalidInput& e) {
-        code = 1001;
-        message = e.what();
-    } catch (const sdk::AlreadyExists& e) {
-        code = 1002;
-        message = e.what();
-    } catch (const sdk::NotFound& e) {
-        code = 1003;
-        message = e.what();
-    } catch (const sdk::VersionConflict& e) {
-        code = 1004;
-        message = e.what();
     } catch (const std::bad_alloc&) {
         throw;
     } catch (const std::exception& e) {
-        code = kMiscError;
-        message = unknownErrorMessage(request.method, e.what());
+        const sdk::RpcError error = sdk::toRpcError(e, request.method);
+        code = error.code();
+        message = error.what();
     } catch (...) {
         code = kMiscError;
         message = unknownErrorMessage(request.method, "unknown exception");

@@ -1,7 +1,8 @@
 // errors.h — maelstrom SDK: the small error taxonomy shared by the core and all plugins.
 // SPDX-License-Identifier: Apache-2.0
 //
-// Plugins throw these; the core maps them at its boundaries (RPC error codes, HTTP statuses, exit codes).
+// Plugins throw these; the core maps them at its boundaries (RPC error codes through sdk::toRpcError in
+// rpc_transport.h, HTTP statuses, exit codes).
 // `recoverable()` tells the core whether retrying later can help (backend down) or not (bad input).
 #pragma once
 

@@ -21,18 +21,38 @@
 
 namespace maelstrom::sdk {
 
-/// An error a method reports, with the reference's numeric codes: -32700 parse, -32601 unknown method,
-/// -32602 invalid params, -32000 misc, -32001 database, 1001 invalid value, 1002 exists, 1003 not found,
-/// 1004 version conflict.
+/// The error codes of the RPC API, as the original's clients know them (JSON-RPC's, barrister's and its own).
+enum class RpcCode : int {
+    ParseError = -32700,      ///< the body is not JSON
+    InvalidRequest = -32600,  ///< not a JSON-RPC request
+    MethodNotFound = -32601,  ///< "Unsupported method: <m>"
+    InvalidParams = -32602,   ///< params not one input struct, or a field of the wrong type ("barrister: <path>: ...")
+    TransportError = -32603,  ///< client side: the server could not be reached or answered no envelope
+    MiscError = -32000,       ///< any other failure inside a method
+    DatabaseError = -32001,   ///< the database failed ("<Op> failed: ...")
+    InvalidInput = 1001,      ///< a value the caller sent is invalid
+    AlreadyExists = 1002,     ///< a put with version 0 of an existing name
+    NotFound = 1003,          ///< the named thing does not exist
+    VersionConflict = 1004,   ///< a put against a version that is no longer current
+};
+
+/// An error a method reports, with its RpcCode (code() gives the number on the wire).
 class MAELSTROM_SDK_API RpcError : public std::runtime_error {
 public:
     RpcError(int code, const std::string& message);
+    RpcError(RpcCode code, const std::string& message) : RpcError(static_cast<int>(code), message) {}
     ~RpcError() override;
     int code() const noexcept { return code_; }
 
 private:
     int code_;
 };
+
+/// The one mapping of errors onto RPC errors, used wherever an error leaves a method: an RpcError keeps its
+/// code; the SDK's errors take theirs (InvalidInput 1001, AlreadyExists 1002, NotFound 1003, VersionConflict
+/// 1004, JsonError -32602 with the "barrister: " prefix); anything else is -32000 with `method` named, as the
+/// original words it. (Database failures are -32001: the core maps those where it calls the database.)
+MAELSTROM_SDK_API RpcError toRpcError(const std::exception& error, const std::string& method);
 
 /// Implemented by the core: runs one method. Thread-safe; called from the HTTP server's threads.
 class MAELSTROM_SDK_API RpcDispatcher {
