@@ -439,7 +439,7 @@ std::optional<sdk::Component> SqlDatabase::getComponent(const std::string& name)
 }
 
 bool SqlDatabase::removeComponent(const std::string& name) {
-    return transact("removeComponent", true, [&](Session& s) { return removeComponentOn(s, *dialect_, name); });
+    return transact("removeComponent", false, [&](Session& s) { return removeComponentOn(s, *dialect_, name); });
 }
 
 sdk::Page<sdk::Component> SqlDatabase::listComponents(const sdk::ComponentFilter& filter,
@@ -484,7 +484,7 @@ std::optional<sdk::EventSource> SqlDatabase::getEventSource(const std::string& n
 }
 
 bool SqlDatabase::removeEventSource(const std::string& name) {
-    return run("removeEventSource", true, [&](SessionPool::Lease& l) {
+    return run("removeEventSource", false, [&](SessionPool::Lease& l) {
         return exec(l.session(), *dialect_, "DELETE FROM eventsource WHERE name = ?", {name}) > 0;
     });
 }
@@ -609,13 +609,13 @@ std::vector<sdk::NodeStatus> SqlDatabase::listNodeStatus() {
 }
 
 bool SqlDatabase::removeNodeStatus(const std::string& nodeId) {
-    return run("removeNodeStatus", true, [&](SessionPool::Lease& l) {
+    return run("removeNodeStatus", false, [&](SessionPool::Lease& l) {
         return exec(l.session(), *dialect_, "DELETE FROM nodestatus WHERE nodeId = ?", {nodeId}) > 0;
     });
 }
 
 std::int64_t SqlDatabase::removeNodeStatusOlderThan(std::int64_t observedBefore) {
-    return run("removeNodeStatusOlderThan", true, [&](SessionPool::Lease& l) {
+    return run("removeNodeStatusOlderThan", false, [&](SessionPool::Lease& l) {
         return static_cast<std::int64_t>(exec(l.session(), *dialect_, "DELETE FROM nodestatus WHERE observedAt < ?",
                                               {Poco::Int64(observedBefore)}));
     });
@@ -647,7 +647,7 @@ sdk::RoleLease SqlDatabase::acquireOrRenewRole(const std::string& roleId, const 
 }
 
 bool SqlDatabase::releaseRole(const std::string& roleId, const std::string& nodeId) {
-    return run("releaseRole", true, [&](SessionPool::Lease& l) {
+    return run("releaseRole", false, [&](SessionPool::Lease& l) {
         return exec(l.session(), *dialect_, "DELETE FROM rolelock WHERE roleId = ? AND nodeId = ?", {roleId, nodeId}) >
                0;
     });

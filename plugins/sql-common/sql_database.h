@@ -8,7 +8,10 @@
 // pooled session (SessionPool), so calls only wait for each other inside the database. The pool and the
 // dialect are the only shared state; the dialect is immutable.
 // Recovery: a connection error drops the session (and the idle ones), reports Unavailable, and the next call
-// opens a fresh connection; idempotent calls retry once on a fresh session when a reused one was dead.
+// opens a fresh connection; calls whose second run answers like the first (reads, upserts, acquiring a lease)
+// retry once on a fresh session when a reused one was dead. Removes do not: a connection lost during the
+// commit may have removed the row, and the retry would then answer "not found" for a remove that happened;
+// they report Unavailable (outcome unknown) instead.
 // Transient conflicts (deadlocks, serialization failures, SQLite busy) are retried a few times.
 #pragma once
 
