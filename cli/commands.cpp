@@ -4,8 +4,9 @@
 
 #include "humanize.h"
 
-#include <json_codec.h>
+#include <maelstrom/sdk/poco/json_codec.h>
 
+#include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/json.h>
 #include <maelstrom/sdk/rpc_transport.h>
 
@@ -17,11 +18,6 @@
 namespace maelstrom::cli {
 namespace codec = sdk::json::codec;
 namespace {
-
-std::int64_t nowMillis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string trunc(const std::string& s, std::size_t n) { return s.size() > n ? s.substr(0, n) : s; }
 
@@ -155,7 +151,7 @@ int clusterNodes(CommandContext& ctx) {
     std::printf("%-14s  %-15s  %-15s  %-15s  %-10s  %-15s  %-4s\n", "Node ID", "IP Addr", "Started", "Ver", "Free RAM",
                 "Load Avg", "# Containers");
     std::printf("%s\n", dashes(113).c_str());
-    const auto now = nowMillis();
+    const auto now = sdk::unixMillis();
     for (const auto& n : list) {
         std::printf("%-14s  %-15s  %-15s  %-15lld  %-10lld  %-3.2f %-3.2f %-3.2f   %-4zu\n", trunc(n.nodeId, 14).c_str(),
                     hostOf(n.peerUrl).c_str(), relativeTime(n.startedAt, now).c_str(), static_cast<long long>(n.version),
@@ -186,7 +182,7 @@ int clusterPs(CommandContext& ctx) {
     std::printf("%-30s  %-5s  %-8s  %-14s  %-7s  %-15s  %-11s  %-8s\n", "Component", "Ver", "Status", "Node ID",
                 "Max RAM", "Last Request", "# Requests", "Concur %");
     std::printf("%s\n", dashes(113).c_str());
-    const auto now = nowMillis();
+    const auto now = sdk::unixMillis();
     for (const auto& n : list) {
         for (const auto& c : n.runningComponents) {
             double concurrency = 0;
@@ -223,7 +219,7 @@ int componentList(CommandContext& ctx) {
     }
     std::printf("%-20s  %-30s  %-5s  %-10s\n", "Component", "Image", "Ver", "Last Modified");
     std::printf("%s\n", dashes(74).c_str());
-    const auto now = nowMillis();
+    const auto now = sdk::unixMillis();
     for (const auto& c : list) {
         std::printf("%-20s  %-30s  %-5lld  %-13s\n", trunc(c.name, 20).c_str(),
                     trunc(c.docker ? c.docker->image : "", 30).c_str(), static_cast<long long>(c.version),
@@ -296,7 +292,7 @@ int eventSourceList(CommandContext& ctx) {
     const char* format = "%-20s  %-20s  %-7s  %-30s  %-5s  %-13s  %-8s\n";
     std::printf(format, "Event Source", "Component", "Type", "Description", "Ver", "Last Modified", "Status");
     std::printf("%s\n", dashes(114).c_str());
-    const auto now = nowMillis();
+    const auto now = sdk::unixMillis();
     for (const auto& e : list) {
         const auto [type, description] = typeAndDescription(e.eventSource);
         std::printf("%-20s  %-20s  %-7s  %-30s  %-5lld  %-13s  %-8s\n", trunc(e.eventSource.name, 20).c_str(),

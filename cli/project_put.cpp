@@ -3,10 +3,10 @@
 // merged over it), send PutProject, print what changed.
 #include "commands.h"
 
-#include "project/env_file.h"
+#include "common/env_file.h"
 #include "project/project_yaml.h"
 
-#include <json_codec.h>
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <maelstrom/sdk/json.h>
 
@@ -15,6 +15,8 @@
 
 namespace maelstrom::cli {
 namespace codec = sdk::json::codec;
+using common::processEnvironment;
+using common::readEnvFile;
 
 int projectPut(CommandContext& ctx) {
     const std::string file = ctx.has("file") ? ctx.flag("file") : "maelstrom.yml";

@@ -14,8 +14,8 @@ run_packages=(
   docker.io
 )
 test_packages=(
-  # fuzzing (libFuzzer)
-  clang libclang-rt-14-dev
+  # fuzzing (libFuzzer); the layout check and the clang-tidy profile (tests/lint.sh)
+  clang libclang-rt-14-dev clang-format clang-tidy
   # test backends: databases, local registry (docker.io is in run_packages)
   mariadb-server postgresql
   docker-registry apache2-utils

@@ -2,6 +2,8 @@
 // field that is wrong, so a user can look them up.
 #include "cron_schedule.h"
 
+#include <maelstrom/sdk/duration.h>
+
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -164,72 +166,6 @@ std::optional<std::string> checkZone(std::string_view zone) {
 
 } // namespace
 
-std::optional<std::int64_t> parseGoDuration(std::string_view s) {
-    __extension__ typedef unsigned __int128 u128;  // overflow checks on 64-bit sums
-    constexpr u128 kLimit = u128{1} << 63;
-    bool negative = false;
-    if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
-        negative = s.front() == '-';
-        s.remove_prefix(1);
-    }
-    if (s == "0") return 0;
-    if (s.empty()) return std::nullopt;
-    u128 total = 0;
-    while (!s.empty()) {
-        if (!(s.front() == '.' || (s.front() >= '0' && s.front() <= '9'))) return std::nullopt;
-        u128 whole = 0;
-        std::size_t i = 0;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-            whole = whole * 10 + static_cast<unsigned>(s[i] - '0');
-            if (whole >= kLimit) return std::nullopt;  // leadingInt overflow
-            ++i;
-        }
-        const bool pre = i > 0;
-        s.remove_prefix(i);
-        bool post = false;
-        long double fraction = 0;
-        long double scale = 1;
-        if (!s.empty() && s.front() == '.') {
-            s.remove_prefix(1);
-            i = 0;
-            while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-                if (scale < 1e30L) {
-                    fraction = fraction * 10 + (s[i] - '0');
-                    scale *= 10;
-                }
-                ++i;
-            }
-            post = i > 0;
-            s.remove_prefix(i);
-        }
-        if (!pre && !post) return std::nullopt;
-        i = 0;
-        while (i < s.size() && !(s[i] == '.' || (s[i] >= '0' && s[i] <= '9'))) ++i;
-        if (i == 0) return std::nullopt;  // missing unit
-        const std::string_view unitText = s.substr(0, i);
-        s.remove_prefix(i);
-        std::uint64_t unit = 0;
-        if (unitText == "ns") unit = 1;
-        else if (unitText == "us" || unitText == "\xC2\xB5s" || unitText == "\xCE\xBCs") unit = 1000;
-        else if (unitText == "ms") unit = 1000000;
-        else if (unitText == "s") unit = 1000000000ULL;
-        else if (unitText == "m") unit = 60ULL * 1000000000ULL;
-        else if (unitText == "h") unit = 3600ULL * 1000000000ULL;
-        else return std::nullopt;  // unknown unit
-        if (whole > kLimit / unit) return std::nullopt;
-        u128 value = whole * unit;
-        if (fraction > 0) {
-            value += static_cast<u128>(fraction * (static_cast<long double>(unit) / scale));
-            if (value > kLimit) return std::nullopt;
-        }
-        total += value;
-        if (total > kLimit) return std::nullopt;
-    }
-    if (negative) return total == kLimit ? INT64_MIN : -static_cast<std::int64_t>(total);
-    if (total > kLimit - 1) return std::nullopt;
-    return static_cast<std::int64_t>(total);
-}
-
 std::optional<std::string> checkCronSchedule(std::string_view spec) {
     if (spec.empty()) return std::string("empty spec string");
     if (spec.starts_with("TZ=") || spec.starts_with("CRON_TZ=")) {
@@ -249,7 +185,7 @@ std::optional<std::string> checkCronSchedule(std::string_view spec) {
             if (spec == d) return std::nullopt;
         constexpr std::string_view kEvery = "@every ";
         if (spec.starts_with(kEvery)) {
-            if (!parseGoDuration(spec.substr(kEvery.size())))
+            if (!sdk::parseGoDuration(spec.substr(kEvery.size())))
                 return "failed to parse duration " + str(spec) + ": invalid duration \"" +
                        str(spec.substr(kEvery.size())) + "\" (Go syntax such as 90s, 1h30m, 1.5h)";
             return std::nullopt;

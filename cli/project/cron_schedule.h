@@ -25,7 +25,4 @@ namespace maelstrom::cli {
 /// "minute field: end of range (60) above maximum (59): 0-60").
 std::optional<std::string> checkCronSchedule(std::string_view schedule);
 
-/// Parses a Go duration (time.ParseDuration) into nanoseconds; empty on a syntax error or overflow.
-std::optional<std::int64_t> parseGoDuration(std::string_view text);
-
 } // namespace maelstrom::cli

@@ -3,7 +3,7 @@
 #include "project_yaml.h"
 
 #include "cron_schedule.h"
-#include "env_file.h"
+#include "common/env_file.h"
 #include "interpolation.h"
 
 #include <algorithm>
@@ -15,6 +15,11 @@
 #include <unordered_map>
 
 namespace maelstrom::cli {
+
+using common::EnvFileError;
+using common::mergeEnvList;
+using common::parseProjectEnvFile;
+using common::readRegularFile;
 
 namespace {
 

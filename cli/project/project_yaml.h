@@ -6,7 +6,7 @@
 //   1. the file is read as text (at most limits.maxFileBytes);
 //   2. `${VAR}` interpolation (interpolation.h) runs over the WHOLE raw text, comments included, from
 //      options.environment (the caller's environment with the `--env` file merged over it — see
-//      env_file.h); substituted values are therefore YAML source text;
+//      common/env_file.h); substituted values are therefore YAML source text;
 //   3. the text is parsed strictly (yaml_tree.h): unknown keys, duplicate keys, wrong types, bad cron
 //      schedules, tags, aliases that expand past the limit, nesting, non-UTF-8 bytes are all errors;
 //   4. it is converted: components sorted by name (the YAML key as written: the SERVER lowercases and

@@ -3,6 +3,8 @@
 // are checked at each event, and throwing from a handler unwinds yaml-cpp's parser cleanly.
 #include "yaml_tree.h"
 
+#include <maelstrom/sdk/utf8.h>
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
@@ -28,38 +30,13 @@ const char* YamlNode::kindName() const noexcept {
 
 namespace {
 
-// Length of the valid UTF-8 sequence at text[i] and its code point; 0 when the bytes there are not valid
-// UTF-8 (overlong forms and surrogates included).
-std::size_t utf8Sequence(std::string_view text, std::size_t i, std::uint32_t& codePoint) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-        codePoint = c;
-        return 1;
-    }
-    std::size_t need;
-    std::uint32_t min;
-    if (c >= 0xc2 && c <= 0xdf) { need = 2; min = 0x80; codePoint = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { need = 3; min = 0x800; codePoint = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { need = 4; min = 0x10000; codePoint = c & 0x07; }
-    else return 0;
-    if (i + need > text.size()) return 0;
-    for (std::size_t k = 1; k < need; ++k) {
-        const auto b = static_cast<unsigned char>(text[i + k]);
-        if ((b & 0xc0) != 0x80) return 0;
-        codePoint = (codePoint << 6) | (b & 0x3f);
-    }
-    if (codePoint < min || codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) return 0;
-    return need;
-}
-
 // The first byte YAML does not allow in a stream (invalid UTF-8, or a control character other than tab,
 // newline and carriage return), with its 1-based line; yaml-cpp would pass such bytes through silently.
 std::optional<std::pair<int, std::string>> findForbiddenByte(std::string_view text) {
     int line = 1;
     std::size_t i = 0;
     while (i < text.size()) {
-        std::uint32_t codePoint = 0;
-        const std::size_t length = utf8Sequence(text, i, codePoint);
+        const auto [length, codePoint] = maelstrom::sdk::utf8::decode(text, i);
         if (length == 0) {
             char hex[8];
             std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(text[i]));
@@ -305,8 +282,7 @@ std::string printable(std::string_view text, std::size_t maxBytes) {
             break;
         }
         const auto c = static_cast<unsigned char>(text[i]);
-        std::uint32_t codePoint = 0;
-        const std::size_t length = utf8Sequence(text, i, codePoint);
+        const auto [length, codePoint] = maelstrom::sdk::utf8::decode(text, i);
         if (length > 0 && codePoint >= 0x20 && codePoint != 0x7f && !(codePoint >= 0x80 && codePoint < 0xa0)) {
             out.append(text.substr(i, length));
             i += length;

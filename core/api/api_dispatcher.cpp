@@ -1,7 +1,7 @@
 // api_dispatcher.cpp — the method table: input decoding, service call, output encoding per method.
 #include "api/api_dispatcher.h"
 
-#include <json_codec.h>
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <maelstrom/sdk/errors.h>
 
@@ -47,13 +47,53 @@ std::string nameVersion(const NameVersion& r) {
     return OutputWriter().string("name", r.name).integer("version", r.version).text();
 }
 
+/// NotifyDataChanged from a peer: a put component is re-read from the database (it may have changed or gone
+/// since), a removal passed on as it came; both go to the local subscribers and are never re-broadcast.
+void publishDataChanges(const codec::ObjectReader& in, MaelstromService& service, DataChanges& changes) {
+    in.getString("nodeId", true);
+    const Poco::Dynamic::Var& list = in.require("changes");
+    if (list.type() != typeid(Poco::JSON::Array::Ptr)) {
+        throw sdk::JsonError(in.childPath("changes"), "expected array");
+    }
+    const auto array = list.extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const codec::ObjectReader change(array->get(static_cast<unsigned>(i)),
+                                         in.childPath("changes") + "[" + std::to_string(i) + "]");
+        sdk::Component put;
+        if (change.getObject("putComponent", put)) {
+            try {
+                const sdk::Component stored = service.getComponent(put.name);
+                ComponentChange c;
+                c.kind = ComponentChange::Kind::ComponentPut;
+                c.componentName = stored.name;
+                c.component = stored;
+                changes.publish(c);
+            } catch (const sdk::RpcError&) {
+                // removed again meanwhile: nothing to tell
+            }
+        }
+        if (const Poco::Dynamic::Var* removed = change.find("removeComponent")) {
+            const codec::ObjectReader r(*removed, change.childPath("removeComponent"));
+            ComponentChange c;
+            c.kind = ComponentChange::Kind::ComponentRemoved;
+            c.componentName = r.getString("name", true);
+            c.found = r.getBool("found", true);
+            changes.publish(c);
+        }
+    }
+}
+
 } // namespace
 
 ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, const LocalNode& node) {
-    MaelstromService* s = &service;
-    const LocalNode* n = &node;
-    DataChanges* dc = &changes;
+    addProjectMethods(service);
+    addComponentMethods(service);
+    addEventSourceMethods(service);
+    addNodeMethods(service, changes, node);
+}
 
+void ApiDispatcher::addProjectMethods(MaelstromService& service) {
+    MaelstromService* s = &service;
     methods_["MaelstromService.ListProjects"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
             return OutputWriter().list("projects", s->listProjects(in.getString("namePrefix"))).text();
@@ -83,6 +123,10 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
     methods_["MaelstromService.RemoveProject"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) { return nameFound(s->removeProject(in.getString("name", true))); });
     };
+}
+
+void ApiDispatcher::addComponentMethods(MaelstromService& service) {
+    MaelstromService* s = &service;
     methods_["MaelstromService.PutComponent"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
             sdk::Component component;
@@ -104,6 +148,10 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
             return OutputWriter().list("components", page.items).optionalString("nextToken", page.nextToken).text();
         });
     };
+}
+
+void ApiDispatcher::addEventSourceMethods(MaelstromService& service) {
+    MaelstromService* s = &service;
     methods_["MaelstromService.PutEventSource"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
             sdk::EventSource es;
@@ -132,41 +180,15 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, co
             return OutputWriter().list("eventSources", page.items).optionalString("nextToken", page.nextToken).text();
         });
     };
-    // Sent between peers: re-read a put component from the database (or pass a removal on) and tell the local
-    // subscribers. Never re-broadcast.
+}
+
+void ApiDispatcher::addNodeMethods(MaelstromService& service, DataChanges& changes, const LocalNode& node) {
+    MaelstromService* s = &service;
+    const LocalNode* n = &node;
+    DataChanges* dc = &changes;
     methods_["MaelstromService.NotifyDataChanged"] = [s, n, dc](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
-            in.getString("nodeId", true);
-            const Poco::Dynamic::Var& changes = in.require("changes");
-            if (changes.type() != typeid(Poco::JSON::Array::Ptr)) {
-                throw sdk::JsonError(in.childPath("changes"), "expected array");
-            }
-            const auto array = changes.extract<Poco::JSON::Array::Ptr>();
-            for (std::size_t i = 0; i < array->size(); ++i) {
-                const codec::ObjectReader change(array->get(static_cast<unsigned>(i)),
-                                                 in.childPath("changes") + "[" + std::to_string(i) + "]");
-                sdk::Component put;
-                if (change.getObject("putComponent", put)) {
-                    try {
-                        const sdk::Component stored = s->getComponent(put.name);
-                        ComponentChange c;
-                        c.kind = ComponentChange::Kind::ComponentPut;
-                        c.componentName = stored.name;
-                        c.component = stored;
-                        dc->publish(c);
-                    } catch (const sdk::RpcError&) {
-                        // removed again meanwhile: nothing to tell
-                    }
-                }
-                if (const Poco::Dynamic::Var* removed = change.find("removeComponent")) {
-                    const codec::ObjectReader r(*removed, change.childPath("removeComponent"));
-                    ComponentChange c;
-                    c.kind = ComponentChange::Kind::ComponentRemoved;
-                    c.componentName = r.getString("name", true);
-                    c.found = r.getBool("found", true);
-                    dc->publish(c);
-                }
-            }
+            publishDataChanges(in, *s, *dc);
             return OutputWriter().string("respondingNodeId", n->nodeId()).text();
         });
     };

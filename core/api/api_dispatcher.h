@@ -25,6 +25,12 @@ public:
 
 private:
     using Handler = std::function<std::string(const std::string& inputJson)>;
+    // The method table, by the part of the API each group serves (the handlers hold the references they are
+    // given: the service, changes and node outlive the dispatcher).
+    void addProjectMethods(MaelstromService& service);
+    void addComponentMethods(MaelstromService& service);
+    void addEventSourceMethods(MaelstromService& service);
+    void addNodeMethods(MaelstromService& service, DataChanges& changes, const LocalNode& node);
     std::map<std::string, Handler> methods_;
 };
 

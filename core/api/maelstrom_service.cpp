@@ -1,6 +1,7 @@
 // maelstrom_service.cpp — MaelstromService: validation, naming, project diff, database calls, notifications.
 #include "api/maelstrom_service.h"
 
+#include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/errors.h>
 #include <maelstrom/sdk/rpc_transport.h>
 
@@ -35,11 +36,6 @@ std::string trim(const std::string& s) {
 
 std::string ensureStartsWith(const std::string& prefix, const std::string& s) {
     return s.rfind(prefix, 0) == 0 ? s : prefix + s;
-}
-
-std::int64_t nowMillis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 // Runs a database call and maps the plugin's errors to the API's codes. `op` names the operation as the
@@ -136,7 +132,7 @@ std::string validateName(const std::string& prefix, const std::string& name, std
 }
 
 MaelstromService::MaelstromService(std::shared_ptr<sdk::Database> database, DataChanges& changes, Clock clock)
-    : database_(std::move(database)), changes_(changes), clock_(clock ? std::move(clock) : Clock(nowMillis)) {}
+    : database_(std::move(database)), changes_(changes), clock_(clock ? std::move(clock) : Clock(&sdk::unixMillis)) {}
 
 void MaelstromService::notifyPut(const std::string& componentName) {
     ComponentChange change;
@@ -191,8 +187,23 @@ sdk::Project MaelstromService::loadProject(const std::string& projectName) {
     return project;
 }
 
-PutProjectResult MaelstromService::putProject(sdk::Project project, bool diffOnly) {
-    // 1. Naming, with projectName forced to the lowercased project name.
+namespace {
+
+/// The names of a project's components and of its event sources.
+struct ProjectNames {
+    std::set<std::string> components;
+    std::set<std::string> eventSources;
+};
+
+/// What is stored of a project, by name (event sources matched across components). Points into the
+/// sdk::Project it was built from.
+struct StoredProject {
+    std::map<std::string, const sdk::Component*> components;
+    std::map<std::string, const sdk::EventSourceWithStatus*> eventSources;
+};
+
+/// Naming, with projectName forced to the lowercased project name. Returns the (trimmed) project name.
+std::string normalizeNames(sdk::Project& project) {
     project.name = lowercase(project.name);
     const std::string projectName = trim(project.name);
     const std::string prefix = projectName + "_";
@@ -205,134 +216,177 @@ PutProjectResult MaelstromService::putProject(sdk::Project project, bool diffOnl
             es.eventSource.projectName = projectName;
         }
     }
+    return projectName;
+}
 
-    // 2. Validation: nothing is written when any of it fails.
+/// Validation: nothing is written when any of it fails. Returns the names, each used once in the project.
+ProjectNames validateProject(const sdk::Project& project) {
     validateName("input.project.name", project.name, kMaxProjectName);
     if (project.components.empty()) {
         throw sdk::RpcError(kInvalid, "input.project.components array cannot be empty");
     }
-    std::set<std::string> componentNames;
-    std::set<std::string> eventSourceNames;
+    ProjectNames names;
     for (std::size_t i = 0; i < project.components.size(); ++i) {
         const auto& c = project.components[i];
         const std::string cPrefix = "input.project.components[" + std::to_string(i) + "].component";
         validateName(cPrefix, c.component.name, kMaxComponentName);
         requireDocker(cPrefix, c.component);
-        if (!componentNames.insert(c.component.name).second) {
+        if (!names.components.insert(c.component.name).second) {
             throw sdk::RpcError(kInvalid, cPrefix + ": component name used twice in the project: " + c.component.name);
         }
         for (std::size_t j = 0; j < c.eventSources.size(); ++j) {
             const std::string esPrefix =
                 "input.project.components[" + std::to_string(i) + "].eventSources[" + std::to_string(j) + "]";
             validateEventSource(esPrefix, c.eventSources[j].eventSource);
-            if (!eventSourceNames.insert(c.eventSources[j].eventSource.name).second) {
+            if (!names.eventSources.insert(c.eventSources[j].eventSource.name).second) {
                 throw sdk::RpcError(kInvalid, esPrefix + ": event source name used twice in the project: " +
                                                   c.eventSources[j].eventSource.name);
             }
         }
     }
+    return names;
+}
 
-    // 3. Diff against what is stored (event sources matched across components).
-    const sdk::Project old = loadProject(projectName);
-    std::map<std::string, const sdk::Component*> oldComponents;
-    std::map<std::string, const sdk::EventSourceWithStatus*> oldEventSources;
+StoredProject indexStored(const sdk::Project& old) {
+    StoredProject stored;
     for (const auto& c : old.components) {
-        oldComponents[c.component.name] = &c.component;
+        stored.components[c.component.name] = &c.component;
         for (const auto& es : c.eventSources) {
-            oldEventSources[es.eventSource.name] = &es;
+            stored.eventSources[es.eventSource.name] = &es;
         }
     }
+    return stored;
+}
 
-    PutProjectResult result;
-    result.name = projectName;
-    sdk::ProjectChanges changes;
-    for (const auto& [name, component] : oldComponents) {
-        if (!componentNames.count(name)) {
+/// Stored components and event sources the project no longer has. Returns the removed components.
+std::set<std::string> diffRemovals(const StoredProject& stored, const ProjectNames& names, PutProjectResult& result,
+                                   sdk::ProjectChanges& changes) {
+    for (const auto& [name, component] : stored.components) {
+        if (!names.components.count(name)) {
             result.componentsRemoved.push_back(name);
             changes.removeComponents.push_back(name);
         }
     }
-    const std::set<std::string> removedComponents(result.componentsRemoved.begin(), result.componentsRemoved.end());
-    for (const auto& [name, es] : oldEventSources) {
+    std::set<std::string> removedComponents(result.componentsRemoved.begin(), result.componentsRemoved.end());
+    for (const auto& [name, es] : stored.eventSources) {
         // Event sources of removed components go with them (the database removes them with the component).
-        if (!eventSourceNames.count(name)) {
+        if (!names.eventSources.count(name)) {
             result.eventSourcesRemoved.push_back(name);
             if (!removedComponents.count(es->eventSource.componentName)) {
                 changes.removeEventSources.push_back(name);
             }
         }
     }
+    return removedComponents;
+}
 
-    const std::int64_t now = clock_();
-    for (const auto& c : project.components) {
-        sdk::Component component = c.component;
-        if (const auto it = oldComponents.find(component.name); it != oldComponents.end()) {
-            component.version = it->second->version;
-            component.modifiedAt = it->second->modifiedAt;
-            if (!(component == *it->second)) {
-                result.componentsUpdated.push_back(component);
-                component.modifiedAt = now;
-                changes.putComponents.push_back(component);
-            }
-        } else {
-            component.version = 0;
-            component.modifiedAt = 0;
-            result.componentsAdded.push_back(component);
+/// A component of the project: added, updated (stamped `now`) or unchanged.
+void diffComponent(const sdk::Component& wanted, const StoredProject& stored, std::int64_t now,
+                   PutProjectResult& result, sdk::ProjectChanges& changes) {
+    sdk::Component component = wanted;
+    if (const auto it = stored.components.find(component.name); it != stored.components.end()) {
+        component.version = it->second->version;
+        component.modifiedAt = it->second->modifiedAt;
+        if (!(component == *it->second)) {
+            result.componentsUpdated.push_back(component);
             component.modifiedAt = now;
             changes.putComponents.push_back(component);
         }
-        for (const auto& entry : c.eventSources) {
-            sdk::EventSource es = entry.eventSource;
-            if (const auto it = oldEventSources.find(es.name); it != oldEventSources.end()) {
-                const sdk::EventSource& stored = it->second->eventSource;
-                es.version = stored.version;
-                es.modifiedAt = stored.modifiedAt;
-                // The enabled flag is not part of the comparison: putting a project never re-enables a
-                // disabled event source, so an unchanged disabled one is not "updated".
-                if (!(es == stored)) {
-                    result.eventSourcesUpdated.push_back(es);
-                    es.modifiedAt = now;
-                    // Its old component is removed in the same transaction, which removes it too: re-create it.
-                    if (removedComponents.count(stored.componentName)) {
-                        es.version = 0;
-                    }
-                    changes.putEventSources.push_back(es);
-                }
-            } else {
+    } else {
+        component.version = 0;
+        component.modifiedAt = 0;
+        result.componentsAdded.push_back(component);
+        component.modifiedAt = now;
+        changes.putComponents.push_back(component);
+    }
+}
+
+/// An event source of the project: added, updated (stamped `now`) or unchanged.
+void diffEventSource(const sdk::EventSource& wanted, const StoredProject& stored,
+                     const std::set<std::string>& removedComponents, std::int64_t now, PutProjectResult& result,
+                     sdk::ProjectChanges& changes) {
+    sdk::EventSource es = wanted;
+    if (const auto it = stored.eventSources.find(es.name); it != stored.eventSources.end()) {
+        const sdk::EventSource& storedEs = it->second->eventSource;
+        es.version = storedEs.version;
+        es.modifiedAt = storedEs.modifiedAt;
+        // The enabled flag is not part of the comparison: putting a project never re-enables a
+        // disabled event source, so an unchanged disabled one is not "updated".
+        if (!(es == storedEs)) {
+            result.eventSourcesUpdated.push_back(es);
+            es.modifiedAt = now;
+            // Its old component is removed in the same transaction, which removes it too: re-create it.
+            if (removedComponents.count(storedEs.componentName)) {
                 es.version = 0;
-                es.modifiedAt = 0;
-                result.eventSourcesAdded.push_back(es);
-                es.modifiedAt = now;
-                changes.putEventSources.push_back(es);
             }
+            changes.putEventSources.push_back(es);
+        }
+    } else {
+        es.version = 0;
+        es.modifiedAt = 0;
+        result.eventSourcesAdded.push_back(es);
+        es.modifiedAt = now;
+        changes.putEventSources.push_back(es);
+    }
+}
+
+/// The components whose event sources the changes put or remove.
+std::set<std::string> componentsWithEventSourceChanges(const sdk::ProjectChanges& changes,
+                                                       const StoredProject& stored) {
+    std::set<std::string> touched;
+    for (const auto& es : changes.putEventSources) {
+        touched.insert(es.componentName);
+    }
+    for (const auto& name : changes.removeEventSources) {
+        touched.insert(stored.eventSources.at(name)->eventSource.componentName);
+    }
+    return touched;
+}
+
+} // namespace
+
+PutProjectResult MaelstromService::putProject(sdk::Project project, bool diffOnly) {
+    const std::string projectName = normalizeNames(project);
+    const ProjectNames names = validateProject(project);
+
+    // Diff against what is stored (event sources matched across components).
+    const sdk::Project old = loadProject(projectName);
+    const StoredProject stored = indexStored(old);
+    PutProjectResult result;
+    result.name = projectName;
+    sdk::ProjectChanges changes;
+    const std::set<std::string> removedComponents = diffRemovals(stored, names, result, changes);
+    const std::int64_t now = clock_();
+    for (const auto& c : project.components) {
+        diffComponent(c.component, stored, now, result, changes);
+        for (const auto& entry : c.eventSources) {
+            diffEventSource(entry.eventSource, stored, removedComponents, now, result, changes);
         }
     }
 
-    // 4. Apply all of it in one transaction, then tell the subscribers.
     if (!diffOnly) {
-        dbCall("PutProject", [&] { database_->applyProjectChanges(changes); });
-        for (const auto& name : changes.removeComponents) {
-            notifyRemove(name, true);
-        }
-        for (const auto& c : changes.putComponents) {
-            notifyPut(c.name);
-        }
-        std::set<std::string> touched;
-        for (const auto& es : changes.putEventSources) {
-            touched.insert(es.componentName);
-        }
-        for (const auto& name : changes.removeEventSources) {
-            touched.insert(oldEventSources.at(name)->eventSource.componentName);
-        }
-        for (const auto& name : touched) {
-            ComponentChange change;
-            change.kind = ComponentChange::Kind::EventSourcesChanged;
-            change.componentName = name;
-            changes_.publish(change);
-        }
-        changes_.settle();
+        commitProjectChanges(changes, componentsWithEventSourceChanges(changes, stored));
     }
     return result;
+}
+
+void MaelstromService::commitProjectChanges(const sdk::ProjectChanges& changes,
+                                            const std::set<std::string>& eventSourcesChangedOf) {
+    // All of it in one transaction, then the subscribers are told.
+    dbCall("PutProject", [&] { database_->applyProjectChanges(changes); });
+    for (const auto& name : changes.removeComponents) {
+        notifyRemove(name, true);
+    }
+    for (const auto& c : changes.putComponents) {
+        notifyPut(c.name);
+    }
+    for (const auto& name : eventSourcesChangedOf) {
+        ComponentChange change;
+        change.kind = ComponentChange::Kind::EventSourcesChanged;
+        change.componentName = name;
+        changes_.publish(change);
+    }
+    changes_.settle();
 }
 
 sdk::Project MaelstromService::getProject(const std::string& name) {

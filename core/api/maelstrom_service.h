@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,9 @@ public:
 
 private:
     sdk::Project loadProject(const std::string& projectName);
+    /// Applies a project's changes in one transaction, then publishes them and settles: removed and put
+    /// components, and EventSourcesChanged for each of `eventSourcesChangedOf`.
+    void commitProjectChanges(const sdk::ProjectChanges& changes, const std::set<std::string>& eventSourcesChangedOf);
     sdk::EventSourceFilter filterOf(const EventSourceQuery& query) const;
     void notifyPut(const std::string& componentName);
     void notifyRemove(const std::string& componentName, bool found);

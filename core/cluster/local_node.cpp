@@ -10,13 +10,10 @@
 #include <thread>
 #include <unistd.h>
 
+#include <maelstrom/sdk/clock.h>
+
 namespace maelstrom::core {
 namespace {
-
-std::int64_t nowMillis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // The first non-loopback IPv4 address of an interface that is up: what peers on the LAN reach us at.
 // (The reference asks the routing table for 8.8.8.8; this never touches an outside address.)
@@ -79,14 +76,14 @@ LocalNode::LocalNode(std::string nodeId, std::int64_t privatePort, std::int64_t 
     : nodeId_(std::move(nodeId)),
       peerUrl_("http://" + outboundAddress() + ":" + std::to_string(privatePort)),
       totalMemoryCapMiB_(totalMemoryCapMiB),
-      startedAt_(nowMillis()),
+      startedAt_(sdk::unixMillis()),
       version_(startedAt_) {}
 
 sdk::NodeStatus LocalNode::status() const {
     sdk::NodeStatus s;
     s.nodeId = nodeId_;
     s.startedAt = startedAt_;
-    s.observedAt = nowMillis();
+    s.observedAt = sdk::unixMillis();
     s.version = version_.load();
     s.peerUrl = peerUrl_;
     auto [total, available] = memoryMiB();

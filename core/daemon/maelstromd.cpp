@@ -5,6 +5,7 @@
 #include "api/data_changes.h"
 #include "api/maelstrom_service.h"
 #include "cluster/local_node.h"
+#include "common/env_file.h"
 #include "config/config_error.h"
 #include "config/registry_config.h"
 #include "gateway/component_cache.h"
@@ -34,28 +35,13 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <thread>
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 
 namespace maelstrom::core {
 namespace {
-
-std::map<std::string, std::string> processEnvironment() {
-    std::map<std::string, std::string> env;
-    for (char** e = environ; e && *e; ++e) {
-        const std::string entry(*e);
-        const auto eq = entry.find('=');
-        if (eq != std::string::npos) {
-            env[entry.substr(0, eq)] = entry.substr(eq + 1);
-        }
-    }
-    return env;
-}
 
 fs::path executableDir() {
     std::error_code ec;
@@ -63,26 +49,15 @@ fs::path executableDir() {
     return ec ? fs::current_path() : self.parent_path();
 }
 
-// Env-file format of the reference: trimmed lines, KEY=VALUE, '#' comments,
-// values override the environment.
+// The env file's variables override the environment (the format is common::readEnvFile's: trimmed KEY=VALUE
+// lines, '#' comments; only a regular file of at most 1 MiB is read).
 void loadEnvFile(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) {
-        throw ConfigError(path + ": cannot read the env file");
-    }
-    auto trim = [](std::string s) {
-        const auto b = s.find_first_not_of(" \t\r\n");
-        const auto e = s.find_last_not_of(" \t\r\n");
-        return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-    };
-    std::string line;
-    while (std::getline(in, line)) {
-        line = trim(line);
-        const auto eq = line.find('=');
-        if (line.empty() || line[0] == '#' || eq == std::string::npos || eq == 0) {
-            continue;
+    try {
+        for (const auto& [name, value] : common::readEnvFile(path)) {
+            setenv(name.c_str(), value.c_str(), 1);
         }
-        setenv(trim(line.substr(0, eq)).c_str(), trim(line.substr(eq + 1)).c_str(), 1);
+    } catch (const common::EnvFileError& e) {
+        throw ConfigError(std::string(e.what()) + " (the env file)");
     }
 }
 
@@ -279,13 +254,21 @@ private:
         const std::string privateUrl =
             "http://" + runtimeInfo_.hostGateway + ":" + std::to_string(config_.node.privatePort);
         const std::string ownerId = ownerIdFor(fs::absolute(config_.node.dataDir).lexically_normal().string());
-        lifecycle_ = std::make_unique<LifecycleManager>(*runtime, services_.database().get(), routers_, components_,
+        lifecycle_ = std::make_shared<LifecycleManager>(*runtime, services_.database().get(), routers_, components_,
                                                         LifecycleSettings{nodeId_, privateUrl, totalMemoryMiB, ownerId});
-        LifecycleManager* lifecycle = lifecycle_.get();
+        // Everything that calls the lifecycle holds it weakly: once stopBackgroundWork drops it, a late request,
+        // status poll or change finds nothing to call instead of a destroyed manager.
+        const std::weak_ptr<LifecycleManager> lifecycle = lifecycle_;
         routers_.setColdStarter(lifecycle);
-        node_->setRunningComponentsSource([lifecycle] { return lifecycle->runningComponents(); });
-        lifecycleUpdates_ =
-            changes_.subscribe([lifecycle](const ComponentChange& change) { lifecycle->componentChanged(change); });
+        node_->setRunningComponentsSource([lifecycle] {
+            const auto manager = lifecycle.lock();
+            return manager ? manager->runningComponents() : std::vector<sdk::ComponentInfo>{};
+        });
+        lifecycleUpdates_ = changes_.subscribe([lifecycle](const ComponentChange& change) {
+            if (const auto manager = lifecycle.lock()) {
+                manager->componentChanged(change);
+            }
+        });
     }
 
     /// Stops the lifecycle (containers still running are left running; after stopGracefully there are none
@@ -319,13 +302,13 @@ private:
     PrivateRoutes routes_;
     HttpResolver resolver_;
     ComponentCache components_;
-    RouterRegistry routers_{services_.loadBalancer(), nullptr, defaultRouterSettings(config_.node)};
+    RouterRegistry routers_{services_.loadBalancer(), {}, defaultRouterSettings(config_.node)};
     GatewayMetrics metrics_{&routers_};
     Gateway gateway_{resolver_, components_, routers_, &metrics_};
     std::unique_ptr<RouteRefresher> refresher_;
     std::unique_ptr<LogStreams> logStreams_;
     std::unique_ptr<LogBridge> logBridge_;
-    std::unique_ptr<LifecycleManager> lifecycle_;
+    std::shared_ptr<LifecycleManager> lifecycle_; ///< shared only to hand out weak_ptrs; owned here
     std::unique_ptr<PrivateServer> privateServer_;
     std::unique_ptr<PublicServer> publicServer_;
     // After what they call into: destroyed first, and each waits for a call of it in progress.
@@ -419,7 +402,7 @@ private:
             const std::string name = config().getString("maelstrom.describePlugin");
             std::string dir = defaultPluginDir;
             if (config().hasProperty("maelstrom.config")) {
-                dir = loadRegistryConfig(configFile(), defaultPluginDir, processEnvironment()).pluginDir;
+                dir = loadRegistryConfig(configFile(), defaultPluginDir, common::processEnvironment()).pluginDir;
             }
             const std::string path = pluginPath(dir, name);
             const LoadedPlugin plugin = LoadedPlugin::open(path, std::nullopt, name);
@@ -428,7 +411,7 @@ private:
         }
 
         const std::string file = configFile();
-        const RegistryConfig registryConfig = loadRegistryConfig(file, defaultPluginDir, processEnvironment());
+        const RegistryConfig registryConfig = loadRegistryConfig(file, defaultPluginDir, common::processEnvironment());
         setUpLogging(registryConfig.node.logLevel);
         Poco::Logger& log = Poco::Logger::get("maelstrom.daemon");
 

@@ -34,6 +34,113 @@ std::int64_t unixNanos(SystemClock::time_point t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
+/// When one request started and must end, on the steady clock and as Unix nanoseconds.
+struct RequestTimes {
+    SteadyTime steadyNow;
+    std::int64_t nowNanos = 0;
+    SteadyTime deadline;
+    std::int64_t startNanos = 0;
+};
+
+/// Start and deadline: the private gateway honours the caller's headers.
+RequestTimes requestTimes(const Poco::Net::HTTPServerRequest& request, const sdk::Component& component,
+                          bool privateGateway) {
+    RequestTimes times;
+    times.steadyNow = SteadyClock::now();
+    const SystemClock::time_point systemNow = SystemClock::now();
+    times.nowNanos = unixNanos(systemNow);
+    times.deadline = requestDeadline(times.steadyNow, component.maxDurationSeconds);
+    times.startNanos = times.nowNanos;
+    if (privateGateway) {
+        if (const auto d = headerNanos(request, "MAELSTROM-DEADLINE-NANO")) {
+            times.deadline = times.steadyNow + std::chrono::nanoseconds(*d - times.nowNanos);
+        }
+        if (const auto s = headerNanos(request, "MAELSTROM-START-NANO")) {
+            times.startNanos = *s;
+        }
+    }
+    return times;
+}
+
+/// The request target sent upstream: the stripped path re-encoded plus the raw query, or the client's target.
+std::string upstreamTarget(const Poco::Net::HTTPServerRequest& request, const Poco::URI& uri,
+                           const RouteMatch& match) {
+    std::string pathAndQuery;
+    if (match.stripPrefix && !match.pathPrefix.empty()) {
+        std::string encoded;
+        Poco::URI::encode(upstreamPath(uri.getPath(), match), "?#", encoded);
+        pathAndQuery = encoded;
+    } else {
+        // The client's target as sent (encoding untouched); an absolute-form target is reduced to its path.
+        const std::string& raw = request.getURI();
+        pathAndQuery = !raw.empty() && raw[0] == '/' ? raw : uri.getPathEtc();
+        const auto fragment = pathAndQuery.find('#');
+        if (fragment != std::string::npos) {
+            pathAndQuery.resize(fragment);
+        }
+        if (pathAndQuery.empty()) {
+            pathAndQuery = "/";
+        }
+    }
+    if (match.stripPrefix && !match.pathPrefix.empty() && !uri.getRawQuery().empty()) {
+        pathAndQuery += "?" + uri.getRawQuery();
+    }
+    return pathAndQuery;
+}
+
+ProxyTarget proxyTarget(const Poco::Net::HTTPServerRequest& request, const Poco::URI& uri, const RouteMatch& match,
+                        const std::string& componentName, const RequestTimes& times) {
+    ProxyTarget target;
+    target.componentName = componentName;
+    target.deadline = times.deadline;
+    target.startUnixNanos = times.startNanos;
+    target.deadlineUnixNanos =
+        times.nowNanos +
+        std::chrono::duration_cast<std::chrono::nanoseconds>(times.deadline - times.steadyNow).count();
+    target.pathAndQuery = upstreamTarget(request, uri, match);
+    return target;
+}
+
+/// Answers a request that got no slot: 503 + Retry-After when the router's queue is full, 504 at the deadline.
+/// False when it did get one.
+bool answerNoSlot(Poco::Net::HTTPServerResponse& response, const AcquireResult& acquired,
+                  const std::string& componentName, ComponentMetrics* stats) {
+    if (acquired.status == AcquireStatus::QueueFull) {
+        response.set("Retry-After", std::to_string(kQueueFullRetryAfterSeconds));
+        sendGatewayText(response, 503, "gateway: too many requests waiting for component: " + componentName);
+        if (stats != nullptr) {
+            stats->countRequest(503);
+            stats->countError(ErrorCause::QueueFull);
+        }
+        return true;
+    }
+    if (acquired.status != AcquireStatus::Acquired) {
+        sendGatewayText(response, 504, timeoutBody(componentName));
+        if (stats != nullptr) {
+            stats->countRequest(504);
+            stats->countError(ErrorCause::Timeout);
+        }
+        return true;
+    }
+    return false;
+}
+
+/// Counts a proxied (or tunnelled) request: queue wait, proxy duration, status and 5xx cause.
+void countProxied(ComponentMetrics& stats, ProxyOutcome outcome, bool upgrade, int status, SteadyTime start,
+                  SteadyTime leased) {
+    stats.queueWait.observe(leased - start);
+    if (!upgrade) {
+        stats.proxyDuration.observe(SteadyClock::now() - leased);
+    }
+    // The status the client saw (a relayed one, or the gateway's 502/504); 499 when it went away first.
+    stats.countRequest(outcome == ProxyOutcome::ClientGone ? 499 : status);
+    if (outcome == ProxyOutcome::UpstreamError) {
+        stats.countError(ErrorCause::UpstreamError);
+    } else if (outcome == ProxyOutcome::Timeout) {
+        stats.countError(ErrorCause::Timeout);
+    }
+}
+
 class GatewayHandler : public Poco::Net::HTTPRequestHandler {
 public:
     GatewayHandler(Gateway& gateway, bool privateGateway) : gateway_(gateway), private_(privateGateway) {}
@@ -95,25 +202,50 @@ void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServer
         sendGatewayText(response, 200, "OK");
         return;
     }
+    const std::optional<Poco::URI> uri = requestTarget(request, response);
+    if (!uri) {
+        return;
+    }
+    const std::optional<Route> route = resolveComponent(request, uri->getPath(), privateGateway);
+    if (!route) {
+        sendGatewayText(response, 404, kNoComponentMatches);
+        countUnrouted(404);
+        return;
+    }
+    const sdk::Component& component = *route->component;
+    ComponentMetrics* const stats = metrics_ != nullptr ? &metrics_->component(component.name) : nullptr;
+    counted = stats;
+
+    const RequestTimes times = requestTimes(request, component, privateGateway);
+    const ProxyTarget target = proxyTarget(request, *uri, route->match, component.name, times);
+    AcquireResult acquired = acquireSlot(component, times.deadline, times.steadyNow);
+    if (answerNoSlot(response, acquired, component.name, stats)) {
+        return;
+    }
+    proxyToInstance(request, response, acquired.lease, target, times.steadyNow, stats);
+}
+
+std::optional<Poco::URI> Gateway::requestTarget(const Poco::Net::HTTPServerRequest& request,
+                                                Poco::Net::HTTPServerResponse& response) {
     if (const auto why = ambiguousFraming(request)) {
         // The body cannot be read safely, so the connection cannot be reused either.
         response.setKeepAlive(false);
         sendGatewayText(response, 400, "Bad Request: " + *why);
         countUnrouted(400);
-        return;
+        return std::nullopt;
     }
-
-    Poco::URI uri;
     try {
-        uri = Poco::URI(request.getURI());
+        return Poco::URI(request.getURI());
     } catch (const Poco::Exception&) {
         response.setKeepAlive(false);
         sendGatewayText(response, 400, "Bad Request: malformed request target");
         countUnrouted(400);
-        return;
+        return std::nullopt;
     }
-    const std::string path = uri.getPath();
+}
 
+std::optional<Gateway::Route> Gateway::resolveComponent(const Poco::Net::HTTPServerRequest& request,
+                                                        const std::string& path, bool privateGateway) const {
     RouteRequest route;
     route.privateGateway = privateGateway;
     const auto componentHeader = request.find("MAELSTROM-COMPONENT");
@@ -123,114 +255,47 @@ void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServer
     const std::string host = request.get("Host", "");
     route.host = host;
     route.path = path;
-    const auto match = resolver_.resolve(route);
+    auto match = resolver_.resolve(route);
     if (!match) {
-        sendGatewayText(response, 404, kNoComponentMatches);
-        countUnrouted(404);
-        return;
+        return std::nullopt;
     }
-    const auto component = components_.find(match->componentName);
+    auto component = components_.find(match->componentName);
     if (!component) {
-        sendGatewayText(response, 404, kNoComponentMatches);
-        countUnrouted(404);
-        return;
+        return std::nullopt;
     }
-    ComponentMetrics* const stats = metrics_ != nullptr ? &metrics_->component(component->name) : nullptr;
-    counted = stats;
+    return Route{std::move(*match), std::move(component)};
+}
 
-    // Start and deadline: the private gateway honours the caller's headers.
-    const SteadyTime steadyNow = SteadyClock::now();
-    const SystemClock::time_point systemNow = SystemClock::now();
-    const std::int64_t nowNanos = unixNanos(systemNow);
-    SteadyTime deadline = requestDeadline(steadyNow, component->maxDurationSeconds);
-    std::int64_t startNanos = nowNanos;
-    if (privateGateway) {
-        if (const auto d = headerNanos(request, "MAELSTROM-DEADLINE-NANO")) {
-            deadline = steadyNow + std::chrono::nanoseconds(*d - nowNanos);
-        }
-        if (const auto s = headerNanos(request, "MAELSTROM-START-NANO")) {
-            startNanos = *s;
-        }
-    }
-
-    ProxyTarget target;
-    target.componentName = component->name;
-    target.deadline = deadline;
-    target.startUnixNanos = startNanos;
-    target.deadlineUnixNanos =
-        nowNanos + std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - steadyNow).count();
-    if (match->stripPrefix && !match->pathPrefix.empty()) {
-        std::string encoded;
-        Poco::URI::encode(upstreamPath(path, *match), "?#", encoded);
-        target.pathAndQuery = encoded;
-    } else {
-        // The client's target as sent (encoding untouched); an absolute-form target is reduced to its path.
-        const std::string& raw = request.getURI();
-        target.pathAndQuery = !raw.empty() && raw[0] == '/' ? raw : uri.getPathEtc();
-        const auto fragment = target.pathAndQuery.find('#');
-        if (fragment != std::string::npos) {
-            target.pathAndQuery.resize(fragment);
-        }
-        if (target.pathAndQuery.empty()) {
-            target.pathAndQuery = "/";
-        }
-    }
-    if (match->stripPrefix && !match->pathPrefix.empty() && !uri.getRawQuery().empty()) {
-        target.pathAndQuery += "?" + uri.getRawQuery();
-    }
-
+AcquireResult Gateway::acquireSlot(const sdk::Component& component, SteadyTime deadline, SteadyTime start) {
     RouterSettings settings = routers_.defaults();
-    if (component->docker && component->docker->httpStartHealthCheckSeconds > 0) {
-        settings.coldStartRetry = std::chrono::seconds(component->docker->httpStartHealthCheckSeconds);
+    if (component.docker && component.docker->httpStartHealthCheckSeconds > 0) {
+        settings.coldStartRetry = std::chrono::seconds(component.docker->httpStartHealthCheckSeconds);
     }
-    const auto router = routers_.byComponent(component->name, settings);
+    const auto router = routers_.byComponent(component.name, settings);
     AcquireOptions options;
     options.deadline = deadline;
-    options.start = steadyNow;
-    AcquireResult acquired = router->acquire(options);
-    if (acquired.status == AcquireStatus::QueueFull) {
-        response.set("Retry-After", std::to_string(kQueueFullRetryAfterSeconds));
-        sendGatewayText(response, 503, "gateway: too many requests waiting for component: " + component->name);
-        if (stats != nullptr) {
-            stats->countRequest(503);
-            stats->countError(ErrorCause::QueueFull);
-        }
-        return;
-    }
-    if (acquired.status != AcquireStatus::Acquired) {
-        sendGatewayText(response, 504, timeoutBody(component->name));
-        if (stats != nullptr) {
-            stats->countRequest(504);
-            stats->countError(ErrorCause::Timeout);
-        }
-        return;
-    }
+    options.start = start;
+    return router->acquire(options);
+}
+
+void Gateway::proxyToInstance(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                              Lease& lease, const ProxyTarget& target, SteadyTime start, ComponentMetrics* stats) {
     const SteadyTime leased = SteadyClock::now();
-    std::shared_ptr<SessionPool> pool = acquired.lease.upstreams();
+    std::shared_ptr<SessionPool> pool = lease.upstreams();
     if (!pool) {
-        pool = poolFor(acquired.lease.endpoint());
+        pool = poolFor(lease.endpoint());
     }
     const bool upgrade = isUpgradeRequest(request);
     const ProxyOutcome outcome = upgrade ? tunnelUpgrade(request, response, pool->host(), pool->port(), target)
                                          : proxyRequest(request, response, *pool, target);
-    acquired.lease.release();
+    lease.release();
     if (outcome == ProxyOutcome::ClientGone) {
         // A client that vanished or stalled past the read/write timeout: never wait on that connection for a
         // next request (Poco would keep it for the idle timeout).
         response.setKeepAlive(false);
     }
     if (stats != nullptr) {
-        stats->queueWait.observe(leased - steadyNow);
-        if (!upgrade) {
-            stats->proxyDuration.observe(SteadyClock::now() - leased);
-        }
-        // The status the client saw (a relayed one, or the gateway's 502/504); 499 when it went away first.
-        stats->countRequest(outcome == ProxyOutcome::ClientGone ? 499 : static_cast<int>(response.getStatus()));
-        if (outcome == ProxyOutcome::UpstreamError) {
-            stats->countError(ErrorCause::UpstreamError);
-        } else if (outcome == ProxyOutcome::Timeout) {
-            stats->countError(ErrorCause::Timeout);
-        }
+        countProxied(*stats, outcome, upgrade, static_cast<int>(response.getStatus()), start, leased);
     }
 }
 

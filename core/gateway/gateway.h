@@ -24,13 +24,17 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/URI.h>
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 namespace maelstrom::core {
+
+struct ProxyTarget;
 
 inline constexpr const char* kHealthCheckPath = "/_mael_health_check";
 
@@ -50,9 +54,28 @@ public:
     Poco::Net::HTTPRequestHandler* newHandler(bool privateGateway);
 
 private:
+    /// What a request resolved to: the matched route and the component's settings.
+    struct Route {
+        RouteMatch match;
+        std::shared_ptr<const sdk::Component> component;
+    };
+
     /// `counted` is set to the component's metrics once it is known (for the 500 of handle()).
     void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, bool privateGateway,
                ComponentMetrics*& counted);
+    /// The parsed request target, or nothing once 400 was answered (ambiguous framing, malformed target).
+    std::optional<Poco::URI> requestTarget(const Poco::Net::HTTPServerRequest& request,
+                                           Poco::Net::HTTPServerResponse& response);
+    /// The component the request is for (`path`: the decoded URL path), or nothing when no route or no such
+    /// component matches.
+    std::optional<Route> resolveComponent(const Poco::Net::HTTPServerRequest& request, const std::string& path,
+                                          bool privateGateway) const;
+    /// Waits until `deadline` for a slot on one of the component's instances.
+    AcquireResult acquireSlot(const sdk::Component& component, SteadyTime deadline, SteadyTime start);
+    /// Proxies (or tunnels an upgrade) to the leased instance, frees the slot, counts the answer. `start` is
+    /// when the gateway started the request.
+    void proxyToInstance(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                         Lease& lease, const ProxyTarget& target, SteadyTime start, ComponentMetrics* stats);
     void countUnrouted(int status) noexcept;
     /// The session pool of an instance registered without one (upstreams null): one per endpoint.
     std::shared_ptr<SessionPool> poolFor(const std::string& endpoint);

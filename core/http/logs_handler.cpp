@@ -18,8 +18,11 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <vector>
+
+#include <maelstrom/sdk/clock.h>
 
 namespace maelstrom::core {
 
@@ -38,11 +41,6 @@ constexpr std::size_t kMaxComponentsBytes = 8192;
 constexpr std::size_t kMaxComponentItems = 100;
 
 Poco::Logger& logger() { return Poco::Logger::get("maelstrom.logs"); }
-
-std::int64_t nowMillis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 void sendText(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
               const std::string& body) {
@@ -120,6 +118,99 @@ bool clientHungUp(int fd, bool& sentMore) {
     return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
+/// What a `/_mael/logs` request asks for.
+struct StreamRequest {
+    std::string componentsArg; ///< as sent ("" = every component)
+    std::string sinceArg;      ///< as sent ("" = the default, 1m)
+    ComponentFilter filter;
+    std::int64_t sinceMillis = 0;
+};
+
+/// Reads `components` and `since`; answers 400 and returns nothing when one of them is invalid.
+std::optional<StreamRequest> readStreamRequest(Poco::Net::HTTPServerRequest& request,
+                                               Poco::Net::HTTPServerResponse& response) {
+    using Status = Poco::Net::HTTPResponse::HTTPStatus;
+    StreamRequest asked;
+    // Query or form parameters, as Go's FormValue reads them.
+    try {
+        Poco::Net::HTMLForm form;
+        form.setFieldLimit(100);
+        form.setValueLengthLimit(static_cast<int>(kMaxComponentsBytes));
+        form.load(request, request.stream());
+        asked.componentsArg = form.get("components", "");
+        asked.sinceArg = form.get("since", "");
+    } catch (const Poco::Exception& e) {
+        sendText(response, Status::HTTP_BAD_REQUEST, "invalid parameters: " + e.displayText());
+        return std::nullopt;
+    }
+    asked.filter = ComponentFilter(asked.componentsArg);
+    if (asked.filter.items().size() > kMaxComponentItems) {
+        sendText(response, Status::HTTP_BAD_REQUEST,
+                 "invalid components: more than " + std::to_string(kMaxComponentItems) + " items");
+        return std::nullopt;
+    }
+    try {
+        asked.sinceMillis = parseSince(asked.sinceArg.empty() ? std::string("1m") : asked.sinceArg, sdk::unixMillis());
+    } catch (const InvalidSince& e) {
+        sendText(response, Status::HTTP_BAD_REQUEST, e.what());
+        return std::nullopt;
+    }
+    return asked;
+}
+
+/// Gives back the stream slot a handler took, however its response ends.
+struct StreamSlotRelease {
+    LogStreams::State& state;
+    ~StreamSlotRelease() {
+        std::lock_guard lock(state.m);
+        --state.open;
+        state.changed.notify_all();
+    }
+};
+
+// Whatever ends the stream (client gone, shutdown, an exception), producers are released before the
+// followers are joined.
+struct StreamTeardown {
+    LineQueue& queue;
+    ContainerLogFollowers& followers;
+    ~StreamTeardown() {
+        queue.close();
+        followers.stop();
+    }
+};
+
+/// Follows the containers running now; answers 500 and returns false when they cannot be listed.
+bool followRunning(ContainerLogFollowers& followers, Poco::Net::HTTPServerResponse& response) {
+    try {
+        followers.followRunning();
+    } catch (const std::exception& e) {
+        logger().error(std::string("logs: cannot list the containers: ") + e.what());
+        sendText(response, Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "Can't list docker containers");
+        return false;
+    }
+    return true;
+}
+
+/// Sends the head of the endless chunked 200 answer; returns its body stream.
+std::ostream& startStream(Poco::Net::HTTPServerResponse& response) {
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    response.setContentType("text/plain; charset=utf-8");
+    response.setChunkedTransferEncoding(true);
+    response.set("Cache-Control", "no-cache");
+    std::ostream& out = response.send();
+    out.flush();
+    return out;
+}
+
+/// The client connection's socket, or -1 when the request does not come from Poco's server (then only failed
+/// writes tell that the client went away).
+int clientSocket(Poco::Net::HTTPServerRequest& request) {
+    if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request)) {
+        return static_cast<int>(impl->socket().impl()->sockfd());
+    }
+    return -1;
+}
+
 class LogsRequestHandler : public Poco::Net::HTTPRequestHandler {
 public:
     explicit LogsRequestHandler(std::shared_ptr<LogStreams::State> state) : state_(std::move(state)) {}
@@ -131,105 +222,73 @@ public:
             sendText(response, Status::HTTP_SERVICE_UNAVAILABLE, "maelstromd is shutting down");
             return;
         }
-        // Query or form parameters, as Go's FormValue reads them.
-        std::string componentsArg;
-        std::string sinceArg;
-        try {
-            Poco::Net::HTMLForm form;
-            form.setFieldLimit(100);
-            form.setValueLengthLimit(static_cast<int>(kMaxComponentsBytes));
-            form.load(request, request.stream());
-            componentsArg = form.get("components", "");
-            sinceArg = form.get("since", "");
-        } catch (const Poco::Exception& e) {
-            sendText(response, Status::HTTP_BAD_REQUEST, "invalid parameters: " + e.displayText());
-            return;
-        }
-        const ComponentFilter filter(componentsArg);
-        if (filter.items().size() > kMaxComponentItems) {
-            sendText(response, Status::HTTP_BAD_REQUEST,
-                     "invalid components: more than " + std::to_string(kMaxComponentItems) + " items");
-            return;
-        }
-        std::int64_t sinceMillis = 0;
-        try {
-            sinceMillis = parseSince(sinceArg.empty() ? std::string("1m") : sinceArg, nowMillis());
-        } catch (const InvalidSince& e) {
-            sendText(response, Status::HTTP_BAD_REQUEST, e.what());
+        const std::optional<StreamRequest> asked = readStreamRequest(request, response);
+        if (!asked) {
             return;
         }
         if (!state_->runtime->capabilities().logs) {
             sendText(response, Status::HTTP_NOT_IMPLEMENTED, "the container runtime plugin cannot read logs");
             return;
         }
-        {
-            std::lock_guard lock(state_->m);
-            if (state_->open >= state_->limits.maxStreams) {
-                response.set("Retry-After", "5");
-                sendText(response, Status::HTTP_SERVICE_UNAVAILABLE,
-                         "too many log streams open (limit " + std::to_string(state_->limits.maxStreams) +
-                             "); close one and retry");
-                return;
-            }
-            ++state_->open;
+        if (!takeStreamSlot(response)) {
+            return;
         }
-        struct Release {
-            LogStreams::State& state;
-            ~Release() {
-                std::lock_guard lock(state.m);
-                --state.open;
-                state.changed.notify_all();
-            }
-        } release{*state_};
+        const StreamSlotRelease release{*state_};
 
         const std::string client = request.clientAddress().toString();
         LineQueue queue(state_->limits.maxQueuedBytes);
+        ContainerLogFollowers followers(
+            state_->runtime,
+            [&filter = asked->filter](const sdk::ContainerSummary& c) { return filter.matches(c.componentName); },
+            [&queue](const FollowedLine& line) {
+                queue.push(logMessageJson(line.component, line.stderrStream, line.text + "\n"));
+            },
+            followerOptions(asked->sinceMillis, client));
+        const StreamTeardown teardown{queue, followers};
+
+        if (!followRunning(followers, response)) {
+            return;
+        }
+        followers.startPolling();
+        logger().information("logs: stream opened for " + client + " (components=" +
+                             (asked->componentsArg.empty() ? "*" : asked->componentsArg) + ", since=" +
+                             (asked->sinceArg.empty() ? "1m" : asked->sinceArg) + "), following " +
+                             std::to_string(followers.following()) + " containers");
+
+        std::ostream& out = startStream(response);
+        const bool clientGone = relayLines(out, queue, clientSocket(request));
+        logger().information("logs: stream of " + client + " closed (" +
+                             (clientGone ? "client went away" : "maelstromd is stopping") + ")");
+    }
+
+private:
+    /// Counts this response among the open streams; answers 503 + Retry-After and returns false when
+    /// `maxStreams` are open already.
+    bool takeStreamSlot(Poco::Net::HTTPServerResponse& response) {
+        std::lock_guard lock(state_->m);
+        if (state_->open >= state_->limits.maxStreams) {
+            response.set("Retry-After", "5");
+            sendText(response, Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                     "too many log streams open (limit " + std::to_string(state_->limits.maxStreams) +
+                         "); close one and retry");
+            return false;
+        }
+        ++state_->open;
+        return true;
+    }
+
+    FollowerOptions followerOptions(std::int64_t sinceMillis, const std::string& client) const {
         FollowerOptions options;
         options.sinceMillis = sinceMillis;
         options.pollInterval = state_->limits.pollInterval;
         options.maxFollowers = state_->limits.maxFollowersPerStream;
         options.owner = "logs stream of " + client;
-        ContainerLogFollowers followers(
-            state_->runtime, [&filter](const sdk::ContainerSummary& c) { return filter.matches(c.componentName); },
-            [&queue](const FollowedLine& line) {
-                queue.push(logMessageJson(line.component, line.stderrStream, line.text + "\n"));
-            },
-            options);
-        // Whatever ends the stream (client gone, shutdown, an exception), producers are released before the
-        // followers are joined.
-        struct Teardown {
-            LineQueue& queue;
-            ContainerLogFollowers& followers;
-            ~Teardown() {
-                queue.close();
-                followers.stop();
-            }
-        } teardown{queue, followers};
+        return options;
+    }
 
-        try {
-            followers.followRunning();
-        } catch (const std::exception& e) {
-            logger().error(std::string("logs: cannot list the containers: ") + e.what());
-            sendText(response, Status::HTTP_INTERNAL_SERVER_ERROR, "Can't list docker containers");
-            return;
-        }
-        followers.startPolling();
-        logger().information("logs: stream opened for " + client + " (components=" +
-                             (componentsArg.empty() ? "*" : componentsArg) + ", since=" +
-                             (sinceArg.empty() ? "1m" : sinceArg) + "), following " +
-                             std::to_string(followers.following()) + " containers");
-
-        response.setStatus(Status::HTTP_OK);
-        response.setContentType("text/plain; charset=utf-8");
-        response.setChunkedTransferEncoding(true);
-        response.set("Cache-Control", "no-cache");
-        std::ostream& out = response.send();
-        out.flush();
-
-        int fd = -1;
-        if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request)) {
-            fd = static_cast<int>(impl->socket().impl()->sockfd());
-        }
+    /// Writes the followers' lines (and a PING every pingInterval) to `out` until the client goes away or
+    /// maelstromd stops; returns true in the first case. `fd`: the client's socket (-1 = unknown).
+    bool relayLines(std::ostream& out, LineQueue& queue, int fd) {
         bool sentMore = false;
         const auto ping = state_->limits.pingInterval;
         auto nextPing = std::chrono::steady_clock::now() + ping;
@@ -272,11 +331,9 @@ public:
         } catch (const std::exception&) {
             clientGone = true;
         }
-        logger().information("logs: stream of " + client + " closed (" +
-                             (clientGone ? "client went away" : "maelstromd is stopping") + ")");
+        return clientGone;
     }
 
-private:
     std::shared_ptr<LogStreams::State> state_;
 };
 

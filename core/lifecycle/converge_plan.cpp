@@ -6,8 +6,8 @@
 namespace maelstrom::core {
 
 ConvergePlan planConvergence(const std::vector<PlanContainer>& containers, std::int64_t targetVersion,
-                             std::int64_t targetCount, const std::string& startParallelism,
-                             const std::string& restartOrder) {
+                             std::int64_t targetCount, sdk::StartParallelism startParallelism,
+                             sdk::RestartOrder restartOrder) {
     std::deque<PlanStep> toStop;
     std::int64_t active = 0;
     for (const auto& c : containers) {
@@ -27,8 +27,8 @@ ConvergePlan planConvergence(const std::vector<PlanContainer>& containers, std::
 
     ConvergePlan plan;
     std::int64_t toStart = targetCount > active ? targetCount - active : 0;
-    bool lock = startParallelism != "parallel";
-    bool nextIsStart = restartOrder == "startstop";
+    bool lock = startParallelism != sdk::StartParallelism::Parallel;
+    bool nextIsStart = restartOrder == sdk::RestartOrder::StartStop;
     while (toStart > 0 || !toStop.empty()) {
         if (nextIsStart) {
             nextIsStart = false;
@@ -36,7 +36,7 @@ ConvergePlan planConvergence(const std::vector<PlanContainer>& containers, std::
                 plan.steps.push_back(PlanStep{PlanStep::Kind::Start, {}, {}, lock});
                 ++plan.starts;
                 --toStart;
-                if (startParallelism == "seriesfirst") {
+                if (startParallelism == sdk::StartParallelism::SeriesFirst) {
                     lock = false;
                 }
             }

@@ -10,6 +10,8 @@
 // parallelism is `parallel`; with `seriesfirst` only the first start does.
 #pragma once
 
+#include <maelstrom/sdk/model.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,10 +38,9 @@ struct ConvergePlan {
     std::int64_t starts = 0; ///< how many Start steps (an image is ensured first when > 0)
 };
 
-/// `startParallelism` and `restartOrder` are the effective values ("parallel"/"series"/"seriesfirst",
-/// "startstop"/"stopstart").
+/// `startParallelism` and `restartOrder` are the component's effective policies.
 ConvergePlan planConvergence(const std::vector<PlanContainer>& containers, std::int64_t targetVersion,
-                             std::int64_t targetCount, const std::string& startParallelism,
-                             const std::string& restartOrder);
+                             std::int64_t targetCount, sdk::StartParallelism startParallelism,
+                             sdk::RestartOrder restartOrder);
 
 } // namespace maelstrom::core

@@ -5,6 +5,7 @@
 #include "lifecycle/converge_plan.h"
 #include "lifecycle/health_probe.h"
 
+#include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/errors.h>
 
 #include <Poco/Logger.h>
@@ -19,12 +20,6 @@ using std::chrono::steady_clock;
 
 Poco::Logger& log() {
     return Poco::Logger::get("maelstrom.lifecycle");
-}
-
-std::int64_t nowUnixMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 std::string shortId(const std::string& id) {
@@ -42,6 +37,38 @@ std::string normalizeImage(const std::string& image) {
 std::chrono::seconds healthCheckPeriod(const sdk::Component& component) {
     return std::chrono::seconds(component.docker ? sdk::effectiveHealthCheckSeconds(*component.docker) : 10);
 }
+
+std::string startLockRole(const std::string& component) {
+    return "start_container_" + component;
+}
+
+/// A role lock held until released or destroyed, so that every way out of a start releases it.
+class RoleHold {
+public:
+    /// `database` null: nothing is held.
+    RoleHold(sdk::Database* database, std::string role, std::string nodeId)
+        : database_(database), role_(std::move(role)), nodeId_(std::move(nodeId)) {}
+    ~RoleHold() { release(); }
+    RoleHold(const RoleHold&) = delete;
+    RoleHold& operator=(const RoleHold&) = delete;
+
+    void release() noexcept {
+        if (!database_) {
+            return;
+        }
+        try {
+            database_->releaseRole(role_, nodeId_);
+        } catch (const std::exception& e) {
+            log().warning("releasing the role " + role_ + ": " + e.what());
+        }
+        database_ = nullptr;
+    }
+
+private:
+    sdk::Database* database_;
+    const std::string role_;
+    const std::string nodeId_;
+};
 
 } // namespace
 
@@ -72,7 +99,7 @@ void Converger::adopt(const sdk::ContainerSummary& summary) {
                                          summary.createdAt, mib};
     container->host = summary.endpoint ? summary.endpoint->host : std::string();
     container->port = summary.endpoint ? static_cast<int>(summary.endpoint->port) : 0;
-    container->nextHealthCheck = steady_clock::now() + healthCheckPeriod(component);
+    container->nextHealthCheck = context_.clock.steadyNow() + healthCheckPeriod(component);
     {
         std::lock_guard lock(mutex_);
         containers_.push_back(container);
@@ -132,7 +159,7 @@ bool Converger::scaleTo(const State& seen, std::int64_t count) {
 void Converger::demandInstance() {
     {
         std::lock_guard lock(mutex_);
-        lastDemand_ = steady_clock::now();
+        lastDemand_ = context_.clock.steadyNow();
         if (targetCount_ < 1) {
             targetCount_ = 1;
         }
@@ -181,7 +208,8 @@ Converger::State Converger::state() const {
 }
 
 void Converger::run(std::stop_token stop) {
-    auto nextPass = steady_clock::now();
+    const sdk::Clock& clock = context_.clock;
+    auto nextPass = clock.steadyNow();
     while (!stop.stop_requested()) {
         {
             std::unique_lock lock(mutex_);
@@ -191,7 +219,7 @@ void Converger::run(std::stop_token stop) {
                     wakeAt = std::min(wakeAt, c->nextHealthCheck);
                 }
             }
-            cv_.wait_until(lock, stop, wakeAt, [&] { return dirty_ || !died_.empty(); });
+            clock.waitUntil(cv_, lock, stop, wakeAt, [&] { return dirty_ || !died_.empty(); });
         }
         if (stop.stop_requested()) {
             break;
@@ -201,12 +229,12 @@ void Converger::run(std::stop_token stop) {
         bool pass = false;
         {
             std::lock_guard lock(mutex_);
-            pass = dirty_ || steady_clock::now() >= nextPass;
+            pass = dirty_ || clock.steadyNow() >= nextPass;
             dirty_ = false;
         }
         if (pass) {
             converge(stop);
-            nextPass = steady_clock::now() + kConvergeRetryPeriod;
+            nextPass = clock.steadyNow() + kConvergeRetryPeriod;
         }
     }
 }
@@ -253,7 +281,7 @@ void Converger::handleDied() {
 void Converger::runHealthChecks(std::stop_token stop) {
     std::vector<std::shared_ptr<Container>> due;
     sdk::Component component;
-    const auto now = steady_clock::now();
+    const auto now = context_.clock.steadyNow();
     {
         std::lock_guard lock(mutex_);
         component = component_;
@@ -273,8 +301,8 @@ void Converger::runHealthChecks(std::stop_token stop) {
             return;
         }
         std::string error;
-        const int status = probeHealth(c->host, c->port, path, kHealthCheckTimeout, &error);
-        c->nextHealthCheck = steady_clock::now() + healthCheckPeriod(component);
+        const int status = context_.probe(c->host, c->port, path, kHealthCheckTimeout, &error);
+        c->nextHealthCheck = context_.clock.steadyNow() + healthCheckPeriod(component);
         if (status == 200) {
             c->healthFailures = 0;
             continue;
@@ -357,15 +385,15 @@ void Converger::converge(std::stop_token stop) {
 }
 
 bool Converger::acquireStartLock(const sdk::Component& component, std::stop_token stop) {
-    const std::string parallelism = sdk::effectiveStartParallelism(component);
-    if (!context_.database || parallelism == "parallel") {
+    const sdk::StartParallelism parallelism = sdk::effectiveStartParallelism(component);
+    if (!context_.database || parallelism == sdk::StartParallelism::Parallel) {
         return false;
     }
-    const std::string role = "start_container_" + name_;
+    const std::string role = startLockRole(name_);
     const std::int64_t startSeconds = sdk::effectiveStartHealthCheckSeconds(*component.docker);
     const std::int64_t leaseMs = ((startSeconds > 0 ? startSeconds : 60) + 1) * 1000;
     while (true) {
-        if (parallelism == "seriesfirst" &&
+        if (parallelism == sdk::StartParallelism::SeriesFirst &&
             context_.database->componentStartCount(name_, component.version).startCount > 0) {
             return false; // the first instance of this version is up somewhere: start in parallel now
         }
@@ -375,7 +403,8 @@ bool Converger::acquireStartLock(const sdk::Component& component, std::stop_toke
         }
         log().information("component " + name_ + ": waiting for the start lock held by node " + lease.holderNodeId);
         std::unique_lock lock(mutex_);
-        cv_.wait_for(lock, stop, std::chrono::seconds(5), [] { return false; });
+        context_.clock.waitUntil(cv_, lock, stop, context_.clock.steadyNow() + std::chrono::seconds(5),
+                                 [] { return false; });
         if (stop.stop_requested()) {
             throw std::runtime_error("stopping while waiting for the start lock");
         }
@@ -383,35 +412,43 @@ bool Converger::acquireStartLock(const sdk::Component& component, std::stop_toke
 }
 
 void Converger::startContainer(const sdk::Component& component, bool lock, std::stop_token stop) {
-    const auto& docker = *component.docker;
-    const auto began = steady_clock::now();
-    const bool locked = lock && acquireStartLock(component, stop);
-    auto releaseLock = [&] {
-        if (locked) {
-            try {
-                context_.database->releaseRole("start_container_" + name_, context_.nodeId);
-            } catch (const std::exception& e) {
-                log().warning("component " + name_ + ": releasing the start lock: " + e.what());
-            }
-        }
-    };
+    const auto began = context_.clock.steadyNow();
+    RoleHold startLock(lock && acquireStartLock(component, stop) ? context_.database : nullptr,
+                       startLockRole(name_), context_.nodeId);
+    const std::int64_t mib = reserveMemory(*component.docker);
+    const auto container = createContainer(component, mib);
+    awaitStartHealthy(container, *component.docker, began, stop);
+    activate(container, component);
+    startLock.release();
+    log().information("component " + name_ + " v" + std::to_string(component.version) + ": container " +
+                      shortId(container->info.id) + " started and healthy in " +
+                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         context_.clock.steadyNow() - began)
+                                         .count()) +
+                      " ms");
+}
+
+std::int64_t Converger::reserveMemory(const sdk::DockerComponent& docker) {
     const std::int64_t mib = sdk::effectiveReserveMemoryMiB(docker);
     if (!context_.memory.reserve(mib)) {
-        releaseLock();
         throw std::runtime_error("not enough memory on this node: needs " + std::to_string(mib) + " MiB, " +
                                  std::to_string(context_.memory.reservedMiB()) + " of " +
                                  std::to_string(context_.memory.totalMiB()) + " MiB reserved");
     }
+    return mib;
+}
+
+std::shared_ptr<Converger::Container> Converger::createContainer(const sdk::Component& component, std::int64_t mib) {
     sdk::ContainerSummary summary;
     try {
         summary = context_.runtime.start(sdk::ContainerSpec{component, context_.privateUrl, context_.labels});
     } catch (...) {
         context_.memory.release(mib);
-        releaseLock();
         throw;
     }
     auto container = std::make_shared<Container>();
-    container->info = ConvergerContainer{summary.id, component.version, ContainerStatus::Starting, nowUnixMs(), mib};
+    container->info = ConvergerContainer{summary.id, component.version, ContainerStatus::Starting,
+                                         context_.clock.unixMillis(), mib};
     if (summary.endpoint) {
         container->host = summary.endpoint->host;
         container->port = static_cast<int>(summary.endpoint->port);
@@ -420,52 +457,58 @@ void Converger::startContainer(const sdk::Component& component, bool lock, std::
         std::lock_guard guard(mutex_);
         containers_.push_back(container);
     }
-    auto fail = [&](const std::string& why) {
-        try {
-            context_.runtime.remove(summary.id, true);
-        } catch (const std::exception& e) {
-            log().warning("component " + name_ + ": removing failed container " + shortId(summary.id) + ": " +
-                          e.what());
-        }
-        context_.memory.release(mib);
-        {
-            std::lock_guard guard(mutex_);
-            std::erase(containers_, container);
-            died_.erase(summary.id);
-        }
-        releaseLock();
-        throw std::runtime_error("container " + shortId(summary.id) + " removed: " + why);
-    };
     if (!summary.endpoint) {
-        fail("the runtime reports no endpoint for its HTTP port");
+        discardStarting(container, "the runtime reports no endpoint for its HTTP port");
     }
+    return container;
+}
+
+void Converger::awaitStartHealthy(const std::shared_ptr<Container>& container, const sdk::DockerComponent& docker,
+                                  std::chrono::steady_clock::time_point began, std::stop_token stop) {
     const std::int64_t startSeconds = sdk::effectiveStartHealthCheckSeconds(docker);
-    if (startSeconds > 0) {
-        std::string error;
-        const bool healthy = waitHealthy(
-            container->host, container->port, sdk::effectiveHealthCheckPath(docker),
-            began + std::chrono::seconds(startSeconds),
-            [&] {
-                std::lock_guard guard(mutex_);
-                return stop.stop_requested() || died_.count(summary.id) > 0;
-            },
-            error);
-        if (!healthy) {
-            bool died = false;
-            {
-                std::lock_guard guard(mutex_);
-                died = died_.count(summary.id) > 0;
-            }
-            fail(died ? std::string("it exited during its start health check")
-                 : stop.stop_requested()
-                     ? std::string("maelstromd is stopping")
-                     : "start health check did not pass within " + std::to_string(startSeconds) + " s: " + error);
-        }
+    if (startSeconds <= 0) {
+        return; // the start health check is skipped
     }
+    const std::string& id = container->info.id;
+    auto died = [&] {
+        std::lock_guard guard(mutex_);
+        return died_.count(id) > 0;
+    };
+    std::string error;
+    const bool healthy = waitHealthy(
+        container->host, container->port, sdk::effectiveHealthCheckPath(docker),
+        began + std::chrono::seconds(startSeconds), [&] { return stop.stop_requested() || died(); }, error,
+        context_.probe, context_.clock);
+    if (healthy) {
+        return;
+    }
+    discardStarting(container, died()                  ? std::string("it exited during its start health check")
+                               : stop.stop_requested() ? std::string("maelstromd is stopping")
+                                                       : "start health check did not pass within " +
+                                                             std::to_string(startSeconds) + " s: " + error);
+}
+
+void Converger::discardStarting(const std::shared_ptr<Container>& container, const std::string& why) {
+    const std::string id = container->info.id;
+    try {
+        context_.runtime.remove(id, true);
+    } catch (const std::exception& e) {
+        log().warning("component " + name_ + ": removing failed container " + shortId(id) + ": " + e.what());
+    }
+    context_.memory.release(container->info.reservedMiB);
+    {
+        std::lock_guard guard(mutex_);
+        std::erase(containers_, container);
+        died_.erase(id);
+    }
+    throw std::runtime_error("container " + shortId(id) + " removed: " + why);
+}
+
+void Converger::activate(const std::shared_ptr<Container>& container, const sdk::Component& component) {
     {
         std::lock_guard guard(mutex_);
         container->info.status = ContainerStatus::Active;
-        container->nextHealthCheck = steady_clock::now() + healthCheckPeriod(component);
+        container->nextHealthCheck = context_.clock.steadyNow() + healthCheckPeriod(component);
     }
     registerWithRouter(*container, component);
     if (context_.database) {
@@ -475,12 +518,6 @@ void Converger::startContainer(const sdk::Component& component, bool lock, std::
             log().warning("component " + name_ + ": counting the start: " + e.what());
         }
     }
-    releaseLock();
-    log().information("component " + name_ + " v" + std::to_string(component.version) + ": container " +
-                      shortId(summary.id) + " started and healthy in " +
-                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - began)
-                                         .count()) +
-                      " ms");
 }
 
 void Converger::stopContainer(const std::string& containerId, const std::string& reason) {
@@ -510,6 +547,7 @@ void Converger::retire(const std::shared_ptr<Container>& container, const sdk::C
     if (auto router = context_.routers.find(name_)) {
         router->removeInstance(id);
         const auto longestRequest = std::chrono::seconds(sdk::effectiveMaxDurationSeconds(component));
+        // The router waits on the real steady clock (its deadlines are not LifecycleContext::clock's).
         router->waitDrained(id, steady_clock::now() + longestRequest);
     }
     try {

@@ -9,11 +9,16 @@
 // component's steps never overlap. Every public method is thread-safe and returns at once (it records the
 // request and wakes the thread), except shutdown(), which blocks. mutex_ guards the target and the container
 // list; it is never held across a runtime call or a health probe.
+//
+// Time: every time the converger decides on (health-check periods, the start health check's deadline, retry
+// passes) and every wait comes from LifecycleContext::clock, so unit tests drive it with a fake clock.
 #pragma once
 
+#include "lifecycle/health_probe.h"
 #include "lifecycle/memory_budget.h"
 #include "routing/router_registry.h"
 
+#include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/container_runtime.h>
 #include <maelstrom/sdk/database.h>
 #include <maelstrom/sdk/model.h>
@@ -41,6 +46,8 @@ struct LifecycleContext {
     std::string nodeId;
     std::string privateUrl;            ///< MAELSTROM_PRIVATE_URL given to containers
     std::map<std::string, std::string> labels; ///< added to every container (the owner label)
+    const sdk::Clock& clock = sdk::systemClock();
+    HealthProbe probe = probeHealth;   ///< start and periodic health checks
 };
 
 /// Grace period between SIGTERM and SIGKILL when a container is stopped (docker stop's default).
@@ -117,7 +124,23 @@ private:
     void handleDied();
     void runHealthChecks(std::stop_token stop);
     void converge(std::stop_token stop);
+    /// Start lock (when `lock`) → memory reservation → runtime start → start health check → active and
+    /// registered with the router → start counted. @throws when the container could not be started healthy
+    /// (whatever was created is removed first).
     void startContainer(const sdk::Component& component, bool lock, std::stop_token stop);
+    /// Reserves the component's memory. @return the MiB reserved. @throws when the node's budget is exhausted.
+    std::int64_t reserveMemory(const sdk::DockerComponent& docker);
+    /// Has the runtime start a container, listed as Starting. Releases `mib` when the runtime fails.
+    std::shared_ptr<Container> createContainer(const sdk::Component& component, std::int64_t mib);
+    /// Runs the start health check (from `began`, the start of startContainer); a container that fails it, has
+    /// no endpoint or died meanwhile is discarded.
+    void awaitStartHealthy(const std::shared_ptr<Container>& container, const sdk::DockerComponent& docker,
+                           std::chrono::steady_clock::time_point began, std::stop_token stop);
+    /// Removes a container that did not become active and releases its memory. @throws std::runtime_error
+    /// naming `why`, always.
+    [[noreturn]] void discardStarting(const std::shared_ptr<Container>& container, const std::string& why);
+    /// Marks a healthy new container active, registers it with the router and counts the start.
+    void activate(const std::shared_ptr<Container>& container, const sdk::Component& component);
     void stopContainer(const std::string& containerId, const std::string& reason);
     /// Unregisters, drains, stops and removes one container (any thread; the converger thread or shutdown).
     void retire(const std::shared_ptr<Container>& container, const sdk::Component& component,

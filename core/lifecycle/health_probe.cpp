@@ -10,7 +10,8 @@
 #include <Poco/Timespan.h>
 
 #include <algorithm>
-#include <thread>
+#include <condition_variable>
+#include <mutex>
 
 namespace maelstrom::core {
 
@@ -47,20 +48,25 @@ int probeHealth(const std::string& host, int port, const std::string& path, std:
 
 bool waitHealthy(const std::string& host, int port, const std::string& path,
                  std::chrono::steady_clock::time_point deadline, const std::function<bool()>& cancelled,
-                 std::string& lastError) {
+                 std::string& lastError, const HealthProbe& probe, const sdk::Clock& clock) {
     using namespace std::chrono;
     lastError = "no attempt before the deadline";
+    std::mutex sleepMutex;
+    // Nobody notifies `sleep`: the pause between attempts ends on the clock (or, with a clock that polls, when
+    // cancelled() turns true).
+    std::condition_variable_any sleep;
     while (!cancelled()) {
-        const auto now = steady_clock::now();
+        const auto now = clock.steadyNow();
         if (now >= deadline) {
             return false;
         }
         const auto left = duration_cast<milliseconds>(deadline - now);
-        if (probeHealth(host, port, path, std::clamp(left, milliseconds(100), milliseconds(kHealthCheckTimeout)),
-                        &lastError) == 200) {
+        if (probe(host, port, path, std::clamp(left, milliseconds(100), milliseconds(kHealthCheckTimeout)),
+                  &lastError) == 200) {
             return true;
         }
-        std::this_thread::sleep_for(kStartHealthCheckInterval);
+        std::unique_lock lock(sleepMutex);
+        clock.waitUntil(sleep, lock, {}, clock.steadyNow() + kStartHealthCheckInterval, cancelled);
     }
     lastError = "cancelled";
     return false;

@@ -1,10 +1,13 @@
 // health_probe.h — one HTTP GET of a container's health-check path: healthy
 // means status 200. Used for the start health check (every 50 ms until healthy or the deadline), the
-// periodic checks and before adopting a container after a restart.
+// periodic checks and before adopting a container after a restart. The lifecycle calls it through a
+// HealthProbe so that unit tests can answer for fake containers.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Thread-safety: stateless; call from any thread.
 #pragma once
+
+#include <maelstrom/sdk/clock.h>
 
 #include <chrono>
 #include <functional>
@@ -22,10 +25,15 @@ inline constexpr std::chrono::seconds kHealthCheckTimeout{15};
 int probeHealth(const std::string& host, int port, const std::string& path, std::chrono::milliseconds timeout,
                 std::string* error = nullptr);
 
-/// Probes every kStartHealthCheckInterval until a 200, the deadline, or `cancelled()` returns true.
-/// @return whether it became healthy; `lastError` receives the last failure.
+/// A function with probeHealth's signature and contract (thread-safe).
+using HealthProbe = std::function<int(const std::string& host, int port, const std::string& path,
+                                      std::chrono::milliseconds timeout, std::string* error)>;
+
+/// Probes with `probe` every kStartHealthCheckInterval of `clock` until a 200, the deadline (on `clock`), or
+/// `cancelled()` returns true. @return whether it became healthy; `lastError` receives the last failure.
 bool waitHealthy(const std::string& host, int port, const std::string& path,
                  std::chrono::steady_clock::time_point deadline, const std::function<bool()>& cancelled,
-                 std::string& lastError);
+                 std::string& lastError, const HealthProbe& probe = probeHealth,
+                 const sdk::Clock& clock = sdk::systemClock());
 
 } // namespace maelstrom::core

@@ -1,12 +1,10 @@
 // lifecycle_manager.cpp — see lifecycle_manager.h.
 #include "lifecycle/lifecycle_manager.h"
 
-#include "lifecycle/autoscale.h"
-#include "lifecycle/health_probe.h"
-
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <set>
 #include <unordered_map>
@@ -32,14 +30,15 @@ std::int64_t secondsSince(steady_clock::time_point then, steady_clock::time_poin
 } // namespace
 
 LifecycleManager::LifecycleManager(sdk::ContainerRuntime& runtime, sdk::Database* database, RouterRegistry& routers,
-                                   ComponentCache& components, LifecycleSettings settings)
+                                   ComponentCache& components, LifecycleSettings settings, const sdk::Clock& clock,
+                                   HealthProbe probe)
     : runtime_(runtime),
       database_(database),
       routers_(routers),
       components_(components),
       memory_(settings.totalMemoryMiB),
       ownerId_(settings.ownerId),
-      context_{runtime, database, routers, memory_, settings.nodeId, settings.privateUrl, {}} {
+      context_{runtime, database, routers, memory_, settings.nodeId, settings.privateUrl, {}, clock, std::move(probe)} {
     if (!ownerId_.empty()) {
         context_.labels[kLabelOwner] = ownerId_;
     }
@@ -119,10 +118,10 @@ void LifecycleManager::adoptRunningContainers() {
                   std::to_string(component->version);
         } else if (c.state != sdk::ContainerState::Running || !c.endpoint) {
             why = "it is not running";
-        } else if (probeHealth(c.endpoint->host, static_cast<int>(c.endpoint->port),
-                               sdk::effectiveHealthCheckPath(*component->docker),
-                               std::chrono::duration_cast<std::chrono::milliseconds>(kAdoptionProbeTimeout),
-                               &why) != 200) {
+        } else if (context_.probe(c.endpoint->host, static_cast<int>(c.endpoint->port),
+                                  sdk::effectiveHealthCheckPath(*component->docker),
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(kAdoptionProbeTimeout),
+                                  &why) != 200) {
             why = "its health check fails (" + why + ")";
         }
         if (why.empty()) {
@@ -243,22 +242,23 @@ void LifecycleManager::onEvent(const sdk::ContainerEvent& event) {
 }
 
 void LifecycleManager::maintenanceLoop(std::stop_token stop) {
-    auto nextReconcile = steady_clock::now() + kReconcilePeriod;
+    const sdk::Clock& clock = context_.clock;
+    auto nextReconcile = clock.steadyNow() + kReconcilePeriod;
     std::mutex sleepMutex;
-    std::condition_variable_any sleep;
+    std::condition_variable_any sleep; // nobody notifies it: the pause ends on the clock or on stop
     while (!stop.stop_requested()) {
         try {
             applyComponentChanges();
             autoscale();
-            if (steady_clock::now() >= nextReconcile) {
+            if (clock.steadyNow() >= nextReconcile) {
                 reconcile();
-                nextReconcile = steady_clock::now() + kReconcilePeriod;
+                nextReconcile = clock.steadyNow() + kReconcilePeriod;
             }
         } catch (const std::exception& e) {
             log().error(std::string("lifecycle maintenance pass: ") + e.what());
         }
         std::unique_lock lock(sleepMutex);
-        sleep.wait_for(lock, stop, kMaintenancePeriod, [] { return false; });
+        clock.waitUntil(sleep, lock, stop, clock.steadyNow() + kMaintenancePeriod, [] { return false; });
     }
 }
 
@@ -269,7 +269,7 @@ void LifecycleManager::applyComponentChanges() {
     if (!components_.loaded()) {
         return;
     }
-    const auto now = steady_clock::now();
+    const auto now = context_.clock.steadyNow();
     const auto all = components_.all();
     for (const auto& c : convergers()) {
         const auto it = all->find(c->name());
@@ -302,55 +302,59 @@ void LifecycleManager::applyComponentChanges() {
     }
 }
 
+AutoscaleInput autoscaleInputOf(const Converger::State& state, const ComponentActivitySnapshot& activity,
+                                steady_clock::time_point now, std::int64_t nowUnixMs) {
+    std::unordered_map<std::string, const InstanceActivitySnapshot*> byId;
+    for (const auto& i : activity.instances) {
+        byId[i.instanceId] = &i;
+    }
+    AutoscaleInput input;
+    std::int64_t newestStartMs = 0;
+    for (const auto& c : state.containers) {
+        // Only the current version counts: during a rolling deploy the old containers are on their way out.
+        if (c.status == ContainerStatus::Stopping || c.version != state.component.version) {
+            continue;
+        }
+        newestStartMs = std::max(newestStartMs, c.startedAtUnixMs);
+        std::vector<double> windows;
+        if (const auto it = byId.find(c.id); it != byId.end()) {
+            for (const auto& w : it->second->activity) {
+                windows.push_back(w.concurrency);
+            }
+        }
+        input.instanceWindows.push_back(std::move(windows));
+    }
+    std::int64_t idle = secondsSince(state.lastDemand, now);
+    if (activity.lastRequest) {
+        idle = std::min(idle, secondsSince(*activity.lastRequest, now));
+    }
+    if (newestStartMs > 0) {
+        idle = std::min<std::int64_t>(idle, std::max<std::int64_t>(0, (nowUnixMs - newestStartMs) / 1000));
+    }
+    if (activity.inFlight > 0 || activity.queued > 0) {
+        idle = 0; // a request (or an open WebSocket) in progress keeps the component alive
+    }
+    input.secondsIdle = idle;
+    return input;
+}
+
 void LifecycleManager::autoscale() {
-    const auto now = steady_clock::now();
-    const auto nowUnixMs =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    const auto now = context_.clock.steadyNow();
+    const auto nowUnixMs = context_.clock.unixMillis();
     for (const auto& converger : convergers()) {
         const Converger::State state = converger->state();
-        const auto router = routers_.find(converger->name());
         ComponentActivitySnapshot activity;
-        if (router) {
+        if (const auto router = routers_.find(converger->name())) {
             activity = router->activity();
         }
-        std::unordered_map<std::string, const InstanceActivitySnapshot*> byId;
-        for (const auto& i : activity.instances) {
-            byId[i.instanceId] = &i;
-        }
-        AutoscaleInput input;
-        std::int64_t newestStartMs = 0;
-        for (const auto& c : state.containers) {
-            // Only the current version counts: during a rolling deploy the old containers are on their way out.
-            if (c.status == ContainerStatus::Stopping || c.version != state.component.version) {
-                continue;
-            }
-            newestStartMs = std::max(newestStartMs, c.startedAtUnixMs);
-            std::vector<double> windows;
-            if (const auto it = byId.find(c.id); it != byId.end()) {
-                for (const auto& w : it->second->activity) {
-                    windows.push_back(w.concurrency);
-                }
-            }
-            input.instanceWindows.push_back(std::move(windows));
-        }
-        std::int64_t idle = secondsSince(state.lastDemand, now);
-        if (activity.lastRequest) {
-            idle = std::min(idle, secondsSince(*activity.lastRequest, now));
-        }
-        if (newestStartMs > 0) {
-            idle = std::min<std::int64_t>(idle, std::max<std::int64_t>(0, (nowUnixMs - newestStartMs) / 1000));
-        }
-        if (activity.inFlight > 0 || activity.queued > 0) {
-            idle = 0; // a request (or an open WebSocket) in progress keeps the component alive
-        }
-        input.secondsIdle = idle;
+        const AutoscaleInput input = autoscaleInputOf(state, activity, now, nowUnixMs);
         const std::int64_t target = autoscaleTarget(state.component, input);
         if (target != state.targetCount && converger->scaleTo(state, target)) {
             if (target < state.targetCount) {
                 log().information("component " + converger->name() + ": scaling from " +
                                   std::to_string(state.targetCount) + " to " + std::to_string(target) +
-                                  (target == 0 ? " (idle for " + std::to_string(idle) + " s)" : std::string()));
+                                  (target == 0 ? " (idle for " + std::to_string(input.secondsIdle) + " s)"
+                                               : std::string()));
             } else {
                 log().information("component " + converger->name() + ": scaling from " +
                                   std::to_string(state.targetCount) + " to " + std::to_string(target));

@@ -18,11 +18,14 @@
 
 #include "api/data_changes.h"
 #include "gateway/component_cache.h"
+#include "lifecycle/autoscale.h"
 #include "lifecycle/converger.h"
+#include "lifecycle/health_probe.h"
 #include "lifecycle/memory_budget.h"
 #include "routing/router.h"
 #include "routing/router_registry.h"
 
+#include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/container_runtime.h>
 #include <maelstrom/sdk/database.h>
 
@@ -58,11 +61,21 @@ inline constexpr const char* kLabelOwner = "maelstrom_owner";
 /// (tests, a second instance on another port) each leave the other's containers alone.
 std::string ownerIdFor(const std::string& dataDir);
 
+/// What the autoscaling formula sees of one converger at `now` (`nowUnixMs` on the wall clock): the concurrency
+/// windows of its starting and active containers of the current version (from the router's `activity`), and
+/// how long the component has been idle — since the last request, demand or container start; 0 while a
+/// request is in flight or queued. Pure.
+AutoscaleInput autoscaleInputOf(const Converger::State& state, const ComponentActivitySnapshot& activity,
+                                std::chrono::steady_clock::time_point now, std::int64_t nowUnixMs);
+
 class LifecycleManager : public ColdStarter {
 public:
     /// `database` may be null (no start locks, no adoption check against stored versions: uses `components`).
+    /// `clock` times the maintenance passes, idle periods and the convergers; `probe` answers every health
+    /// check (both are replaced by unit tests). `clock` outlives the manager.
     LifecycleManager(sdk::ContainerRuntime& runtime, sdk::Database* database, RouterRegistry& routers,
-                     ComponentCache& components, LifecycleSettings settings);
+                     ComponentCache& components, LifecycleSettings settings,
+                     const sdk::Clock& clock = sdk::systemClock(), HealthProbe probe = probeHealth);
     ~LifecycleManager() override;
     LifecycleManager(const LifecycleManager&) = delete;
     LifecycleManager& operator=(const LifecycleManager&) = delete;

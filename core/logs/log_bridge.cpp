@@ -3,6 +3,7 @@
 #include "logs/log_bridge.h"
 
 #include <Poco/Logger.h>
+#include <maelstrom/sdk/clock.h>
 
 namespace maelstrom::core {
 
@@ -12,8 +13,7 @@ LogBridge::LogBridge(std::shared_ptr<sdk::ContainerRuntime> runtime, Wanted want
     FollowerOptions options;
     // Containers that start later have every line after this moment; adopted ones are not replayed.
     options.sinceMillis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+        sdk::unixMillis();
     options.pollInterval = pollInterval;
     options.owner = "logdriver maelstrom";
     followers_ = std::make_unique<ContainerLogFollowers>(

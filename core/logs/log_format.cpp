@@ -2,6 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "logs/log_format.h"
 
+#include <maelstrom/sdk/duration.h>
+#include <maelstrom/sdk/json_string.h>
+
 #include <cctype>
 #include <cmath>
 #include <ctime>
@@ -21,71 +24,6 @@ std::string trim(std::string_view s) {
 
 bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool endsWith(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
-
-// Go's time.ParseDuration, in nanoseconds as a long double (range checked by the caller). "0" is not a duration
-// here: Docker treats it as the timestamp 0.
-std::optional<long double> parseGoDuration(std::string_view s) {
-    if (s.empty() || s == "0") {
-        return std::nullopt;
-    }
-    long double sign = 1;
-    if (s[0] == '-' || s[0] == '+') {
-        sign = s[0] == '-' ? -1 : 1;
-        s.remove_prefix(1);
-    }
-    if (s == "0") {
-        return 0.0L;
-    }
-    if (s.empty()) {
-        return std::nullopt;
-    }
-    long double total = 0;
-    while (!s.empty()) {
-        std::size_t i = 0;
-        long double value = 0;
-        bool digits = false;
-        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-            value = value * 10 + (s[i] - '0');
-            digits = true;
-            ++i;
-        }
-        if (i < s.size() && s[i] == '.') {
-            ++i;
-            long double scale = 0.1L;
-            while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-                value += (s[i] - '0') * scale;
-                scale /= 10;
-                digits = true;
-                ++i;
-            }
-        }
-        if (!digits) {
-            return std::nullopt;
-        }
-        s.remove_prefix(i);
-        // The unit is the run up to the next number (Go reads it the same way), looked up exactly.
-        std::size_t u = 0;
-        while (u < s.size() && !std::isdigit(static_cast<unsigned char>(s[u])) && s[u] != '.') {
-            ++u;
-        }
-        const std::string_view unit = s.substr(0, u);
-        static const std::pair<std::string_view, long double> units[] = {
-            {"ns", 1.0L}, {"us", 1e3L}, {"\xC2\xB5s", 1e3L}, {"\xCE\xBCs", 1e3L}, {"ms", 1e6L},
-            {"s", 1e9L},  {"m", 60e9L}, {"h", 3600e9L}};
-        bool matched = false;
-        for (const auto& [name, factor] : units) {
-            if (name == unit) {
-                total += value * factor;
-                matched = true;
-            }
-        }
-        if (!matched) {
-            return std::nullopt;
-        }
-        s.remove_prefix(u);
-    }
-    return sign * total;
-}
 
 // Docker's Unix timestamp form: seconds[.fraction].
 std::optional<long double> parseUnixSeconds(std::string_view s) {
@@ -198,45 +136,6 @@ std::optional<std::int64_t> parseDateTime(std::string_view s) {
     return seconds * 1000 + fracMillis;
 }
 
-// Appends the UTF-8 sequence at s[i] (valid) or U+FFFD (invalid); returns the number of bytes consumed.
-std::size_t appendUtf8(std::string& out, std::string_view s, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        len = 2;
-        cp = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        len = 3;
-        cp = b0 & 0x0F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        len = 4;
-        cp = b0 & 0x07;
-    }
-    bool valid = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; valid && k < len; ++k) {
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        if ((b & 0xC0) != 0x80) {
-            valid = false;
-        } else {
-            cp = (cp << 6) | (b & 0x3F);
-        }
-    }
-    if (valid && ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))) {
-        valid = false;
-    }
-    if (!valid) {
-        out += "\\ufffd"; // Go writes the escape for an invalid byte
-        return 1;
-    }
-    if (cp == 0x2028 || cp == 0x2029) {
-        out += cp == 0x2028 ? "\\u2028" : "\\u2029";
-    } else {
-        out.append(s.data() + i, len);
-    }
-    return len;
-}
-
 } // namespace
 
 ComponentFilter::ComponentFilter(const std::string& list) {
@@ -291,12 +190,14 @@ std::int64_t parseSince(const std::string& raw, std::int64_t nowMillis) {
     if (value.empty()) {
         throw invalid("empty");
     }
-    if (auto ns = parseGoDuration(value)) {
-        if (std::fabs(static_cast<double>(*ns)) > 9.2e18) {
-            throw invalid("duration out of range");
-        }
-        const std::int64_t millis = nowMillis - static_cast<std::int64_t>(*ns / 1e6L);
+    // "0" is not a duration here: Docker reads it as the timestamp 0.
+    bool overflow = false;
+    if (auto ns = value == "0" ? std::nullopt : sdk::parseGoDuration(value, &overflow)) {
+        const std::int64_t millis = nowMillis - *ns / 1000000;
         return millis > 0 ? millis : 0;
+    }
+    if (overflow) {
+        throw invalid("duration out of range");
     }
     if (auto seconds = parseUnixSeconds(value)) {
         return static_cast<std::int64_t>(*seconds * 1000);
@@ -307,42 +208,13 @@ std::int64_t parseSince(const std::string& raw, std::int64_t nowMillis) {
     throw invalid("not a duration, Unix timestamp or date/time");
 }
 
-void appendJsonString(std::string& out, std::string_view text) {
-    static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (std::size_t i = 0; i < text.size();) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x80) {
-            i += appendUtf8(out, text, i);
-            continue;
-        }
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 0xF];
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-        ++i;
-    }
-    out += '"';
-}
-
 std::string logMessageJson(std::string_view component, bool stderrStream, std::string_view data) {
     std::string out;
     out.reserve(data.size() + component.size() + 48);
     out += "{\"Component\":";
-    appendJsonString(out, component);
+    sdk::appendJsonString(out, component, sdk::JsonStringStyle::GoHtmlSafe);
     out += stderrStream ? ",\"Stream\":\"stderr\",\"Data\":" : ",\"Stream\":\"stdout\",\"Data\":";
-    appendJsonString(out, data);
+    sdk::appendJsonString(out, data, sdk::JsonStringStyle::GoHtmlSafe);
     out += '}';
     return out;
 }

@@ -50,7 +50,4 @@ std::int64_t parseSince(const std::string& value, std::int64_t nowMillis);
 /// the output is always valid UTF-8 JSON.
 std::string logMessageJson(std::string_view component, bool stderrStream, std::string_view data);
 
-/// Appends `text` as a JSON string literal (with quotes), escaped as logMessageJson describes.
-void appendJsonString(std::string& out, std::string_view text);
-
 } // namespace maelstrom::core

@@ -3,6 +3,7 @@
 #include "routing/activity.h"
 
 #include <algorithm>
+#include <maelstrom/sdk/clock.h>
 
 namespace maelstrom::core {
 
@@ -38,9 +39,7 @@ void InstanceActivity::recordCompletion(SteadyClock::duration duration, SteadyTi
         durationSum_ += duration;
     }
     lastRequest_ = now;
-    lastRequestUnixMs_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+    lastRequestUnixMs_ = sdk::unixMillis();
 }
 
 std::vector<sdk::ComponentActivity> InstanceActivity::windows(SteadyTime now) {

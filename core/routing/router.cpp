@@ -25,8 +25,8 @@ std::string timeoutBody(const std::string& componentName) {
     return "gateway: Timeout proxying component: " + componentName;
 }
 
-struct Router::Instance {
-    Instance(InstanceSpec s, SteadyTime now) : spec(std::move(s)), capacity(spec.capacity), activity(now) {}
+struct RouterInstance {
+    RouterInstance(InstanceSpec s, SteadyTime now) : spec(std::move(s)), capacity(spec.capacity), activity(now) {}
     const InstanceSpec spec;   ///< immutable: leases read it without the lock
     std::int64_t capacity;     ///< guarded by Router::mutex_; 0 = unlimited
     std::int64_t inFlight = 0; ///< guarded
@@ -44,7 +44,7 @@ struct Router::Waiter {
 
 // ---- Lease ----
 
-Lease::Lease(std::shared_ptr<Router> router, std::shared_ptr<void> instance, const InstanceSpec* spec,
+Lease::Lease(std::shared_ptr<Router> router, std::shared_ptr<RouterInstance> instance, const InstanceSpec* spec,
              SteadyTime start)
     : router_(std::move(router)), instance_(std::move(instance)), spec_(spec), start_(start) {}
 
@@ -76,7 +76,7 @@ bool Lease::remote() const { return spec_->remote; }
 
 void Lease::release() noexcept {
     if (router_ && instance_) {
-        router_->release(*static_cast<Router::Instance*>(instance_.get()), start_);
+        router_->release(*instance_, start_);
     }
     router_.reset();
     instance_.reset();
@@ -85,9 +85,10 @@ void Lease::release() noexcept {
 
 // ---- Router ----
 
-Router::Router(std::string componentName, std::unique_ptr<sdk::InstancePicker> picker, ColdStarter* coldStarter,
+Router::Router(std::string componentName, std::unique_ptr<sdk::InstancePicker> picker,
+               std::weak_ptr<ColdStarter> coldStarter,
                RouterSettings settings, Clock clock)
-    : componentName_(std::move(componentName)), picker_(std::move(picker)), coldStarter_(coldStarter),
+    : componentName_(std::move(componentName)), picker_(std::move(picker)), coldStarter_(std::move(coldStarter)),
       clock_(std::move(clock)), settings_(settings) {
     if (settings_.coldStartRetry <= std::chrono::milliseconds{0}) {
         settings_.coldStartRetry = kDefaultColdStartRetry;
@@ -199,14 +200,7 @@ AcquireResult Router::acquire(const AcquireOptions& options) {
         if (callStart) {
             callStart = false;
             lock.unlock();
-            if (coldStarter_) {
-                try {
-                    coldStarter_->requestStart(componentName_);
-                } catch (const std::exception& e) {
-                    Poco::Logger::get("maelstrom.router")
-                        .error("component " + componentName_ + ": cold start request failed: " + e.what());
-                }
-            }
+            requestColdStart();
             lock.lock();
             continue;
         }
@@ -240,6 +234,19 @@ AcquireResult Router::acquire(const AcquireOptions& options) {
     Lease lease(shared_from_this(), std::move(instance), spec, start);
     lease.waited_ = SteadyClock::now() - arrived;
     return {AcquireStatus::Acquired, std::move(lease)};
+}
+
+void Router::requestColdStart() noexcept {
+    const std::shared_ptr<ColdStarter> starter = coldStarter_.lock();
+    if (!starter) {
+        return;
+    }
+    try {
+        starter->requestStart(componentName_);
+    } catch (const std::exception& e) {
+        Poco::Logger::get("maelstrom.router")
+            .error("component " + componentName_ + ": cold start request failed: " + e.what());
+    }
 }
 
 void Router::release(Instance& instance, SteadyTime start) noexcept {
@@ -302,13 +309,8 @@ bool Router::removeInstance(const std::string& id) {
         }
     }
     drainCv_.notify_all();
-    if (callStart && coldStarter_) {
-        try {
-            coldStarter_->requestStart(componentName_);
-        } catch (const std::exception& e) {
-            Poco::Logger::get("maelstrom.router")
-                .error("component " + componentName_ + ": cold start request failed: " + e.what());
-        }
+    if (callStart) {
+        requestColdStart();
     }
     return true;
 }

@@ -34,6 +34,8 @@
 namespace maelstrom::core {
 
 class SessionPool; // gateway/session_pool.h
+/// One registered instance as the router tracks it (slots, activity); defined in router.cpp.
+struct RouterInstance;
 
 
 /// Asks the lifecycle side to place (cold-start) a component. Implemented by the lifecycle/placement code.
@@ -110,11 +112,11 @@ public:
 
 private:
     friend class Router;
-    Lease(std::shared_ptr<Router> router, std::shared_ptr<void> instance, const InstanceSpec* spec,
+    Lease(std::shared_ptr<Router> router, std::shared_ptr<RouterInstance> instance, const InstanceSpec* spec,
           SteadyTime start);
 
     std::shared_ptr<Router> router_;
-    std::shared_ptr<void> instance_; ///< Router::Instance, kept alive while leased
+    std::shared_ptr<RouterInstance> instance_; ///< kept alive while leased
     const InstanceSpec* spec_ = nullptr;
     SteadyTime start_;
     SteadyClock::duration waited_{0};
@@ -132,7 +134,8 @@ public:
 
     /// `picker` chooses among free instances (null = the first free one). `coldStarter` may be null.
     /// `clock` feeds the activity windows (tests inject one); deadlines always use the steady clock.
-    Router(std::string componentName, std::unique_ptr<sdk::InstancePicker> picker, ColdStarter* coldStarter,
+    Router(std::string componentName, std::unique_ptr<sdk::InstancePicker> picker,
+           std::weak_ptr<ColdStarter> coldStarter,
            RouterSettings settings = {}, Clock clock = nullptr);
     ~Router();
     Router(const Router&) = delete;
@@ -161,10 +164,12 @@ public:
 
 private:
     friend class Lease;
-    struct Instance;
+    using Instance = RouterInstance;
     struct Waiter;
 
     void release(Instance& instance, SteadyTime start) noexcept;
+    /// Asks the cold starter (if it still exists) for a start; a failure is logged. Call without mutex_.
+    void requestColdStart() noexcept;
     /// Hands free slots to waiters, oldest first. Caller holds mutex_.
     void dispatchLocked(SteadyTime now);
     /// Chooses a free instance for `waiter`, or null. Caller holds mutex_.
@@ -175,7 +180,8 @@ private:
 
     const std::string componentName_;
     const std::unique_ptr<sdk::InstancePicker> picker_;
-    ColdStarter* const coldStarter_;
+    /// Not owned: a cold starter gone (the lifecycle stopped) means no more cold starts, never a dangling call.
+    const std::weak_ptr<ColdStarter> coldStarter_;
     const Clock clock_;
 
     mutable std::mutex mutex_;

@@ -4,13 +4,13 @@
 
 namespace maelstrom::core {
 
-RouterRegistry::RouterRegistry(std::shared_ptr<sdk::LoadBalancer> balancer, ColdStarter* coldStarter,
+RouterRegistry::RouterRegistry(std::shared_ptr<sdk::LoadBalancer> balancer, std::weak_ptr<ColdStarter> coldStarter,
                                RouterSettings defaults)
-    : balancer_(std::move(balancer)), coldStarter_(coldStarter), defaults_(defaults) {}
+    : balancer_(std::move(balancer)), coldStarter_(std::move(coldStarter)), defaults_(defaults) {}
 
-void RouterRegistry::setColdStarter(ColdStarter* coldStarter) {
+void RouterRegistry::setColdStarter(std::weak_ptr<ColdStarter> coldStarter) {
     std::lock_guard lock(mutex_);
-    coldStarter_ = coldStarter;
+    coldStarter_ = std::move(coldStarter);
 }
 
 std::shared_ptr<Router> RouterRegistry::byComponent(const std::string& component) {

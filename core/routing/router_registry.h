@@ -20,14 +20,14 @@ namespace maelstrom::core {
 
 class RouterRegistry {
 public:
-    /// `balancer` makes each router's picker (null = first free instance). `coldStarter` may be null; it must
-    /// outlive the registry and every router it created.
-    RouterRegistry(std::shared_ptr<sdk::LoadBalancer> balancer, ColdStarter* coldStarter,
+    /// `balancer` makes each router's picker (null = first free instance). `coldStarter` may be empty; routers
+    /// hold it weakly, so it may go away before them (then they ask nobody for cold starts).
+    RouterRegistry(std::shared_ptr<sdk::LoadBalancer> balancer, std::weak_ptr<ColdStarter> coldStarter,
                    RouterSettings defaults = {});
 
     /// Sets the cold starter of the routers created from now on (the lifecycle manager needs the registry, so it
     /// is created after it). Call before serving requests.
-    void setColdStarter(ColdStarter* coldStarter);
+    void setColdStarter(std::weak_ptr<ColdStarter> coldStarter);
 
     /// The router of `component`, created with `settings` (or the defaults) if it does not exist yet; an
     /// existing router keeps its settings (use Router::setSettings to change them).
@@ -44,7 +44,7 @@ public:
 
 private:
     const std::shared_ptr<sdk::LoadBalancer> balancer_;
-    ColdStarter* coldStarter_;                 ///< guarded by mutex_
+    std::weak_ptr<ColdStarter> coldStarter_;  ///< guarded by mutex_
     const RouterSettings defaults_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<Router>> routers_; ///< guarded by mutex_

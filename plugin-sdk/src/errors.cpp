@@ -6,8 +6,7 @@
 
 namespace maelstrom::sdk {
 
-PluginError::PluginError(const std::string& message, bool recoverable)
-    : std::runtime_error(message), recoverable_(recoverable) {}
+PluginError::PluginError(const std::string& message) : std::runtime_error(message) {}
 PluginError::~PluginError() = default;
 
 InvalidConfig::InvalidConfig(std::string setting, const std::string& message)
@@ -29,7 +28,7 @@ VersionConflict::~VersionConflict() = default;
 NotSupported::NotSupported(const std::string& message) : PluginError(message) {}
 NotSupported::~NotSupported() = default;
 
-Unavailable::Unavailable(const std::string& message) : PluginError(message, true) {}
+Unavailable::Unavailable(const std::string& message) : PluginError(message) {}
 Unavailable::~Unavailable() = default;
 
 JsonError::JsonError(std::string path, const std::string& message)

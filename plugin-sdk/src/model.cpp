@@ -31,8 +31,20 @@ double effectiveScaleUpPct(const Component& c) noexcept { return c.scaleUpConcur
 double effectiveScaleDownPct(const Component& c) noexcept {
     return c.scaleDownConcurrencyPct <= 0 ? 0.25 : c.scaleDownConcurrencyPct;
 }
-std::string effectiveStartParallelism(const Component& c) { return c.startParallelism.empty() ? "parallel" : c.startParallelism; }
-std::string effectiveRestartOrder(const Component& c) { return c.restartOrder.empty() ? "stopstart" : c.restartOrder; }
+// Stored values were validated against kStartParallelismValues / kRestartOrderValues; anything else (only a
+// row written around the API) gets the default.
+StartParallelism effectiveStartParallelism(const Component& c) noexcept {
+    if (c.startParallelism == "series") {
+        return StartParallelism::Series;
+    }
+    if (c.startParallelism == "seriesfirst") {
+        return StartParallelism::SeriesFirst;
+    }
+    return StartParallelism::Parallel;
+}
+RestartOrder effectiveRestartOrder(const Component& c) noexcept {
+    return c.restartOrder == "startstop" ? RestartOrder::StartStop : RestartOrder::StopStart;
+}
 std::int64_t effectiveReserveMemoryMiB(const DockerComponent& d) noexcept {
     return d.reserveMemoryMiB <= 0 ? 128 : d.reserveMemoryMiB;
 }

@@ -51,10 +51,8 @@ Poco::JSON::Array::Ptr stringArray(const std::vector<std::string>& values) {
     return a;
 }
 
-} // namespace
-
-std::vector<PortMapping> parsePortSpec(const std::string& spec) {
-    std::string rest = spec;
+/// Cuts a trailing "/proto" off `rest`; returns the protocol ("tcp" when none). @throws sdk::InvalidInput.
+std::string splitProtocol(const std::string& spec, std::string& rest) {
     std::string proto = "tcp";
     if (std::size_t slash = rest.rfind('/'); slash != std::string::npos) {
         proto = rest.substr(slash + 1);
@@ -63,6 +61,11 @@ std::vector<PortMapping> parsePortSpec(const std::string& spec) {
             throw sdk::InvalidInput("docker port spec '" + spec + "': unknown protocol '" + proto + "'");
         }
     }
+    return proto;
+}
+
+/// Cuts a leading "[ipv6]:" off `rest`; returns the address ("" when none). @throws sdk::InvalidInput.
+std::string splitBracketedIp(const std::string& spec, std::string& rest) {
     std::string ip;
     if (!rest.empty() && rest.front() == '[') { // [ipv6]:host:container
         std::size_t close = rest.find(']');
@@ -72,56 +75,83 @@ std::vector<PortMapping> parsePortSpec(const std::string& spec) {
         ip = rest.substr(1, close - 1);
         rest = rest.substr(close + 2);
     }
+    return ip;
+}
+
+std::vector<std::string> splitColons(const std::string& text) {
     std::vector<std::string> parts;
     std::size_t start = 0;
     for (;;) {
-        std::size_t colon = rest.find(':', start);
-        parts.push_back(rest.substr(start, colon - start));
+        std::size_t colon = text.find(':', start);
+        parts.push_back(text.substr(start, colon - start));
         if (colon == std::string::npos) break;
         start = colon + 1;
     }
+    return parts;
+}
+
+/// The three fields of a port spec, as text ("" when absent).
+struct PortSpecParts {
+    std::string ip;
     std::string hostPart;
     std::string containerPart;
+};
+
+/// `[ip:][hostPort:]containerPort` (the IP may already have come from brackets). @throws sdk::InvalidInput.
+PortSpecParts splitPortSpec(const std::string& spec, const std::string& rest, std::string ip) {
+    const std::vector<std::string> parts = splitColons(rest);
+    PortSpecParts out;
     if (parts.size() == 1) {
-        containerPart = parts[0];
+        out.containerPart = parts[0];
     } else if (parts.size() == 2) {
-        if (ip.empty()) {
-            hostPart = parts[0];
-        } else {
-            hostPart = parts[0];
-        }
-        containerPart = parts[1];
+        out.hostPart = parts[0];
+        out.containerPart = parts[1];
     } else if (parts.size() == 3 && ip.empty()) {
         ip = parts[0];
-        hostPart = parts[1];
-        containerPart = parts[2];
+        out.hostPart = parts[1];
+        out.containerPart = parts[2];
     } else {
         throw sdk::InvalidInput("docker port spec '" + spec + "': expected [ip:][hostPort:]containerPort[/proto]");
     }
-    if (containerPart.empty()) {
+    out.ip = std::move(ip);
+    if (out.containerPart.empty()) {
         throw sdk::InvalidInput("docker port spec '" + spec + "': no container port");
     }
-    PortRange container = parseRange(containerPart, spec, "container port");
+    return out;
+}
+
+/// One mapping per container port of the range. @throws sdk::InvalidInput (a bad range, ranges of two sizes).
+std::vector<PortMapping> portMappings(const std::string& spec, const PortSpecParts& parts, const std::string& proto) {
+    PortRange container = parseRange(parts.containerPart, spec, "container port");
     std::vector<PortMapping> out;
-    if (hostPart.empty()) {
+    if (parts.hostPart.empty()) {
         for (unsigned p = container.first; p <= container.last; ++p) {
-            out.push_back({std::to_string(p) + "/" + proto, ip, ""});
+            out.push_back({std::to_string(p) + "/" + proto, parts.ip, ""});
         }
         return out;
     }
-    PortRange host = parseRange(hostPart, spec, "host port");
+    PortRange host = parseRange(parts.hostPart, spec, "host port");
     if (container.size() == 1 && host.size() > 1) {
         // Docker picks a free host port from the range.
-        out.push_back({std::to_string(container.first) + "/" + proto, ip, hostPart});
+        out.push_back({std::to_string(container.first) + "/" + proto, parts.ip, parts.hostPart});
         return out;
     }
     if (host.size() != container.size()) {
         throw sdk::InvalidInput("docker port spec '" + spec + "': host and container port ranges differ in size");
     }
     for (unsigned i = 0; i < container.size(); ++i) {
-        out.push_back({std::to_string(container.first + i) + "/" + proto, ip, std::to_string(host.first + i)});
+        out.push_back({std::to_string(container.first + i) + "/" + proto, parts.ip, std::to_string(host.first + i)});
     }
     return out;
+}
+
+} // namespace
+
+std::vector<PortMapping> parsePortSpec(const std::string& spec) {
+    std::string rest = spec;
+    const std::string proto = splitProtocol(spec, rest);
+    std::string ip = splitBracketedIp(spec, rest);
+    return portMappings(spec, splitPortSpec(spec, rest, std::move(ip)), proto);
 }
 
 Ulimit parseUlimit(const std::string& text) {
@@ -189,8 +219,14 @@ bool networkPublishes(const std::string& networkName) {
 
 std::string tcpPortKey(std::int64_t port) { return std::to_string(port) + "/tcp"; }
 
-Poco::JSON::Object::Ptr containerCreateBody(const sdk::ContainerSpec& spec, AddressMode mode) {
-    const auto& c = spec.component;
+namespace {
+
+sdk::InvalidInput inComponent(const std::string& componentName, const sdk::InvalidInput& e) {
+    return sdk::InvalidInput("component '" + componentName + "': " + e.what());
+}
+
+/// The component's docker block. @throws sdk::InvalidInput when it has none or no image.
+const sdk::DockerComponent& dockerSettings(const sdk::Component& c) {
     if (!c.docker) {
         throw sdk::InvalidInput("component '" + c.name + "' has no docker settings");
     }
@@ -198,10 +234,11 @@ Poco::JSON::Object::Ptr containerCreateBody(const sdk::ContainerSpec& spec, Addr
     if (d.image.empty()) {
         throw sdk::InvalidInput("component '" + c.name + "' has no docker image");
     }
-    auto inComponent = [&](const sdk::InvalidInput& e) {
-        return sdk::InvalidInput("component '" + c.name + "': " + e.what());
-    };
+    return d;
+}
 
+/// The container's own settings: image, command, environment, labels, names, user.
+Poco::JSON::Object::Ptr containerSettings(const sdk::ContainerSpec& spec, const sdk::DockerComponent& d) {
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
     body->set("Image", d.image);
     if (!d.command.empty()) body->set("Cmd", stringArray(d.command));
@@ -215,59 +252,75 @@ Poco::JSON::Object::Ptr containerCreateBody(const sdk::ContainerSpec& spec, Addr
     if (!d.hostname.empty()) body->set("Hostname", d.hostname);
     if (!d.domainname.empty()) body->set("Domainname", d.domainname);
     if (!d.user.empty()) body->set("User", d.user);
+    return body;
+}
 
+Poco::JSON::Object::Ptr logConfig(const sdk::DockerComponent& d) {
+    Poco::JSON::Object::Ptr log = new Poco::JSON::Object;
+    log->set("Type", d.logDriver);
+    Poco::JSON::Object::Ptr options = new Poco::JSON::Object;
+    for (const auto& nv : d.logDriverOptions) {
+        options->set(nv.name, nv.value);
+    }
+    log->set("Config", options);
+    return log;
+}
+
+Poco::JSON::Array::Ptr mountList(const sdk::DockerComponent& d) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& v : d.volumes) {
+        Poco::JSON::Object::Ptr m = new Poco::JSON::Object;
+        m->set("Type", v.type.empty() ? std::string("bind") : v.type);
+        if (!v.source.empty()) m->set("Source", v.source);
+        m->set("Target", v.target);
+        m->set("ReadOnly", v.readOnly);
+        list->add(m);
+    }
+    return list;
+}
+
+/// @throws sdk::InvalidInput naming the component and the bad ulimit.
+Poco::JSON::Array::Ptr ulimitList(const std::string& componentName, const sdk::DockerComponent& d) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& text : d.ulimits) {
+        Ulimit u;
+        try {
+            u = parseUlimit(text);
+        } catch (const sdk::InvalidInput& e) {
+            throw inComponent(componentName, e);
+        }
+        Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+        o->set("Name", u.name);
+        o->set("Soft", u.soft);
+        o->set("Hard", u.hard);
+        list->add(o);
+    }
+    return list;
+}
+
+/// HostConfig without the ports and the network: resources, init, logging, mounts, capabilities, DNS, ulimits.
+/// @throws sdk::InvalidInput (a bad ulimit).
+Poco::JSON::Object::Ptr hostConfig(const std::string& componentName, const sdk::DockerComponent& d) {
     Poco::JSON::Object::Ptr host = new Poco::JSON::Object;
     host->set("MemoryReservation", sdk::effectiveReserveMemoryMiB(d) * 1024 * 1024);
     if (d.limitMemoryMiB > 0) host->set("Memory", d.limitMemoryMiB * 1024 * 1024);
     if (d.init) host->set("Init", true);
     if (d.cpuShares > 0) host->set("CpuShares", d.cpuShares);
-    if (!d.logDriver.empty() && d.logDriver != "maelstrom") {
-        Poco::JSON::Object::Ptr log = new Poco::JSON::Object;
-        log->set("Type", d.logDriver);
-        Poco::JSON::Object::Ptr options = new Poco::JSON::Object;
-        for (const auto& nv : d.logDriverOptions) {
-            options->set(nv.name, nv.value);
-        }
-        log->set("Config", options);
-        host->set("LogConfig", log);
-    }
-    if (!d.volumes.empty()) {
-        Poco::JSON::Array::Ptr mounts = new Poco::JSON::Array;
-        for (const auto& v : d.volumes) {
-            Poco::JSON::Object::Ptr m = new Poco::JSON::Object;
-            m->set("Type", v.type.empty() ? std::string("bind") : v.type);
-            if (!v.source.empty()) m->set("Source", v.source);
-            m->set("Target", v.target);
-            m->set("ReadOnly", v.readOnly);
-            mounts->add(m);
-        }
-        host->set("Mounts", mounts);
-    }
+    if (!d.logDriver.empty() && d.logDriver != "maelstrom") host->set("LogConfig", logConfig(d));
+    if (!d.volumes.empty()) host->set("Mounts", mountList(d));
     if (!d.capadd.empty()) host->set("CapAdd", stringArray(d.capadd));
     if (!d.capdrop.empty()) host->set("CapDrop", stringArray(d.capdrop));
     if (!d.dns.empty()) host->set("Dns", stringArray(d.dns));
     if (!d.dnsOptions.empty()) host->set("DnsOptions", stringArray(d.dnsOptions));
     if (!d.dnsSearch.empty()) host->set("DnsSearch", stringArray(d.dnsSearch));
-    if (!d.ulimits.empty()) {
-        Poco::JSON::Array::Ptr ulimits = new Poco::JSON::Array;
-        for (const auto& text : d.ulimits) {
-            Ulimit u;
-            try {
-                u = parseUlimit(text);
-            } catch (const sdk::InvalidInput& e) {
-                throw inComponent(e);
-            }
-            Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-            o->set("Name", u.name);
-            o->set("Soft", u.soft);
-            o->set("Hard", u.hard);
-            ulimits->add(o);
-        }
-        host->set("Ulimits", ulimits);
-    }
+    if (!d.ulimits.empty()) host->set("Ulimits", ulimitList(componentName, d));
+    return host;
+}
 
-    // Ports: the user's specs (a later mapping of the same container port replaces an earlier one), then
-    // the published httpPort when nothing binds it yet.
+/// Ports: the user's specs (a later mapping of the same container port replaces an earlier one), then
+/// the published httpPort when nothing binds it yet. @throws sdk::InvalidInput (a bad port spec).
+std::map<std::string, PortMapping> portBindings(const std::string& componentName, const sdk::DockerComponent& d,
+                                                AddressMode mode) {
     std::map<std::string, PortMapping> bindings;
     for (const auto& portSpec : d.ports) {
         try {
@@ -275,7 +328,7 @@ Poco::JSON::Object::Ptr containerCreateBody(const sdk::ContainerSpec& spec, Addr
                 bindings[m.containerPort] = m;
             }
         } catch (const sdk::InvalidInput& e) {
-            throw inComponent(e);
+            throw inComponent(componentName, e);
         }
     }
     std::string httpKey = tcpPortKey(d.httpPort);
@@ -283,11 +336,17 @@ Poco::JSON::Object::Ptr containerCreateBody(const sdk::ContainerSpec& spec, Addr
         bindings.count(httpKey) == 0) {
         bindings[httpKey] = PortMapping{httpKey, "127.0.0.1", ""};
     }
+    return bindings;
+}
+
+/// Sets ExposedPorts (httpPort and every bound port) on the body and PortBindings, when any, on the HostConfig.
+void setPorts(Poco::JSON::Object& body, Poco::JSON::Object& host, const std::map<std::string, PortMapping>& bindings,
+              std::int64_t httpPort) {
     Poco::JSON::Object::Ptr exposed = new Poco::JSON::Object;
-    if (d.httpPort > 0) {
-        exposed->set(httpKey, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+    if (httpPort > 0) {
+        exposed->set(tcpPortKey(httpPort), Poco::JSON::Object::Ptr(new Poco::JSON::Object));
     }
-    Poco::JSON::Object::Ptr portBindings = new Poco::JSON::Object;
+    Poco::JSON::Object::Ptr bound = new Poco::JSON::Object;
     for (const auto& [key, m] : bindings) {
         exposed->set(key, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
         Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
@@ -295,10 +354,19 @@ Poco::JSON::Object::Ptr containerCreateBody(const sdk::ContainerSpec& spec, Addr
         b->set("HostIp", m.hostIp);
         b->set("HostPort", m.hostPort);
         list->add(b);
-        portBindings->set(key, list);
+        bound->set(key, list);
     }
-    body->set("ExposedPorts", exposed);
-    if (portBindings->size() > 0) host->set("PortBindings", portBindings);
+    body.set("ExposedPorts", exposed);
+    if (bound->size() > 0) host.set("PortBindings", bound);
+}
+
+} // namespace
+
+Poco::JSON::Object::Ptr containerCreateBody(const sdk::ContainerSpec& spec, AddressMode mode) {
+    const sdk::DockerComponent& d = dockerSettings(spec.component);
+    Poco::JSON::Object::Ptr body = containerSettings(spec, d);
+    Poco::JSON::Object::Ptr host = hostConfig(spec.component.name, d);
+    setPorts(*body, *host, portBindings(spec.component.name, d, mode), d.httpPort);
     if (!d.networkName.empty()) host->set("NetworkMode", d.networkName);
     body->set("HostConfig", host);
     return body;

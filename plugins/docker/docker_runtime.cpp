@@ -72,6 +72,18 @@ std::int64_t labelInt(const std::map<std::string, std::string>& labels, const ch
     return v;
 }
 
+/// The container's labels (a Labels object of an inspect or a list answer), and the component and version
+/// they name.
+void setLabels(sdk::ContainerSummary& s, const Poco::JSON::Object::Ptr& labels) {
+    if (labels) {
+        for (const auto& [k, v] : *labels) {
+            s.labels[k] = v.convert<std::string>();
+        }
+    }
+    s.componentName = s.labels.count(sdk::kLabelComponent) ? s.labels[sdk::kLabelComponent] : std::string();
+    s.componentVersion = labelInt(s.labels, sdk::kLabelVersion);
+}
+
 std::string loopbackFor(const std::string& hostIp) {
     if (hostIp.empty() || hostIp == "0.0.0.0" || hostIp == "::") return "127.0.0.1";
     return hostIp;
@@ -262,13 +274,7 @@ sdk::ContainerSummary DockerRuntime::summaryFromInspect(const Poco::JSON::Object
     s.id = jsonString(o, "Id");
     auto config = jsonObject(o, "Config");
     s.image = jsonString(config, "Image");
-    if (auto labels = jsonObject(config, "Labels")) {
-        for (const auto& [k, v] : *labels) {
-            s.labels[k] = v.convert<std::string>();
-        }
-    }
-    s.componentName = s.labels.count(sdk::kLabelComponent) ? s.labels[sdk::kLabelComponent] : std::string();
-    s.componentVersion = labelInt(s.labels, sdk::kLabelVersion);
+    setLabels(s, jsonObject(config, "Labels"));
     auto state = jsonObject(o, "State");
     s.state = toState(jsonString(state, "Status"));
     s.createdAt = parseDockerTime(jsonString(o, "Created"));
@@ -302,13 +308,7 @@ sdk::ContainerSummary DockerRuntime::summaryFromList(const Poco::JSON::Object::P
     sdk::ContainerSummary s;
     s.id = jsonString(o, "Id");
     s.image = jsonString(o, "Image");
-    if (auto labels = jsonObject(o, "Labels")) {
-        for (const auto& [k, v] : *labels) {
-            s.labels[k] = v.convert<std::string>();
-        }
-    }
-    s.componentName = s.labels.count(sdk::kLabelComponent) ? s.labels[sdk::kLabelComponent] : std::string();
-    s.componentVersion = labelInt(s.labels, sdk::kLabelVersion);
+    setLabels(s, jsonObject(o, "Labels"));
     s.state = toState(jsonString(o, "State"));
     s.createdAt = jsonInt(o, "Created") * 1000;
     std::int64_t httpPort = labelInt(s.labels, kLabelHttpPort);

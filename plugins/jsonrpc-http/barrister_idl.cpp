@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "barrister_idl.h"
 
-#include "json_codec.h"
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "json_rpc_client.h"
 
-#include "json_codec.h"
+#include <maelstrom/sdk/poco/json_codec.h>
 #include "json_text.h"
 
 #include <maelstrom/sdk/errors.h>
@@ -121,16 +121,18 @@ std::string JsonRpcClient::call(const std::string& method, const std::string& in
     std::string body;
     body.reserve(inputJson.size() + method.size() + 96);
     body.append(R"({"jsonrpc":"2.0","id":)");
-    codec::appendJsonString(body, newRequestId());
+    sdk::appendJsonString(body, newRequestId());
     body.append(R"(,"method":)");
-    codec::appendJsonString(body, method);
+    sdk::appendJsonString(body, method);
     body.append(R"(,"params":[)");
     body.append(inputJson);
     body.append("]}");
+    HttpReply reply = post(method, body);
+    return resultOf(method, reply);
+}
 
+JsonRpcClient::HttpReply JsonRpcClient::post(const std::string& method, const std::string& body) {
     const auto timeoutUs = std::chrono::duration_cast<std::chrono::microseconds>(options_.timeout).count();
-    Poco::Net::HTTPResponse response;
-    std::string text;
     for (int attempt = 0;; ++attempt) {
         bool reused = false;
         auto session = takeSession(reused);
@@ -148,15 +150,15 @@ std::string JsonRpcClient::call(const std::string& method, const std::string& in
             std::ostream& out = session->sendRequest(request);
             out.write(body.data(), static_cast<std::streamsize>(body.size()));
             out.flush();
-            response = Poco::Net::HTTPResponse();
+            Poco::Net::HTTPResponse response;
             std::istream& in = session->receiveResponse(response);
             answered = true;
-            text.clear();
-            Poco::StreamCopier::copyToString(in, text);
+            HttpReply reply{static_cast<int>(response.getStatus()), response.getReason(), {}};
+            Poco::StreamCopier::copyToString(in, reply.body);
             if (response.getKeepAlive()) {
                 giveBack(std::move(session));
             }
-            break;
+            return reply;
         } catch (const Poco::Exception& e) {
             if (reused && !answered && attempt == 0 && staleConnection(e)) {
                 continue; // the server closed the idle connection: once more on a fresh one
@@ -166,31 +168,33 @@ std::string JsonRpcClient::call(const std::string& method, const std::string& in
             transportError(method, e.what());
         }
     }
+}
 
-    const int status = response.getStatus();
+std::string JsonRpcClient::resultOf(const std::string& method, HttpReply& reply) const {
+    const int status = reply.status;
+    const auto httpFailure = [&] { return "HTTP " + std::to_string(status) + " " + reply.reason; };
     if (status == Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED) {
         transportError(method, options_.bearerToken.empty()
                                    ? "HTTP 401 Unauthorized: the daemon requires a bearer token (Authorization: "
                                      "Bearer <token>) and none is configured"
                                    : "HTTP 401 Unauthorized: the daemon rejected the bearer token");
     }
-
     std::string rewritten;
-    if (rewriteGoUnicodeEscapes(text, rewritten)) { // a Go reference server in forceASCII mode
-        text.swap(rewritten);
+    if (rewriteGoUnicodeEscapes(reply.body, rewritten)) { // a Go reference server in forceASCII mode
+        reply.body.swap(rewritten);
     }
     Var doc;
     try {
-        doc = codec::parse(text, kResponseMaxDepth);
+        doc = codec::parse(reply.body, kResponseMaxDepth);
     } catch (const sdk::JsonError& e) {
         if (status != Poco::Net::HTTPResponse::HTTP_OK) {
-            transportError(method, "HTTP " + std::to_string(status) + " " + response.getReason());
+            transportError(method, httpFailure());
         }
         transportError(method, std::string("cannot decode the response: ") + e.what());
     }
     if (doc.isEmpty() || doc.type() != typeid(Poco::JSON::Object::Ptr)) {
         transportError(method, status != Poco::Net::HTTPResponse::HTTP_OK
-                                   ? "HTTP " + std::to_string(status) + " " + response.getReason()
+                                   ? httpFailure()
                                    : std::string("the response is not a JSON object"));
     }
     const auto& object = *doc.extract<Poco::JSON::Object::Ptr>();
@@ -204,7 +208,7 @@ std::string JsonRpcClient::call(const std::string& method, const std::string& in
         }
     }
     if (status != Poco::Net::HTTPResponse::HTTP_OK) {
-        transportError(method, "HTTP " + std::to_string(status) + " " + response.getReason());
+        transportError(method, httpFailure());
     }
     const Var result = object.get("result");
     if (result.isEmpty()) {

@@ -48,6 +48,20 @@ public:
     const std::string& url() const noexcept { return url_; }
 
 private:
+    /// What the server answered to one POST.
+    struct HttpReply {
+        int status = 0;
+        std::string reason;
+        std::string body;
+    };
+
+    /// Sends `body` (a JSON-RPC request for `method`) and reads the answer, on a pooled keep-alive connection;
+    /// a reused connection the server had closed is retried once on a fresh one, never after a status line
+    /// arrived. @throws RpcError (transport error) when no answer came.
+    HttpReply post(const std::string& method, const std::string& body);
+    /// The `result` of a JSON-RPC response as JSON text. @throws RpcError: the response's error, or a transport
+    /// error for an HTTP failure or an undecodable response.
+    std::string resultOf(const std::string& method, HttpReply& reply) const;
     std::unique_ptr<Poco::Net::HTTPClientSession> takeSession(bool& reused);
     void giveBack(std::unique_ptr<Poco::Net::HTTPClientSession> session);
     [[noreturn]] void transportError(const std::string& method, const std::string& what) const;

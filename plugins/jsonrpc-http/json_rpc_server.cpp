@@ -3,7 +3,7 @@
 #include "json_rpc_server.h"
 
 #include "barrister_idl.h"
-#include "json_codec.h"
+#include <maelstrom/sdk/poco/json_codec.h>
 #include "json_text.h"
 
 #include <maelstrom/sdk/errors.h>
@@ -102,7 +102,7 @@ bool decodeEnvelope(const Var& value, Envelope& out, std::string& error) {
 
 void appendResponseHead(std::string& out, std::string_view id) {
     out.append(R"({"jsonrpc":"2.0","id":)");
-    codec::appendJsonString(out, id);
+    sdk::appendJsonString(out, id);
 }
 
 void appendError(std::string& out, std::string_view id, int code, std::string_view message) {
@@ -110,7 +110,7 @@ void appendError(std::string& out, std::string_view id, int code, std::string_vi
     out.append(R"(,"error":{"code":)");
     out.append(std::to_string(code));
     out.append(R"(,"message":)");
-    codec::appendJsonString(out, message);
+    sdk::appendJsonString(out, message);
     out.append("}}");
 }
 

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "json_text.h"
 
-#include <json_codec.h>
+#include <maelstrom/sdk/utf8.h>
 
 #include <cstdint>
 #include <utility>
@@ -114,7 +114,7 @@ bool rewriteGoUnicodeEscapes(std::string_view text, std::string& out) {
                         changed = true;
                     }
                     result.append(text.substr(copied, i - copied));
-                    sdk::json::codec::appendUtf8(result, static_cast<std::uint32_t>(cp > 0x10FFFF ? 0xFFFD : cp));
+                    sdk::utf8::appendCodePoint(result, static_cast<std::uint32_t>(cp)); // above U+10FFFF: U+FFFD
                     i += 9;
                     copied = i + 1;
                     continue;

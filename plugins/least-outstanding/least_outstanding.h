@@ -13,7 +13,7 @@
 // picked once.
 #pragma once
 
-#include "recency_table.h" // round-robin's: least recently picked wins a tie
+#include "recency_table.h" // plugins/shared/load-balancing: least recently picked wins a tie
 
 #include <maelstrom/sdk/load_balancer.h>
 
@@ -32,7 +32,7 @@ public:
 
 private:
     mutable std::mutex mutex_;
-    round_robin::RecencyTable recency_; ///< guarded by mutex_; the tie-breaker
+    load_balancing::RecencyTable recency_; ///< guarded by mutex_; the tie-breaker
 };
 
 /// The service object: a factory of pickers. Stateless, thread-safe.

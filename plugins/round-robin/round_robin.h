@@ -31,7 +31,7 @@ public:
 
 private:
     mutable std::mutex mutex_;
-    RecencyTable recency_; ///< guarded by mutex_
+    load_balancing::RecencyTable recency_; ///< guarded by mutex_
 };
 
 /// The service object: a factory of pickers. Stateless, thread-safe.

@@ -11,7 +11,7 @@
 #   corpus/           seed inputs (read only: new inputs go to <work-dir>/corpus)
 #   flags.txt         optional: extra compiler/linker flags, one or more per line
 #   dict              optional: a libFuzzer dictionary
-# Always on the include path: plugin-sdk/include, plugin-sdk/src; always linked: yaml-cpp, Poco JSON and
+# Always on the include path: plugin-sdk/include, plugin-sdk/src, core (for "common/..."); always linked: yaml-cpp, Poco JSON and
 # Foundation (Debian's, not instrumented: fine for libFuzzer, which instruments our code).
 # Missing clang or its fuzzer runtime (packages clang, libclang-rt-14-dev) is a failure, not a skip.
 # <work-dir> (default: build-fuzz/<name> under the current directory) receives the binary, the working corpus,
@@ -40,7 +40,7 @@ mkdir -p "$work/corpus" || fail "cannot create $work"
 binary=$work/fuzz-$name
 
 sources=("$target_dir/fuzz_target.cpp")
-includes=(-I"$target_dir" -I"$root/plugin-sdk/include" -I"$root/plugin-sdk/src")
+includes=(-I"$target_dir" -I"$root/plugin-sdk/include" -I"$root/plugin-sdk/src" -I"$root/core")
 while IFS= read -r line || [ -n "$line" ]; do
   line=${line%%#*}
   line=$(echo "$line" | xargs)

@@ -32,6 +32,14 @@ bool backendsRequired() {
     return v && std::string(v) == "1";
 }
 
+std::uint64_t testSeed() {
+    if (const char* v = std::getenv("MAELSTROM_TEST_SEED"); v != nullptr && *v != '\0') {
+        return std::stoull(v);
+    }
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32) | device();
+}
+
 TempDir::TempDir() {
     std::string tmpl = (fs::temp_directory_path() / "maelstrom-test-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) {

@@ -6,6 +6,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -78,6 +79,10 @@ bool waitUntil(const std::function<bool()>& probe, std::chrono::milliseconds tim
 
 /// True when MAELSTROM_REQUIRE_BACKENDS=1 (tests/run.sh, CI).
 bool backendsRequired();
+
+/// The seed of a randomized test: MAELSTROM_TEST_SEED when set (to replay a failure), else a fresh one. A test
+/// that uses it names the seed in every failure message.
+std::uint64_t testSeed();
 
 } // namespace maelstrom::testing
 

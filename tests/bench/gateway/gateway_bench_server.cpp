@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
 
     HttpResolver resolver;
     ComponentCache cache;
-    RouterRegistry routers(std::make_shared<plugins::round_robin::RoundRobinBalancer>(), nullptr);
+    RouterRegistry routers(std::make_shared<plugins::round_robin::RoundRobinBalancer>(), {});
     Gateway gateway(resolver, cache, routers);
     resolver.replace(sources);
     cache.replace(components);

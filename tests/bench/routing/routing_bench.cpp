@@ -65,7 +65,7 @@ int main() {
                 nsPer(Clock::now() - t0, lookups), hits);
 
     auto router = std::make_shared<Router>("bench", std::make_unique<plugins::round_robin::RoundRobinPicker>(),
-                                           nullptr);
+                                           std::weak_ptr<ColdStarter>{});
     for (int i = 0; i < 4; ++i) {
         router->addInstance({std::string("i").append(std::to_string(i)), "http://127.0.0.1:1", nullptr, 2, false});
     }

@@ -5,7 +5,7 @@
 // Build and run (Release):
 //   cmake -S . -B build-rel -DMAELSTROM_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release
 //   cmake --build build-rel --target json-codec-bench && build-rel/tests/bench/json-codec-bench
-#include "json_codec.h"
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <maelstrom/sdk/json.h>
 

@@ -3,11 +3,12 @@
 // no exception, HTTP 200 (413 above the limit), and the response is valid UTF-8 JSON of the wire format.
 // Built and run by tests/fuzz/run-fuzzer.sh jsonrpc <seconds> (sources in sources.txt).
 // SPDX-License-Identifier: Apache-2.0
-#include "json_codec.h"
+#include <maelstrom/sdk/poco/json_codec.h>
 #include "json_rpc_server.h"
 #include "json_text.h"
 
 #include <maelstrom/sdk/rpc_transport.h>
+#include <maelstrom/sdk/utf8.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -33,24 +34,7 @@ public:
 };
 
 bool validUtf8(const std::string& text) {
-    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-    const std::size_t n = text.size();
-    for (std::size_t i = 0; i < n;) {
-        const unsigned c = s[i];
-        std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        if (len == 0 || i + len > n) return false;
-        std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((s[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return false;
-        }
-        i += len;
-    }
-    return true;
+    return maelstrom::sdk::utf8::isValid(text);
 }
 
 [[noreturn]] void fail(const char* what, const std::string& body) {

@@ -2,7 +2,7 @@
 // and jsonrpc-http plugins, raw HTTP bodies on /_mael/v1, and maelctl end to end.
 #include "test_support.h"
 
-#include <json_codec.h>
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>

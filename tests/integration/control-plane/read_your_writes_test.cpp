@@ -7,7 +7,7 @@
 #include "db_test_common.h"
 #include "test_support.h"
 
-#include <json_codec.h>
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>

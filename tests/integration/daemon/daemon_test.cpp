@@ -3,6 +3,8 @@
 // port, a clean stop on SIGTERM, and nothing half started when a later plugin fails.
 #include "test_support.h"
 
+#include <maelstrom/sdk/version.h>
+
 #include <csignal>
 #include <fstream>
 
@@ -210,7 +212,8 @@ public:
     void testAbiMismatch() {
         TempDir dir;
         assertConfigError(checkConfig(dir, registry("test-wrong-abi")),
-                          "was built for plugin ABI 999, this maelstromd supports ABI 1");
+                          "was built for plugin ABI 999, this maelstromd supports ABI " +
+                              std::to_string(MAELSTROM_SDK_ABI_VERSION));
     }
 
     void testWrongKind() {

@@ -89,8 +89,9 @@ struct InProcessGateway {
     std::unique_ptr<PrivateServer> privateServer;
     std::vector<sdk::EventSource> rules;
 
-    explicit InProcessGateway(const NodeSettings& settings = defaultSettings(), ColdStarter* coldStarter = nullptr)
-        : routers(roundRobin(), coldStarter, defaultRouterSettings(settings)) {
+    explicit InProcessGateway(const NodeSettings& settings = defaultSettings(),
+                              std::weak_ptr<ColdStarter> coldStarter = {})
+        : routers(roundRobin(), std::move(coldStarter), defaultRouterSettings(settings)) {
         publicServer = std::make_unique<PublicServer>(settings, gateway, "127.0.0.1");
         publicServer->start();
         PrivateRoutes routes;
@@ -736,23 +737,23 @@ public:
         // once all 1,000 wait, plus 1 s.
         constexpr std::size_t kClients = 1000;
         HelloProcess hello = startHello("cold");
-        DelayedColdStarter cold;
+        const auto cold = std::make_shared<DelayedColdStarter>();
         InProcessGateway* gwPtr = nullptr;
         std::atomic<long long> registeredAtMs{-1};
         const auto testStart = Clock::now();
-        cold.onStart = [&](const std::string& comp) {
+        cold->onStart = [&](const std::string& comp) {
             waitUntil([&] { return gwPtr->activity(comp).queued >= static_cast<std::int64_t>(kClients); }, 120s);
             std::this_thread::sleep_for(1s);
             gwPtr->addInstance(comp, "cold-1", hello.endpoint(), 4);
             registeredAtMs = msSince(testStart);
         };
-        InProcessGateway gw(defaultSettings(), &cold);
+        InProcessGateway gw(defaultSettings(), cold);
         gwPtr = &gw;
         gw.route("cold", "cold.test", 300, 4);
         std::vector<std::string> requests(kClients, requestFor("/", "cold.test"));
         const ManyResult result = runMany(gw.port(), requests, 240s);
         const long long total = msSince(testStart);
-        cold.join();
+        cold->join();
         int ok = 0;
         std::map<int, int> byStatus;
         for (int s : result.status) {
@@ -765,7 +766,7 @@ public:
         }
         std::cerr << "1000 requests on a cold start: instance registered at " << registeredAtMs << " ms, all answered at "
                   << total << " ms: " << summary << "\n";
-        CPPUNIT_ASSERT_EQUAL(1, cold.calls.load() > 0 ? 1 : 0);
+        CPPUNIT_ASSERT_EQUAL(1, cold->calls.load() > 0 ? 1 : 0);
         CPPUNIT_ASSERT_MESSAGE(summary, registeredAtMs >= 0);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(summary, static_cast<int>(kClients), ok);
     }

@@ -142,7 +142,7 @@ NodeSettings testSettings() {
 struct InProcessGateway {
     HttpResolver resolver;
     ComponentCache components;
-    RouterRegistry routers{roundRobin(), nullptr}; // no cold starts: the tests register instances
+    RouterRegistry routers{roundRobin(), {}}; // no cold starts: the tests register instances
     Gateway gateway{resolver, components, routers};
     PublicServer publicServer{testSettings(), gateway, "127.0.0.1"};
     std::unique_ptr<PrivateServer> privateServer;

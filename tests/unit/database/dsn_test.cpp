@@ -1,4 +1,4 @@
-// dsn_test.cpp — unit tests of the original's MAEL_SQL_DSN forms (plugins/sql-common/dsn.h) and of the
+// dsn_test.cpp — unit tests of the original's MAEL_SQL_DSN forms (plugins/shared/sql-common/dsn.h) and of the
 // dialect's literal prefix patterns and placeholders: no database involved.
 // SPDX-License-Identifier: Apache-2.0
 #include "dialect.h"

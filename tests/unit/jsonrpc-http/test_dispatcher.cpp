@@ -2,9 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "test_dispatcher.h"
 
-#include "json_codec.h"
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <maelstrom/sdk/errors.h>
+#include <maelstrom/sdk/utf8.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -84,32 +85,7 @@ bool hasUpperUEscape(const std::string& text) {
 }
 
 bool validUtf8(const std::string& text) {
-    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-    const std::size_t n = text.size();
-    for (std::size_t i = 0; i < n;) {
-        const unsigned char c = s[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        std::uint32_t cp = 0;
-        if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-        else return false;
-        if (i + len > n) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((s[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return false;
-        }
-        i += len;
-    }
-    return true;
+    return maelstrom::sdk::utf8::isValid(text);
 }
 
 } // namespace maelstrom::testing::rpc

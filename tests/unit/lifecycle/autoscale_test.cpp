@@ -1,6 +1,7 @@
 // autoscale_test.cpp — the original's target-count formula: the worked examples of the spec,
 // keeping one warm while not idle, scale to zero after the idle timeout, min/max instances and the per-node cap.
 #include "lifecycle/autoscale.h"
+#include "lifecycle/lifecycle_manager.h"
 #include "model_builders.h"
 #include "test_support.h"
 
@@ -18,7 +19,23 @@ class AutoscaleTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testMaxInstancesBelowMinIgnored);
     CPPUNIT_TEST(testMaxInstancesPerNodeCaps);
     CPPUNIT_TEST(testYoungInstancesCountButAddNothing);
+    CPPUNIT_TEST(testInputCountsOnlyTheCurrentVersion);
+    CPPUNIT_TEST(testIdleIsTheShortestSinceDemandRequestOrStart);
+    CPPUNIT_TEST(testRequestInProgressIsNeverIdle);
     CPPUNIT_TEST_SUITE_END();
+
+    using TimePoint = std::chrono::steady_clock::time_point;
+    static constexpr std::int64_t kNowUnixMs = 1'700'000'000'000;
+    static TimePoint now() { return TimePoint{} + std::chrono::hours(1000); }
+
+    static Converger::State stateWith(std::vector<ConvergerContainer> containers, TimePoint lastDemand = {}) {
+        Converger::State state;
+        state.component = component();
+        state.component.version = 2;
+        state.containers = std::move(containers);
+        state.lastDemand = lastDemand;
+        return state;
+    }
 
     static sdk::Component component(std::int64_t maxConcurrency = 2) {
         auto c = testing::testComponent("scaled");
@@ -86,6 +103,47 @@ public:
         // One busy old instance and one without windows: pctAvg = 1.6 / 4 = 0.4 → between thresholds.
         AutoscaleInput in{{{1.6}, {}}, 0};
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2), autoscaleTarget(component(), in));
+    }
+
+    void testInputCountsOnlyTheCurrentVersion() {
+        // v1 (being replaced) and a stopping v2 are left out; the active v2 brings its router windows.
+        const auto state = stateWith({{"old", 1, ContainerStatus::Active, 0, 128},
+                                      {"new", 2, ContainerStatus::Active, 0, 128},
+                                      {"going", 2, ContainerStatus::Stopping, 0, 128}});
+        ComponentActivitySnapshot activity;
+        InstanceActivitySnapshot instance;
+        instance.instanceId = "new";
+        instance.activity = {{3, 0.5}, {1, 0.25}};
+        activity.instances.push_back(instance);
+        const AutoscaleInput in = autoscaleInputOf(state, activity, now(), kNowUnixMs);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), in.instanceWindows.size());
+        CPPUNIT_ASSERT(in.instanceWindows[0] == std::vector<double>({0.5, 0.25}));
+    }
+
+    void testIdleIsTheShortestSinceDemandRequestOrStart() {
+        using namespace std::chrono_literals;
+        // Started 500 s ago, last demand 300 s ago, last request 120 s ago → idle 120 s.
+        auto state = stateWith({{"c", 2, ContainerStatus::Active, kNowUnixMs - 500'000, 128}}, now() - 300s);
+        ComponentActivitySnapshot activity;
+        activity.lastRequest = now() - 120s;
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(120), autoscaleInputOf(state, activity, now(), kNowUnixMs).secondsIdle);
+        // Without a request, the demand counts; a container started 10 s ago counts as activity too.
+        activity.lastRequest.reset();
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(300), autoscaleInputOf(state, activity, now(), kNowUnixMs).secondsIdle);
+        state.containers[0].startedAtUnixMs = kNowUnixMs - 10'000;
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(10), autoscaleInputOf(state, activity, now(), kNowUnixMs).secondsIdle);
+    }
+
+    void testRequestInProgressIsNeverIdle() {
+        using namespace std::chrono_literals;
+        const auto state = stateWith({{"c", 2, ContainerStatus::Active, kNowUnixMs - 500'000, 128}}, now() - 300s);
+        ComponentActivitySnapshot activity;
+        activity.lastRequest = now() - 400s;
+        activity.inFlight = 1; // a long request or an open WebSocket
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), autoscaleInputOf(state, activity, now(), kNowUnixMs).secondsIdle);
+        activity.inFlight = 0;
+        activity.queued = 1;
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), autoscaleInputOf(state, activity, now(), kNowUnixMs).secondsIdle);
     }
 };
 

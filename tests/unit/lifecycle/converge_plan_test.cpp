@@ -9,6 +9,8 @@ using namespace maelstrom::core;
 namespace {
 
 using Kind = PlanStep::Kind;
+using maelstrom::sdk::RestartOrder;
+using maelstrom::sdk::StartParallelism;
 
 PlanStep start(bool lock) {
     return PlanStep{Kind::Start, {}, {}, lock};
@@ -49,34 +51,34 @@ class ConvergePlanTest : public CppUnit::TestFixture {
 
 public:
     void testNothingToDo() {
-        const auto plan = planConvergence(kTwoAtV1, 1, 2, "parallel", "stopstart");
+        const auto plan = planConvergence(kTwoAtV1, 1, 2, StartParallelism::Parallel, RestartOrder::StopStart);
         CPPUNIT_ASSERT(plan.steps.empty());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), plan.starts);
     }
 
     void testColdStart() {
-        const auto plan = planConvergence({}, 3, 1, "parallel", "stopstart");
+        const auto plan = planConvergence({}, 3, 1, StartParallelism::Parallel, RestartOrder::StopStart);
         assertPlan({start(false)}, plan);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), plan.starts);
     }
 
     void testParallelStartStop() {
         assertPlan({start(false), stop("1"), start(false), stop("2")},
-                   planConvergence(kTwoAtV1, 2, 2, "parallel", "startstop"));
+                   planConvergence(kTwoAtV1, 2, 2, StartParallelism::Parallel, RestartOrder::StartStop));
     }
 
     void testSeriesStopStart() {
         assertPlan({stop("1"), start(true), stop("2"), start(true)},
-                   planConvergence(kTwoAtV1, 2, 2, "series", "stopstart"));
+                   planConvergence(kTwoAtV1, 2, 2, StartParallelism::Series, RestartOrder::StopStart));
     }
 
     void testSeriesFirstStopStart() {
         assertPlan({stop("1"), start(true), stop("2"), start(false)},
-                   planConvergence(kTwoAtV1, 2, 2, "seriesfirst", "stopstart"));
+                   planConvergence(kTwoAtV1, 2, 2, StartParallelism::SeriesFirst, RestartOrder::StopStart));
     }
 
     void testSeriesFirstStartStopScalingToFour() {
-        const auto plan = planConvergence(kTwoAtV1, 2, 4, "seriesfirst", "startstop");
+        const auto plan = planConvergence(kTwoAtV1, 2, 4, StartParallelism::SeriesFirst, RestartOrder::StartStop);
         assertPlan({start(true), stop("1"), start(false), stop("2"), start(false), start(false)}, plan);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(4), plan.starts);
     }
@@ -84,20 +86,20 @@ public:
     void testScaleDownStopsNewest() {
         const std::vector<PlanContainer> three = {{"old", 1, ""}, {"mid", 1, ""}, {"new", 1, ""}};
         assertPlan({stop("mid", "scale down"), stop("new", "scale down")},
-                   planConvergence(three, 1, 1, "parallel", "stopstart"));
+                   planConvergence(three, 1, 1, StartParallelism::Parallel, RestartOrder::StopStart));
     }
 
     void testTerminateReasonReplaces() {
         const std::vector<PlanContainer> containers = {{"a", 1, "health check failed"}, {"b", 1, ""}};
         assertPlan({stop("a", "health check failed"), start(false)},
-                   planConvergence(containers, 1, 2, "parallel", "stopstart"));
+                   planConvergence(containers, 1, 2, StartParallelism::Parallel, RestartOrder::StopStart));
         assertPlan({start(false), stop("a", "health check failed")},
-                   planConvergence(containers, 1, 2, "parallel", "startstop"));
+                   planConvergence(containers, 1, 2, StartParallelism::Parallel, RestartOrder::StartStop));
     }
 
     void testScaleToZero() {
         assertPlan({stop("1", "scale down"), stop("2", "scale down")},
-                   planConvergence(kTwoAtV1, 1, 0, "parallel", "startstop"));
+                   planConvergence(kTwoAtV1, 1, 0, StartParallelism::Parallel, RestartOrder::StartStop));
     }
 };
 

@@ -25,7 +25,6 @@ class CronScheduleTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDescriptors);
     CPPUNIT_TEST(testEvery);
     CPPUNIT_TEST(testTimeZones);
-    CPPUNIT_TEST(testGoDurations);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -90,24 +89,6 @@ public:
         struct stat st {};
         if (::stat("/usr/share/zoneinfo/Europe/Berlin", &st) == 0)
             CPPUNIT_ASSERT_EQUAL(std::string("<valid>"), errorOf("TZ=Europe/Berlin 30 6 * * MON-FRI"));
-    }
-
-    void testGoDurations() {
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(5400) * 1000000000, parseGoDuration("1h30m").value());
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(5400) * 1000000000, parseGoDuration("1.5h").value());
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(-1500000), parseGoDuration("-1.5ms").value());
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), parseGoDuration("0").value());
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), parseGoDuration("+0").value());
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(1000), parseGoDuration("1\xCE\xBCs").value());
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(9223372036854775807), parseGoDuration("9223372036854775807ns").value());
-        CPPUNIT_ASSERT(!parseGoDuration("9223372036854775808ns"));
-        CPPUNIT_ASSERT(!parseGoDuration("3000000h"));
-        CPPUNIT_ASSERT(!parseGoDuration(""));
-        CPPUNIT_ASSERT(!parseGoDuration("-"));
-        CPPUNIT_ASSERT(!parseGoDuration(".s"));
-        CPPUNIT_ASSERT(!parseGoDuration("1"));
-        CPPUNIT_ASSERT(!parseGoDuration("1x"));
-        CPPUNIT_ASSERT(!parseGoDuration("1h 2m"));
     }
 };
 

@@ -1,7 +1,7 @@
 // env_file_test.cpp — the `--env` file format, the looser project `envfile:`
 // format (quirks included), environment lists, and the file reader's refusals.
 // SPDX-License-Identifier: Apache-2.0
-#include "env_file.h"
+#include "common/env_file.h"
 
 #include "test_support.h"
 
@@ -9,7 +9,7 @@
 
 #include <sys/stat.h>
 
-using namespace maelstrom::cli;
+using namespace maelstrom::common;
 using namespace maelstrom::testing;
 using Env = std::map<std::string, std::string>;
 

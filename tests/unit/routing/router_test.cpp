@@ -39,7 +39,7 @@ private:
     std::string last_;
 };
 
-std::shared_ptr<Router> makeRouter(ColdStarter* starter = nullptr, RouterSettings settings = {},
+std::shared_ptr<Router> makeRouter(std::weak_ptr<ColdStarter> starter = {}, RouterSettings settings = {},
                                    Router::Clock clock = nullptr) {
     return std::make_shared<Router>("web", std::make_unique<plugins::round_robin::RoundRobinPicker>(), starter,
                                     settings, std::move(clock));
@@ -204,7 +204,7 @@ public:
     void testQueueBound() {
         RouterSettings settings;
         settings.maxQueued = 2;
-        auto router = makeRouter(nullptr, settings);
+        auto router = makeRouter({}, settings);
         router->addInstance(instance("a", 1));
         auto holder = router->acquire(within(10s));
         std::atomic<int> served{0};
@@ -246,10 +246,10 @@ public:
     }
 
     void testColdStartRequestedOnceWhilePending() {
-        CountingStarter starter;
+        const auto starter = std::make_shared<CountingStarter>();
         RouterSettings settings;
         settings.coldStartRetry = std::chrono::hours(1);
-        auto router = makeRouter(&starter, settings);
+        auto router = makeRouter(starter, settings);
         std::atomic<int> served{0};
         std::vector<std::thread> threads;
         for (int i = 0; i < 10; ++i) {
@@ -260,38 +260,38 @@ public:
             });
         }
         waitFor([&] { return router->activity().queued == 10; }, "ten waiters");
-        CPPUNIT_ASSERT_EQUAL(1, starter.count());
-        CPPUNIT_ASSERT_EQUAL(std::string("web"), starter.last());
+        CPPUNIT_ASSERT_EQUAL(1, starter->count());
+        CPPUNIT_ASSERT_EQUAL(std::string("web"), starter->last());
         CPPUNIT_ASSERT(router->activity().pending);
         router->addInstance(instance("a", 3));
         for (auto& thread : threads) {
             thread.join();
         }
         CPPUNIT_ASSERT_EQUAL(10, served.load());
-        CPPUNIT_ASSERT_EQUAL(1, starter.count());
+        CPPUNIT_ASSERT_EQUAL(1, starter->count());
         CPPUNIT_ASSERT(!router->activity().pending);
     }
 
     void testColdStartRetriedAndOffAfterTimeout() {
-        CountingStarter starter;
+        const auto starter = std::make_shared<CountingStarter>();
         RouterSettings settings;
         settings.coldStartRetry = 50ms;
-        auto router = makeRouter(&starter, settings);
+        auto router = makeRouter(starter, settings);
         CPPUNIT_ASSERT(router->acquire(within(400ms)).status == AcquireStatus::Timeout);
-        const int afterFirst = starter.count();
+        const int afterFirst = starter->count();
         CPPUNIT_ASSERT(afterFirst >= 2); // at once, then again every 50 ms while pending
         CPPUNIT_ASSERT(afterFirst <= 9);
         CPPUNIT_ASSERT(!router->activity().pending); // nobody waits: "off"
         // The next request after "off" asks again at once.
         CPPUNIT_ASSERT(router->acquire(within(10ms)).status == AcquireStatus::Timeout);
-        CPPUNIT_ASSERT(starter.count() > afterFirst);
+        CPPUNIT_ASSERT(starter->count() > afterFirst);
     }
 
     void testThousandWaitersServedWhenInstanceArrives() {
-        CountingStarter starter;
+        const auto starter = std::make_shared<CountingStarter>();
         RouterSettings settings;
         settings.coldStartRetry = std::chrono::hours(1);
-        auto router = makeRouter(&starter, settings);
+        auto router = makeRouter(starter, settings);
         const int n = 1000;
         std::atomic<int> served{0};
         std::vector<std::thread> threads;
@@ -304,14 +304,14 @@ public:
             });
         }
         waitFor([&] { return router->activity().queued == n; }, "1000 waiters");
-        CPPUNIT_ASSERT_EQUAL(1, starter.count());
+        CPPUNIT_ASSERT_EQUAL(1, starter->count());
         router->addInstance(instance("a", 4));
         for (auto& thread : threads) {
             thread.join();
         }
         CPPUNIT_ASSERT_EQUAL(n, served.load());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(n), router->activity().totalRequests);
-        CPPUNIT_ASSERT_EQUAL(1, starter.count());
+        CPPUNIT_ASSERT_EQUAL(1, starter->count());
     }
 
     void testRemoveInstanceDrains() {
@@ -345,18 +345,18 @@ public:
     }
 
     void testRemovingLastInstanceWithWaitersAsksForStart() {
-        CountingStarter starter;
+        const auto starter = std::make_shared<CountingStarter>();
         RouterSettings settings;
         settings.coldStartRetry = std::chrono::hours(1);
-        auto router = makeRouter(&starter, settings);
+        auto router = makeRouter(starter, settings);
         router->addInstance(instance("a", 1));
         auto holder = router->acquire(within(5s));
         std::atomic<bool> served{false};
         std::thread waiter([&] { served = router->acquire(within(120s)).status == AcquireStatus::Acquired; });
         waitFor([&] { return router->activity().queued == 1; }, "a waiter");
-        CPPUNIT_ASSERT_EQUAL(0, starter.count());
+        CPPUNIT_ASSERT_EQUAL(0, starter->count());
         router->removeInstance("a");
-        CPPUNIT_ASSERT_EQUAL(1, starter.count());
+        CPPUNIT_ASSERT_EQUAL(1, starter->count());
         CPPUNIT_ASSERT(router->activity().pending);
         holder.lease.release(); // the removed instance's slot does not go to the waiter
         CPPUNIT_ASSERT(!served.load());
@@ -411,7 +411,7 @@ public:
         std::atomic<std::int64_t> offsetMs{0};
         const SteadyTime base = SteadyClock::now();
         auto clock = [&] { return base + std::chrono::milliseconds(offsetMs.load()); };
-        auto router = makeRouter(nullptr, {}, clock);
+        auto router = makeRouter({}, {}, clock);
         router->addInstance(instance("a", 2));
         {
             auto l1 = router->acquire(within(5s));
@@ -444,8 +444,8 @@ public:
     }
 
     void testRegistry() {
-        CountingStarter starter;
-        RouterRegistry registry(std::make_shared<plugins::round_robin::RoundRobinBalancer>(), &starter);
+        const auto starter = std::make_shared<CountingStarter>();
+        RouterRegistry registry(std::make_shared<plugins::round_robin::RoundRobinBalancer>(), starter);
         CPPUNIT_ASSERT(!registry.find("web"));
         auto router = registry.byComponent("web");
         CPPUNIT_ASSERT(router == registry.byComponent("web"));
@@ -454,12 +454,12 @@ public:
         router->addInstance(instance("a", 1));
         CPPUNIT_ASSERT(!registry.removeIfIdle("web"));
         CPPUNIT_ASSERT(registry.byComponent("other")->acquire(within(10ms)).status == AcquireStatus::Timeout);
-        CPPUNIT_ASSERT_EQUAL(std::string("other"), starter.last());
+        CPPUNIT_ASSERT_EQUAL(std::string("other"), starter->last());
         router->removeInstance("a");
         CPPUNIT_ASSERT(registry.removeIfIdle("web"));
         CPPUNIT_ASSERT(!registry.find("web"));
         // A registry without a balancer picks the first free instance.
-        RouterRegistry plain(nullptr, nullptr);
+        RouterRegistry plain(nullptr, {});
         auto r = plain.byComponent("x");
         r->addInstance(instance("a", 1));
         CPPUNIT_ASSERT(r->acquire(within(1s)).status == AcquireStatus::Acquired);

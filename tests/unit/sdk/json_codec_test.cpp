@@ -1,9 +1,10 @@
 // json_codec_test.cpp — the model JSON codec: wire keys, omitempty, decode rules and error paths, UTF-8 output,
 // hostile input (json.h, and the core-facing json_codec.h).
 // SPDX-License-Identifier: Apache-2.0
-#include "json_codec.h"
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <maelstrom/sdk/errors.h>
+#include <maelstrom/sdk/utf8.h>
 #include <maelstrom/sdk/json.h>
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -168,39 +169,9 @@ std::set<std::string> keysOf(const std::string& text) {
     return keys;
 }
 
-/// True when `s` is well-formed UTF-8 (checked independently of the codec's own validator).
+/// True when `s` is well-formed UTF-8 (the SDK's validator, itself checked exhaustively by utf8_test).
 bool isValidUtf8(const std::string& s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = 0;
-        std::uint32_t cp = 0;
-        if (c < 0x80) {
-            len = 1;
-            cp = c;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > s.size()) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        const std::uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < minimum[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += len;
-    }
-    return true;
+    return maelstrom::sdk::utf8::isValid(s);
 }
 
 /// Runs `decode` and checks that it throws JsonError with exactly this path and message.
@@ -1046,7 +1017,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"k":1})"), codec::stringify(Var(ds)));
 
         std::string appended = "x=";
-        codec::appendJsonString(appended, "\t");
+        maelstrom::sdk::appendJsonString(appended, "\t");
         CPPUNIT_ASSERT_EQUAL(std::string(R"(x="\t")"), appended);
         codec::stringifyTo(appended, Var(1));
         CPPUNIT_ASSERT_EQUAL(std::string(R"(x="\t"1)"), appended);

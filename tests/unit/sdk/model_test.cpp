@@ -23,8 +23,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(300), effectiveMaxDurationSeconds(c)); // not the IDL's 60
         CPPUNIT_ASSERT_EQUAL(0.75, effectiveScaleUpPct(c));
         CPPUNIT_ASSERT_EQUAL(0.25, effectiveScaleDownPct(c));
-        CPPUNIT_ASSERT_EQUAL(std::string("parallel"), effectiveStartParallelism(c));
-        CPPUNIT_ASSERT_EQUAL(std::string("stopstart"), effectiveRestartOrder(c));
+        CPPUNIT_ASSERT(StartParallelism::Parallel == effectiveStartParallelism(c));
+        CPPUNIT_ASSERT(RestartOrder::StopStart == effectiveRestartOrder(c));
 
         // <= 0 means the default, too.
         c.maxConcurrency = -3;
@@ -48,8 +48,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(20), effectiveMaxDurationSeconds(c));
         CPPUNIT_ASSERT_EQUAL(0.9, effectiveScaleUpPct(c));
         CPPUNIT_ASSERT_EQUAL(0.05, effectiveScaleDownPct(c));
-        CPPUNIT_ASSERT_EQUAL(std::string("series"), effectiveStartParallelism(c));
-        CPPUNIT_ASSERT_EQUAL(std::string("startstop"), effectiveRestartOrder(c));
+        CPPUNIT_ASSERT(StartParallelism::Series == effectiveStartParallelism(c));
+        CPPUNIT_ASSERT(RestartOrder::StartStop == effectiveRestartOrder(c));
         CPPUNIT_ASSERT(c == before);
     }
 

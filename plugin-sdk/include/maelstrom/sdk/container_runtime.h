@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Contract for every method: thread-safe (the core's convergers, one per component, call concurrently);
-// blocking unless stated; a backend that cannot be reached raises Unavailable (recoverable); a container or
+// blocking unless stated; a backend that cannot be reached raises Unavailable (worth retrying); a container or
 // image that does not exist raises NotFound; every error message names the container or image and the cause.
 // Containers are identified by the runtime's own id (the Docker container id).
 // Optional abilities are declared in capabilities(); calling one that is not declared throws NotSupported.

@@ -7,7 +7,7 @@
 //   - blocking: a call returns when the database has answered (or fails);
 //   - names are compared exactly (the core lowercases before calling); prefix filters match literally,
 //     never as SQL wildcards ('%' and '_' in a prefix are plain characters);
-//   - a database that cannot be reached, or fails transiently, raises Unavailable (recoverable); the plugin
+//   - a database that cannot be reached, or fails transiently, raises Unavailable (worth retrying); the plugin
 //     must recover by itself on a later call once the server is back, without being re-created;
 //   - times are Unix milliseconds.
 // Schema migrations are applied by the plugin when it is created (idempotent, safe when several daemons

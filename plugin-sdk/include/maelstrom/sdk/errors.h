@@ -3,7 +3,8 @@
 //
 // Plugins throw these; the core maps them at its boundaries (RPC error codes through sdk::toRpcError in
 // rpc_transport.h, HTTP statuses, exit codes).
-// `recoverable()` tells the core whether retrying later can help (backend down) or not (bad input).
+// Whether retrying later can help is told by the type: Unavailable (a backend down or failing transiently) is
+// the one error worth retrying; every other error says the request itself cannot succeed as sent.
 #pragma once
 
 #include <maelstrom/sdk/export.h>
@@ -16,12 +17,8 @@ namespace maelstrom::sdk {
 /// Base of every error a plugin reports on purpose.
 class MAELSTROM_SDK_API PluginError : public std::runtime_error {
 public:
-    explicit PluginError(const std::string& message, bool recoverable = false);
+    explicit PluginError(const std::string& message);
     ~PluginError() override;
-    bool recoverable() const noexcept { return recoverable_; }
-
-private:
-    bool recoverable_;
 };
 
 /// A setting of the plugin is missing, malformed or rejected. `setting()` names it ("" when global).
@@ -70,7 +67,7 @@ public:
     ~NotSupported() override;
 };
 
-/// The backend (database server, Docker daemon...) cannot be reached or failed transiently. Recoverable.
+/// The backend (database server, Docker daemon...) cannot be reached or failed transiently: retrying later can help.
 class MAELSTROM_SDK_API Unavailable : public PluginError {
 public:
     explicit Unavailable(const std::string& message);

@@ -17,44 +17,23 @@
 
 #include <maelstrom/sdk/export.h>
 #include <maelstrom/sdk/model.h>
+#include <maelstrom/sdk/model_types.h>
 
 #include <string>
 #include <string_view>
 
 namespace maelstrom::sdk::json {
 
-MAELSTROM_SDK_API std::string toJson(const NameValue& v);
-MAELSTROM_SDK_API std::string toJson(const VolumeMount& v);
-MAELSTROM_SDK_API std::string toJson(const DockerComponent& v);
-MAELSTROM_SDK_API std::string toJson(const Component& v);
-MAELSTROM_SDK_API std::string toJson(const HttpEventSource& v);
-MAELSTROM_SDK_API std::string toJson(const CronEventSource& v);
-MAELSTROM_SDK_API std::string toJson(const SqsEventSource& v);
-MAELSTROM_SDK_API std::string toJson(const AwsStepFunctionEventSource& v);
-MAELSTROM_SDK_API std::string toJson(const EventSource& v);
-MAELSTROM_SDK_API std::string toJson(const EventSourceWithStatus& v);
-MAELSTROM_SDK_API std::string toJson(const ComponentWithEventSources& v);
-MAELSTROM_SDK_API std::string toJson(const Project& v);
-MAELSTROM_SDK_API std::string toJson(const ProjectInfo& v);
-MAELSTROM_SDK_API std::string toJson(const ComponentActivity& v);
-MAELSTROM_SDK_API std::string toJson(const ComponentInfo& v);
-MAELSTROM_SDK_API std::string toJson(const NodeStatus& v);
-
-/// Decodes `text` into `out`. `path` is the name used for the top-level value in error messages.
-/// @throws JsonError
-MAELSTROM_SDK_API void fromJson(std::string_view text, NameValue& out, const std::string& path = "nameValue");
-MAELSTROM_SDK_API void fromJson(std::string_view text, VolumeMount& out, const std::string& path = "volume");
-MAELSTROM_SDK_API void fromJson(std::string_view text, DockerComponent& out, const std::string& path = "docker");
-MAELSTROM_SDK_API void fromJson(std::string_view text, Component& out, const std::string& path = "component");
-MAELSTROM_SDK_API void fromJson(std::string_view text, EventSource& out, const std::string& path = "eventSource");
-MAELSTROM_SDK_API void fromJson(std::string_view text, EventSourceWithStatus& out,
-                                const std::string& path = "eventSourceWithStatus");
-MAELSTROM_SDK_API void fromJson(std::string_view text, ComponentWithEventSources& out,
-                                const std::string& path = "componentWithEventSources");
-MAELSTROM_SDK_API void fromJson(std::string_view text, Project& out, const std::string& path = "project");
-MAELSTROM_SDK_API void fromJson(std::string_view text, ProjectInfo& out, const std::string& path = "projectInfo");
-MAELSTROM_SDK_API void fromJson(std::string_view text, ComponentInfo& out, const std::string& path = "componentInfo");
-MAELSTROM_SDK_API void fromJson(std::string_view text, NodeStatus& out, const std::string& path = "nodeStatus");
+/// For every model type T (model_types.h):
+///   std::string toJson(const T& value);
+///   void fromJson(std::string_view text, T& out, const std::string& path = "<the type's root name>");
+/// toJson returns compact JSON text. fromJson decodes `text` into `out`; `path` names the top-level value in
+/// error messages. On error `out` is unchanged. @throws JsonError
+#define MAELSTROM_SDK_DECLARE_JSON(T, rootName)                                                               \
+    MAELSTROM_SDK_API std::string toJson(const T& value);                                                     \
+    MAELSTROM_SDK_API void fromJson(std::string_view text, T& out, const std::string& path = rootName);
+MAELSTROM_SDK_MODEL_TYPES(MAELSTROM_SDK_DECLARE_JSON)
+#undef MAELSTROM_SDK_DECLARE_JSON
 
 /// Convenience: `auto c = json::decode<Component>(text);`
 template <class T>

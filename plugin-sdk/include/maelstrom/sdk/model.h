@@ -68,10 +68,22 @@ struct DockerComponent {
     bool operator==(const DockerComponent&) const = default;
 };
 
-/// Values of Component::startParallelism.
+/// Values of Component::startParallelism (the wire spelling; the enum below is what code decides on).
 inline constexpr const char* kStartParallelismValues[] = {"parallel", "series", "seriesfirst"};
 /// Values of Component::restartOrder.
 inline constexpr const char* kRestartOrderValues[] = {"startstop", "stopstart"};
+
+/// How the instances of a new version start across the cluster.
+enum class StartParallelism {
+    Parallel,    ///< every node starts at once
+    Series,      ///< one start at a time, under the cluster-wide start lock
+    SeriesFirst, ///< the first instance of a version under the lock, the rest in parallel
+};
+/// Which comes first when an old container is replaced during a deploy.
+enum class RestartOrder {
+    StopStart, ///< stop the old container, then start its replacement
+    StartStop, ///< start the replacement, then stop the old container
+};
 
 struct Component {
     std::string name;
@@ -232,8 +244,8 @@ MAELSTROM_SDK_API std::int64_t effectiveMaxConcurrency(const Component& c) noexc
 MAELSTROM_SDK_API std::int64_t effectiveMaxDurationSeconds(const Component& c) noexcept;   // <= 0 → 300
 MAELSTROM_SDK_API double effectiveScaleUpPct(const Component& c) noexcept;                 // <= 0 → 0.75
 MAELSTROM_SDK_API double effectiveScaleDownPct(const Component& c) noexcept;               // <= 0 → 0.25
-MAELSTROM_SDK_API std::string effectiveStartParallelism(const Component& c);               // "" → parallel
-MAELSTROM_SDK_API std::string effectiveRestartOrder(const Component& c);                   // "" → stopstart
+MAELSTROM_SDK_API StartParallelism effectiveStartParallelism(const Component& c) noexcept; // "" → Parallel
+MAELSTROM_SDK_API RestartOrder effectiveRestartOrder(const Component& c) noexcept;         // "" → StopStart
 MAELSTROM_SDK_API std::int64_t effectiveReserveMemoryMiB(const DockerComponent& d) noexcept;       // <= 0 → 128
 MAELSTROM_SDK_API std::int64_t effectiveIdleTimeoutSeconds(const DockerComponent& d) noexcept;     // <= 0 → 300
 MAELSTROM_SDK_API std::int64_t effectiveHealthCheckSeconds(const DockerComponent& d) noexcept;     // <= 0 → 10

@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/container_runtime.h>
 #include <maelstrom/sdk/database.h>
+#include <maelstrom/sdk/duration.h>
 #include <maelstrom/sdk/errors.h>
 #include <maelstrom/sdk/json.h>
 #include <maelstrom/sdk/load_balancer.h>

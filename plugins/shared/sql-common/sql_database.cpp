@@ -4,6 +4,7 @@
 
 #include "dsn.h"
 
+#include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/errors.h>
 #include <maelstrom/sdk/json.h>
 
@@ -29,12 +30,6 @@ using Param = std::variant<std::string, Poco::Int64>;
 using Params = std::vector<Param>;
 
 constexpr int kMaxAttempts = 6; // transient conflicts (deadlock, busy) are retried this many times in all
-
-std::int64_t nowMillis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 void bindAll(Poco::Data::Statement& st, const Params& params) {
     for (const auto& p : params) {
@@ -174,7 +169,7 @@ std::int64_t putComponentOn(Session& s, const Dialect& d, const sdk::Component& 
             exec(s, d,
                  "INSERT INTO component (name, projectName, version, createdAt, modifiedAt, json)"
                  " VALUES (?, ?, 1, ?, ?, ?)",
-                 {in.name, in.projectName, Poco::Int64(nowMillis()), Poco::Int64(in.modifiedAt), json});
+                 {in.name, in.projectName, Poco::Int64(sdk::unixMillis()), Poco::Int64(in.modifiedAt), json});
         } catch (const Poco::Exception& e) {
             if (d.classify(e) == ErrorKind::Duplicate) {
                 throw sdk::AlreadyExists("component already exists: " + in.name);
@@ -210,7 +205,7 @@ std::int64_t putEventSourceOn(Session& s, const Dialect& d, const sdk::EventSour
             exec(s, d,
                  "INSERT INTO eventsource (name, componentName, projectName, version, createdAt, modifiedAt, type,"
                  " enabled, json) VALUES (?, ?, ?, 1, ?, ?, ?, 1, ?)",
-                 {in.name, in.componentName, in.projectName, Poco::Int64(nowMillis()), Poco::Int64(in.modifiedAt),
+                 {in.name, in.componentName, in.projectName, Poco::Int64(sdk::unixMillis()), Poco::Int64(in.modifiedAt),
                   typeName, json});
         } catch (const Poco::Exception& e) {
             if (d.classify(e) == ErrorKind::Duplicate) {
@@ -397,7 +392,7 @@ int SqlDatabase::migrate() {
                 for (const auto& statement : m.statements) exec(s, d, statement);
                 exec(s, d,
                      "INSERT INTO maelstrom_migrations (version, description, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                     {Poco::Int64(m.version), m.description, checksum(m), Poco::Int64(nowMillis())});
+                     {Poco::Int64(m.version), m.description, checksum(m), Poco::Int64(sdk::unixMillis())});
                 if (inTransaction) {
                     d.commit(s);
                     inTransaction = false;
@@ -629,7 +624,7 @@ sdk::RoleLease SqlDatabase::acquireOrRenewRole(const std::string& roleId, const 
     if (leaseMillis <= 0) throw sdk::InvalidInput("role '" + roleId + "': lease must be > 0 ms");
     // Idempotent: acquiring or renewing twice leaves the same holder.
     return run("acquireOrRenewRole", true, [&](SessionPool::Lease& l) {
-        const std::int64_t now = nowMillis();
+        const std::int64_t now = sdk::unixMillis();
         exec(l.session(), *dialect_, dialect_->upsertRoleSql(),
              {roleId, nodeId, Poco::Int64(now + leaseMillis), Poco::Int64(now)});
         const auto rows = select<std::string, Poco::Int64>(
@@ -640,7 +635,7 @@ sdk::RoleLease SqlDatabase::acquireOrRenewRole(const std::string& roleId, const 
             lease.expiresAt = std::get<1>(rows.front());
             // `now` was taken before the statement waited for locks: judge the lease by the clock after it, so a
             // lease that already ran out while the call was slow is not reported as held.
-            lease.acquired = lease.holderNodeId == nodeId && lease.expiresAt > nowMillis();
+            lease.acquired = lease.holderNodeId == nodeId && lease.expiresAt > sdk::unixMillis();
         }
         return lease;
     });
@@ -663,7 +658,7 @@ std::optional<sdk::RoleLease> SqlDatabase::roleHolder(const std::string& roleId)
     const auto rows = run("roleHolder", true, [&](SessionPool::Lease& l) {
         return select<std::string, Poco::Int64>(l.session(), *dialect_,
                                                 "SELECT nodeId, expiresAt FROM rolelock WHERE roleId = ? AND expiresAt > ?",
-                                                {roleId, Poco::Int64(nowMillis())});
+                                                {roleId, Poco::Int64(sdk::unixMillis())});
     });
     if (rows.empty()) return std::nullopt;
     sdk::RoleLease lease;
@@ -677,7 +672,7 @@ std::optional<sdk::RoleLease> SqlDatabase::roleHolder(const std::string& roleId)
 
 std::int64_t SqlDatabase::incrementComponentStartCount(const std::string& name, std::int64_t version) {
     return transact("incrementComponentStartCount", false, [&](Session& s) {
-        const Poco::Int64 now = nowMillis();
+        const Poco::Int64 now = sdk::unixMillis();
         exec(s, *dialect_, dialect_->upsertStartCountSql(), {name, Poco::Int64(version), now, now});
         const auto rows = select<Poco::Int64>(s, *dialect_,
                                               "SELECT startCount FROM componentstart WHERE name = ? AND version = ?",

@@ -1,4 +1,4 @@
-// recency_table.h — round-robin: when each instance was last picked, the bookkeeping behind "least recently
+// recency_table.h — load balancing: when each instance was last picked, the bookkeeping behind "least recently
 // picked" (round-robin's rule, and least-outstanding's tie-break). Not thread-safe: the picker that owns it
 // guards it with its own mutex. Header-only.
 // SPDX-License-Identifier: Apache-2.0
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace maelstrom::plugins::round_robin {
+namespace maelstrom::plugins::load_balancing {
 
 class RecencyTable {
     // Transparent hash so lookups by string_view do not build a std::string.
@@ -51,4 +51,4 @@ private:
     Map lastPicked_;          ///< instance id → clock_ value of its last pick (absent = never picked)
 };
 
-} // namespace maelstrom::plugins::round_robin
+} // namespace maelstrom::plugins::load_balancing

@@ -1,5 +1,5 @@
 // env_file.cpp — see env_file.h.
-#include "env_file.h"
+#include "common/env_file.h"
 
 #include <cerrno>
 #include <cstring>
@@ -9,7 +9,7 @@
 
 extern char** environ;
 
-namespace maelstrom::cli {
+namespace maelstrom::common {
 
 namespace {
 
@@ -111,4 +111,4 @@ std::map<std::string, std::string> processEnvironment() {
     return vars;
 }
 
-} // namespace maelstrom::cli
+} // namespace maelstrom::common

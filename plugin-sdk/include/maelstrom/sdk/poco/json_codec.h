@@ -1,8 +1,12 @@
-// json_codec.h — INTERNAL (not installed): the Poco-level JSON codec of the model types, for the core.
+// json_codec.h — maelstrom SDK, optional Poco layer: the JSON codec of the model types over Poco::Dynamic::Var,
+// for code that already speaks Poco JSON (an RPC transport, the core, maelctl).
 // SPDX-License-Identifier: Apache-2.0
 //
-// The public json.h speaks text and keeps Poco out of the SDK's interface. The core's RPC layer already holds
-// parsed documents (Poco::Dynamic::Var) and builds responses as Poco objects, so it uses this layer directly:
+// Public and installed, but outside the core SDK: json.h speaks text and keeps Poco out of the interface every
+// plugin sees; this header needs Poco (JSON, Foundation) and is linked as MaelstromSDK::codec (the functions
+// live in libmaelstrom-sdk; the target adds Poco to the consumer). The jsonrpc-http transport is built on it
+// exactly as an out-of-tree transport would be. Typical use in an RPC layer, which holds parsed documents and
+// builds responses as Poco objects:
 //
 //   Var doc = codec::parse(body);                               // text → Var, UTF-8 repaired, depth-limited
 //   codec::ObjectReader in(params[0], "param[0]");              // an RPC input struct that is not a model type
@@ -33,7 +37,9 @@
 
 #include <maelstrom/sdk/errors.h>
 #include <maelstrom/sdk/export.h>
+#include <maelstrom/sdk/json_string.h>
 #include <maelstrom/sdk/model.h>
+#include <maelstrom/sdk/model_types.h>
 
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Array.h>
@@ -66,30 +72,22 @@ MAELSTROM_SDK_API Poco::Dynamic::Var parse(std::string_view text, int maxDepth =
 MAELSTROM_SDK_API void stringifyTo(std::string& out, const Poco::Dynamic::Var& value);
 MAELSTROM_SDK_API std::string stringify(const Poco::Dynamic::Var& value);
 
-/// Appends code point `cp` to `out` as UTF-8; surrogates and values above U+10FFFF become U+FFFD.
-MAELSTROM_SDK_API void appendUtf8(std::string& out, std::uint32_t cp);
-
-/// Appends `text` to `out` as a JSON string literal (quotes included), repairing invalid UTF-8.
-MAELSTROM_SDK_API void appendJsonString(std::string& out, std::string_view text);
-
-/// Model → Var (an Object::Ptr), with the same omissions as json::toJson.
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const NameValue& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const VolumeMount& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const DockerComponent& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const Component& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const HttpEventSource& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const CronHttpRequest& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const CronEventSource& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const SqsEventSource& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const AwsStepFunctionEventSource& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const EventSource& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const EventSourceWithStatus& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const ComponentWithEventSources& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const Project& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const ProjectInfo& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const ComponentActivity& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const ComponentInfo& v);
-MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const NodeStatus& v);
+/// For every model type T (model_types.h):
+///   Poco::Dynamic::Var toVar(const T& value);        model → Var (an Object::Ptr), omissions as json::toJson
+///   void writeJson(std::string& out, const T& value); model → compact JSON text appended to `out` (what
+///                                                     json::toJson returns), written directly without a Var
+///   void fromVar(const Poco::Dynamic::Var& value, T& out, const std::string& path);
+///                                                     Var → model; `path` names `value` in error messages
+///                                                     ("param[0].component"). On error `out` is unchanged
+///                                                     (strong guarantee); on success it is replaced entirely
+///                                                     (fields absent from the JSON get their zero value).
+///                                                     @throws JsonError
+#define MAELSTROM_SDK_DECLARE_CODEC(T, rootName)                                                              \
+    MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const T& value);                                               \
+    MAELSTROM_SDK_API void writeJson(std::string& out, const T& value);                                       \
+    MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, T& out, const std::string& path);
+MAELSTROM_SDK_MODEL_TYPES(MAELSTROM_SDK_DECLARE_CODEC)
+#undef MAELSTROM_SDK_DECLARE_CODEC
 
 /// A list of model values (or strings) → Var holding an Array::Ptr; always an array, [] when empty.
 template <class T>
@@ -104,25 +102,6 @@ Poco::Dynamic::Var toVarArray(const std::vector<T>& items) {
     }
     return array;
 }
-
-/// Model → compact JSON text appended to `out` (what json::toJson returns), written directly without a Var.
-MAELSTROM_SDK_API void writeJson(std::string& out, const NameValue& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const VolumeMount& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const DockerComponent& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const Component& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const HttpEventSource& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const CronHttpRequest& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const CronEventSource& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const SqsEventSource& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const AwsStepFunctionEventSource& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const EventSource& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const EventSourceWithStatus& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const ComponentWithEventSources& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const Project& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const ProjectInfo& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const ComponentActivity& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const ComponentInfo& v);
-MAELSTROM_SDK_API void writeJson(std::string& out, const NodeStatus& v);
 
 /// Writes one JSON object member by member, straight to text (the RPC input and output structs that are not
 /// model types). Required members are always written; the optional* ones are left out at their zero value,
@@ -191,29 +170,6 @@ private:
     }
     std::string out_ = "{";
 };
-
-/// Var → model. `path` names `value` in error messages ("param[0].component"). On error `out` is unchanged
-/// (strong guarantee); on success it is replaced entirely (fields absent from the JSON get their zero value).
-/// @throws JsonError
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, NameValue& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, VolumeMount& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, DockerComponent& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, Component& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, HttpEventSource& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, CronHttpRequest& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, CronEventSource& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, SqsEventSource& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, AwsStepFunctionEventSource& out,
-                               const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, EventSource& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, EventSourceWithStatus& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, ComponentWithEventSources& out,
-                               const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, Project& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, ProjectInfo& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, ComponentActivity& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, ComponentInfo& out, const std::string& path);
-MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, NodeStatus& out, const std::string& path);
 
 /// Reads the members of one JSON object with the decoders' rules, for structs that are not model types (the
 /// RPC input structs: PutComponentInput, ListComponentsInput...). Holds pointers into `value`, which must

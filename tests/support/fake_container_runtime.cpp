@@ -1,0 +1,239 @@
+// fake_container_runtime.cpp — see fake_container_runtime.h.
+// SPDX-License-Identifier: Apache-2.0
+#include "fake_container_runtime.h"
+
+#include <maelstrom/sdk/errors.h>
+
+#include <algorithm>
+
+namespace maelstrom::testing {
+
+class FakeContainerRuntime::FakeSubscription final : public sdk::Subscription {
+public:
+    FakeSubscription(FakeContainerRuntime& runtime, std::int64_t id) : runtime_(runtime), id_(id) {}
+    ~FakeSubscription() override { cancel(); }
+    void cancel() override {
+        if (id_ != 0) {
+            runtime_.unsubscribe(id_);
+            id_ = 0;
+        }
+    }
+
+private:
+    FakeContainerRuntime& runtime_;
+    std::int64_t id_;
+};
+
+void FakeContainerRuntime::failNextStarts(int count, const std::string& why) {
+    std::lock_guard lock(mutex_);
+    failStarts_ = count;
+    failWhy_ = why;
+}
+
+void FakeContainerRuntime::setUnavailable(bool unavailable) {
+    std::lock_guard lock(mutex_);
+    unavailable_ = unavailable;
+}
+
+void FakeContainerRuntime::setStartHealthy(bool healthy) {
+    std::lock_guard lock(mutex_);
+    startHealthy_ = healthy;
+}
+
+void FakeContainerRuntime::setHealthy(const std::string& containerId, bool healthy) {
+    std::lock_guard lock(mutex_);
+    if (const auto it = containers_.find(containerId); it != containers_.end()) {
+        it->second.healthy = healthy;
+    }
+}
+
+bool FakeContainerRuntime::kill(const std::string& containerId) {
+    std::vector<std::function<void(const sdk::ContainerEvent&)>> sinks;
+    sdk::ContainerEvent event;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = containers_.find(containerId);
+        if (it == containers_.end()) {
+            return false;
+        }
+        it->second.summary.state = sdk::ContainerState::Exited;
+        it->second.summary.endpoint.reset();
+        event.kind = sdk::ContainerEventKind::Died;
+        event.containerId = containerId;
+        event.attributes = it->second.summary.labels;
+        event.attributes["exitCode"] = "137";
+        for (const auto& [id, sink] : sinks_) {
+            sinks.push_back(sink);
+        }
+    }
+    for (const auto& sink : sinks) {
+        sink(event);
+    }
+    return true;
+}
+
+FakeContainerRuntime::Probe FakeContainerRuntime::healthProbe() {
+    return [this](const std::string& host, int port, const std::string&, std::chrono::milliseconds,
+                  std::string* error) {
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, c] : containers_) {
+            if (host == kHost && c.summary.endpoint && c.summary.endpoint->port == port &&
+                c.summary.state == sdk::ContainerState::Running) {
+                if (!c.healthy && error != nullptr) {
+                    *error = "status 503";
+                }
+                return c.healthy ? 200 : 503;
+            }
+        }
+        if (error != nullptr) {
+            *error = "connection refused";
+        }
+        return -1;
+    };
+}
+
+std::vector<sdk::ContainerSummary> FakeContainerRuntime::running() const {
+    std::lock_guard lock(mutex_);
+    return listLocked(false);
+}
+
+std::vector<sdk::ContainerSummary> FakeContainerRuntime::all() const {
+    std::lock_guard lock(mutex_);
+    return listLocked(true);
+}
+
+int FakeContainerRuntime::startCalls() const {
+    std::lock_guard lock(mutex_);
+    return startCalls_;
+}
+
+int FakeContainerRuntime::removeCalls() const {
+    std::lock_guard lock(mutex_);
+    return removeCalls_;
+}
+
+int FakeContainerRuntime::ensureImageCalls() const {
+    std::lock_guard lock(mutex_);
+    return ensureImageCalls_;
+}
+
+sdk::RuntimeCapabilities FakeContainerRuntime::capabilities() const {
+    sdk::RuntimeCapabilities caps;
+    caps.events = true;
+    caps.adopt = true;
+    return caps;
+}
+
+sdk::RuntimeInfo FakeContainerRuntime::info() {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    sdk::RuntimeInfo info;
+    info.nodeId = "fake-engine";
+    info.totalMemoryBytes = std::int64_t(8) << 30;
+    info.numCpus = 2;
+    info.engineVersion = "fake";
+    info.apiVersion = "fake";
+    info.hostGateway = "127.0.0.1";
+    return info;
+}
+
+void FakeContainerRuntime::ensureImage(const sdk::DockerComponent&, sdk::PullPolicy, const sdk::PullProgress&) {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    ++ensureImageCalls_;
+}
+
+sdk::ContainerSummary FakeContainerRuntime::start(const sdk::ContainerSpec& spec) {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    ++startCalls_;
+    if (failStarts_ > 0) {
+        --failStarts_;
+        throw sdk::PluginError("starting a container for " + spec.component.name + ": " + failWhy_);
+    }
+    const std::int64_t n = nextId_++;
+    FakeContainer c;
+    c.order = n;
+    c.healthy = startHealthy_;
+    c.summary.id = "fake" + std::to_string(n) + std::string(60, '0');
+    c.summary.image = spec.component.docker ? spec.component.docker->image : std::string();
+    c.summary.componentName = spec.component.name;
+    c.summary.componentVersion = spec.component.version;
+    c.summary.state = sdk::ContainerState::Running;
+    c.summary.createdAt = n;
+    c.summary.endpoint = sdk::Endpoint{kHost, 20000 + n};
+    c.summary.labels = spec.extraLabels;
+    c.summary.labels[sdk::kLabelManaged] = "true";
+    c.summary.labels[sdk::kLabelComponent] = spec.component.name;
+    c.summary.labels[sdk::kLabelVersion] = std::to_string(spec.component.version);
+    containers_[c.summary.id] = c;
+    return c.summary;
+}
+
+void FakeContainerRuntime::stop(const std::string& containerId, std::chrono::seconds) {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    if (const auto it = containers_.find(containerId); it != containers_.end()) {
+        it->second.summary.state = sdk::ContainerState::Exited;
+        it->second.summary.endpoint.reset();
+    }
+}
+
+void FakeContainerRuntime::remove(const std::string& containerId, bool) {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    ++removeCalls_;
+    containers_.erase(containerId);
+}
+
+sdk::ContainerSummary FakeContainerRuntime::inspect(const std::string& containerId) {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    const auto it = containers_.find(containerId);
+    if (it == containers_.end()) {
+        throw sdk::NotFound("no such container: " + containerId);
+    }
+    return it->second.summary;
+}
+
+std::vector<sdk::ContainerSummary> FakeContainerRuntime::listManaged(bool all) {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    return listLocked(all);
+}
+
+std::unique_ptr<sdk::Subscription> FakeContainerRuntime::subscribe(
+    std::function<void(const sdk::ContainerEvent&)> sink) {
+    std::lock_guard lock(mutex_);
+    const std::int64_t id = nextId_++;
+    sinks_[id] = std::move(sink);
+    return std::make_unique<FakeSubscription>(*this, id);
+}
+
+void FakeContainerRuntime::throwIfUnavailableLocked() const {
+    if (unavailable_) {
+        throw sdk::Unavailable("fake runtime: the daemon is not answering");
+    }
+}
+
+std::vector<sdk::ContainerSummary> FakeContainerRuntime::listLocked(bool includeExited) const {
+    std::vector<const FakeContainer*> ordered;
+    for (const auto& [id, c] : containers_) {
+        if (includeExited || c.summary.state == sdk::ContainerState::Running) {
+            ordered.push_back(&c);
+        }
+    }
+    std::sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) { return a->order < b->order; });
+    std::vector<sdk::ContainerSummary> out;
+    for (const auto* c : ordered) {
+        out.push_back(c->summary);
+    }
+    return out;
+}
+
+void FakeContainerRuntime::unsubscribe(std::int64_t id) {
+    std::lock_guard lock(mutex_);
+    sinks_.erase(id);
+}
+
+} // namespace maelstrom::testing

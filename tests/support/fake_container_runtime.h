@@ -1,0 +1,94 @@
+// fake_container_runtime.h — an in-memory sdk::ContainerRuntime for unit tests of the lifecycle: containers
+// that start at once, die when a test kills them, and answer health checks as the test says.
+// SPDX-License-Identifier: Apache-2.0
+//
+// Contract:
+//   - start() creates a Running container with endpoint fake-host:<unique port> and the managed labels; it
+//     throws PluginError instead when failNextStarts() asked for it, and every method throws Unavailable while
+//     setUnavailable(true) holds (a Docker daemon that went away).
+//   - healthProbe() is a function with probeHealth's signature: 200 for a running container marked healthy,
+//     503 for one marked unhealthy, -1 ("connection refused") for an unknown port or a container not running.
+//   - kill() marks the container Exited and delivers a Died event to every subscriber on the calling thread.
+//   - stop() marks a container Exited without an event (the lifecycle asked for it); remove() forgets it.
+//   - Thread-safe; subscribers are called without the fake's lock held.
+#pragma once
+
+#include <maelstrom/sdk/container_runtime.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace maelstrom::testing {
+
+class FakeContainerRuntime final : public sdk::ContainerRuntime {
+public:
+    using Probe = std::function<int(const std::string& host, int port, const std::string& path,
+                                    std::chrono::milliseconds timeout, std::string* error)>;
+    static constexpr const char* kHost = "fake-host";
+
+    // ---- Test controls ----
+
+    /// The next `count` start() calls throw PluginError(`why`).
+    void failNextStarts(int count, const std::string& why = "fake start failure");
+    /// While true every runtime call throws Unavailable.
+    void setUnavailable(bool unavailable);
+    /// Whether containers started from now on pass health checks (default true).
+    void setStartHealthy(bool healthy);
+    void setHealthy(const std::string& containerId, bool healthy);
+    /// Marks the container Exited and delivers a Died event. @return false when there is no such container.
+    bool kill(const std::string& containerId);
+    /// Health checks of the fake containers, for LifecycleContext::probe.
+    Probe healthProbe();
+
+    /// Running containers, in creation order.
+    std::vector<sdk::ContainerSummary> running() const;
+    /// Every container the fake knows (running or exited, not removed), in creation order.
+    std::vector<sdk::ContainerSummary> all() const;
+    int startCalls() const;
+    int removeCalls() const;
+    int ensureImageCalls() const;
+
+    // ---- sdk::ContainerRuntime ----
+
+    sdk::RuntimeCapabilities capabilities() const override;
+    sdk::RuntimeInfo info() override;
+    void ensureImage(const sdk::DockerComponent& docker, sdk::PullPolicy policy,
+                     const sdk::PullProgress& progress) override;
+    sdk::ContainerSummary start(const sdk::ContainerSpec& spec) override;
+    void stop(const std::string& containerId, std::chrono::seconds grace) override;
+    void remove(const std::string& containerId, bool force) override;
+    sdk::ContainerSummary inspect(const std::string& containerId) override;
+    std::vector<sdk::ContainerSummary> listManaged(bool all) override;
+    std::unique_ptr<sdk::Subscription> subscribe(std::function<void(const sdk::ContainerEvent&)> sink) override;
+
+private:
+    struct FakeContainer {
+        sdk::ContainerSummary summary;
+        bool healthy = true;
+        std::int64_t order = 0;
+    };
+    class FakeSubscription;
+
+    void throwIfUnavailableLocked() const;
+    std::vector<sdk::ContainerSummary> listLocked(bool includeExited) const;
+    void unsubscribe(std::int64_t id);
+
+    mutable std::mutex mutex_;
+    std::map<std::string, FakeContainer> containers_; ///< guarded by mutex_
+    std::map<std::int64_t, std::function<void(const sdk::ContainerEvent&)>> sinks_; ///< guarded
+    std::int64_t nextId_ = 1;                          ///< guarded; container ids, ports and subscription ids
+    int failStarts_ = 0;                               ///< guarded
+    std::string failWhy_;                              ///< guarded
+    bool unavailable_ = false;                         ///< guarded
+    bool startHealthy_ = true;                         ///< guarded
+    int startCalls_ = 0;                               ///< guarded
+    int removeCalls_ = 0;                              ///< guarded
+    int ensureImageCalls_ = 0;                         ///< guarded
+};
+
+} // namespace maelstrom::testing
