@@ -15,6 +15,9 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 
+#include <algorithm>
+#include <malloc.h>
+
 namespace maelstrom::core {
 namespace {
 
@@ -52,10 +55,28 @@ private:
 };
 
 // The control plane: reads the whole body (bounded by the transport's limit) and lets the transport answer.
+/// A request or answer at least this large (a project of hundreds of components, a long listing) is decoded
+/// through parse trees many times its size.
+constexpr std::size_t kLargeRpcBytes = 64 * 1024;
+
 class RpcHandler : public Poco::Net::HTTPRequestHandler {
 public:
     explicit RpcHandler(const PrivateRoutes& routes) : routes_(routes) {}
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+        std::size_t largest = 0;
+        serve(request, response, largest);
+        if (largest >= kLargeRpcBytes) {
+            // Everything the call allocated is free now, but glibc keeps freed pages mapped in the thread's arena:
+            // without this, maelstromd's RSS would stay at the peak of its largest call (a 1,000-component project
+            // put peaks at ~25 MB of heap for ~4 MB in use afterwards). Costs a few ms, only after large calls.
+            malloc_trim(0);
+        }
+    }
+
+private:
+    /// Reads the body (within the transport's limit), hands it to the transport, writes its answer. `largest`
+    /// receives the larger of the body's and the answer's sizes.
+    void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, std::size_t& largest) {
         const std::int64_t limit = routes_.transport->maxBodyBytes();
         if (request.hasContentLength() && request.getContentLength64() > limit) {
             sendText(response, Poco::Net::HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
@@ -81,6 +102,7 @@ public:
             }
         }
         const sdk::RpcHttpResponse answer = routes_.transport->handle(rpc, *routes_.dispatcher);
+        largest = std::max(rpc.body.size(), answer.body.size());
         response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
         for (const auto& header : answer.headers) {
             response.set(header.name, header.value);
@@ -89,7 +111,6 @@ public:
         response.send().write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
     }
 
-private:
     const PrivateRoutes& routes_;
 };
 

@@ -5,7 +5,7 @@
 //     Every maelstromd round uses a component never started before (so nothing runs for it).
 //     Target: maelstromd p50 <= raw p50 + 50 ms.
 //  2. maelstromd's RSS with 1,000 registered components (each with an HTTP event source) and 10 running
-//     instances. Target <= 50 MiB.
+//     instances. Target <= 30 MiB.
 //
 //   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DMAELSTROM_SANITIZE=OFF
 //   cmake --build build-rel --target lifecycle-bench -j2     (builds maelstromd, maelctl, the plugins too)
@@ -189,11 +189,11 @@ int rss() {
     const Memory now = memoryOf(daemon.pid());
     std::printf("RSS: maelstromd with 1,000 components (+1,000 HTTP event sources; put in %.0f ms) and %zu running "
                 "instances: VmRSS %.1f MiB (peak %.1f MiB, %d threads; before the put %.1f MiB, %d threads; after the put, "
-                "nothing running %.1f MiB); target <= 50 MiB -> %s\n",
+                "nothing running %.1f MiB); target <= 30 MiB -> %s\n",
                 putMs, running, now.rssMiB, now.hwmMiB, now.threads, idle.rssMiB, idle.threads, registered.rssMiB,
-                now.rssMiB <= 50 ? "MET" : "NOT MET");
+                now.rssMiB <= 30 ? "MET" : "NOT MET");
     daemon.stop();
-    return now.rssMiB <= 50 && running == 10 ? 0 : 1;
+    return now.rssMiB <= 30 && running == 10 ? 0 : 1;
 }
 
 } // namespace
