@@ -53,8 +53,9 @@ bool call(CommandContext& ctx, const std::string& method, const std::string& inp
     } catch (const sdk::RpcError& e) {
         std::cout << "ERROR: " << context << " - JsonRpcError: code=" << e.code() << " message=" << e.what() << "\n";
         if (e.code() == -32603) {
-            std::cout << "(is maelstromd running at " << ctx.client().url()
-                      << "? set MAELSTROM_PRIVATE_URL to its private URL, and MAELSTROM_PRIVATE_TOKEN if it needs one)\n";
+            std::cout
+                << "(is maelstromd running at " << ctx.client().url()
+                << "? set MAELSTROM_PRIVATE_URL to its private URL, and MAELSTROM_PRIVATE_TOKEN if it needs one)\n";
         }
     } catch (const std::exception& e) {
         std::cout << "ERROR: " << context << " - " << e.what() << "\n";
@@ -72,7 +73,8 @@ std::vector<T> decodeList(const std::string& json, const char* member) {
         const auto array = list->extract<Poco::JSON::Array::Ptr>();
         for (std::size_t i = 0; i < array->size(); ++i) {
             T item;
-            codec::fromVar(array->get(static_cast<unsigned>(i)), item, std::string(member) + "[" + std::to_string(i) + "]");
+            codec::fromVar(array->get(static_cast<unsigned>(i)), item,
+                           std::string(member) + "[" + std::to_string(i) + "]");
             items.push_back(std::move(item));
         }
     }
@@ -86,8 +88,8 @@ std::string nextTokenOf(const std::string& json) {
 
 // Pages through a listing method until nextToken is empty.
 template <class T>
-bool listAll(CommandContext& ctx, const std::string& method, Input input, const char* member, const std::string& context,
-             std::vector<T>& items) {
+bool listAll(CommandContext& ctx, const std::string& method, Input input, const char* member,
+             const std::string& context, std::vector<T>& items) {
     std::string token;
     do {
         Input page = input;
@@ -153,10 +155,10 @@ int clusterNodes(CommandContext& ctx) {
     std::printf("%s\n", dashes(113).c_str());
     const auto now = sdk::unixMillis();
     for (const auto& n : list) {
-        std::printf("%-14s  %-15s  %-15s  %-15lld  %-10lld  %-3.2f %-3.2f %-3.2f   %-4zu\n", trunc(n.nodeId, 14).c_str(),
-                    hostOf(n.peerUrl).c_str(), relativeTime(n.startedAt, now).c_str(), static_cast<long long>(n.version),
-                    static_cast<long long>(n.freeMemoryMiB), n.loadAvg1m, n.loadAvg5m, n.loadAvg15m,
-                    n.runningComponents.size());
+        std::printf("%-14s  %-15s  %-15s  %-15lld  %-10lld  %-3.2f %-3.2f %-3.2f   %-4zu\n",
+                    trunc(n.nodeId, 14).c_str(), hostOf(n.peerUrl).c_str(), relativeTime(n.startedAt, now).c_str(),
+                    static_cast<long long>(n.version), static_cast<long long>(n.freeMemoryMiB), n.loadAvg1m,
+                    n.loadAvg5m, n.loadAvg15m, n.runningComponents.size());
     }
     return 0;
 }
@@ -193,9 +195,9 @@ int clusterPs(CommandContext& ctx) {
                                    ? 0
                                    : 100.0 * (concurrency / static_cast<double>(c.activity.size())) /
                                          static_cast<double>(std::max<std::int64_t>(c.maxConcurrency, 1));
-            std::printf("%-30s  %-5lld  %-8s  %-14s  %-7lld  %-15s  %-11lld  %-8.2f\n", trunc(c.componentName, 30).c_str(),
-                        static_cast<long long>(c.componentVersion), c.status.c_str(), trunc(n.nodeId, 14).c_str(),
-                        static_cast<long long>(c.memoryReservedMiB),
+            std::printf("%-30s  %-5lld  %-8s  %-14s  %-7lld  %-15s  %-11lld  %-8.2f\n",
+                        trunc(c.componentName, 30).c_str(), static_cast<long long>(c.componentVersion),
+                        c.status.c_str(), trunc(n.nodeId, 14).c_str(), static_cast<long long>(c.memoryReservedMiB),
                         c.lastRequestTime <= 0 ? "Never" : relativeTime(c.lastRequestTime, now).c_str(),
                         static_cast<long long>(c.totalRequests), pct);
         }

@@ -15,7 +15,8 @@ ControlClient::ControlClient(const std::string& privateUrl, const std::string& t
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
     const char* dirEnv = std::getenv("MAELSTROM_PLUGIN_DIR");
-    const std::string dir = dirEnv && *dirEnv ? dirEnv : (self.parent_path() / "../lib/maelstrom/plugins").lexically_normal().string();
+    const std::string dir =
+        dirEnv && *dirEnv ? dirEnv : (self.parent_path() / "../lib/maelstrom/plugins").lexically_normal().string();
     const char* nameEnv = std::getenv("MAELSTROM_RPC_TRANSPORT");
     const std::string name = nameEnv && *nameEnv ? nameEnv : "jsonrpc-http";
     try {

@@ -16,8 +16,8 @@ std::string relativeTime(std::int64_t thenMillis, std::int64_t nowMillis) {
     constexpr std::int64_t year = 12 * month;
     constexpr std::int64_t longTime = 37 * year;
     struct Magnitude {
-        std::int64_t below;   // seconds
-        const char* format;   // %d is the count, %s the direction
+        std::int64_t below; // seconds
+        const char* format; // %d is the count, %s the direction
         std::int64_t divide;
     };
     static const Magnitude table[] = {

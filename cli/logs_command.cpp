@@ -112,8 +112,8 @@ int logs(CommandContext& ctx) {
         if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
             std::string body;
             Poco::StreamCopier::copyToString(in, body);
-            return fail("HTTP " + std::to_string(static_cast<int>(response.getStatus())) + " " +
-                        response.getReason() + ": " + trimSpace(body.substr(0, 1000)));
+            return fail("HTTP " + std::to_string(static_cast<int>(response.getStatus())) + " " + response.getReason() +
+                        ": " + trimSpace(body.substr(0, 1000)));
         }
         std::string line;
         while (std::getline(in, line)) {

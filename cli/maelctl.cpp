@@ -57,7 +57,10 @@ const std::vector<CommandSpec>& commands() {
         {{"cluster", "ps"}, {{"refresh", false}, {"output", true}}, 0, c::clusterPs},
         {{"comp", "ls"}, {{"prefix", true}, {"output", true}}, 0, c::componentList},
         {{"comp", "rm"}, {}, 1, c::componentRemove},
-        {{"es", "ls"}, {{"prefix", true}, {"component", true}, {"type", true}, {"output", true}}, 0, c::eventSourceList},
+        {{"es", "ls"},
+         {{"prefix", true}, {"component", true}, {"type", true}, {"output", true}},
+         0,
+         c::eventSourceList},
         {{"es", "enable"}, {{"prefix", true}, {"project", true}, {"component", true}, {"type", true}}, 0, esEnable},
         {{"es", "disable"}, {{"prefix", true}, {"project", true}, {"component", true}, {"type", true}}, 0, esDisable},
         {{"es", "rm"}, {}, 1, c::eventSourceRemove},
@@ -101,8 +104,7 @@ struct Parsed {
 // accepted, as docopt does) and positionals. Returns an error text, or "" on success.
 std::string parse(const std::vector<std::string>& args, Parsed& out) {
     for (const auto& spec : commands()) {
-        if (args.size() < spec.words.size() ||
-            !std::equal(spec.words.begin(), spec.words.end(), args.begin())) {
+        if (args.size() < spec.words.size() || !std::equal(spec.words.begin(), spec.words.end(), args.begin())) {
             continue;
         }
         out.spec = &spec;

@@ -54,8 +54,9 @@ int projectPut(CommandContext& ctx) {
     } catch (const sdk::RpcError& e) {
         std::cout << "ERROR: PutProject failed - JsonRpcError: code=" << e.code() << " message=" << e.what() << "\n";
         if (e.code() == -32603) {
-            std::cout << "(is maelstromd running at " << ctx.client().url()
-                      << "? set MAELSTROM_PRIVATE_URL to its private URL, and MAELSTROM_PRIVATE_TOKEN if it needs one)\n";
+            std::cout
+                << "(is maelstromd running at " << ctx.client().url()
+                << "? set MAELSTROM_PRIVATE_URL to its private URL, and MAELSTROM_PRIVATE_TOKEN if it needs one)\n";
         }
         return 1;
     }
@@ -83,9 +84,12 @@ int projectPut(CommandContext& ctx) {
         const char* action;
     };
     const Row rows[] = {
-        {"Component", "componentsAdded", true, "Added"},       {"Component", "componentsUpdated", true, "Updated"},
-        {"Component", "componentsRemoved", false, "Removed"},  {"EventSource", "eventSourcesAdded", true, "Added"},
-        {"EventSource", "eventSourcesUpdated", true, "Updated"}, {"EventSource", "eventSourcesRemoved", false, "Removed"},
+        {"Component", "componentsAdded", true, "Added"},
+        {"Component", "componentsUpdated", true, "Updated"},
+        {"Component", "componentsRemoved", false, "Removed"},
+        {"EventSource", "eventSourcesAdded", true, "Added"},
+        {"EventSource", "eventSourcesUpdated", true, "Updated"},
+        {"EventSource", "eventSourcesRemoved", false, "Removed"},
     };
     std::vector<std::pair<const Row*, std::string>> lines;
     for (const auto& row : rows) {

@@ -18,7 +18,7 @@ struct FieldRange {
     const char* label;
     std::uint64_t min;
     std::uint64_t max;
-    const std::array<std::string_view, 12>* names;  // index + namesBase = value; nullptr when none
+    const std::array<std::string_view, 12>* names; // index + namesBase = value; nullptr when none
     std::uint64_t namesBase;
     std::size_t nameCount;
 };
@@ -41,10 +41,13 @@ std::vector<std::string_view> splitFields(std::string_view s) {
     std::vector<std::string_view> out;
     std::size_t i = 0;
     while (i < s.size()) {
-        while (i < s.size() && isSpace(s[i])) ++i;
+        while (i < s.size() && isSpace(s[i]))
+            ++i;
         const std::size_t start = i;
-        while (i < s.size() && !isSpace(s[i])) ++i;
-        if (i > start) out.push_back(s.substr(start, i - start));
+        while (i < s.size() && !isSpace(s[i]))
+            ++i;
+        if (i > start)
+            out.push_back(s.substr(start, i - start));
     }
     return out;
 }
@@ -55,7 +58,8 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     while (true) {
         const auto at = s.find(sep, start);
         out.push_back(s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-        if (at == std::string_view::npos) return out;
+        if (at == std::string_view::npos)
+            return out;
         start = at + 1;
     }
 }
@@ -87,9 +91,11 @@ std::optional<std::uint64_t> parseNonNegative(std::string_view expr, std::string
 std::optional<std::uint64_t> parseIntOrName(std::string_view expr, const FieldRange& range, std::string& error) {
     if (range.names != nullptr) {
         std::string lower;
-        for (char c : expr) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        for (char c : expr)
+            lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
         for (std::size_t i = 0; i < range.nameCount; ++i)
-            if ((*range.names)[i] == lower) return range.namesBase + i;
+            if ((*range.names)[i] == lower)
+                return range.namesBase + i;
     }
     return parseNonNegative(expr, error);
 }
@@ -102,15 +108,17 @@ std::optional<std::string> checkRange(std::string_view expr, const FieldRange& r
     std::uint64_t end = 0;
     std::string error;
     if (lowAndHigh[0] == "*" || lowAndHigh[0] == "?") {
-        start = range.min;  // quirk kept: "*-5" reads as "*"
+        start = range.min; // quirk kept: "*-5" reads as "*"
         end = range.max;
     } else {
         const auto low = parseIntOrName(lowAndHigh[0], range, error);
-        if (!low) return error;
+        if (!low)
+            return error;
         start = end = *low;
         if (lowAndHigh.size() == 2) {
             const auto high = parseIntOrName(lowAndHigh[1], range, error);
-            if (!high) return error;
+            if (!high)
+                return error;
             end = *high;
         } else if (lowAndHigh.size() > 2) {
             return "too many hyphens: " + str(expr);
@@ -119,9 +127,11 @@ std::optional<std::string> checkRange(std::string_view expr, const FieldRange& r
     std::uint64_t step = 1;
     if (rangeAndStep.size() == 2) {
         const auto parsed = parseNonNegative(rangeAndStep[1], error);
-        if (!parsed) return error;
+        if (!parsed)
+            return error;
         step = *parsed;
-        if (single) end = range.max;  // "N/step" means "N-max/step"
+        if (single)
+            end = range.max; // "N/step" means "N-max/step"
     } else if (rangeAndStep.size() > 2) {
         return "too many slashes: " + str(expr);
     }
@@ -134,20 +144,24 @@ std::optional<std::string> checkRange(std::string_view expr, const FieldRange& r
     if (start > end)
         return "beginning of range (" + std::to_string(start) + ") beyond end of range (" + std::to_string(end) +
                "): " + str(expr);
-    if (step == 0) return "step of range should be a positive number: " + str(expr);
+    if (step == 0)
+        return "step of range should be a positive number: " + str(expr);
     return std::nullopt;
 }
 
 std::optional<std::string> checkField(std::string_view field, const FieldRange& range) {
     for (const auto item : split(field, ',')) {
-        if (item.empty()) continue;  // strings.FieldsFunc drops empty items
-        if (auto error = checkRange(item, range)) return std::string(range.label) + " field: " + *error;
+        if (item.empty())
+            continue; // strings.FieldsFunc drops empty items
+        if (auto error = checkRange(item, range))
+            return std::string(range.label) + " field: " + *error;
     }
     return std::nullopt;
 }
 
 std::optional<std::string> checkZone(std::string_view zone) {
-    if (zone.empty() || zone == "UTC" || zone == "Local") return std::nullopt;
+    if (zone.empty() || zone == "UTC" || zone == "Local")
+        return std::nullopt;
     const std::string name(zone);
     if (name.find("..") != std::string::npos || name.front() == '/' || name.front() == '\\')
         return "provided bad location " + name + ": invalid location name";
@@ -167,22 +181,27 @@ std::optional<std::string> checkZone(std::string_view zone) {
 } // namespace
 
 std::optional<std::string> checkCronSchedule(std::string_view spec) {
-    if (spec.empty()) return std::string("empty spec string");
+    if (spec.empty())
+        return std::string("empty spec string");
     if (spec.starts_with("TZ=") || spec.starts_with("CRON_TZ=")) {
         const auto space = spec.find(' ');
         if (space == std::string_view::npos)
             return "time zone prefix must be followed by a space and a schedule: " + str(spec);
         const auto eq = spec.find('=');
-        if (auto error = checkZone(spec.substr(eq + 1, space - eq - 1))) return error;
+        if (auto error = checkZone(spec.substr(eq + 1, space - eq - 1)))
+            return error;
         spec = spec.substr(space);
-        while (!spec.empty() && isSpace(spec.front())) spec.remove_prefix(1);
-        while (!spec.empty() && isSpace(spec.back())) spec.remove_suffix(1);
+        while (!spec.empty() && isSpace(spec.front()))
+            spec.remove_prefix(1);
+        while (!spec.empty() && isSpace(spec.back()))
+            spec.remove_suffix(1);
     }
     if (spec.starts_with("@")) {
         static constexpr std::string_view kDescriptors[] = {"@yearly", "@annually", "@monthly", "@weekly",
                                                             "@daily",  "@midnight", "@hourly"};
         for (const auto d : kDescriptors)
-            if (spec == d) return std::nullopt;
+            if (spec == d)
+                return std::nullopt;
         constexpr std::string_view kEvery = "@every ";
         if (spec.starts_with(kEvery)) {
             if (!sdk::parseGoDuration(spec.substr(kEvery.size())))
@@ -196,7 +215,8 @@ std::optional<std::string> checkCronSchedule(std::string_view spec) {
     if (fields.size() != kFields.size())
         return "expected exactly 5 fields, found " + std::to_string(fields.size()) + ": " + str(spec);
     for (std::size_t i = 0; i < fields.size(); ++i)
-        if (auto error = checkField(fields[i], kFields[i])) return error;
+        if (auto error = checkField(fields[i], kFields[i]))
+            return error;
     return std::nullopt;
 }
 

@@ -9,8 +9,10 @@
 namespace maelstrom::cli {
 
 int InterpolatedText::originalLine(int outputLine) const noexcept {
-    if (lineOrigin.empty()) return outputLine < 1 ? 1 : outputLine;
-    if (outputLine < 1) return lineOrigin.front();
+    if (lineOrigin.empty())
+        return outputLine < 1 ? 1 : outputLine;
+    if (outputLine < 1)
+        return lineOrigin.front();
     const auto index = static_cast<std::size_t>(outputLine - 1);
     return index < lineOrigin.size() ? lineOrigin[index] : lineOrigin.back();
 }
@@ -33,7 +35,8 @@ std::string resolveToken(std::string_view token, const std::map<std::string, std
         fallback = rest;
     }
     const auto it = env.find(std::string(key));
-    if (it == env.end() || (emptyToDefault && it->second.empty())) return std::string(fallback);
+    if (it == env.end() || (emptyToDefault && it->second.empty()))
+        return std::string(fallback);
     return it->second;
 }
 
@@ -48,7 +51,8 @@ public:
         for (char c : piece) {
             text_.push_back(c);
             if (c == '\n') {
-                if (fromInput) ++inputLine;
+                if (fromInput)
+                    ++inputLine;
                 lineOrigin_.push_back(inputLine);
             }
         }
@@ -69,12 +73,13 @@ int countNewlines(std::string_view s) { return static_cast<int>(std::count(s.beg
 InterpolatedText interpolate(std::string_view input, const std::map<std::string, std::string>& env,
                              std::size_t maxOutputBytes) {
     Output out(maxOutputBytes);
-    int line = 1;            // input line at `copied`
-    std::size_t copied = 0;  // input[0, copied) has been emitted
+    int line = 1;           // input line at `copied`
+    std::size_t copied = 0; // input[0, copied) has been emitted
     std::size_t pos = 0;
     while (true) {
         pos = input.find('$', pos);
-        if (pos == std::string_view::npos) break;
+        if (pos == std::string_view::npos)
+            break;
         // Candidate starts: "$${" (escape, preferred) or "${".
         std::size_t open;
         bool escape = false;
@@ -88,7 +93,8 @@ InterpolatedText interpolate(std::string_view input, const std::map<std::string,
             continue;
         }
         const std::size_t close = input.find('}', open + 1);
-        if (close == std::string_view::npos) break;  // no '}' anywhere after: no later token can match either
+        if (close == std::string_view::npos)
+            break; // no '}' anywhere after: no later token can match either
         if (close == open + 1) {
             // "${}" (or "$${}"): no match here. With the escape form, "${}" at pos+1 fails as well.
             pos = open + 1;

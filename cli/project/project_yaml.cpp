@@ -2,16 +2,16 @@
 // struct of the original's project file, each listing its keys: anything else is an unknown key.
 #include "project_yaml.h"
 
-#include "cron_schedule.h"
 #include "common/env_file.h"
+#include "cron_schedule.h"
 #include "interpolation.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <span>
 #include <limits>
 #include <optional>
+#include <span>
 #include <unordered_map>
 
 namespace maelstrom::cli {
@@ -35,7 +35,8 @@ std::string formatWhat(const std::string& file, int line, const std::string& mes
 } // namespace
 
 ProjectFileError::ProjectFileError(std::string file, int line, const std::string& message)
-    : std::runtime_error(formatWhat(file, line, message)), file_(std::move(file)), line_(line), message_(oneLine(message)) {}
+    : std::runtime_error(formatWhat(file, line, message)), file_(std::move(file)), line_(line),
+      message_(oneLine(message)) {}
 
 namespace {
 
@@ -45,7 +46,7 @@ struct Resolved {
     enum class Type { Null, Bool, Int, Float, String } type = Type::String;
     bool boolean = false;
     std::int64_t integer = 0;
-    bool integerOverflow = false;  // an integer literal beyond int64 (but within uint64: `magnitude`)
+    bool integerOverflow = false; // an integer literal beyond int64 (but within uint64: `magnitude`)
     std::uint64_t magnitude = 0;
     double real = 0;
 };
@@ -55,15 +56,19 @@ bool matchesYamlFloat(std::string_view s) {
     std::size_t i = 0;
     auto digits = [&] {
         const std::size_t start = i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
         return i - start;
     };
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+'))
+        ++i;
     if (i < s.size() && s[i] == '.') {
         ++i;
-        if (digits() == 0) return false;
+        if (digits() == 0)
+            return false;
     } else {
-        if (digits() == 0) return false;
+        if (digits() == 0)
+            return false;
         if (i < s.size() && s[i] == '.') {
             ++i;
             digits();
@@ -71,8 +76,10 @@ bool matchesYamlFloat(std::string_view s) {
     }
     if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
         ++i;
-        if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-        if (digits() == 0) return false;
+        if (i < s.size() && (s[i] == '-' || s[i] == '+'))
+            ++i;
+        if (digits() == 0)
+            return false;
     }
     return i == s.size();
 }
@@ -88,12 +95,17 @@ bool parseGoInteger(std::string_view s, bool& negative, std::uint64_t& magnitude
     int base = 10;
     if (s.size() >= 2 && s[0] == '0') {
         const char p = static_cast<char>(s[1] | 0x20);
-        if (p == 'x') base = 16, s.remove_prefix(2);
-        else if (p == 'b') base = 2, s.remove_prefix(2);
-        else if (p == 'o') base = 8, s.remove_prefix(2);
-        else base = 8, s.remove_prefix(1);
+        if (p == 'x')
+            base = 16, s.remove_prefix(2);
+        else if (p == 'b')
+            base = 2, s.remove_prefix(2);
+        else if (p == 'o')
+            base = 8, s.remove_prefix(2);
+        else
+            base = 8, s.remove_prefix(1);
     }
-    if (s.empty()) return false;
+    if (s.empty())
+        return false;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), magnitude, base);
     return ec == std::errc{} && end == s.data() + s.size();
 }
@@ -104,26 +116,36 @@ Resolved resolvePlain(const std::string& in) {
         std::unordered_map<std::string, Resolved> m;
         Resolved t{Resolved::Type::Bool, true};
         Resolved f{Resolved::Type::Bool, false};
-        for (const char* w : {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}) m[w] = t;
-        for (const char* w : {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}) m[w] = f;
-        for (const char* w : {"", "~", "null", "Null", "NULL"}) m[w] = Resolved{Resolved::Type::Null};
+        for (const char* w : {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
+            m[w] = t;
+        for (const char* w : {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"})
+            m[w] = f;
+        for (const char* w : {"", "~", "null", "Null", "NULL"})
+            m[w] = Resolved{Resolved::Type::Null};
         Resolved nan{Resolved::Type::Float};
         nan.real = std::numeric_limits<double>::quiet_NaN();
-        for (const char* w : {".nan", ".NaN", ".NAN"}) m[w] = nan;
+        for (const char* w : {".nan", ".NaN", ".NAN"})
+            m[w] = nan;
         Resolved inf{Resolved::Type::Float};
         inf.real = std::numeric_limits<double>::infinity();
-        for (const char* w : {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"}) m[w] = inf;
+        for (const char* w : {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})
+            m[w] = inf;
         inf.real = -inf.real;
-        for (const char* w : {"-.inf", "-.Inf", "-.INF"}) m[w] = inf;
+        for (const char* w : {"-.inf", "-.Inf", "-.INF"})
+            m[w] = inf;
         return m;
     }();
-    if (const auto it = kWords.find(in); it != kWords.end()) return it->second;
-    if (in.empty()) return r;
+    if (const auto it = kWords.find(in); it != kWords.end())
+        return it->second;
+    if (in.empty())
+        return r;
     const char first = in.front();
     const bool numberLike = first == '+' || first == '-' || first == '.' || (first >= '0' && first <= '9');
-    if (!numberLike) return r;
+    if (!numberLike)
+        return r;
     std::string plain = in;
-    if (first != '.') plain.erase(std::remove(plain.begin(), plain.end(), '_'), plain.end());
+    if (first != '.')
+        plain.erase(std::remove(plain.begin(), plain.end(), '_'), plain.end());
     if (first != '.') {
         bool negative = false;
         std::uint64_t magnitude = 0;
@@ -131,20 +153,22 @@ Resolved resolvePlain(const std::string& in) {
             r.type = Resolved::Type::Int;
             const std::uint64_t limit = negative ? (std::uint64_t{1} << 63) : (std::uint64_t{1} << 63) - 1;
             if (negative && magnitude > limit) {
-                r.type = Resolved::Type::String;  // below int64 and not a uint: go-yaml tries a float next
+                r.type = Resolved::Type::String; // below int64 and not a uint: go-yaml tries a float next
             } else if (magnitude > limit) {
-                r.integerOverflow = true;          // a uint64: go-yaml refuses it for an int64 field
+                r.integerOverflow = true; // a uint64: go-yaml refuses it for an int64 field
                 r.magnitude = magnitude;
             } else {
                 r.integer = negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
                 return r;
             }
-            if (r.type == Resolved::Type::Int) return r;
+            if (r.type == Resolved::Type::Int)
+                return r;
         }
     }
     if (matchesYamlFloat(plain)) {
         std::string_view digits = plain;
-        if (digits.front() == '+') digits.remove_prefix(1);
+        if (digits.front() == '+')
+            digits.remove_prefix(1);
         double value = 0;
         const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
         if (ec == std::errc{} && end == digits.data() + digits.size()) {
@@ -160,13 +184,15 @@ Resolved resolvePlain(const std::string& in) {
 std::string lowerAscii(std::string_view s) {
     std::string out(s);
     for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
     return out;
 }
 
 std::size_t editDistance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
         std::size_t diagonal = row[0];
         row[0] = i;
@@ -189,24 +215,62 @@ std::string joinPath(const std::string& path, std::string_view key) {
 using KeySet = std::span<const std::string_view>;
 
 constexpr std::string_view kProjectKeys[] = {"name", "environment", "envfile", "components"};
-constexpr std::string_view kComponentKeys[] = {
-    "image", "command", "entrypoint", "environment", "mininstances", "maxinstances", "maxinstancespernode",
-    "maxconcurrency", "softconcurrencylimit", "scaledownconcurrencypct", "scaleupconcurrencypct",
-    "maxdurationseconds", "httpport", "httphealthcheckpath", "httpstarthealthcheckseconds",
-    "httphealthcheckseconds", "httphealthcheckmaxfailures", "healthcheckfailedcommand", "idletimeoutseconds",
-    "ports", "volumes", "networkname", "hostname", "domainname", "user", "dns", "dnsoptions", "dnssearch",
-    "logdriver", "logdriveroptions", "eventsources", "crontab", "cpushares", "reservememory", "limitmemory",
-    "containerinit", "pullcommand", "pullusername", "pullpassword", "pullimageonput", "pullimageonstart",
-    "ulimits", "capadd", "capdrop", "startparallelism", "restartorder"};
+constexpr std::string_view kComponentKeys[] = {"image",
+                                               "command",
+                                               "entrypoint",
+                                               "environment",
+                                               "mininstances",
+                                               "maxinstances",
+                                               "maxinstancespernode",
+                                               "maxconcurrency",
+                                               "softconcurrencylimit",
+                                               "scaledownconcurrencypct",
+                                               "scaleupconcurrencypct",
+                                               "maxdurationseconds",
+                                               "httpport",
+                                               "httphealthcheckpath",
+                                               "httpstarthealthcheckseconds",
+                                               "httphealthcheckseconds",
+                                               "httphealthcheckmaxfailures",
+                                               "healthcheckfailedcommand",
+                                               "idletimeoutseconds",
+                                               "ports",
+                                               "volumes",
+                                               "networkname",
+                                               "hostname",
+                                               "domainname",
+                                               "user",
+                                               "dns",
+                                               "dnsoptions",
+                                               "dnssearch",
+                                               "logdriver",
+                                               "logdriveroptions",
+                                               "eventsources",
+                                               "crontab",
+                                               "cpushares",
+                                               "reservememory",
+                                               "limitmemory",
+                                               "containerinit",
+                                               "pullcommand",
+                                               "pullusername",
+                                               "pullpassword",
+                                               "pullimageonput",
+                                               "pullimageonstart",
+                                               "ulimits",
+                                               "capadd",
+                                               "capdrop",
+                                               "startparallelism",
+                                               "restartorder"};
 constexpr std::string_view kVolumeKeys[] = {"type", "source", "target", "readonly"};
-constexpr std::string_view kEventSourceKeys[] = {"name", "componentname", "projectname", "version", "modifiedat",
-                                     "http", "cron", "sqs", "awsstepfunc"};
+constexpr std::string_view kEventSourceKeys[] = {"name", "componentname", "projectname", "version",    "modifiedat",
+                                                 "http", "cron",          "sqs",         "awsstepfunc"};
 constexpr std::string_view kHttpKeys[] = {"hostname", "pathprefix", "stripprefix"};
 constexpr std::string_view kCronKeys[] = {"schedule", "http"};
 constexpr std::string_view kCronHttpKeys[] = {"method", "path", "data", "headers"};
 constexpr std::string_view kNameValueKeys[] = {"name", "value"};
-constexpr std::string_view kSqsKeys[] = {"queuename", "nameasprefix", "path", "maxconcurrency", "messagesperpoll",
-                             "concurrencyperpoller", "visibilitytimeout"};
+constexpr std::string_view kSqsKeys[] = {"queuename",        "nameasprefix",    "path",
+                                         "maxconcurrency",   "messagesperpoll", "concurrencyperpoller",
+                                         "visibilitytimeout"};
 constexpr std::string_view kStepFuncKeys[] = {"activityname", "path", "maxconcurrency", "concurrencyperpoller"};
 
 // The values of one mapping decoded as a struct: key → node, each key known.
@@ -217,7 +281,8 @@ struct Fields {
 
     const YamlNode* get(std::string_view key) const {
         for (const auto& [k, v] : values)
-            if (k == key) return v;
+            if (k == key)
+                return v;
         return nullptr;
     }
     std::string pathOf(std::string_view key) const { return joinPath(path, key); }
@@ -225,7 +290,7 @@ struct Fields {
 
 // Where two event sources (or components) would get the same name on the server, which lowercases.
 struct NameClaim {
-    std::string owner;  // the component key
+    std::string owner; // the component key
     int line;
 };
 
@@ -235,12 +300,14 @@ public:
         : file_(file), source_(source), options_(options) {
         lineStarts_.push_back(0);
         for (std::size_t i = 0; i < source_.text.size(); ++i)
-            if (source_.text[i] == '\n') lineStarts_.push_back(i + 1);
+            if (source_.text[i] == '\n')
+                lineStarts_.push_back(i + 1);
     }
 
     sdk::Project project(const YamlNode& root) {
         sdk::Project project;
-        if (root.kind == YamlNode::Kind::Null) return project;  // an empty file: the server rejects the empty name
+        if (root.kind == YamlNode::Kind::Null)
+            return project; // an empty file: the server rejects the empty name
         if (root.kind != YamlNode::Kind::Map)
             fail(root.line, "", "expected a mapping of project keys at the top level, got " + describe(root));
         const Fields f = fields(root, "", kProjectKeys);
@@ -250,7 +317,8 @@ public:
         if (const auto* envfile = f.get("envfile")) {
             const std::string path = toText(*envfile, "envfile");
             if (!path.empty()) {
-                if (!options_.allowEnvFile) fail(envfile->line, "envfile", "reading env files is disabled here");
+                if (!options_.allowEnvFile)
+                    fail(envfile->line, "envfile", "reading env files is disabled here");
                 try {
                     projectEnv = parseProjectEnvFile(readRegularFile(path, options_.limits.maxEnvFileBytes));
                 } catch (const EnvFileError& e) {
@@ -263,9 +331,11 @@ public:
         if (const auto* components = f.get("components")) {
             if (components->kind != YamlNode::Kind::Null) {
                 if (components->kind != YamlNode::Kind::Map)
-                    fail(components->line, "components", "expected a mapping of component name to component, got " + describe(*components));
+                    fail(components->line, "components",
+                         "expected a mapping of component name to component, got " + describe(*components));
                 std::vector<std::pair<const YamlNodePtr*, const YamlNodePtr*>> sorted;
-                for (const auto& entry : components->entries) sorted.emplace_back(&entry.first, &entry.second);
+                for (const auto& entry : components->entries)
+                    sorted.emplace_back(&entry.first, &entry.second);
                 std::stable_sort(sorted.begin(), sorted.end(),
                                  [](const auto& a, const auto& b) { return (*a.first)->value < (*b.first)->value; });
                 std::unordered_map<std::string, NameClaim> componentNames;
@@ -287,10 +357,14 @@ private:
 
     static std::string describe(const YamlNode& node) {
         switch (node.kind) {
-        case YamlNode::Kind::Null: return "nothing";
-        case YamlNode::Kind::Scalar: return quoted(node.value);
-        case YamlNode::Kind::Sequence: return "a list";
-        case YamlNode::Kind::Map: return "a mapping";
+        case YamlNode::Kind::Null:
+            return "nothing";
+        case YamlNode::Kind::Scalar:
+            return quoted(node.value);
+        case YamlNode::Kind::Sequence:
+            return "a list";
+        case YamlNode::Kind::Map:
+            return "a mapping";
         }
         return "?";
     }
@@ -299,11 +373,14 @@ private:
         Fields f;
         f.path = path;
         f.node = &node;
-        if (node.kind == YamlNode::Kind::Null) return f;
-        if (node.kind != YamlNode::Kind::Map) fail(node.line, path, "expected a mapping, got " + describe(node));
+        if (node.kind == YamlNode::Kind::Null)
+            return f;
+        if (node.kind != YamlNode::Kind::Map)
+            fail(node.line, path, "expected a mapping, got " + describe(node));
         for (const auto& [key, value] : node.entries) {
             const auto match = std::find(known.begin(), known.end(), key->value);
-            if (match == known.end()) fail(key->line, path, unknownKey(key->value, known));
+            if (match == known.end())
+                fail(key->line, path, unknownKey(key->value, known));
             f.values.emplace_back(*match, value.get());
         }
         return f;
@@ -323,10 +400,12 @@ private:
                 }
             }
         }
-        if (!suggestion.empty()) message += " (did you mean '" + std::string(suggestion) + "'? keys are lowercase)";
+        if (!suggestion.empty())
+            message += " (did you mean '" + std::string(suggestion) + "'? keys are lowercase)";
         else if (known.size() <= 10) {
             message += " (known keys:";
-            for (const auto candidate : known) message += " " + std::string(candidate);
+            for (const auto candidate : known)
+                message += " " + std::string(candidate);
             message += ")";
         } else {
             message += " (not one of the " + std::to_string(known.size()) + " keys of this block, which are lowercase)";
@@ -337,54 +416,69 @@ private:
     // ---- scalars ----
 
     std::string toText(const YamlNode& node, const std::string& path) const {
-        if (node.kind == YamlNode::Kind::Null) return {};
-        if (node.kind != YamlNode::Kind::Scalar) fail(node.line, path, "expected a string, got " + describe(node));
-        if (node.style == YamlNode::Style::Plain && resolvePlain(node.value).type == Resolved::Type::Null) return {};
+        if (node.kind == YamlNode::Kind::Null)
+            return {};
+        if (node.kind != YamlNode::Kind::Scalar)
+            fail(node.line, path, "expected a string, got " + describe(node));
+        if (node.style == YamlNode::Style::Plain && resolvePlain(node.value).type == Resolved::Type::Null)
+            return {};
         return node.value;
     }
 
     std::int64_t toInteger(const YamlNode& node, const std::string& path) const {
-        if (node.kind == YamlNode::Kind::Null) return 0;
+        if (node.kind == YamlNode::Kind::Null)
+            return 0;
         if (node.kind == YamlNode::Kind::Scalar && node.style == YamlNode::Style::Plain) {
             const Resolved r = resolvePlain(node.value);
             switch (r.type) {
-            case Resolved::Type::Null: return 0;
+            case Resolved::Type::Null:
+                return 0;
             case Resolved::Type::Int:
-                if (r.integerOverflow) fail(node.line, path, "integer " + quoted(node.value) + " is out of range");
+                if (r.integerOverflow)
+                    fail(node.line, path, "integer " + quoted(node.value) + " is out of range");
                 return r.integer;
             case Resolved::Type::Float:
                 // go-yaml v2 truncates a float stored in an integer field.
                 if (std::isfinite(r.real) && r.real >= -9223372036854775808.0 && r.real < 9223372036854775808.0)
                     return static_cast<std::int64_t>(r.real);
                 fail(node.line, path, "number " + quoted(node.value) + " is out of the integer range");
-            default: break;
+            default:
+                break;
             }
         }
         fail(node.line, path, "expected an integer, got " + describe(node) + quotedHint(node));
     }
 
     double toNumber(const YamlNode& node, const std::string& path) const {
-        if (node.kind == YamlNode::Kind::Null) return 0;
+        if (node.kind == YamlNode::Kind::Null)
+            return 0;
         if (node.kind == YamlNode::Kind::Scalar && node.style == YamlNode::Style::Plain) {
             const Resolved r = resolvePlain(node.value);
             switch (r.type) {
-            case Resolved::Type::Null: return 0;
+            case Resolved::Type::Null:
+                return 0;
             case Resolved::Type::Int:
-                if (r.integerOverflow) return static_cast<double>(r.magnitude);
+                if (r.integerOverflow)
+                    return static_cast<double>(r.magnitude);
                 return static_cast<double>(r.integer);
-            case Resolved::Type::Float: return r.real;
-            default: break;
+            case Resolved::Type::Float:
+                return r.real;
+            default:
+                break;
             }
         }
         fail(node.line, path, "expected a number, got " + describe(node) + quotedHint(node));
     }
 
     bool toBoolean(const YamlNode& node, const std::string& path) const {
-        if (node.kind == YamlNode::Kind::Null) return false;
+        if (node.kind == YamlNode::Kind::Null)
+            return false;
         if (node.kind == YamlNode::Kind::Scalar && node.style == YamlNode::Style::Plain) {
             const Resolved r = resolvePlain(node.value);
-            if (r.type == Resolved::Type::Null) return false;
-            if (r.type == Resolved::Type::Bool) return r.boolean;
+            if (r.type == Resolved::Type::Null)
+                return false;
+            if (r.type == Resolved::Type::Bool)
+                return r.boolean;
         }
         fail(node.line, path, "expected true or false, got " + describe(node) + quotedHint(node));
     }
@@ -398,7 +492,8 @@ private:
 
     std::vector<std::string> toStrings(const YamlNode& node, const std::string& path) const {
         std::vector<std::string> out;
-        if (node.kind == YamlNode::Kind::Null) return out;
+        if (node.kind == YamlNode::Kind::Null)
+            return out;
         if (node.kind != YamlNode::Kind::Sequence)
             fail(node.line, path, "expected a list of strings, got " + describe(node));
         out.reserve(node.items.size());
@@ -435,7 +530,8 @@ private:
 
     std::vector<sdk::NameValue> nameValues(const YamlNode& node, const std::string& path) const {
         std::vector<sdk::NameValue> out;
-        if (node.kind == YamlNode::Kind::Null) return out;
+        if (node.kind == YamlNode::Kind::Null)
+            return out;
         if (node.kind != YamlNode::Kind::Sequence)
             fail(node.line, path, "expected a list of {name, value} mappings, got " + describe(node));
         for (std::size_t i = 0; i < node.items.size(); ++i) {
@@ -449,10 +545,12 @@ private:
     void claim(std::unordered_map<std::string, NameClaim>& claims, const std::string& name, const std::string& owner,
                int line, const std::string& path, const char* what) const {
         const auto [it, inserted] = claims.emplace(lowerAscii(name), NameClaim{owner, line});
-        if (inserted) return;
+        if (inserted)
+            return;
         std::string message = std::string(what) + " " + quoted(name) + " collides with the one on line " +
                               std::to_string(source_.originalLine(it->second.line));
-        if (it->second.owner != owner) message += " (component " + quoted(it->second.owner) + ")";
+        if (it->second.owner != owner)
+            message += " (component " + quoted(it->second.owner) + ")";
         message += ": the server lowercases names and event source names are shared by the whole project";
         fail(line, path, message);
     }
@@ -470,7 +568,8 @@ private:
 
         std::map<std::string, std::string> env = projectEnv;
         mergeEnvList(strings(f, "environment"), env);
-        for (auto& [k, v] : env) c.environment.push_back(sdk::NameValue{k, v});
+        for (auto& [k, v] : env)
+            c.environment.push_back(sdk::NameValue{k, v});
 
         c.minInstances = integer(f, "mininstances");
         c.maxInstances = integer(f, "maxinstances");
@@ -495,7 +594,8 @@ private:
         d.healthCheckFailedCommand = strings(f, "healthcheckfailedcommand");
         d.idleTimeoutSeconds = integer(f, "idletimeoutseconds");
         d.ports = strings(f, "ports");
-        if (const auto* volumes = f.get("volumes")) d.volumes = volumeMounts(*volumes, f.pathOf("volumes"));
+        if (const auto* volumes = f.get("volumes"))
+            d.volumes = volumeMounts(*volumes, f.pathOf("volumes"));
         d.networkName = text(f, "networkname");
         d.hostname = text(f, "hostname");
         d.domainname = text(f, "domainname");
@@ -519,16 +619,20 @@ private:
         d.capadd = strings(f, "capadd");
         d.capdrop = strings(f, "capdrop");
 
-        if (const auto* sources = f.get("eventsources")) eventSources(*sources, f.pathOf("eventsources"), out);
-        if (const auto* crontab = f.get("crontab")) cronTab(*crontab, f.pathOf("crontab"), out);
+        if (const auto* sources = f.get("eventsources"))
+            eventSources(*sources, f.pathOf("eventsources"), out);
+        if (const auto* crontab = f.get("crontab"))
+            cronTab(*crontab, f.pathOf("crontab"), out);
         return out;
     }
 
     std::vector<sdk::VolumeMount> volumeMounts(const YamlNode& node, const std::string& path) const {
         std::vector<sdk::VolumeMount> out;
-        if (node.kind == YamlNode::Kind::Null) return out;
+        if (node.kind == YamlNode::Kind::Null)
+            return out;
         if (node.kind != YamlNode::Kind::Sequence)
-            fail(node.line, path, "expected a list of {source, target, type, readonly} mappings, got " + describe(node));
+            fail(node.line, path,
+                 "expected a list of {source, target, type, readonly} mappings, got " + describe(node));
         for (std::size_t i = 0; i < node.items.size(); ++i) {
             const Fields f = fields(*node.items[i], path + "[" + std::to_string(i) + "]", kVolumeKeys);
             sdk::VolumeMount v;
@@ -544,8 +648,10 @@ private:
     // A map of string → string, as NameValues sorted by name.
     std::vector<sdk::NameValue> stringMap(const YamlNode& node, const std::string& path) const {
         std::vector<sdk::NameValue> out;
-        if (node.kind == YamlNode::Kind::Null) return out;
-        if (node.kind != YamlNode::Kind::Map) fail(node.line, path, "expected a mapping of names to values, got " + describe(node));
+        if (node.kind == YamlNode::Kind::Null)
+            return out;
+        if (node.kind != YamlNode::Kind::Map)
+            fail(node.line, path, "expected a mapping of names to values, got " + describe(node));
         for (const auto& [key, value] : node.entries)
             out.push_back(sdk::NameValue{key->value, toText(*value, joinPath(path, key->value))});
         std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
@@ -553,11 +659,13 @@ private:
     }
 
     void eventSources(const YamlNode& node, const std::string& path, sdk::ComponentWithEventSources& out) {
-        if (node.kind == YamlNode::Kind::Null) return;
+        if (node.kind == YamlNode::Kind::Null)
+            return;
         if (node.kind != YamlNode::Kind::Map)
             fail(node.line, path, "expected a mapping of event source name to event source, got " + describe(node));
         std::vector<const std::pair<YamlNodePtr, YamlNodePtr>*> sorted;
-        for (const auto& entry : node.entries) sorted.push_back(&entry);
+        for (const auto& entry : node.entries)
+            sorted.push_back(&entry);
         std::stable_sort(sorted.begin(), sorted.end(),
                          [](const auto* a, const auto* b) { return a->first->value < b->first->value; });
         for (const auto* entry : sorted) {
@@ -596,7 +704,8 @@ private:
                 ces.http.method = text(r, "method");
                 ces.http.path = text(r, "path");
                 ces.http.data = text(r, "data");
-                if (const auto* headers = r.get("headers")) ces.http.headers = nameValues(*headers, r.pathOf("headers"));
+                if (const auto* headers = r.get("headers"))
+                    ces.http.headers = nameValues(*headers, r.pathOf("headers"));
             }
             if (auto error = checkCronSchedule(ces.schedule)) {
                 const auto* at = c.get("schedule");
@@ -639,22 +748,28 @@ private:
         std::size_t start = 0;
         for (int index = 0; start <= table.size(); ++index) {
             const auto eol = table.find('\n', start);
-            const std::string_view raw = std::string_view(table).substr(
-                start, eol == std::string::npos ? std::string::npos : eol - start);
+            const std::string_view raw =
+                std::string_view(table).substr(start, eol == std::string::npos ? std::string::npos : eol - start);
             start = eol == std::string::npos ? table.size() + 1 : eol + 1;
             std::vector<std::string_view> columns;
             std::size_t i = 0;
             while (i < raw.size()) {
-                while (i < raw.size() && isSpace(raw[i])) ++i;
+                while (i < raw.size() && isSpace(raw[i]))
+                    ++i;
                 const std::size_t begin = i;
-                while (i < raw.size() && !isSpace(raw[i])) ++i;
-                if (i > begin) columns.push_back(raw.substr(begin, i - begin));
+                while (i < raw.size() && !isSpace(raw[i]))
+                    ++i;
+                if (i > begin)
+                    columns.push_back(raw.substr(begin, i - begin));
             }
-            if (columns.empty() || columns.front().front() == '#') continue;
-            if (columns.size() < 2 || columns.back().front() != '/') continue;
+            if (columns.empty() || columns.front().front() == '#')
+                continue;
+            if (columns.size() < 2 || columns.back().front() != '/')
+                continue;
             std::string schedule;
             for (std::size_t k = 0; k + 1 < columns.size(); ++k) {
-                if (k > 0) schedule += ' ';
+                if (k > 0)
+                    schedule += ' ';
                 schedule += columns[k];
             }
             const int line = literalBlock ? node.line + 1 + index : node.line;
@@ -678,7 +793,8 @@ private:
     static bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\n'; }
 
     char charAt(int line, int column) const {
-        if (line < 1 || static_cast<std::size_t>(line) > lineStarts_.size() || column < 0) return '\0';
+        if (line < 1 || static_cast<std::size_t>(line) > lineStarts_.size() || column < 0)
+            return '\0';
         const std::size_t at = lineStarts_[static_cast<std::size_t>(line - 1)] + static_cast<std::size_t>(column);
         return at < source_.text.size() ? source_.text[at] : '\0';
     }
@@ -687,7 +803,7 @@ private:
     const InterpolatedText& source_;
     const ProjectLoadOptions& options_;
     std::vector<std::size_t> lineStarts_;
-    std::unordered_map<std::string, NameClaim> eventSourceNames_;  // lowercased name → first claim
+    std::unordered_map<std::string, NameClaim> eventSourceNames_; // lowercased name → first claim
 };
 
 } // namespace
@@ -695,8 +811,9 @@ private:
 sdk::Project parseProjectYaml(std::string_view text, const std::string& fileName, const ProjectLoadOptions& options) {
     const auto& limits = options.limits;
     if (text.size() > limits.maxFileBytes)
-        throw ProjectFileError(fileName, 0, "the file is larger than " + std::to_string(limits.maxFileBytes) +
-                                                " bytes (" + std::to_string(text.size()) + ")");
+        throw ProjectFileError(fileName, 0,
+                               "the file is larger than " + std::to_string(limits.maxFileBytes) + " bytes (" +
+                                   std::to_string(text.size()) + ")");
     InterpolatedText source;
     try {
         source = interpolate(text, options.environment, limits.maxFileBytes);
@@ -714,14 +831,16 @@ sdk::Project parseProjectYaml(std::string_view text, const std::string& fileName
             std::size_t at = 0;
             for (int l = 1; l < line && at != std::string::npos; ++l) {
                 at = source.text.find('\n', at);
-                if (at != std::string::npos) ++at;
+                if (at != std::string::npos)
+                    ++at;
             }
             return at;
         }();
         if (lineStart != std::string::npos && lineStart < source.text.size()) {
             const std::size_t firstNonSpace = source.text.find_first_not_of(" \t", lineStart);
             const std::size_t indentEnd = std::min(firstNonSpace, source.text.find('\n', lineStart));
-            if (source.text.substr(lineStart, indentEnd == std::string::npos ? std::string::npos : indentEnd - lineStart)
+            if (source.text
+                    .substr(lineStart, indentEnd == std::string::npos ? std::string::npos : indentEnd - lineStart)
                     .find('\t') != std::string::npos)
                 message += " (tabs are not allowed in YAML indentation: use spaces)";
         }
@@ -738,7 +857,8 @@ sdk::Project loadProjectFile(const std::string& path, const ProjectLoadOptions& 
     } catch (const EnvFileError& e) {
         // readRegularFile names the path already; keep "file: cause" with the cause only once.
         std::string cause = e.what();
-        if (cause.rfind(path + ": ", 0) == 0) cause = cause.substr(path.size() + 2);
+        if (cause.rfind(path + ": ", 0) == 0)
+            cause = cause.substr(path.size() + 2);
         throw ProjectFileError(path, 0, "cannot read the project file: " + cause);
     }
     return parseProjectYaml(text, path, options);

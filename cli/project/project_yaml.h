@@ -44,8 +44,8 @@ class ProjectFileError : public std::runtime_error {
 public:
     ProjectFileError(std::string file, int line, const std::string& message);
     const std::string& file() const noexcept { return file_; }
-    int line() const noexcept { return line_; }       ///< 1-based; 0 when the error is about the whole file
-    const std::string& message() const noexcept { return message_; }  ///< without "file:line: "
+    int line() const noexcept { return line_; } ///< 1-based; 0 when the error is about the whole file
+    const std::string& message() const noexcept { return message_; } ///< without "file:line: "
 
 private:
     std::string file_;
@@ -54,10 +54,10 @@ private:
 };
 
 struct ProjectLimits {
-    std::size_t maxFileBytes = 1 << 20;  ///< the project file, before and after interpolation
+    std::size_t maxFileBytes = 1 << 20; ///< the project file, before and after interpolation
     std::size_t maxEnvFileBytes = 1 << 20;
-    std::uint64_t maxNodes = 100000;     ///< YAML nodes with aliases expanded (billion-laughs guard)
-    int maxDepth = 64;                   ///< YAML nesting
+    std::uint64_t maxNodes = 100000; ///< YAML nodes with aliases expanded (billion-laughs guard)
+    int maxDepth = 64;               ///< YAML nesting
 };
 
 struct ProjectLoadOptions {

@@ -20,10 +20,14 @@ namespace maelstrom::cli {
 
 const char* YamlNode::kindName() const noexcept {
     switch (kind) {
-    case Kind::Null: return "null";
-    case Kind::Scalar: return "scalar";
-    case Kind::Sequence: return "sequence";
-    case Kind::Map: return "mapping";
+    case Kind::Null:
+        return "null";
+    case Kind::Scalar:
+        return "scalar";
+    case Kind::Sequence:
+        return "sequence";
+    case Kind::Map:
+        return "mapping";
     }
     return "?";
 }
@@ -42,7 +46,8 @@ std::optional<std::pair<int, std::string>> findForbiddenByte(std::string_view te
             std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(text[i]));
             return std::pair{line, std::string("the file is not valid UTF-8 (byte ") + hex + ")"};
         }
-        if (codePoint == '\n') ++line;
+        if (codePoint == '\n')
+            ++line;
         const bool control = (codePoint < 0x20 && codePoint != '\t' && codePoint != '\n' && codePoint != '\r') ||
                              codePoint == 0x7f || (codePoint >= 0x80 && codePoint < 0xa0 && codePoint != 0x85) ||
                              codePoint == 0xfffe || codePoint == 0xffff;
@@ -73,7 +78,8 @@ public:
     void OnDocumentEnd() override {}
 
     void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-        if (documents_ > 1 && stack_.empty()) return;  // an empty second document (a trailing "---") is fine
+        if (documents_ > 1 && stack_.empty())
+            return; // an empty second document (a trailing "---") is fine
         auto node = std::make_shared<YamlNode>();
         // An empty value ("key:" then a new line) is reported by yaml-cpp at the next token; the key's line is
         // where a user looks.
@@ -102,7 +108,8 @@ public:
             node->style = YamlNode::Style::Literal;
         } else {
             const std::string_view type = coreTag(tag, node->line);
-            if (type == "str" || type == "binary") node->style = YamlNode::Style::Literal;
+            if (type == "str" || type == "binary")
+                node->style = YamlNode::Style::Literal;
             else if (type == "int" || type == "float" || type == "bool" || type == "null" || type == "timestamp")
                 node->style = YamlNode::Style::Plain;
             else
@@ -127,9 +134,9 @@ private:
     struct Frame {
         std::shared_ptr<YamlNode> node;
         YAML::anchor_t anchor = 0;
-        YamlNodePtr pendingKey;                    // maps: the key waiting for its value
-        std::unordered_map<std::string, int> keys; // maps: explicit key → line
-        std::vector<std::pair<YamlNodePtr, int>> merges;  // maps: `<<` values and their lines
+        YamlNodePtr pendingKey;                          // maps: the key waiting for its value
+        std::unordered_map<std::string, int> keys;       // maps: explicit key → line
+        std::vector<std::pair<YamlNodePtr, int>> merges; // maps: `<<` values and their lines
     };
 
     static int lineOf(const YAML::Mark& mark) { return mark.is_null() || mark.line < 0 ? 1 : mark.line + 1; }
@@ -141,13 +148,16 @@ private:
     }
 
     std::string_view coreTag(const std::string& tag, int line) const {
-        if (std::string_view(tag).starts_with(kCoreTagPrefix)) return std::string_view(tag).substr(kCoreTagPrefix.size());
-        throw YamlTreeError(line, "unsupported tag " + quoted(tag) + " (only the YAML core tags such as !!str are allowed)");
+        if (std::string_view(tag).starts_with(kCoreTagPrefix))
+            return std::string_view(tag).substr(kCoreTagPrefix.size());
+        throw YamlTreeError(line,
+                            "unsupported tag " + quoted(tag) + " (only the YAML core tags such as !!str are allowed)");
     }
 
     void checkDocument(int line) {
         lastLine_ = line;
-        if (documents_ > 1) throw YamlTreeError(line, "more than one YAML document: a project file holds exactly one");
+        if (documents_ > 1)
+            throw YamlTreeError(line, "more than one YAML document: a project file holds exactly one");
     }
 
     void open(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor, YamlNode::Kind kind,
@@ -168,7 +178,8 @@ private:
         node->column = mark.column < 0 ? 0 : mark.column;
         if (anchor != 0) {
             // Registered as "not finished" until closed, so an alias to it inside itself is caught.
-            if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
+            if (anchors_.size() <= anchor)
+                anchors_.resize(anchor + 1);
             anchors_[anchor] = nullptr;
         }
         stack_.push_back(Frame{std::move(node), anchor, nullptr, {}, {}});
@@ -177,7 +188,8 @@ private:
     void close() {
         Frame frame = std::move(stack_.back());
         stack_.pop_back();
-        if (frame.node->kind == YamlNode::Kind::Map) resolveMerges(frame);
+        if (frame.node->kind == YamlNode::Kind::Map)
+            resolveMerges(frame);
         finish(frame.node, frame.anchor);
     }
 
@@ -199,7 +211,8 @@ private:
             }
             for (const auto& source : sources) {
                 for (const auto& entry : source->entries) {
-                    if (!frame.keys.emplace(entry.first->value, line).second) continue;
+                    if (!frame.keys.emplace(entry.first->value, line).second)
+                        continue;
                     node.entries.push_back(entry);
                     grow(node, entry.first->expandedSize + entry.second->expandedSize, line);
                 }
@@ -210,16 +223,17 @@ private:
     void grow(YamlNode& node, std::uint64_t by, int line) {
         node.expandedSize += by;
         if (node.expandedSize > limits_.maxNodes) {
-            throw YamlTreeError(line, usedAlias_
-                ? "the document expands to more than " + std::to_string(limits_.maxNodes) +
-                      " nodes through aliases (an alias bomb?)"
-                : "the document has more than " + std::to_string(limits_.maxNodes) + " nodes");
+            throw YamlTreeError(
+                line, usedAlias_ ? "the document expands to more than " + std::to_string(limits_.maxNodes) +
+                                       " nodes through aliases (an alias bomb?)"
+                                 : "the document has more than " + std::to_string(limits_.maxNodes) + " nodes");
         }
     }
 
     void finish(const std::shared_ptr<YamlNode>& node, YAML::anchor_t anchor) {
         if (anchor != 0) {
-            if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
+            if (anchors_.size() <= anchor)
+                anchors_.resize(anchor + 1);
             anchors_[anchor] = node;
         }
         add(node, node->line);
@@ -228,7 +242,8 @@ private:
     void add(const YamlNodePtr& node, int line) {
         checkDocument(line);
         if (stack_.empty()) {
-            if (documents_ == 1) root_ = node;
+            if (documents_ == 1)
+                root_ = node;
             grow(rootCounter_, node->expandedSize, line);
             return;
         }
@@ -260,9 +275,9 @@ private:
 
     YamlLimits limits_;
     std::vector<Frame> stack_;
-    std::vector<YamlNodePtr> anchors_;  // index = yaml-cpp anchor id; nullptr while the node is open
+    std::vector<YamlNodePtr> anchors_; // index = yaml-cpp anchor id; nullptr while the node is open
     YamlNodePtr root_;
-    YamlNode rootCounter_;               // counts the whole document against maxNodes
+    YamlNode rootCounter_; // counts the whole document against maxNodes
     int documents_ = 0;
     int lastLine_ = 1;
     bool usedAlias_ = false;
@@ -289,9 +304,15 @@ std::string printable(std::string_view text, std::size_t maxBytes) {
             continue;
         }
         switch (c) {
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
         default:
             out += "\\x";
             out.push_back(kHex[c >> 4]);
@@ -303,13 +324,15 @@ std::string printable(std::string_view text, std::size_t maxBytes) {
 }
 
 YamlNodePtr parseYamlTree(std::string_view text, const YamlLimits& limits) {
-    if (const auto bad = findForbiddenByte(text)) throw YamlTreeError(bad->first, bad->second);
+    if (const auto bad = findForbiddenByte(text))
+        throw YamlTreeError(bad->first, bad->second);
     std::istringstream in{std::string(text)};
     TreeBuilder builder(limits);
     try {
         YAML::Parser parser(in);
         // The first document, then a look at the next one: content there is an error (checkDocument).
-        if (parser.HandleNextDocument(builder)) parser.HandleNextDocument(builder);
+        if (parser.HandleNextDocument(builder))
+            parser.HandleNextDocument(builder);
     } catch (const YAML::Exception& e) {
         const int line = e.mark.is_null() || e.mark.line < 0 ? builder.lastLine() : e.mark.line + 1;
         throw YamlTreeError(line, "YAML syntax error: " + e.msg);

@@ -38,19 +38,19 @@ struct YamlNode {
 
     Kind kind = Kind::Null;
     Style style = Style::Plain;
-    std::string value;     ///< scalars only
-    int line = 1;          ///< 1-based line in the parsed text
-    int column = 0;        ///< 0-based byte column in that line
-    std::vector<YamlNodePtr> items;                              ///< sequences
-    std::vector<std::pair<YamlNodePtr, YamlNodePtr>> entries;    ///< mappings, keys are scalars, merges resolved
-    std::uint64_t expandedSize = 1;                              ///< nodes in this subtree, aliases expanded
+    std::string value;                                        ///< scalars only
+    int line = 1;                                             ///< 1-based line in the parsed text
+    int column = 0;                                           ///< 0-based byte column in that line
+    std::vector<YamlNodePtr> items;                           ///< sequences
+    std::vector<std::pair<YamlNodePtr, YamlNodePtr>> entries; ///< mappings, keys are scalars, merges resolved
+    std::uint64_t expandedSize = 1;                           ///< nodes in this subtree, aliases expanded
 
-    const char* kindName() const noexcept;  ///< "null", "scalar", "sequence", "mapping"
+    const char* kindName() const noexcept; ///< "null", "scalar", "sequence", "mapping"
 };
 
 struct YamlLimits {
-    std::uint64_t maxNodes = 100000;  ///< nodes with aliases expanded
-    int maxDepth = 64;                ///< nested sequences/mappings
+    std::uint64_t maxNodes = 100000; ///< nodes with aliases expanded
+    int maxDepth = 64;               ///< nested sequences/mappings
 };
 
 /// A syntax error or a limit hit. `line()` is 1-based in the parsed text; message() has no location.
@@ -58,6 +58,7 @@ class YamlTreeError : public std::runtime_error {
 public:
     YamlTreeError(int line, const std::string& message) : std::runtime_error(message), line_(line) {}
     int line() const noexcept { return line_; }
+
 private:
     int line_;
 };

@@ -41,7 +41,9 @@ EventSourceQuery eventSourceQueryOf(const codec::ObjectReader& in) {
     return q;
 }
 
-std::string nameFound(const NameFound& r) { return OutputWriter().string("name", r.name).boolean("found", r.found).text(); }
+std::string nameFound(const NameFound& r) {
+    return OutputWriter().string("name", r.name).boolean("found", r.found).text();
+}
 
 std::string nameVersion(const NameVersion& r) {
     return OutputWriter().string("name", r.name).integer("version", r.version).text();
@@ -121,7 +123,9 @@ void ApiDispatcher::addProjectMethods(MaelstromService& service) {
         });
     };
     methods_["MaelstromService.RemoveProject"] = [s](const std::string& json) {
-        return withInput(json, [&](const codec::ObjectReader& in) { return nameFound(s->removeProject(in.getString("name", true))); });
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            return nameFound(s->removeProject(in.getString("name", true)));
+        });
     };
 }
 
@@ -140,7 +144,9 @@ void ApiDispatcher::addComponentMethods(MaelstromService& service) {
         });
     };
     methods_["MaelstromService.RemoveComponent"] = [s](const std::string& json) {
-        return withInput(json, [&](const codec::ObjectReader& in) { return nameFound(s->removeComponent(in.getString("name", true))); });
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            return nameFound(s->removeComponent(in.getString("name", true)));
+        });
     };
     methods_["MaelstromService.ListComponents"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
@@ -165,7 +171,9 @@ void ApiDispatcher::addEventSourceMethods(MaelstromService& service) {
         });
     };
     methods_["MaelstromService.RemoveEventSource"] = [s](const std::string& json) {
-        return withInput(json, [&](const codec::ObjectReader& in) { return nameFound(s->removeEventSource(in.getString("name", true))); });
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            return nameFound(s->removeEventSource(in.getString("name", true)));
+        });
     };
     methods_["MaelstromService.ToggleEventSources"] = [s](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
@@ -203,7 +211,8 @@ void ApiDispatcher::addNodeMethods(MaelstromService& service, DataChanges& chang
         });
     };
     methods_["NodeService.GetStatus"] = [n](const std::string& json) {
-        return withInput(json, [&](const codec::ObjectReader&) { return OutputWriter().model("status", n->status()).text(); });
+        return withInput(
+            json, [&](const codec::ObjectReader&) { return OutputWriter().model("status", n->status()).text(); });
     };
 }
 

@@ -20,7 +20,8 @@ DataChanges::Subscription& DataChanges::Subscription::operator=(Subscription&& o
 DataChanges::Subscription::~Subscription() { reset(); }
 
 void DataChanges::Subscription::reset() {
-    if (!slot_) return;
+    if (!slot_)
+        return;
     {
         std::unique_lock<std::mutex> lock(slot_->mutex);
         slot_->active = false;
@@ -58,12 +59,14 @@ void DataChanges::runEach(const std::vector<std::shared_ptr<Slot>>& slots, const
     for (const auto& slot : slots) {
         {
             std::lock_guard<std::mutex> lock(slot->mutex);
-            if (!slot->active) continue;
+            if (!slot->active)
+                continue;
             ++slot->running;
         }
         call(*slot);
         std::lock_guard<std::mutex> lock(slot->mutex);
-        if (--slot->running == 0) slot->idle.notify_all();
+        if (--slot->running == 0)
+            slot->idle.notify_all();
     }
 }
 
@@ -77,8 +80,8 @@ void DataChanges::publish(const ComponentChange& change) {
         try {
             slot.subscriber(change);
         } catch (const std::exception& e) {
-            Poco::Logger::get("maelstrom.api").error("subscriber failed on change of component " +
-                                                     change.componentName + ": " + e.what());
+            Poco::Logger::get("maelstrom.api")
+                .error("subscriber failed on change of component " + change.componentName + ": " + e.what());
         }
     });
 }

@@ -169,8 +169,9 @@ sdk::Project MaelstromService::loadProject(const std::string& projectName) {
     sdk::Project project;
     project.name = projectName;
     const auto components = dbCall("ListComponents", [&] {
-        return allPages<sdk::Component>(
-            [&](const sdk::PageRequest& page) { return database_->listComponents({"", projectName}, page); });
+        return allPages<sdk::Component>([&](const sdk::PageRequest& page) {
+            return database_->listComponents({"", projectName}, page);
+        });
     });
     for (const auto& c : components) {
         sdk::ComponentWithEventSources entry;
@@ -401,8 +402,9 @@ sdk::Project MaelstromService::getProject(const std::string& name) {
 NameFound MaelstromService::removeProject(const std::string& name) {
     const std::string projectName = lowercase(name);
     const auto components = dbCall("ListComponents", [&] {
-        return allPages<sdk::Component>(
-            [&](const sdk::PageRequest& page) { return database_->listComponents({"", projectName}, page); });
+        return allPages<sdk::Component>([&](const sdk::PageRequest& page) {
+            return database_->listComponents({"", projectName}, page);
+        });
     });
     sdk::ProjectChanges changes;
     for (const auto& c : components) {
@@ -449,7 +451,8 @@ NameFound MaelstromService::removeComponent(const std::string& name) {
     return {key, found};
 }
 
-sdk::Page<sdk::Component> MaelstromService::listComponents(const std::string& namePrefix, const std::string& projectName,
+sdk::Page<sdk::Component> MaelstromService::listComponents(const std::string& namePrefix,
+                                                           const std::string& projectName,
                                                            const sdk::PageRequest& page) {
     return dbCall("ListComponents", [&] {
         return database_->listComponents({lowercase(namePrefix), lowercase(projectName)}, page);
@@ -508,8 +511,9 @@ sdk::EventSourceFilter MaelstromService::filterOf(const EventSourceQuery& query)
     if (!query.eventSourceType.empty()) {
         filter.type = sdk::eventSourceTypeFromName(lowercase(query.eventSourceType));
         if (!filter.type) {
-            throw sdk::RpcError(sdk::RpcCode::InvalidParams, "Value '" + query.eventSourceType +
-                                            "' not in enum values: 'http', 'cron', 'sqs', 'awsstepfunc'");
+            throw sdk::RpcError(sdk::RpcCode::InvalidParams,
+                                "Value '" + query.eventSourceType +
+                                    "' not in enum values: 'http', 'cron', 'sqs', 'awsstepfunc'");
         }
     }
     return filter;

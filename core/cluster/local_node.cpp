@@ -73,11 +73,8 @@ std::string LocalNode::hostNodeId() {
 }
 
 LocalNode::LocalNode(std::string nodeId, std::int64_t privatePort, std::int64_t totalMemoryCapMiB)
-    : nodeId_(std::move(nodeId)),
-      peerUrl_("http://" + outboundAddress() + ":" + std::to_string(privatePort)),
-      totalMemoryCapMiB_(totalMemoryCapMiB),
-      startedAt_(sdk::unixMillis()),
-      version_(startedAt_) {}
+    : nodeId_(std::move(nodeId)), peerUrl_("http://" + outboundAddress() + ":" + std::to_string(privatePort)),
+      totalMemoryCapMiB_(totalMemoryCapMiB), startedAt_(sdk::unixMillis()), version_(startedAt_) {}
 
 sdk::NodeStatus LocalNode::status() const {
     sdk::NodeStatus s;

@@ -16,7 +16,8 @@ namespace {
 std::string_view trim(std::string_view s) {
     constexpr std::string_view kSpace = " \t\r\n\v\f";
     const auto first = s.find_first_not_of(kSpace);
-    if (first == std::string_view::npos) return {};
+    if (first == std::string_view::npos)
+        return {};
     const auto last = s.find_last_not_of(kSpace);
     return s.substr(first, last - first + 1);
 }
@@ -24,10 +25,14 @@ std::string_view trim(std::string_view s) {
 class Fd {
 public:
     explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() { if (fd_ >= 0) ::close(fd_); }
+    ~Fd() {
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
     int get() const { return fd_; }
+
 private:
     int fd_;
 };
@@ -37,10 +42,13 @@ private:
 std::string readRegularFile(const std::string& path, std::size_t maxBytes) {
     // O_NONBLOCK so that opening a FIFO cannot hang; fstat then rejects anything but a regular file.
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (fd.get() < 0) throw EnvFileError(path + ": " + std::strerror(errno));
+    if (fd.get() < 0)
+        throw EnvFileError(path + ": " + std::strerror(errno));
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw EnvFileError(path + ": " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode)) throw EnvFileError(path + ": not a regular file");
+    if (::fstat(fd.get(), &st) != 0)
+        throw EnvFileError(path + ": " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        throw EnvFileError(path + ": not a regular file");
     if (static_cast<std::uint64_t>(st.st_size) > maxBytes)
         throw EnvFileError(path + ": file is larger than " + std::to_string(maxBytes) + " bytes");
     std::string data;
@@ -48,11 +56,13 @@ std::string readRegularFile(const std::string& path, std::size_t maxBytes) {
     while (true) {
         const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             throw EnvFileError(path + ": " + std::strerror(errno));
         }
-        if (n == 0) break;
-        if (data.size() + static_cast<std::size_t>(n) > maxBytes)  // the file grew while we read it
+        if (n == 0)
+            break;
+        if (data.size() + static_cast<std::size_t>(n) > maxBytes) // the file grew while we read it
             throw EnvFileError(path + ": file is larger than " + std::to_string(maxBytes) + " bytes");
         data.append(buffer, static_cast<std::size_t>(n));
     }
@@ -66,9 +76,11 @@ std::map<std::string, std::string> parseEnvFileText(std::string_view text) {
         std::string_view line = trim(text.substr(0, eol));
         text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
         const auto eq = line.find('=');
-        if (eq == std::string_view::npos || eq == 0 || line.front() == '#') continue;
+        if (eq == std::string_view::npos || eq == 0 || line.front() == '#')
+            continue;
         const std::string_view key = trim(line.substr(0, eq));
-        if (key.empty()) continue;
+        if (key.empty())
+            continue;
         vars[std::string(key)] = std::string(trim(line.substr(eq + 1)));
     }
     return vars;
@@ -83,10 +95,12 @@ std::map<std::string, std::string> parseProjectEnvFile(std::string_view text) {
     std::size_t start = 0;
     while (start <= text.size()) {
         const auto eol = text.find('\n', start);
-        const std::string_view line = text.substr(start, eol == std::string_view::npos ? std::string_view::npos : eol - start);
+        const std::string_view line =
+            text.substr(start, eol == std::string_view::npos ? std::string_view::npos : eol - start);
         if (const auto eq = line.find('='); eq != std::string_view::npos)
             vars[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
-        if (eol == std::string_view::npos) break;
+        if (eol == std::string_view::npos)
+            break;
         start = eol + 1;
     }
     return vars;
@@ -95,7 +109,8 @@ std::map<std::string, std::string> parseProjectEnvFile(std::string_view text) {
 void mergeEnvList(const std::vector<std::string>& entries, std::map<std::string, std::string>& into) {
     for (const auto& entry : entries) {
         const auto eq = entry.find('=');
-        if (eq == std::string::npos) continue;
+        if (eq == std::string::npos)
+            continue;
         into[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
 }
@@ -105,8 +120,10 @@ std::map<std::string, std::string> processEnvironment() {
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
         const std::string_view entry(*e);
         const auto eq = entry.find('=');
-        if (eq == std::string_view::npos) continue;
-        vars[std::string(entry.substr(0, eq))] = std::string(entry.substr(eq + 1));  // a later duplicate wins, as in the original
+        if (eq == std::string_view::npos)
+            continue;
+        vars[std::string(entry.substr(0, eq))] =
+            std::string(entry.substr(eq + 1)); // a later duplicate wins, as in the original
     }
     return vars;
 }

@@ -34,8 +34,7 @@ inline constexpr std::size_t kDefaultMaxEnvFileBytes = 1 << 20;
 std::string readRegularFile(const std::string& path, std::size_t maxBytes);
 
 /// The `--env` file format above. Throws EnvFileError when the file cannot be read.
-std::map<std::string, std::string> readEnvFile(const std::string& path,
-                                               std::size_t maxBytes = kDefaultMaxEnvFileBytes);
+std::map<std::string, std::string> readEnvFile(const std::string& path, std::size_t maxBytes = kDefaultMaxEnvFileBytes);
 std::map<std::string, std::string> parseEnvFileText(std::string_view text);
 
 /// The project YAML `envfile:` format (quirks included, see above).

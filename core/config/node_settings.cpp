@@ -101,8 +101,9 @@ std::vector<std::string> nodeSettingKeys() {
     return keys;
 }
 
-NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile, const std::map<std::string, std::string>& environment,
-                                 const std::string& fileName, std::vector<NodeSettingInfo>* report) {
+NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile,
+                                 const std::map<std::string, std::string>& environment, const std::string& fileName,
+                                 std::vector<NodeSettingInfo>* report) {
     for (const auto& [key, value] : fromFile.values) {
         bool known = false;
         for (const auto& row : kRows) {

@@ -17,15 +17,15 @@ struct NodeSettings {
     std::int64_t httpReadTimeoutSeconds = 300;
     std::int64_t httpWriteTimeoutSeconds = 310;
     std::int64_t httpIdleTimeoutSeconds = 310;
-    std::int64_t httpMaxThreads = 1024;      ///< worker threads per listener (one per open connection)
-    std::int64_t httpMaxQueued = 256;        ///< accepted connections waiting for a thread
-    std::int64_t routerMaxQueued = 0;        ///< requests waiting for a slot per component; 0 = unbounded
+    std::int64_t httpMaxThreads = 1024; ///< worker threads per listener (one per open connection)
+    std::int64_t httpMaxQueued = 256;   ///< accepted connections waiting for a thread
+    std::int64_t routerMaxQueued = 0;   ///< requests waiting for a slot per component; 0 = unbounded
     std::string instanceId;
     std::int64_t cronRefreshSeconds = 60;
-    std::int64_t totalMemoryMiB = -1;        ///< -1: no cap
+    std::int64_t totalMemoryMiB = -1; ///< -1: no cap
     std::string terminateCommand;
     std::int64_t shutdownPauseSeconds = 0;
-    bool shutdownKeepContainers = false;     ///< leave containers running on exit (adopted after a restart)
+    bool shutdownKeepContainers = false; ///< leave containers running on exit (adopted after a restart)
     std::int64_t dockerPruneMinutes = 0;
     bool dockerPruneUnregImages = false;
     std::string dockerPruneUnregKeep;
@@ -33,17 +33,17 @@ struct NodeSettings {
     std::string awsTerminateQueueUrl;
     std::int64_t awsTerminateMaxAgeSeconds = 600;
     std::int64_t awsSpotTerminatePollSeconds = 0;
-    std::string privateToken;                ///< empty: private port open as in the reference
+    std::string privateToken; ///< empty: private port open as in the reference
     std::string dataDir = "/var/lib/maelstrom";
     std::string logLevel = "information";
 };
 
 /// One row of the settings table (for --check-config and error messages).
 struct NodeSettingInfo {
-    std::string key;      ///< YAML key under node:
-    std::string envVar;   ///< MAEL_... override
-    std::string value;    ///< resolved value as text ("********" for secrets)
-    std::string source;   ///< "default", "file" or "env"
+    std::string key;    ///< YAML key under node:
+    std::string envVar; ///< MAEL_... override
+    std::string value;  ///< resolved value as text ("********" for secrets)
+    std::string source; ///< "default", "file" or "env"
 };
 
 /// Text values by YAML key, as read from the registry file (with their line for error messages).
@@ -54,8 +54,9 @@ struct NodeSettingsInput {
 
 /// Resolves the node settings: defaults, then the file's values, then MAEL_* variables from `environment`.
 /// @throws ConfigError naming the key or variable and the bad value (unknown key, not an int...).
-NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile, const std::map<std::string, std::string>& environment,
-                                 const std::string& fileName, std::vector<NodeSettingInfo>* report = nullptr);
+NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile,
+                                 const std::map<std::string, std::string>& environment, const std::string& fileName,
+                                 std::vector<NodeSettingInfo>* report = nullptr);
 
 /// The YAML keys accepted under node:, in table order.
 std::vector<std::string> nodeSettingKeys();

@@ -184,7 +184,8 @@ RegistryConfig loadRegistryConfig(const std::string& fileName, const std::string
                 rejectDuplicateKeys(fileName, item.second, "node");
                 for (const auto& setting : item.second) {
                     const std::string name = scalar(fileName, setting.first, "node key");
-                    nodeInput.values[name] = setting.second.IsNull() ? "" : scalar(fileName, setting.second, "node." + name);
+                    nodeInput.values[name] =
+                        setting.second.IsNull() ? "" : scalar(fileName, setting.second, "node." + name);
                     nodeInput.lines[name] = setting.first.Mark().line + 1;
                 }
             } else if (key == "services") {
@@ -224,10 +225,14 @@ RegistryConfig loadRegistryConfig(const std::string& fileName, const std::string
     std::stable_sort(config.services.begin(), config.services.end(), [](const ServiceEntry& a, const ServiceEntry& b) {
         auto rank = [](sdk::ServiceKind k) {
             switch (k) {
-            case sdk::ServiceKind::Database: return 0;
-            case sdk::ServiceKind::ContainerRuntime: return 1;
-            case sdk::ServiceKind::LoadBalancer: return 2;
-            case sdk::ServiceKind::RpcTransport: return 3;
+            case sdk::ServiceKind::Database:
+                return 0;
+            case sdk::ServiceKind::ContainerRuntime:
+                return 1;
+            case sdk::ServiceKind::LoadBalancer:
+                return 2;
+            case sdk::ServiceKind::RpcTransport:
+                return 3;
             }
             return 4;
         };

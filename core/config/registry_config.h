@@ -27,16 +27,16 @@ namespace maelstrom::core {
 /// One `services:` entry.
 struct ServiceEntry {
     sdk::ServiceKind kind = sdk::ServiceKind::LoadBalancer;
-    std::string plugin;          ///< plugin name (file <plugin_dir>/<plugin>.so unless `file` is set)
-    std::string file;            ///< explicit path to the shared object (optional)
+    std::string plugin; ///< plugin name (file <plugin_dir>/<plugin>.so unless `file` is set)
+    std::string file;   ///< explicit path to the shared object (optional)
     sdk::RawSettings settings;
-    int line = 0;                ///< where the entry starts in the file (0: from the environment)
-    std::string origin;          ///< "file:line" or the environment variables that defined it
+    int line = 0;       ///< where the entry starts in the file (0: from the environment)
+    std::string origin; ///< "file:line" or the environment variables that defined it
 };
 
 struct RegistryConfig {
-    std::string fileName;        ///< the registry file as given
-    std::string pluginDir;       ///< resolved absolute directory
+    std::string fileName;               ///< the registry file as given
+    std::string pluginDir;              ///< resolved absolute directory
     std::vector<ServiceEntry> services; ///< in kind order: database, container_runtime, load_balancer, rpc_transport
     NodeSettings node;
     std::vector<NodeSettingInfo> nodeReport; ///< resolved node settings with their source (secrets redacted)

@@ -130,8 +130,8 @@ public:
             services_.shutdown();
             throw;
         }
-        log_.information("private port listening on " + std::to_string(privateServer_->port()) +
-                         ", public port on " + std::to_string(publicServer_->port()));
+        log_.information("private port listening on " + std::to_string(privateServer_->port()) + ", public port on " +
+                         std::to_string(publicServer_->port()));
         // Only now, so a maelstromd that cannot open its ports never touches the containers of a running one.
         if (lifecycle_) {
             lifecycle_->start();
@@ -254,8 +254,9 @@ private:
         const std::string privateUrl =
             "http://" + runtimeInfo_.hostGateway + ":" + std::to_string(config_.node.privatePort);
         const std::string ownerId = ownerIdFor(fs::absolute(config_.node.dataDir).lexically_normal().string());
-        lifecycle_ = std::make_shared<LifecycleManager>(*runtime, services_.database().get(), routers_, components_,
-                                                        LifecycleSettings{nodeId_, privateUrl, totalMemoryMiB, ownerId});
+        lifecycle_ =
+            std::make_shared<LifecycleManager>(*runtime, services_.database().get(), routers_, components_,
+                                               LifecycleSettings{nodeId_, privateUrl, totalMemoryMiB, ownerId});
         // Everything that calls the lifecycle holds it weakly: once stopBackgroundWork drops it, a late request,
         // status poll or change finds nothing to call instead of a destroyed manager.
         const std::weak_ptr<LifecycleManager> lifecycle = lifecycle_;
@@ -322,12 +323,14 @@ protected:
     void defineOptions(Poco::Util::OptionSet& options) override {
         ServerApplication::defineOptions(options);
         using Poco::Util::Option;
-        options.addOption(Option("config", "c", "the service registry file (default: $MAELSTROM_CONFIG, "
-                                                "<prefix>/etc/maelstrom/maelstromd.yml, /etc/maelstrom/maelstromd.yml)")
+        options.addOption(Option("config", "c",
+                                 "the service registry file (default: $MAELSTROM_CONFIG, "
+                                 "<prefix>/etc/maelstrom/maelstromd.yml, /etc/maelstrom/maelstromd.yml)")
                               .argument("FILE")
                               .binding("maelstrom.config"));
-        options.addOption(Option("check-config", "", "load every plugin, print the resolved services and settings, exit")
-                              .binding("maelstrom.checkConfig"));
+        options.addOption(
+            Option("check-config", "", "load every plugin, print the resolved services and settings, exit")
+                .binding("maelstrom.checkConfig"));
         options.addOption(Option("describe-plugin", "", "print a plugin's kind, version and settings table, exit")
                               .argument("NAME")
                               .binding("maelstrom.describePlugin"));
@@ -425,8 +428,7 @@ private:
             services->describe(std::cout);
             std::cout << "node:\n";
             for (const auto& row : registryConfig.nodeReport) {
-                std::cout << "  " << row.key << " = " << row.value << " (" << row.source << ", " << row.envVar
-                          << ")\n";
+                std::cout << "  " << row.key << " = " << row.value << " (" << row.source << ", " << row.envVar << ")\n";
             }
             services->shutdown();
             return EXIT_OK;

@@ -63,8 +63,7 @@ RequestTimes requestTimes(const Poco::Net::HTTPServerRequest& request, const sdk
 }
 
 /// The request target sent upstream: the stripped path re-encoded plus the raw query, or the client's target.
-std::string upstreamTarget(const Poco::Net::HTTPServerRequest& request, const Poco::URI& uri,
-                           const RouteMatch& match) {
+std::string upstreamTarget(const Poco::Net::HTTPServerRequest& request, const Poco::URI& uri, const RouteMatch& match) {
     std::string pathAndQuery;
     if (match.stripPrefix && !match.pathPrefix.empty()) {
         std::string encoded;
@@ -95,8 +94,7 @@ ProxyTarget proxyTarget(const Poco::Net::HTTPServerRequest& request, const Poco:
     target.deadline = times.deadline;
     target.startUnixNanos = times.startNanos;
     target.deadlineUnixNanos =
-        times.nowNanos +
-        std::chrono::duration_cast<std::chrono::nanoseconds>(times.deadline - times.steadyNow).count();
+        times.nowNanos + std::chrono::duration_cast<std::chrono::nanoseconds>(times.deadline - times.steadyNow).count();
     target.pathAndQuery = upstreamTarget(request, uri, match);
     return target;
 }
@@ -161,8 +159,7 @@ RouterSettings defaultRouterSettings(const NodeSettings& node) {
     return settings;
 }
 
-Gateway::Gateway(HttpResolver& resolver, ComponentCache& components, RouterRegistry& routers,
-                 GatewayMetrics* metrics)
+Gateway::Gateway(HttpResolver& resolver, ComponentCache& components, RouterRegistry& routers, GatewayMetrics* metrics)
     : resolver_(resolver), components_(components), routers_(routers), metrics_(metrics) {}
 
 void Gateway::countUnrouted(int status) noexcept {
@@ -196,8 +193,8 @@ void Gateway::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServe
     }
 }
 
-void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                    bool privateGateway, ComponentMetrics*& counted) {
+void Gateway::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, bool privateGateway,
+                    ComponentMetrics*& counted) {
     if (request.getURI() == kHealthCheckPath) {
         sendGatewayText(response, 200, "OK");
         return;

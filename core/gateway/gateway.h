@@ -74,8 +74,8 @@ private:
     AcquireResult acquireSlot(const sdk::Component& component, SteadyTime deadline, SteadyTime start);
     /// Proxies (or tunnels an upgrade) to the leased instance, frees the slot, counts the answer. `start` is
     /// when the gateway started the request.
-    void proxyToInstance(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                         Lease& lease, const ProxyTarget& target, SteadyTime start, ComponentMetrics* stats);
+    void proxyToInstance(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, Lease& lease,
+                         const ProxyTarget& target, SteadyTime start, ComponentMetrics* stats);
     void countUnrouted(int status) noexcept;
     /// The session pool of an instance registered without one (upstreams null): one per endpoint.
     std::shared_ptr<SessionPool> poolFor(const std::string& endpoint);

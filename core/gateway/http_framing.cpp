@@ -31,9 +31,9 @@ bool iequalsAscii(std::string_view a, std::string_view b) noexcept {
 }
 
 bool isFixedHopByHop(std::string_view name) noexcept {
-    static constexpr std::string_view kFixed[] = {"connection", "proxy-connection",    "keep-alive",
-                                                  "proxy-authenticate", "proxy-authorization", "te",
-                                                  "trailer",    "transfer-encoding",   "upgrade"};
+    static constexpr std::string_view kFixed[] = {
+        "connection", "proxy-connection",  "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+        "trailer",    "transfer-encoding", "upgrade"};
     for (const std::string_view fixed : kFixed) {
         if (iequalsAscii(name, fixed)) {
             return true;
@@ -76,11 +76,13 @@ bool HopByHopFilter::skip(std::string_view name) const noexcept {
 }
 
 std::unordered_set<std::string> hopByHopHeaders(const Poco::Net::MessageHeader& message) {
-    std::unordered_set<std::string> names = {"connection", "proxy-connection",  "keep-alive", "proxy-authenticate",
-                                             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};
+    std::unordered_set<std::string> names = {
+        "connection", "proxy-connection",  "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+        "trailer",    "transfer-encoding", "upgrade"};
     for (auto it = message.find("Connection"); it != message.end() && Poco::icompare(it->first, "Connection") == 0;
          ++it) {
-        Poco::StringTokenizer tokens(it->second, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+        Poco::StringTokenizer tokens(it->second, ",",
+                                     Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
         for (const auto& token : tokens) {
             names.insert(lowerAscii(token));
         }

@@ -91,8 +91,8 @@ public:
         // so a connection that sends nothing is dropped as soon as one that dribbles.
         if (phase_ == Phase::FirstHead && mode == Poco::Net::Socket::SELECT_READ) {
             const auto left = std::chrono::duration_cast<std::chrono::microseconds>(headDeadline_ - Clock::now());
-            const Poco::Timespan bounded(std::max<std::int64_t>(
-                std::min<std::int64_t>(left.count(), timeout.totalMicroseconds()), 1000));
+            const Poco::Timespan bounded(
+                std::max<std::int64_t>(std::min<std::int64_t>(left.count(), timeout.totalMicroseconds()), 1000));
             phase_ = Phase::Head;
             return pollOnce(bounded, mode);
         }
@@ -119,9 +119,12 @@ private:
     /// every keep-alive request); one poll() does the same.
     bool pollOnce(const Poco::Timespan& timeout, int mode) {
         short events = 0;
-        if (mode & Poco::Net::Socket::SELECT_READ) events |= POLLIN;
-        if (mode & Poco::Net::Socket::SELECT_WRITE) events |= POLLOUT;
-        if (mode & Poco::Net::Socket::SELECT_ERROR) events |= POLLPRI;
+        if (mode & Poco::Net::Socket::SELECT_READ)
+            events |= POLLIN;
+        if (mode & Poco::Net::Socket::SELECT_WRITE)
+            events |= POLLOUT;
+        if (mode & Poco::Net::Socket::SELECT_ERROR)
+            events |= POLLPRI;
         const auto until = Clock::now() + toDuration(timeout);
         for (;;) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();

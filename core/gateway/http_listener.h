@@ -42,10 +42,10 @@ inline constexpr std::int64_t kMaxHeaderTimeoutSeconds = 10;
 struct ListenerLimits {
     int maxThreads = 1024;
     int maxQueued = 256;
-    Poco::Timespan readTimeout{300, 0};   ///< per receive (body, and the wait for a first request byte)
-    Poco::Timespan writeTimeout{310, 0};  ///< per send: no progress for this long closes the connection
-    Poco::Timespan idleTimeout{310, 0};   ///< between keep-alive requests
-    Poco::Timespan headerTimeout{10, 0};  ///< the whole request head
+    Poco::Timespan readTimeout{300, 0};  ///< per receive (body, and the wait for a first request byte)
+    Poco::Timespan writeTimeout{310, 0}; ///< per send: no progress for this long closes the connection
+    Poco::Timespan idleTimeout{310, 0};  ///< between keep-alive requests
+    Poco::Timespan headerTimeout{10, 0}; ///< the whole request head
 };
 
 /// The limits of the node settings (http_* rows): headerTimeout = min(read timeout, 10 s).

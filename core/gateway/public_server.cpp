@@ -25,7 +25,8 @@ PublicServer::PublicServer(const NodeSettings& settings, Gateway& gateway, std::
 PublicServer::~PublicServer() { stop(); }
 
 void PublicServer::start() {
-    listener_ = std::make_unique<HttpListener>("public port", new PublicRequestRouter(gateway_), listenerLimits(settings_));
+    listener_ =
+        std::make_unique<HttpListener>("public port", new PublicRequestRouter(gateway_), listenerLimits(settings_));
     try {
         listener_->start(bindAddress_, static_cast<int>(settings_.publicPort));
     } catch (...) {

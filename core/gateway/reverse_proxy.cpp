@@ -148,8 +148,7 @@ Attempt sendRequestReadHead(Poco::Net::HTTPServerRequest& request, Poco::Net::HT
 /// been closed by the upstream meanwhile: a body-less request is then retried once on a fresh connection (nothing
 /// reached the application). Never returns StaleSession.
 Attempt forwardRequest(Poco::Net::HTTPServerRequest& request, SessionPool& pool, const ProxyTarget& target,
-                       std::unique_ptr<UpstreamSession>& session, Poco::Net::HTTPResponse& head,
-                       std::istream*& body) {
+                       std::unique_ptr<UpstreamSession>& session, Poco::Net::HTTPResponse& head, std::istream*& body) {
     Poco::Net::HTTPRequest out = upstreamRequest(request, target);
     const bool withBody = hasBody(request);
     for (int attempt = 0;; ++attempt) {
@@ -165,8 +164,7 @@ Attempt forwardRequest(Poco::Net::HTTPServerRequest& request, SessionPool& pool,
 
 /// The gateway's own answer when the exchange failed before the response head: the one place that sends the
 /// 502 and the 504. A client that went away gets nothing.
-ProxyOutcome answerFailedRequest(Poco::Net::HTTPServerResponse& response, const ProxyTarget& target,
-                                 Attempt failure) {
+ProxyOutcome answerFailedRequest(Poco::Net::HTTPServerResponse& response, const ProxyTarget& target, Attempt failure) {
     if (failure == Attempt::ClientGone) {
         return ProxyOutcome::ClientGone;
     }

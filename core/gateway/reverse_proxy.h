@@ -24,9 +24,9 @@
 namespace maelstrom::core {
 
 struct ProxyTarget {
-    std::string componentName;    ///< for the 504 body
-    std::string pathAndQuery;     ///< request target sent upstream (after stripprefix)
-    SteadyTime deadline;          ///< steady-clock deadline of the whole request
+    std::string componentName;          ///< for the 504 body
+    std::string pathAndQuery;           ///< request target sent upstream (after stripprefix)
+    SteadyTime deadline;                ///< steady-clock deadline of the whole request
     std::int64_t deadlineUnixNanos = 0; ///< MAELSTROM-DEADLINE-NANO when the request has none
     std::int64_t startUnixNanos = 0;    ///< MAELSTROM-START-NANO when the request has none
 };

@@ -31,8 +31,7 @@ bool RouteRefresher::awaitRefresh(std::chrono::milliseconds timeout) {
     }
     const std::uint64_t ticket = ++requested_;
     wake_.notify_one();
-    return finished_.wait_for(lock, timeout, [&] { return completed_ >= ticket || stopping_; }) &&
-           completed_ >= ticket;
+    return finished_.wait_for(lock, timeout, [&] { return completed_ >= ticket || stopping_; }) && completed_ >= ticket;
 }
 
 void RouteRefresher::notify() {

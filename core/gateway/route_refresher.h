@@ -61,7 +61,7 @@ private:
     bool running_ = false;             ///< the thread runs; guarded by mutex_
     std::uint64_t requested_ = 0;      ///< awaitRefresh() tickets handed out; guarded by mutex_
     std::uint64_t completed_ = 0;      ///< tickets covered by a finished reload; guarded by mutex_
-    std::string lastError_; ///< only touched by the refreshing thread
+    std::string lastError_;            ///< only touched by the refreshing thread
     std::thread thread_;
 };
 

@@ -9,8 +9,8 @@
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/StreamSocket.h>
 
 #include <sys/socket.h>
 
@@ -250,9 +250,9 @@ public:
             return;
         }
         followers.startPolling();
-        logger().information("logs: stream opened for " + client + " (components=" +
-                             (asked->componentsArg.empty() ? "*" : asked->componentsArg) + ", since=" +
-                             (asked->sinceArg.empty() ? "1m" : asked->sinceArg) + "), following " +
+        logger().information("logs: stream opened for " + client +
+                             " (components=" + (asked->componentsArg.empty() ? "*" : asked->componentsArg) +
+                             ", since=" + (asked->sinceArg.empty() ? "1m" : asked->sinceArg) + "), following " +
                              std::to_string(followers.following()) + " containers");
 
         std::ostream& out = startStream(response);

@@ -184,8 +184,8 @@ PrivateServer::PrivateServer(const NodeSettings& settings, PrivateRoutes routes)
 PrivateServer::~PrivateServer() { stop(); }
 
 void PrivateServer::start() {
-    listener_ = std::make_unique<HttpListener>("private port", new PrivateRequestRouter(routes_, settings_.privateToken),
-                                               listenerLimits(settings_));
+    listener_ = std::make_unique<HttpListener>(
+        "private port", new PrivateRequestRouter(routes_, settings_.privateToken), listenerLimits(settings_));
     try {
         listener_->start("0.0.0.0", static_cast<int>(settings_.privatePort));
     } catch (...) {

@@ -18,13 +18,9 @@ namespace {
 
 using std::chrono::steady_clock;
 
-Poco::Logger& log() {
-    return Poco::Logger::get("maelstrom.lifecycle");
-}
+Poco::Logger& log() { return Poco::Logger::get("maelstrom.lifecycle"); }
 
-std::string shortId(const std::string& id) {
-    return id.substr(0, 12);
-}
+std::string shortId(const std::string& id) { return id.substr(0, 12); }
 
 /// Docker's reference normalisation used to compare images: a name without a tag means `:latest`.
 std::string normalizeImage(const std::string& image) {
@@ -38,9 +34,7 @@ std::chrono::seconds healthCheckPeriod(const sdk::Component& component) {
     return std::chrono::seconds(component.docker ? sdk::effectiveHealthCheckSeconds(*component.docker) : 10);
 }
 
-std::string startLockRole(const std::string& component) {
-    return "start_container_" + component;
-}
+std::string startLockRole(const std::string& component) { return "start_container_" + component; }
 
 /// A role lock held until released or destroyed, so that every way out of a start releases it.
 class RoleHold {
@@ -95,8 +89,8 @@ void Converger::adopt(const sdk::ContainerSummary& summary) {
         log().warning("component " + name_ + ": adopted container " + shortId(summary.id) +
                       " exceeds the node's memory budget");
     }
-    container->info = ConvergerContainer{summary.id, summary.componentVersion, ContainerStatus::Active,
-                                         summary.createdAt, mib};
+    container->info =
+        ConvergerContainer{summary.id, summary.componentVersion, ContainerStatus::Active, summary.createdAt, mib};
     container->host = summary.endpoint ? summary.endpoint->host : std::string();
     container->port = summary.endpoint ? static_cast<int>(summary.endpoint->port) : 0;
     container->nextHealthCheck = context_.clock.steadyNow() + healthCheckPeriod(component);
@@ -244,8 +238,8 @@ void Converger::handleDied() {
     {
         std::lock_guard lock(mutex_);
         for (auto it = died_.begin(); it != died_.end();) {
-            const auto found = std::find_if(containers_.begin(), containers_.end(),
-                                            [&](const auto& c) { return c->info.id == *it; });
+            const auto found =
+                std::find_if(containers_.begin(), containers_.end(), [&](const auto& c) { return c->info.id == *it; });
             if (found == containers_.end()) {
                 it = died_.erase(it);
             } else if ((*found)->info.status == ContainerStatus::Active) {
@@ -350,9 +344,9 @@ void Converger::converge(std::stop_token stop) {
     if (!component.docker) {
         return;
     }
-    const ConvergePlan plan = planConvergence(current, component.version, target,
-                                              sdk::effectiveStartParallelism(component),
-                                              sdk::effectiveRestartOrder(component));
+    const ConvergePlan plan =
+        planConvergence(current, component.version, target, sdk::effectiveStartParallelism(component),
+                        sdk::effectiveRestartOrder(component));
     if (plan.steps.empty()) {
         return;
     }
@@ -413,19 +407,19 @@ bool Converger::acquireStartLock(const sdk::Component& component, std::stop_toke
 
 void Converger::startContainer(const sdk::Component& component, bool lock, std::stop_token stop) {
     const auto began = context_.clock.steadyNow();
-    RoleHold startLock(lock && acquireStartLock(component, stop) ? context_.database : nullptr,
-                       startLockRole(name_), context_.nodeId);
+    RoleHold startLock(lock && acquireStartLock(component, stop) ? context_.database : nullptr, startLockRole(name_),
+                       context_.nodeId);
     const std::int64_t mib = reserveMemory(*component.docker);
     const auto container = createContainer(component, mib);
     awaitStartHealthy(container, *component.docker, began, stop);
     activate(container, component);
     startLock.release();
-    log().information("component " + name_ + " v" + std::to_string(component.version) + ": container " +
-                      shortId(container->info.id) + " started and healthy in " +
-                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         context_.clock.steadyNow() - began)
-                                         .count()) +
-                      " ms");
+    log().information(
+        "component " + name_ + " v" + std::to_string(component.version) + ": container " + shortId(container->info.id) +
+        " started and healthy in " +
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(context_.clock.steadyNow() - began).count()) +
+        " ms");
 }
 
 std::int64_t Converger::reserveMemory(const sdk::DockerComponent& docker) {
@@ -447,8 +441,8 @@ std::shared_ptr<Converger::Container> Converger::createContainer(const sdk::Comp
         throw;
     }
     auto container = std::make_shared<Container>();
-    container->info = ConvergerContainer{summary.id, component.version, ContainerStatus::Starting,
-                                         context_.clock.unixMillis(), mib};
+    container->info =
+        ConvergerContainer{summary.id, component.version, ContainerStatus::Starting, context_.clock.unixMillis(), mib};
     if (summary.endpoint) {
         container->host = summary.endpoint->host;
         container->port = static_cast<int>(summary.endpoint->port);

@@ -44,10 +44,10 @@ struct LifecycleContext {
     RouterRegistry& routers;
     MemoryBudget& memory;
     std::string nodeId;
-    std::string privateUrl;            ///< MAELSTROM_PRIVATE_URL given to containers
+    std::string privateUrl;                    ///< MAELSTROM_PRIVATE_URL given to containers
     std::map<std::string, std::string> labels; ///< added to every container (the owner label)
     const sdk::Clock& clock = sdk::systemClock();
-    HealthProbe probe = probeHealth;   ///< start and periodic health checks
+    HealthProbe probe = probeHealth; ///< start and periodic health checks
 };
 
 /// Grace period between SIGTERM and SIGKILL when a container is stopped (docker stop's default).
@@ -96,7 +96,7 @@ public:
     struct State {
         sdk::Component component;
         std::int64_t targetCount = 0;
-        std::vector<ConvergerContainer> containers; ///< creation order
+        std::vector<ConvergerContainer> containers;       ///< creation order
         std::chrono::steady_clock::time_point lastDemand; ///< last demandInstance() (epoch = never)
     };
     State state() const;
@@ -154,12 +154,12 @@ private:
 
     mutable std::mutex mutex_;
     std::condition_variable_any cv_;
-    sdk::Component component_;                         ///< guarded; the target definition
-    std::int64_t targetCount_ = 0;                     ///< guarded
-    bool dirty_ = true;                                ///< guarded; a converge pass is wanted
-    std::set<std::string> died_;                       ///< guarded; container ids reported dead
+    sdk::Component component_;                           ///< guarded; the target definition
+    std::int64_t targetCount_ = 0;                       ///< guarded
+    bool dirty_ = true;                                  ///< guarded; a converge pass is wanted
+    std::set<std::string> died_;                         ///< guarded; container ids reported dead
     std::vector<std::shared_ptr<Container>> containers_; ///< guarded; creation order
-    std::chrono::steady_clock::time_point lastDemand_; ///< guarded
+    std::chrono::steady_clock::time_point lastDemand_;   ///< guarded
     std::jthread thread_;
 };
 

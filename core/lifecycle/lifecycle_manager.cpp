@@ -14,9 +14,7 @@ namespace {
 
 using std::chrono::steady_clock;
 
-Poco::Logger& log() {
-    return Poco::Logger::get("maelstrom.lifecycle");
-}
+Poco::Logger& log() { return Poco::Logger::get("maelstrom.lifecycle"); }
 
 /// A component cached as missing for this long is really gone (not a refresh racing a local put).
 constexpr std::chrono::seconds kRemovalConfirmation{3};
@@ -32,13 +30,11 @@ std::int64_t secondsSince(steady_clock::time_point then, steady_clock::time_poin
 LifecycleManager::LifecycleManager(sdk::ContainerRuntime& runtime, sdk::Database* database, RouterRegistry& routers,
                                    ComponentCache& components, LifecycleSettings settings, const sdk::Clock& clock,
                                    HealthProbe probe)
-    : runtime_(runtime),
-      database_(database),
-      routers_(routers),
-      components_(components),
+    : runtime_(runtime), database_(database), routers_(routers), components_(components),
       memory_(settings.totalMemoryMiB),
-      ownerId_(settings.ownerId),
-      context_{runtime, database, routers, memory_, settings.nodeId, settings.privateUrl, {}, clock, std::move(probe)} {
+      ownerId_(settings.ownerId), context_{runtime, database,        routers,
+                                           memory_, settings.nodeId, settings.privateUrl,
+                                           {},      clock,           std::move(probe)} {
     if (!ownerId_.empty()) {
         context_.labels[kLabelOwner] = ownerId_;
     }
@@ -351,10 +347,10 @@ void LifecycleManager::autoscale() {
         const std::int64_t target = autoscaleTarget(state.component, input);
         if (target != state.targetCount && converger->scaleTo(state, target)) {
             if (target < state.targetCount) {
-                log().information("component " + converger->name() + ": scaling from " +
-                                  std::to_string(state.targetCount) + " to " + std::to_string(target) +
-                                  (target == 0 ? " (idle for " + std::to_string(input.secondsIdle) + " s)"
-                                               : std::string()));
+                log().information(
+                    "component " + converger->name() + ": scaling from " + std::to_string(state.targetCount) + " to " +
+                    std::to_string(target) +
+                    (target == 0 ? " (idle for " + std::to_string(input.secondsIdle) + " s)" : std::string()));
             } else {
                 log().information("component " + converger->name() + ": scaling from " +
                                   std::to_string(state.targetCount) + " to " + std::to_string(target));

@@ -89,8 +89,8 @@ void ContainerLogFollowers::follow(const std::vector<sdk::ContainerSummary>& run
             } catch (const std::exception& e) {
                 // A container that went away, or a log driver that cannot be read, is skipped (as the reference).
                 if (!stop.stop_requested()) {
-                    logger().warning(owner + ": cannot follow the logs of container " + shortId(id) + " (" +
-                                     component + "): " + e.what());
+                    logger().warning(owner + ": cannot follow the logs of container " + shortId(id) + " (" + component +
+                                     "): " + e.what());
                 }
             }
             done->store(true);

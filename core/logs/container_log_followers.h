@@ -34,10 +34,10 @@ struct FollowedLine {
 };
 
 struct FollowerOptions {
-    std::int64_t sinceMillis = 0;                  ///< passed to every follower (0 = the whole log)
-    std::chrono::milliseconds pollInterval{1000};  ///< how often containers started later are looked for
-    std::size_t maxFollowers = 256;                ///< containers followed at once; more are skipped (logged)
-    std::string owner = "logs";                    ///< names the user in log messages
+    std::int64_t sinceMillis = 0;                 ///< passed to every follower (0 = the whole log)
+    std::chrono::milliseconds pollInterval{1000}; ///< how often containers started later are looked for
+    std::size_t maxFollowers = 256;               ///< containers followed at once; more are skipped (logged)
+    std::string owner = "logs";                   ///< names the user in log messages
 };
 
 class ContainerLogFollowers {
@@ -80,8 +80,8 @@ private:
 
     mutable std::mutex m_;
     std::map<std::string, Follower> followers_; ///< by container id; guarded by m_
-    bool stopped_ = false;                       ///< guarded by m_
-    bool warnedFull_ = false;                    ///< guarded by m_
+    bool stopped_ = false;                      ///< guarded by m_
+    bool warnedFull_ = false;                   ///< guarded by m_
     std::jthread poller_;
     std::condition_variable_any wake_;
 };

@@ -12,8 +12,7 @@ LogBridge::LogBridge(std::shared_ptr<sdk::ContainerRuntime> runtime, Wanted want
     : out_(out) {
     FollowerOptions options;
     // Containers that start later have every line after this moment; adopted ones are not replayed.
-    options.sinceMillis =
-        sdk::unixMillis();
+    options.sinceMillis = sdk::unixMillis();
     options.pollInterval = pollInterval;
     options.owner = "logdriver maelstrom";
     followers_ = std::make_unique<ContainerLogFollowers>(

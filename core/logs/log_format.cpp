@@ -23,7 +23,9 @@ std::string trim(std::string_view s) {
 }
 
 bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-bool endsWith(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
+bool endsWith(std::string_view s, std::string_view p) {
+    return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
 
 // Docker's Unix timestamp form: seconds[.fraction].
 std::optional<long double> parseUnixSeconds(std::string_view s) {
@@ -38,12 +40,14 @@ std::optional<long double> parseUnixSeconds(std::string_view s) {
     }
     long double value = 0;
     for (char c : whole) {
-        if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+        if (!std::isdigit(static_cast<unsigned char>(c)))
+            return std::nullopt;
         value = value * 10 + (c - '0');
     }
     long double scale = 0.1L;
     for (char c : frac) {
-        if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+        if (!std::isdigit(static_cast<unsigned char>(c)))
+            return std::nullopt;
         value += (c - '0') * scale;
         scale /= 10;
     }
@@ -52,11 +56,13 @@ std::optional<long double> parseUnixSeconds(std::string_view s) {
 
 // Reads exactly n digits at s[pos].
 std::optional<int> digitsAt(std::string_view s, std::size_t& pos, std::size_t n) {
-    if (pos + n > s.size()) return std::nullopt;
+    if (pos + n > s.size())
+        return std::nullopt;
     int v = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const char c = s[pos + i];
-        if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+        if (!std::isdigit(static_cast<unsigned char>(c)))
+            return std::nullopt;
         v = v * 10 + (c - '0');
     }
     pos += n;
@@ -68,11 +74,14 @@ std::optional<std::int64_t> parseDateTime(std::string_view s) {
     std::size_t pos = 0;
     std::tm tm{};
     auto year = digitsAt(s, pos, 4);
-    if (!year || pos >= s.size() || s[pos++] != '-') return std::nullopt;
+    if (!year || pos >= s.size() || s[pos++] != '-')
+        return std::nullopt;
     auto month = digitsAt(s, pos, 2);
-    if (!month || pos >= s.size() || s[pos++] != '-') return std::nullopt;
+    if (!month || pos >= s.size() || s[pos++] != '-')
+        return std::nullopt;
     auto day = digitsAt(s, pos, 2);
-    if (!day || *month < 1 || *month > 12 || *day < 1 || *day > 31) return std::nullopt;
+    if (!day || *month < 1 || *month > 12 || *day < 1 || *day > 31)
+        return std::nullopt;
     tm.tm_year = *year - 1900;
     tm.tm_mon = *month - 1;
     tm.tm_mday = *day;
@@ -80,17 +89,20 @@ std::optional<std::int64_t> parseDateTime(std::string_view s) {
     if (pos < s.size() && s[pos] == 'T') {
         ++pos;
         auto hour = digitsAt(s, pos, 2);
-        if (!hour || *hour > 23) return std::nullopt;
+        if (!hour || *hour > 23)
+            return std::nullopt;
         tm.tm_hour = *hour;
         if (pos < s.size() && s[pos] == ':') {
             ++pos;
             auto minute = digitsAt(s, pos, 2);
-            if (!minute || *minute > 59) return std::nullopt;
+            if (!minute || *minute > 59)
+                return std::nullopt;
             tm.tm_min = *minute;
             if (pos < s.size() && s[pos] == ':') {
                 ++pos;
                 auto second = digitsAt(s, pos, 2);
-                if (!second || *second > 60) return std::nullopt;
+                if (!second || *second > 60)
+                    return std::nullopt;
                 tm.tm_sec = *second;
                 if (pos < s.size() && s[pos] == '.') {
                     ++pos;
@@ -102,7 +114,8 @@ std::optional<std::int64_t> parseDateTime(std::string_view s) {
                         ++pos;
                         ++n;
                     }
-                    if (n == 0 || n > 9) return std::nullopt;
+                    if (n == 0 || n > 9)
+                        return std::nullopt;
                     fracMillis = static_cast<std::int64_t>(frac * 1000);
                 }
             }
@@ -117,15 +130,18 @@ std::optional<std::int64_t> parseDateTime(std::string_view s) {
             const int sign = s[pos] == '-' ? -1 : 1;
             ++pos;
             auto oh = digitsAt(s, pos, 2);
-            if (!oh || pos >= s.size() || s[pos++] != ':') return std::nullopt;
+            if (!oh || pos >= s.size() || s[pos++] != ':')
+                return std::nullopt;
             auto om = digitsAt(s, pos, 2);
-            if (!om || *oh > 23 || *om > 59) return std::nullopt;
+            if (!om || *oh > 23 || *om > 59)
+                return std::nullopt;
             offsetSeconds = sign * (*oh * 3600 + *om * 60);
         } else {
             return std::nullopt;
         }
     }
-    if (pos != s.size()) return std::nullopt;
+    if (pos != s.size())
+        return std::nullopt;
     std::int64_t seconds;
     if (offsetSeconds) {
         seconds = static_cast<std::int64_t>(timegm(&tm)) - *offsetSeconds;
@@ -142,7 +158,8 @@ ComponentFilter::ComponentFilter(const std::string& list) {
     std::size_t start = 0;
     while (start <= list.size()) {
         const auto comma = list.find(',', start);
-        const std::string item = trim(std::string_view(list).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        const std::string item =
+            trim(std::string_view(list).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
         if (item == "*") {
             all_ = true;
             items_.clear();
@@ -168,11 +185,14 @@ bool ComponentFilter::matches(const std::string& component) const {
     }
     for (const auto& k : items_) {
         if (k.size() > 2 && k.front() == '*' && k.back() == '*') {
-            if (component.find(k.substr(1, k.size() - 2)) != std::string::npos) return true;
+            if (component.find(k.substr(1, k.size() - 2)) != std::string::npos)
+                return true;
         } else if (k.front() == '*') {
-            if (endsWith(component, std::string_view(k).substr(1))) return true;
+            if (endsWith(component, std::string_view(k).substr(1)))
+                return true;
         } else if (k.back() == '*') {
-            if (startsWith(component, std::string_view(k).substr(0, k.size() - 1))) return true;
+            if (startsWith(component, std::string_view(k).substr(0, k.size() - 1)))
+                return true;
         } else if (k == component) {
             return true;
         }

@@ -175,8 +175,7 @@ std::string GatewayMetrics::render() const {
     header(out, "maelstrom_gateway_queue_wait_seconds", "histogram",
            "Time from a request's arrival until it leased a slot on an instance (queue and cold start).");
     for (const auto& [name, block] : components) {
-        block->queueWait.render(out, "maelstrom_gateway_queue_wait_seconds",
-                                "component=\"" + escapeLabel(name) + "\"");
+        block->queueWait.render(out, "maelstrom_gateway_queue_wait_seconds", "component=\"" + escapeLabel(name) + "\"");
     }
     header(out, "maelstrom_gateway_proxy_duration_seconds", "histogram",
            "Time from leasing a slot until the instance's answer was relayed (WebSocket tunnels excluded).");

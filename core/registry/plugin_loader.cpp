@@ -35,19 +35,23 @@ std::string pluginPath(const std::string& pluginDir, const std::string& name) {
 
 bool implementsKind(const sdk::Service& service, sdk::ServiceKind kind) {
     switch (kind) {
-    case sdk::ServiceKind::ContainerRuntime: return dynamic_cast<const sdk::ContainerRuntime*>(&service) != nullptr;
-    case sdk::ServiceKind::Database: return dynamic_cast<const sdk::Database*>(&service) != nullptr;
-    case sdk::ServiceKind::LoadBalancer: return dynamic_cast<const sdk::LoadBalancer*>(&service) != nullptr;
-    case sdk::ServiceKind::RpcTransport: return dynamic_cast<const sdk::RpcTransport*>(&service) != nullptr;
+    case sdk::ServiceKind::ContainerRuntime:
+        return dynamic_cast<const sdk::ContainerRuntime*>(&service) != nullptr;
+    case sdk::ServiceKind::Database:
+        return dynamic_cast<const sdk::Database*>(&service) != nullptr;
+    case sdk::ServiceKind::LoadBalancer:
+        return dynamic_cast<const sdk::LoadBalancer*>(&service) != nullptr;
+    case sdk::ServiceKind::RpcTransport:
+        return dynamic_cast<const sdk::RpcTransport*>(&service) != nullptr;
     }
     return false;
 }
 
 LoadedPlugin LoadedPlugin::open(const std::string& path, std::optional<sdk::ServiceKind> expectedKind,
                                 const std::string& expectedName) {
-    const std::string what = expectedKind ? std::string(sdk::serviceKindName(*expectedKind)) + " plugin '" +
-                                                expectedName + "'"
-                                          : "plugin '" + expectedName + "'";
+    const std::string what = expectedKind
+                                 ? std::string(sdk::serviceKindName(*expectedKind)) + " plugin '" + expectedName + "'"
+                                 : "plugin '" + expectedName + "'";
     std::error_code ec;
     if (!fs::exists(path, ec)) {
         throw ConfigError(what + ": plugin file not found: " + path);
@@ -79,11 +83,10 @@ LoadedPlugin LoadedPlugin::open(const std::string& path, std::optional<sdk::Serv
                           ", this maelstromd supports ABI " + std::to_string(sdk::kAbiVersion) +
                           " (rebuild the plugin against this SDK)");
     }
-    const sdk::PluginDescriptor& descriptor =
-        library.get_alias<const sdk::PluginDescriptor&()>(kDescriptorSymbol)();
+    const sdk::PluginDescriptor& descriptor = library.get_alias<const sdk::PluginDescriptor&()>(kDescriptorSymbol)();
     if (expectedKind && descriptor.kind != *expectedKind) {
-        throw ConfigError(what + ": " + path + " is a " + sdk::serviceKindName(descriptor.kind) +
-                          " plugin, not a " + sdk::serviceKindName(*expectedKind) + " plugin");
+        throw ConfigError(what + ": " + path + " is a " + sdk::serviceKindName(descriptor.kind) + " plugin, not a " +
+                          sdk::serviceKindName(*expectedKind) + " plugin");
     }
     if (!expectedName.empty() && descriptor.name != expectedName) {
         throw ConfigError(what + ": " + path + " declares the plugin name '" + descriptor.name + "', expected '" +

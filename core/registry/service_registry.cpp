@@ -16,10 +16,18 @@ sdk::HostContext hostContextFor(const ServiceEntry& entry, const RegistryConfig&
     sdk::HostContext host;
     host.logger = sdk::PluginLogger([&logger](sdk::LogLevel level, const std::string& message) {
         switch (level) {
-        case sdk::LogLevel::Debug: logger.debug(message); break;
-        case sdk::LogLevel::Information: logger.information(message); break;
-        case sdk::LogLevel::Warning: logger.warning(message); break;
-        case sdk::LogLevel::Error: logger.error(message); break;
+        case sdk::LogLevel::Debug:
+            logger.debug(message);
+            break;
+        case sdk::LogLevel::Information:
+            logger.information(message);
+            break;
+        case sdk::LogLevel::Warning:
+            logger.warning(message);
+            break;
+        case sdk::LogLevel::Error:
+            logger.error(message);
+            break;
         }
     });
     host.dataDir = config.node.dataDir;
@@ -29,14 +37,16 @@ sdk::HostContext hostContextFor(const ServiceEntry& entry, const RegistryConfig&
 
 } // namespace
 
-std::unique_ptr<ServiceRegistry> ServiceRegistry::start(const RegistryConfig& config, const std::string& daemonVersion) {
+std::unique_ptr<ServiceRegistry> ServiceRegistry::start(const RegistryConfig& config,
+                                                        const std::string& daemonVersion) {
     std::unique_ptr<ServiceRegistry> registry(new ServiceRegistry());
     try {
         for (const auto& entry : config.services) {
             const std::string path = entry.file.empty() ? pluginPath(config.pluginDir, entry.plugin) : entry.file;
             LoadedPlugin plugin = LoadedPlugin::open(path, entry.kind, entry.plugin);
             sdk::Settings settings;
-            auto service = plugin.createService(entry.settings, hostContextFor(entry, config, daemonVersion), &settings);
+            auto service =
+                plugin.createService(entry.settings, hostContextFor(entry, config, daemonVersion), &settings);
             registry->running_.push_back(Running{entry, std::move(plugin), std::move(settings), std::move(service)});
         }
     } catch (...) {

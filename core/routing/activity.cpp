@@ -16,8 +16,8 @@ void InstanceActivity::roll(SteadyTime now) {
     // Close the open window, then any empty ones after it; more than kActivityWindowCount empty windows
     // leave nothing of the old history, so jump ahead instead of looping over a long idle gap.
     const double windowSeconds = std::chrono::duration<double>(kActivityWindow).count();
-    windows_.push_front({totalRequests_ - requestsAtWindowStart_,
-                         std::chrono::duration<double>(durationSum_).count() / windowSeconds});
+    windows_.push_front(
+        {totalRequests_ - requestsAtWindowStart_, std::chrono::duration<double>(durationSum_).count() / windowSeconds});
     requestsAtWindowStart_ = totalRequests_;
     durationSum_ = SteadyClock::duration{0};
     windowStart_ += kActivityWindow;

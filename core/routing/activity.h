@@ -51,7 +51,7 @@ private:
     std::int64_t lastRequestUnixMs_ = 0;
     SteadyTime windowStart_;
     std::int64_t requestsAtWindowStart_ = 0;
-    SteadyClock::duration durationSum_{0}; ///< of requests completed in the open window
+    SteadyClock::duration durationSum_{0};       ///< of requests completed in the open window
     std::deque<sdk::ComponentActivity> windows_; ///< newest first
 };
 
@@ -59,23 +59,23 @@ private:
 struct InstanceActivitySnapshot {
     std::string instanceId;
     bool remote = false;
-    bool draining = false;        ///< removed from the router, still finishing requests
-    std::int64_t capacity = 0;    ///< 0 = unlimited
+    bool draining = false;     ///< removed from the router, still finishing requests
+    std::int64_t capacity = 0; ///< 0 = unlimited
     std::int64_t inFlight = 0;
     std::int64_t totalRequests = 0;
-    std::int64_t lastRequestUnixMs = 0; ///< 0 = never
+    std::int64_t lastRequestUnixMs = 0;           ///< 0 = never
     std::vector<sdk::ComponentActivity> activity; ///< newest first, at most 10
 };
 
 /// One component as seen by its router (idle stop, autoscaler, metrics).
 struct ComponentActivitySnapshot {
     std::string componentName;
-    std::int64_t inFlight = 0;       ///< leases held now (requests being proxied)
-    std::int64_t queued = 0;         ///< requests waiting for a slot now
-    std::int64_t totalRequests = 0;  ///< completed since the router was created
-    std::int64_t timeouts = 0;       ///< requests that gave up waiting (deadline)
-    std::int64_t rejected = 0;       ///< requests refused because the queue bound was reached
-    bool pending = false;            ///< waiting for a cold start
+    std::int64_t inFlight = 0;             ///< leases held now (requests being proxied)
+    std::int64_t queued = 0;               ///< requests waiting for a slot now
+    std::int64_t totalRequests = 0;        ///< completed since the router was created
+    std::int64_t timeouts = 0;             ///< requests that gave up waiting (deadline)
+    std::int64_t rejected = 0;             ///< requests refused because the queue bound was reached
+    bool pending = false;                  ///< waiting for a cold start
     std::optional<SteadyTime> lastRequest; ///< last arrival or completion; empty = never
     std::vector<InstanceActivitySnapshot> instances;
 };

@@ -86,8 +86,7 @@ void Lease::release() noexcept {
 // ---- Router ----
 
 Router::Router(std::string componentName, std::unique_ptr<sdk::InstancePicker> picker,
-               std::weak_ptr<ColdStarter> coldStarter,
-               RouterSettings settings, Clock clock)
+               std::weak_ptr<ColdStarter> coldStarter, RouterSettings settings, Clock clock)
     : componentName_(std::move(componentName)), picker_(std::move(picker)), coldStarter_(std::move(coldStarter)),
       clock_(std::move(clock)), settings_(settings) {
     if (settings_.coldStartRetry <= std::chrono::milliseconds{0}) {
@@ -272,8 +271,8 @@ void Router::release(Instance& instance, SteadyTime start) noexcept {
 
 void Router::addInstance(InstanceSpec spec) {
     std::lock_guard lock(mutex_);
-    const auto it = std::find_if(instances_.begin(), instances_.end(),
-                                 [&](const auto& i) { return i->spec.id == spec.id; });
+    const auto it =
+        std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) { return i->spec.id == spec.id; });
     if (it != instances_.end()) {
         (*it)->capacity = spec.capacity; // same instance announced again: endpoint and upstreams stay
     } else {
@@ -287,8 +286,8 @@ bool Router::removeInstance(const std::string& id) {
     bool callStart = false;
     {
         std::lock_guard lock(mutex_);
-        const auto it = std::find_if(instances_.begin(), instances_.end(),
-                                     [&](const auto& i) { return i->spec.id == id; });
+        const auto it =
+            std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) { return i->spec.id == id; });
         if (it == instances_.end()) {
             return false;
         }
@@ -322,8 +321,7 @@ bool Router::waitDrained(const std::string& id, SteadyTime deadline) {
 
 bool Router::setCapacity(const std::string& id, std::int64_t capacity) {
     std::lock_guard lock(mutex_);
-    const auto it = std::find_if(instances_.begin(), instances_.end(),
-                                 [&](const auto& i) { return i->spec.id == id; });
+    const auto it = std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) { return i->spec.id == id; });
     if (it == instances_.end()) {
         return false;
     }

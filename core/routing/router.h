@@ -37,7 +37,6 @@ class SessionPool; // gateway/session_pool.h
 /// One registered instance as the router tracks it (slots, activity); defined in router.cpp.
 struct RouterInstance;
 
-
 /// Asks the lifecycle side to place (cold-start) a component. Implemented by the lifecycle/placement code.
 class ColdStarter {
 public:
@@ -70,18 +69,18 @@ struct RouterSettings {
 };
 
 struct InstanceSpec {
-    std::string id;                 ///< unique within the router (container id, or peer handler id)
-    std::string endpoint;           ///< where to proxy, e.g. "http://127.0.0.1:32768"
+    std::string id;       ///< unique within the router (container id, or peer handler id)
+    std::string endpoint; ///< where to proxy, e.g. "http://127.0.0.1:32768"
     /// The gateway's keep-alive connections to this instance (gateway/session_pool.h); null = the gateway keeps
     /// one pool per endpoint. The router only hands it over with the lease.
     std::shared_ptr<SessionPool> upstreams;
-    std::int64_t capacity = 1;      ///< slots; 0 = unlimited (softConcurrencyLimit)
-    bool remote = false;            ///< a peer node rather than a local container
+    std::int64_t capacity = 1; ///< slots; 0 = unlimited (softConcurrencyLimit)
+    bool remote = false;       ///< a peer node rather than a local container
 };
 
 struct AcquireOptions {
-    SteadyTime deadline;                ///< give up waiting at this time
-    std::optional<SteadyTime> start;    ///< the request's gateway start time (durations); default = now
+    SteadyTime deadline;                      ///< give up waiting at this time
+    std::optional<SteadyTime> start;          ///< the request's gateway start time (durations); default = now
     std::optional<SteadyTime> localOnlyUntil; ///< until then only local instances may serve it (relayed)
 };
 
@@ -135,8 +134,7 @@ public:
     /// `picker` chooses among free instances (null = the first free one). `coldStarter` may be null.
     /// `clock` feeds the activity windows (tests inject one); deadlines always use the steady clock.
     Router(std::string componentName, std::unique_ptr<sdk::InstancePicker> picker,
-           std::weak_ptr<ColdStarter> coldStarter,
-           RouterSettings settings = {}, Clock clock = nullptr);
+           std::weak_ptr<ColdStarter> coldStarter, RouterSettings settings = {}, Clock clock = nullptr);
     ~Router();
     Router(const Router&) = delete;
     Router& operator=(const Router&) = delete;
@@ -185,20 +183,20 @@ private:
     const Clock clock_;
 
     mutable std::mutex mutex_;
-    std::condition_variable drainCv_;            ///< signalled when a draining instance's in-flight count drops
-    RouterSettings settings_;                    ///< guarded by mutex_
-    std::vector<std::shared_ptr<Instance>> instances_;       ///< guarded; active, in insertion order
+    std::condition_variable drainCv_;                  ///< signalled when a draining instance's in-flight count drops
+    RouterSettings settings_;                          ///< guarded by mutex_
+    std::vector<std::shared_ptr<Instance>> instances_; ///< guarded; active, in insertion order
     std::unordered_map<std::string, std::shared_ptr<Instance>> draining_; ///< guarded; removed, in flight > 0
-    std::list<Waiter*> waiters_;                 ///< guarded; FIFO, oldest first
-    bool pending_ = false;                       ///< guarded; no instance, requests waiting, start requested
-    SteadyTime nextColdStart_;                   ///< guarded; when pending: next requestStart
-    std::int64_t inFlight_ = 0;                  ///< guarded
-    std::int64_t totalRequests_ = 0;             ///< guarded
-    std::int64_t timeouts_ = 0;                  ///< guarded
-    std::int64_t rejected_ = 0;                  ///< guarded
-    std::optional<SteadyTime> lastRequest_;      ///< guarded
-    std::vector<sdk::Candidate> candidates_;     ///< guarded; scratch for pickLocked
-    std::vector<Instance*> candidateInstances_;  ///< guarded; parallel to candidates_
+    std::list<Waiter*> waiters_;                                          ///< guarded; FIFO, oldest first
+    bool pending_ = false;                      ///< guarded; no instance, requests waiting, start requested
+    SteadyTime nextColdStart_;                  ///< guarded; when pending: next requestStart
+    std::int64_t inFlight_ = 0;                 ///< guarded
+    std::int64_t totalRequests_ = 0;            ///< guarded
+    std::int64_t timeouts_ = 0;                 ///< guarded
+    std::int64_t rejected_ = 0;                 ///< guarded
+    std::optional<SteadyTime> lastRequest_;     ///< guarded
+    std::vector<sdk::Candidate> candidates_;    ///< guarded; scratch for pickLocked
+    std::vector<Instance*> candidateInstances_; ///< guarded; parallel to candidates_
 };
 
 } // namespace maelstrom::core

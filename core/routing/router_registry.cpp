@@ -21,8 +21,8 @@ std::shared_ptr<Router> RouterRegistry::byComponent(const std::string& component
     std::lock_guard lock(mutex_);
     auto& slot = routers_[component];
     if (!slot) {
-        slot = std::make_shared<Router>(component, balancer_ ? balancer_->newPicker(component) : nullptr,
-                                        coldStarter_, settings);
+        slot = std::make_shared<Router>(component, balancer_ ? balancer_->newPicker(component) : nullptr, coldStarter_,
+                                        settings);
     }
     return slot;
 }

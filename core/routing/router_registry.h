@@ -44,7 +44,7 @@ public:
 
 private:
     const std::shared_ptr<sdk::LoadBalancer> balancer_;
-    std::weak_ptr<ColdStarter> coldStarter_;  ///< guarded by mutex_
+    std::weak_ptr<ColdStarter> coldStarter_; ///< guarded by mutex_
     const RouterSettings defaults_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<Router>> routers_; ///< guarded by mutex_

@@ -39,12 +39,18 @@ RpcError::RpcError(int code, const std::string& message) : std::runtime_error(me
 RpcError::~RpcError() = default;
 
 RpcError toRpcError(const std::exception& error, const std::string& method) {
-    if (const auto* e = dynamic_cast<const RpcError*>(&error)) return *e;
-    if (dynamic_cast<const JsonError*>(&error)) return RpcError(RpcCode::InvalidParams, std::string("barrister: ") + error.what());
-    if (dynamic_cast<const InvalidInput*>(&error)) return RpcError(RpcCode::InvalidInput, error.what());
-    if (dynamic_cast<const AlreadyExists*>(&error)) return RpcError(RpcCode::AlreadyExists, error.what());
-    if (dynamic_cast<const NotFound*>(&error)) return RpcError(RpcCode::NotFound, error.what());
-    if (dynamic_cast<const VersionConflict*>(&error)) return RpcError(RpcCode::VersionConflict, error.what());
+    if (const auto* e = dynamic_cast<const RpcError*>(&error))
+        return *e;
+    if (dynamic_cast<const JsonError*>(&error))
+        return RpcError(RpcCode::InvalidParams, std::string("barrister: ") + error.what());
+    if (dynamic_cast<const InvalidInput*>(&error))
+        return RpcError(RpcCode::InvalidInput, error.what());
+    if (dynamic_cast<const AlreadyExists*>(&error))
+        return RpcError(RpcCode::AlreadyExists, error.what());
+    if (dynamic_cast<const NotFound*>(&error))
+        return RpcError(RpcCode::NotFound, error.what());
+    if (dynamic_cast<const VersionConflict*>(&error))
+        return RpcError(RpcCode::VersionConflict, error.what());
     return RpcError(RpcCode::MiscError, "barrister: method '" + method + "' raised unknown error: " + error.what());
 }
 

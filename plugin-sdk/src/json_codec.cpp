@@ -41,9 +41,7 @@ namespace {
 
 using namespace detail;
 
-void appendString(std::string& out, std::string_view s) {
-    appendJsonString(out, s, JsonStringStyle::Compact);
-}
+void appendString(std::string& out, std::string_view s) { appendJsonString(out, s, JsonStringStyle::Compact); }
 
 /// The model encoders write a non-finite float as 0 so that a required float stays a number for clients.
 double finiteOrZero(double value) { return std::isfinite(value) ? value : 0.0; }
@@ -315,8 +313,8 @@ void describe(V& v, T& x) {
 /// The struct types that have a describe() (encoded as JSON objects).
 template <class T>
 struct IsModelType : std::false_type {};
-#define MAELSTROM_MODEL_TYPE(T, rootName) \
-    template <>                           \
+#define MAELSTROM_MODEL_TYPE(T, rootName)                                                                              \
+    template <>                                                                                                        \
     struct IsModelType<T> : std::true_type {};
 MAELSTROM_SDK_MODEL_TYPES(MAELSTROM_MODEL_TYPE)
 #undef MAELSTROM_MODEL_TYPE
@@ -335,43 +333,51 @@ public:
     explicit TextWriter(std::string& out) : out_(out) {}
 
     void operator()(const char* name, const std::string& v, Need need) {
-        if (need == kOpt && v.empty()) return;
+        if (need == kOpt && v.empty())
+            return;
         key(name);
         appendString(out_, v);
     }
     void operator()(const char* name, const std::int64_t& v, Need need) {
-        if (need == kOpt && v == 0) return;
+        if (need == kOpt && v == 0)
+            return;
         key(name);
         appendInteger(out_, v);
     }
     void operator()(const char* name, const double& v, Need need) {
-        if (need == kOpt && finiteOrZero(v) == 0) return; // non-finite values count as 0
+        if (need == kOpt && finiteOrZero(v) == 0)
+            return; // non-finite values count as 0
         key(name);
         appendDouble(out_, finiteOrZero(v));
     }
     void operator()(const char* name, const bool& v, Need need) {
-        if (need == kOpt && !v) return;
+        if (need == kOpt && !v)
+            return;
         key(name);
         out_.append(v ? "true" : "false");
     }
     void operator()(const char* name, const EnumRef<const std::string>& v, Need need) { (*this)(name, v.value, need); }
     void operator()(const char* name, const std::vector<std::string>& v, Need need) {
-        if (need == kOpt && v.empty()) return;
+        if (need == kOpt && v.empty())
+            return;
         key(name);
         out_.push_back('[');
         for (std::size_t i = 0; i < v.size(); ++i) {
-            if (i) out_.push_back(',');
+            if (i)
+                out_.push_back(',');
             appendString(out_, v[i]);
         }
         out_.push_back(']');
     }
     template <Model T>
     void operator()(const char* name, const std::vector<T>& v, Need need) {
-        if (need == kOpt && v.empty()) return;
+        if (need == kOpt && v.empty())
+            return;
         key(name);
         out_.push_back('[');
         for (std::size_t i = 0; i < v.size(); ++i) {
-            if (i) out_.push_back(',');
+            if (i)
+                out_.push_back(',');
             writeObject(out_, v[i]);
         }
         out_.push_back(']');
@@ -383,14 +389,16 @@ public:
     }
     template <Model T>
     void operator()(const char* name, const std::optional<T>& v, Need) {
-        if (!v) return;
+        if (!v)
+            return;
         key(name);
         writeObject(out_, *v);
     }
 
 private:
     void key(const char* name) { // keys are ASCII identifiers: no escaping needed
-        if (!first_) out_.push_back(',');
+        if (!first_)
+            out_.push_back(',');
         first_ = false;
         out_.push_back('"');
         out_.append(name);
@@ -420,29 +428,35 @@ public:
     explicit VarWriter(Object& object) : object_(object) {}
 
     void operator()(const char* name, const std::string& v, Need need) {
-        if (need == kOpt && v.empty()) return;
+        if (need == kOpt && v.empty())
+            return;
         object_.set(name, v);
     }
     void operator()(const char* name, const std::int64_t& v, Need need) {
-        if (need == kOpt && v == 0) return;
+        if (need == kOpt && v == 0)
+            return;
         object_.set(name, static_cast<Poco::Int64>(v));
     }
     void operator()(const char* name, const double& v, Need need) {
-        if (need == kOpt && finiteOrZero(v) == 0) return;
+        if (need == kOpt && finiteOrZero(v) == 0)
+            return;
         object_.set(name, finiteOrZero(v));
     }
     void operator()(const char* name, const bool& v, Need need) {
-        if (need == kOpt && !v) return;
+        if (need == kOpt && !v)
+            return;
         object_.set(name, v);
     }
     void operator()(const char* name, const EnumRef<const std::string>& v, Need need) { (*this)(name, v.value, need); }
     void operator()(const char* name, const std::vector<std::string>& v, Need need) {
-        if (need == kOpt && v.empty()) return;
+        if (need == kOpt && v.empty())
+            return;
         object_.set(name, toVarArray(v));
     }
     template <Model T>
     void operator()(const char* name, const std::vector<T>& v, Need need) {
-        if (need == kOpt && v.empty()) return;
+        if (need == kOpt && v.empty())
+            return;
         Array::Ptr array = new Array();
         for (const auto& item : v) {
             array->add(buildVar(item));
@@ -455,7 +469,8 @@ public:
     }
     template <Model T>
     void operator()(const char* name, const std::optional<T>& v, Need) {
-        if (v) object_.set(name, buildVar(*v));
+        if (v)
+            object_.set(name, buildVar(*v));
     }
 
 private:
@@ -508,20 +523,30 @@ void readValue(const Var& v, std::int64_t& out, const PathNode& at) {
     case Kind::Int:
         out = v.type() == typeid(Poco::Int64) ? v.extract<Poco::Int64>() : v.convert<Poco::Int64>();
         return;
-    case Kind::UInt: out = intFromUnsigned(v.convert<Poco::UInt64>(), at); return;
+    case Kind::UInt:
+        out = intFromUnsigned(v.convert<Poco::UInt64>(), at);
+        return;
     case Kind::Float:
         out = intFromDouble(v.type() == typeid(double) ? v.extract<double>() : v.convert<double>(), at);
         return;
-    default: failType(at, "int", v);
+    default:
+        failType(at, "int", v);
     }
 }
 
 void readValue(const Var& v, double& out, const PathNode& at) {
     switch (kindOf(v)) {
-    case Kind::Float: out = v.type() == typeid(double) ? v.extract<double>() : v.convert<double>(); return;
-    case Kind::Int: out = static_cast<double>(v.convert<Poco::Int64>()); return;
-    case Kind::UInt: out = static_cast<double>(v.convert<Poco::UInt64>()); return;
-    default: failType(at, "float", v);
+    case Kind::Float:
+        out = v.type() == typeid(double) ? v.extract<double>() : v.convert<double>();
+        return;
+    case Kind::Int:
+        out = static_cast<double>(v.convert<Poco::Int64>());
+        return;
+    case Kind::UInt:
+        out = static_cast<double>(v.convert<Poco::UInt64>());
+        return;
+    default:
+        failType(at, "float", v);
     }
 }
 
@@ -559,19 +584,33 @@ void readValue(const JNode& v, std::string& out, const PathNode& at) {
 
 void readValue(const JNode& v, std::int64_t& out, const PathNode& at) {
     switch (v.kind) {
-    case Kind::Int: out = v.integer; return;
-    case Kind::UInt: out = intFromUnsigned(v.unsignedInteger, at); return;
-    case Kind::Float: out = intFromDouble(v.number, at); return;
-    default: failType(at, "int", v);
+    case Kind::Int:
+        out = v.integer;
+        return;
+    case Kind::UInt:
+        out = intFromUnsigned(v.unsignedInteger, at);
+        return;
+    case Kind::Float:
+        out = intFromDouble(v.number, at);
+        return;
+    default:
+        failType(at, "int", v);
     }
 }
 
 void readValue(const JNode& v, double& out, const PathNode& at) {
     switch (v.kind) {
-    case Kind::Float: out = v.number; return;
-    case Kind::Int: out = static_cast<double>(v.integer); return;
-    case Kind::UInt: out = static_cast<double>(v.unsignedInteger); return;
-    default: failType(at, "float", v);
+    case Kind::Float:
+        out = v.number;
+        return;
+    case Kind::Int:
+        out = static_cast<double>(v.integer);
+        return;
+    case Kind::UInt:
+        out = static_cast<double>(v.unsignedInteger);
+        return;
+    default:
+        failType(at, "float", v);
     }
 }
 
@@ -705,13 +744,10 @@ void decodeRoot(const Node& value, T& out, const std::string& path) {
 // ---------------------------------------------------------------------------------------------------------
 // Public internal API
 
-
-#define MAELSTROM_CODEC_TYPE(T, rootName)                                                       \
-    Poco::Dynamic::Var toVar(const T& v) { return buildVar(v); }                               \
-    void writeJson(std::string& out, const T& v) { writeObject(out, v); }                      \
-    void fromVar(const Poco::Dynamic::Var& value, T& out, const std::string& path) {           \
-        decodeRoot(value, out, path);                                                          \
-    }
+#define MAELSTROM_CODEC_TYPE(T, rootName)                                                                              \
+    Poco::Dynamic::Var toVar(const T& v) { return buildVar(v); }                                                       \
+    void writeJson(std::string& out, const T& v) { writeObject(out, v); }                                              \
+    void fromVar(const Poco::Dynamic::Var& value, T& out, const std::string& path) { decodeRoot(value, out, path); }
 MAELSTROM_SDK_MODEL_TYPES(MAELSTROM_CODEC_TYPE)
 #undef MAELSTROM_CODEC_TYPE
 
@@ -736,7 +772,8 @@ ObjectReader::ObjectReader(const Poco::Dynamic::Var& value, std::string path) : 
 
 std::string ObjectReader::childPath(std::string_view key) const {
     std::string out = path_;
-    if (!out.empty()) out.push_back('.');
+    if (!out.empty())
+        out.push_back('.');
     out.append(key);
     return out;
 }
@@ -780,9 +817,7 @@ std::int64_t ObjectReader::getInt(std::string_view key, bool required) const {
 double ObjectReader::getFloat(std::string_view key, bool required) const {
     return readMember<double>(*this, key, required);
 }
-bool ObjectReader::getBool(std::string_view key, bool required) const {
-    return readMember<bool>(*this, key, required);
-}
+bool ObjectReader::getBool(std::string_view key, bool required) const { return readMember<bool>(*this, key, required); }
 std::vector<std::string> ObjectReader::getStringList(std::string_view key, bool required) const {
     return readMember<std::vector<std::string>>(*this, key, required);
 }
@@ -806,16 +841,14 @@ std::string ObjectReader::getEnum(std::string_view key, std::span<const char* co
 
 namespace maelstrom::sdk::json {
 
-#define MAELSTROM_JSON_FUNCTIONS(T, rootName)                                 \
-    std::string toJson(const T& v) {                                          \
-        std::string out;                                                      \
-        out.reserve(256);                                                     \
-        codec::writeJson(out, v);                                             \
-        return out;                                                           \
-    }                                                                         \
-    void fromJson(std::string_view text, T& out, const std::string& path) {   \
-        codec::decodeText(text, out, path);                                   \
-    }
+#define MAELSTROM_JSON_FUNCTIONS(T, rootName)                                                                          \
+    std::string toJson(const T& v) {                                                                                   \
+        std::string out;                                                                                               \
+        out.reserve(256);                                                                                              \
+        codec::writeJson(out, v);                                                                                      \
+        return out;                                                                                                    \
+    }                                                                                                                  \
+    void fromJson(std::string_view text, T& out, const std::string& path) { codec::decodeText(text, out, path); }
 MAELSTROM_SDK_MODEL_TYPES(MAELSTROM_JSON_FUNCTIONS)
 #undef MAELSTROM_JSON_FUNCTIONS
 

@@ -53,11 +53,21 @@ void appendJsonString(std::string& out, std::string_view text, JsonStringStyle s
             continue;
         }
         switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
+        case '"':
+            out.append("\\\"");
+            break;
+        case '\\':
+            out.append("\\\\");
+            break;
+        case '\n':
+            out.append("\\n");
+            break;
+        case '\r':
+            out.append("\\r");
+            break;
+        case '\t':
+            out.append("\\t");
+            break;
         case '\b':
         case '\f':
             if (goStyle) {
@@ -66,7 +76,8 @@ void appendJsonString(std::string& out, std::string_view text, JsonStringStyle s
                 out.append(c == '\b' ? "\\b" : "\\f");
             }
             break;
-        default: appendControlEscape(out, c); // other controls, and < > & in the Go style
+        default:
+            appendControlEscape(out, c); // other controls, and < > & in the Go style
         }
         ++i;
     }

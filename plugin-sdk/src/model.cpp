@@ -6,10 +6,14 @@ namespace maelstrom::sdk {
 
 const char* eventSourceTypeName(EventSourceType type) noexcept {
     switch (type) {
-    case EventSourceType::Http: return "http";
-    case EventSourceType::Cron: return "cron";
-    case EventSourceType::Sqs: return "sqs";
-    case EventSourceType::AwsStepFunc: return "awsstepfunc";
+    case EventSourceType::Http:
+        return "http";
+    case EventSourceType::Cron:
+        return "cron";
+    case EventSourceType::Sqs:
+        return "sqs";
+    case EventSourceType::AwsStepFunc:
+        return "awsstepfunc";
     }
     return "unknown";
 }
@@ -23,11 +27,15 @@ std::optional<EventSourceType> eventSourceTypeFromName(const std::string& name) 
     return std::nullopt;
 }
 
-std::int64_t effectiveMaxConcurrency(const Component& c) noexcept { return c.maxConcurrency <= 0 ? 1 : c.maxConcurrency; }
+std::int64_t effectiveMaxConcurrency(const Component& c) noexcept {
+    return c.maxConcurrency <= 0 ? 1 : c.maxConcurrency;
+}
 std::int64_t effectiveMaxDurationSeconds(const Component& c) noexcept {
     return c.maxDurationSeconds <= 0 ? 300 : c.maxDurationSeconds;
 }
-double effectiveScaleUpPct(const Component& c) noexcept { return c.scaleUpConcurrencyPct <= 0 ? 0.75 : c.scaleUpConcurrencyPct; }
+double effectiveScaleUpPct(const Component& c) noexcept {
+    return c.scaleUpConcurrencyPct <= 0 ? 0.75 : c.scaleUpConcurrencyPct;
+}
 double effectiveScaleDownPct(const Component& c) noexcept {
     return c.scaleDownConcurrencyPct <= 0 ? 0.25 : c.scaleDownConcurrencyPct;
 }

@@ -16,11 +16,16 @@ namespace maelstrom::sdk {
 
 const char* settingTypeName(SettingType type) noexcept {
     switch (type) {
-    case SettingType::String: return "string";
-    case SettingType::Int: return "int";
-    case SettingType::Bool: return "bool";
-    case SettingType::Double: return "double";
-    case SettingType::StringList: return "list";
+    case SettingType::String:
+        return "string";
+    case SettingType::Int:
+        return "int";
+    case SettingType::Bool:
+        return "bool";
+    case SettingType::Double:
+        return "double";
+    case SettingType::StringList:
+        return "list";
     }
     return "unknown";
 }
@@ -39,10 +44,25 @@ std::int64_t parseInt(const std::string& setting, const std::string& text) {
     int base = 10;
     if (s.size() > 1 && s[0] == '0') {
         switch (s[1]) {
-        case 'x': case 'X': base = 16; s.remove_prefix(2); break;
-        case 'o': case 'O': base = 8; s.remove_prefix(2); break;
-        case 'b': case 'B': base = 2; s.remove_prefix(2); break;
-        default: base = 8; s.remove_prefix(1); break;
+        case 'x':
+        case 'X':
+            base = 16;
+            s.remove_prefix(2);
+            break;
+        case 'o':
+        case 'O':
+            base = 8;
+            s.remove_prefix(2);
+            break;
+        case 'b':
+        case 'B':
+            base = 2;
+            s.remove_prefix(2);
+            break;
+        default:
+            base = 8;
+            s.remove_prefix(1);
+            break;
         }
     }
     std::uint64_t magnitude = 0;
@@ -111,9 +131,15 @@ std::vector<std::string> splitList(const std::string& text) {
 
 void checkScalar(const SettingDescriptor& d, const std::string& text) {
     switch (d.type) {
-    case SettingType::Int: parseInt(d.name, text); break;
-    case SettingType::Bool: parseBool(d.name, text); break;
-    case SettingType::Double: parseDouble(d.name, text); break;
+    case SettingType::Int:
+        parseInt(d.name, text);
+        break;
+    case SettingType::Bool:
+        parseBool(d.name, text);
+        break;
+    case SettingType::Double:
+        parseDouble(d.name, text);
+        break;
     case SettingType::String:
         if (!d.allowed.empty()) {
             bool ok = false;
@@ -127,7 +153,8 @@ void checkScalar(const SettingDescriptor& d, const std::string& text) {
             }
         }
         break;
-    case SettingType::StringList: break;
+    case SettingType::StringList:
+        break;
     }
 }
 
@@ -142,9 +169,9 @@ Settings Settings::validate(const SettingsSpec& spec, const RawSettings& raw) {
     }
     auto rejectUnknown = [&](const std::string& key) {
         if (!known.count(key)) {
-            throw InvalidConfig(key, "unknown setting '" + key + "'" +
-                                         (knownList.empty() ? " (this plugin takes no settings)"
-                                                            : " (valid: " + knownList + ")"));
+            throw InvalidConfig(
+                key, "unknown setting '" + key + "'" +
+                         (knownList.empty() ? " (this plugin takes no settings)" : " (valid: " + knownList + ")"));
         }
     };
     for (const auto& [key, value] : raw.scalars) {
@@ -175,8 +202,8 @@ Settings Settings::validate(const SettingsSpec& spec, const RawSettings& raw) {
             }
         } else {
             if (list != raw.lists.end()) {
-                throw InvalidConfig(d.name, "setting '" + d.name + "': expected a single " +
-                                                settingTypeName(d.type) + " value, got a list");
+                throw InvalidConfig(d.name, "setting '" + d.name + "': expected a single " + settingTypeName(d.type) +
+                                                " value, got a list");
             }
             if (scalar != raw.scalars.end()) {
                 v.text = scalar->second;
@@ -242,7 +269,8 @@ std::map<std::string, std::string> Settings::redacted() const {
         if (v.type == SettingType::StringList) {
             text.push_back('[');
             for (std::size_t i = 0; i < v.list.size(); ++i) {
-                if (i) text.append(", ");
+                if (i)
+                    text.append(", ");
                 text.append(v.list[i]);
             }
             text.push_back(']');

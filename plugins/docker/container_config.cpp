@@ -37,9 +37,9 @@ PortRange parseRange(const std::string& text, const std::string& spec, const cha
 }
 
 const std::set<std::string>& ulimitNames() {
-    static const std::set<std::string> names = {"core",     "cpu",    "data",   "fsize",  "locks",
-                                                "memlock",  "msgqueue", "nice", "nofile", "nproc",
-                                                "rss",      "rtprio", "rttime", "sigpending", "stack"};
+    static const std::set<std::string> names = {"core",    "cpu",      "data",   "fsize",      "locks",
+                                                "memlock", "msgqueue", "nice",   "nofile",     "nproc",
+                                                "rss",     "rtprio",   "rttime", "sigpending", "stack"};
     return names;
 }
 
@@ -84,7 +84,8 @@ std::vector<std::string> splitColons(const std::string& text) {
     for (;;) {
         std::size_t colon = text.find(':', start);
         parts.push_back(text.substr(start, colon - start));
-        if (colon == std::string::npos) break;
+        if (colon == std::string::npos)
+            break;
         start = colon + 1;
     }
     return parts;
@@ -241,17 +242,22 @@ const sdk::DockerComponent& dockerSettings(const sdk::Component& c) {
 Poco::JSON::Object::Ptr containerSettings(const sdk::ContainerSpec& spec, const sdk::DockerComponent& d) {
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
     body->set("Image", d.image);
-    if (!d.command.empty()) body->set("Cmd", stringArray(d.command));
-    if (!d.entrypoint.empty()) body->set("Entrypoint", stringArray(d.entrypoint));
+    if (!d.command.empty())
+        body->set("Cmd", stringArray(d.command));
+    if (!d.entrypoint.empty())
+        body->set("Entrypoint", stringArray(d.entrypoint));
     body->set("Env", stringArray(containerEnvironment(spec)));
     Poco::JSON::Object::Ptr labels = new Poco::JSON::Object;
     for (const auto& [k, v] : containerLabels(spec)) {
         labels->set(k, v);
     }
     body->set("Labels", labels);
-    if (!d.hostname.empty()) body->set("Hostname", d.hostname);
-    if (!d.domainname.empty()) body->set("Domainname", d.domainname);
-    if (!d.user.empty()) body->set("User", d.user);
+    if (!d.hostname.empty())
+        body->set("Hostname", d.hostname);
+    if (!d.domainname.empty())
+        body->set("Domainname", d.domainname);
+    if (!d.user.empty())
+        body->set("User", d.user);
     return body;
 }
 
@@ -271,7 +277,8 @@ Poco::JSON::Array::Ptr mountList(const sdk::DockerComponent& d) {
     for (const auto& v : d.volumes) {
         Poco::JSON::Object::Ptr m = new Poco::JSON::Object;
         m->set("Type", v.type.empty() ? std::string("bind") : v.type);
-        if (!v.source.empty()) m->set("Source", v.source);
+        if (!v.source.empty())
+            m->set("Source", v.source);
         m->set("Target", v.target);
         m->set("ReadOnly", v.readOnly);
         list->add(m);
@@ -303,17 +310,28 @@ Poco::JSON::Array::Ptr ulimitList(const std::string& componentName, const sdk::D
 Poco::JSON::Object::Ptr hostConfig(const std::string& componentName, const sdk::DockerComponent& d) {
     Poco::JSON::Object::Ptr host = new Poco::JSON::Object;
     host->set("MemoryReservation", sdk::effectiveReserveMemoryMiB(d) * 1024 * 1024);
-    if (d.limitMemoryMiB > 0) host->set("Memory", d.limitMemoryMiB * 1024 * 1024);
-    if (d.init) host->set("Init", true);
-    if (d.cpuShares > 0) host->set("CpuShares", d.cpuShares);
-    if (!d.logDriver.empty() && d.logDriver != "maelstrom") host->set("LogConfig", logConfig(d));
-    if (!d.volumes.empty()) host->set("Mounts", mountList(d));
-    if (!d.capadd.empty()) host->set("CapAdd", stringArray(d.capadd));
-    if (!d.capdrop.empty()) host->set("CapDrop", stringArray(d.capdrop));
-    if (!d.dns.empty()) host->set("Dns", stringArray(d.dns));
-    if (!d.dnsOptions.empty()) host->set("DnsOptions", stringArray(d.dnsOptions));
-    if (!d.dnsSearch.empty()) host->set("DnsSearch", stringArray(d.dnsSearch));
-    if (!d.ulimits.empty()) host->set("Ulimits", ulimitList(componentName, d));
+    if (d.limitMemoryMiB > 0)
+        host->set("Memory", d.limitMemoryMiB * 1024 * 1024);
+    if (d.init)
+        host->set("Init", true);
+    if (d.cpuShares > 0)
+        host->set("CpuShares", d.cpuShares);
+    if (!d.logDriver.empty() && d.logDriver != "maelstrom")
+        host->set("LogConfig", logConfig(d));
+    if (!d.volumes.empty())
+        host->set("Mounts", mountList(d));
+    if (!d.capadd.empty())
+        host->set("CapAdd", stringArray(d.capadd));
+    if (!d.capdrop.empty())
+        host->set("CapDrop", stringArray(d.capdrop));
+    if (!d.dns.empty())
+        host->set("Dns", stringArray(d.dns));
+    if (!d.dnsOptions.empty())
+        host->set("DnsOptions", stringArray(d.dnsOptions));
+    if (!d.dnsSearch.empty())
+        host->set("DnsSearch", stringArray(d.dnsSearch));
+    if (!d.ulimits.empty())
+        host->set("Ulimits", ulimitList(componentName, d));
     return host;
 }
 
@@ -357,7 +375,8 @@ void setPorts(Poco::JSON::Object& body, Poco::JSON::Object& host, const std::map
         bound->set(key, list);
     }
     body.set("ExposedPorts", exposed);
-    if (bound->size() > 0) host.set("PortBindings", bound);
+    if (bound->size() > 0)
+        host.set("PortBindings", bound);
 }
 
 } // namespace
@@ -367,7 +386,8 @@ Poco::JSON::Object::Ptr containerCreateBody(const sdk::ContainerSpec& spec, Addr
     Poco::JSON::Object::Ptr body = containerSettings(spec, d);
     Poco::JSON::Object::Ptr host = hostConfig(spec.component.name, d);
     setPorts(*body, *host, portBindings(spec.component.name, d, mode), d.httpPort);
-    if (!d.networkName.empty()) host->set("NetworkMode", d.networkName);
+    if (!d.networkName.empty())
+        host->set("NetworkMode", d.networkName);
     body->set("HostConfig", host);
     return body;
 }

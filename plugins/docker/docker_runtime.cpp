@@ -35,11 +35,12 @@ std::int64_t parseDockerTime(const std::string& text) {
     if (dot != std::string::npos) {
         int ms = 0;
         int digits = 0;
-        for (std::size_t i = dot + 1; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && digits < 3;
-             ++i, ++digits) {
+        for (std::size_t i = dot + 1;
+             i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && digits < 3; ++i, ++digits) {
             ms = ms * 10 + (text[i] - '0');
         }
-        while (digits++ < 3) ms *= 10;
+        while (digits++ < 3)
+            ms *= 10;
         millis += ms;
     }
     return millis;
@@ -59,16 +60,20 @@ private:
 };
 
 sdk::ContainerState toState(const std::string& status) {
-    if (status == "running" || status == "restarting" || status == "paused") return sdk::ContainerState::Running;
-    if (status == "created") return sdk::ContainerState::Created;
-    if (status == "exited" || status == "dead" || status == "removing") return sdk::ContainerState::Exited;
+    if (status == "running" || status == "restarting" || status == "paused")
+        return sdk::ContainerState::Running;
+    if (status == "created")
+        return sdk::ContainerState::Created;
+    if (status == "exited" || status == "dead" || status == "removing")
+        return sdk::ContainerState::Exited;
     return sdk::ContainerState::Unknown;
 }
 
 std::int64_t labelInt(const std::map<std::string, std::string>& labels, const char* key) {
     auto it = labels.find(key);
     Poco::Int64 v = 0;
-    if (it == labels.end() || !Poco::NumberParser::tryParse64(it->second, v)) return 0;
+    if (it == labels.end() || !Poco::NumberParser::tryParse64(it->second, v))
+        return 0;
     return v;
 }
 
@@ -85,22 +90,26 @@ void setLabels(sdk::ContainerSummary& s, const Poco::JSON::Object::Ptr& labels) 
 }
 
 std::string loopbackFor(const std::string& hostIp) {
-    if (hostIp.empty() || hostIp == "0.0.0.0" || hostIp == "::") return "127.0.0.1";
+    if (hostIp.empty() || hostIp == "0.0.0.0" || hostIp == "::")
+        return "127.0.0.1";
     return hostIp;
 }
 
 /// The container's IP: on its own network mode when it has one, else bridge, else the first with an address.
 std::string containerIp(const Poco::JSON::Object::Ptr& networks, const std::string& networkMode) {
-    if (!networks) return {};
+    if (!networks)
+        return {};
     for (const std::string& preferred : {networkMode, std::string("bridge")}) {
         auto n = jsonObject(networks, preferred);
         std::string ip = jsonString(n, "IPAddress");
-        if (!ip.empty()) return ip;
+        if (!ip.empty())
+            return ip;
     }
     for (const auto& [name, value] : *networks) {
         (void)value;
         std::string ip = jsonString(networks->getObject(name), "IPAddress");
-        if (!ip.empty()) return ip;
+        if (!ip.empty())
+            return ip;
     }
     return {};
 }
@@ -127,9 +136,7 @@ std::string componentLabel(const sdk::ContainerSpec& spec) {
 } // namespace
 
 DockerRuntime::DockerRuntime(DockerRuntimeOptions options)
-    : client_(std::make_shared<EngineClient>(options.engine)),
-      address_(options.address),
-      logger_(options.logger),
+    : client_(std::make_shared<EngineClient>(options.engine)), address_(options.address), logger_(options.logger),
       puller_(*client_, options.logger, options.pullTimeout) {}
 
 DockerRuntime::~DockerRuntime() { shutdown(); }
@@ -154,10 +161,12 @@ sdk::RuntimeInfo DockerRuntime::info() {
     info.apiVersion = client_->apiVersion();
     info.hostGateway = "172.17.0.1";
     for (const char* network : {"docker_gwbridge", "bridge"}) {
-        auto r = client_->request("GET", std::string("/networks/") + network, std::string("inspect network ") + network);
-        if (r.status != 200) continue;
-        auto configs = jsonArray(jsonObject(parseJson(r.body, "inspect network").extract<Poco::JSON::Object::Ptr>(), "IPAM"),
-                                 "Config");
+        auto r =
+            client_->request("GET", std::string("/networks/") + network, std::string("inspect network ") + network);
+        if (r.status != 200)
+            continue;
+        auto configs = jsonArray(
+            jsonObject(parseJson(r.body, "inspect network").extract<Poco::JSON::Object::Ptr>(), "IPAM"), "Config");
         auto config = configs && configs->size() > 0 ? configs->getObject(0) : nullptr;
         std::string gateway = jsonString(config, "Gateway");
         if (gateway.empty()) {
@@ -203,7 +212,8 @@ sdk::ContainerSummary DockerRuntime::start(const sdk::ContainerSpec& spec) {
     }
     std::string shortId = id.substr(0, 12);
     try {
-        auto started = client_->request("POST", "/containers/" + id + "/start", "start container " + shortId + " of " + who);
+        auto started =
+            client_->request("POST", "/containers/" + id + "/start", "start container " + shortId + " of " + who);
         if (started.status >= 400) {
             throwEngineError(started.status, started.body, "start container " + shortId + " of " + who);
         }
@@ -213,11 +223,13 @@ sdk::ContainerSummary DockerRuntime::start(const sdk::ContainerSpec& spec) {
         if (summary.state != sdk::ContainerState::Running) {
             auto state = jsonObject(inspected, "State");
             std::string why = "exit code " + std::to_string(jsonInt(state, "ExitCode"));
-            if (jsonBool(state, "OOMKilled")) why += ", out of memory (OOM-killed)";
+            if (jsonBool(state, "OOMKilled"))
+                why += ", out of memory (OOM-killed)";
             std::string error = jsonString(state, "Error");
-            if (!error.empty()) why += ", " + error;
-            throw sdk::PluginError("docker: container " + shortId + " of " + who + " exited right after start (" +
-                                   why + ")");
+            if (!error.empty())
+                why += ", " + error;
+            throw sdk::PluginError("docker: container " + shortId + " of " + who + " exited right after start (" + why +
+                                   ")");
         }
         if (docker.httpPort > 0 && !summary.endpoint) {
             throw sdk::PluginError("docker: container " + shortId + " of " + who + ": no address for its httpPort " +
@@ -236,9 +248,11 @@ sdk::ContainerSummary DockerRuntime::start(const sdk::ContainerSpec& spec) {
 void DockerRuntime::stop(const std::string& containerId, std::chrono::seconds grace) {
     std::string what = "stop container " + containerId;
     auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(grace) + std::chrono::seconds(60);
-    auto r = client_->request("POST", "/containers/" + urlEncode(containerId) + "/stop?t=" + std::to_string(grace.count()),
-                              what, {}, {}, timeout);
-    if (r.status == 204 || r.status == 304) return;
+    auto r =
+        client_->request("POST", "/containers/" + urlEncode(containerId) + "/stop?t=" + std::to_string(grace.count()),
+                         what, {}, {}, timeout);
+    if (r.status == 204 || r.status == 304)
+        return;
     throwEngineError(r.status, r.body, what);
 }
 
@@ -246,8 +260,10 @@ void DockerRuntime::remove(const std::string& containerId, bool force) {
     std::string what = "remove container " + containerId;
     auto r = client_->request("DELETE", "/containers/" + urlEncode(containerId) + "?v=1" + (force ? "&force=1" : ""),
                               what, {}, {}, std::chrono::seconds(120));
-    if (r.status < 300 || r.status == 404) return;
-    if (r.status == 409 && dockerMessage(r.body).find("already in progress") != std::string::npos) return;
+    if (r.status < 300 || r.status == 404)
+        return;
+    if (r.status == 409 && dockerMessage(r.body).find("already in progress") != std::string::npos)
+        return;
     throwEngineError(r.status, r.body, what);
 }
 
@@ -259,9 +275,11 @@ sdk::ContainerSummary DockerRuntime::inspect(const std::string& containerId) {
 
 std::vector<sdk::ContainerSummary> DockerRuntime::listManaged(bool all) {
     std::string filters = std::string(R"({"label":[")") + sdk::kLabelManaged + "=true\"]}";
-    auto list = client_->json("GET", std::string("/containers/json?all=") + (all ? "1" : "0") + "&filters=" + urlEncode(filters),
-                              "list managed containers")
-                    .extract<Poco::JSON::Array::Ptr>();
+    auto list =
+        client_
+            ->json("GET", std::string("/containers/json?all=") + (all ? "1" : "0") + "&filters=" + urlEncode(filters),
+                   "list managed containers")
+            .extract<Poco::JSON::Array::Ptr>();
     std::vector<sdk::ContainerSummary> out;
     for (std::size_t i = 0; list && i < list->size(); ++i) {
         out.push_back(summaryFromList(list->getObject(static_cast<unsigned>(i))));
@@ -279,7 +297,8 @@ sdk::ContainerSummary DockerRuntime::summaryFromInspect(const Poco::JSON::Object
     s.state = toState(jsonString(state, "Status"));
     s.createdAt = parseDockerTime(jsonString(o, "Created"));
     std::int64_t httpPort = labelInt(s.labels, kLabelHttpPort);
-    if (s.state != sdk::ContainerState::Running || httpPort <= 0) return s;
+    if (s.state != sdk::ContainerState::Running || httpPort <= 0)
+        return s;
 
     std::string networkMode = jsonString(jsonObject(o, "HostConfig"), "NetworkMode");
     if (networkMode == "host") {
@@ -300,7 +319,8 @@ sdk::ContainerSummary DockerRuntime::summaryFromInspect(const Poco::JSON::Object
         }
     }
     std::string ip = containerIp(jsonObject(settings, "Networks"), networkMode);
-    if (!ip.empty()) s.endpoint = sdk::Endpoint{ip, httpPort};
+    if (!ip.empty())
+        s.endpoint = sdk::Endpoint{ip, httpPort};
     return s;
 }
 
@@ -312,7 +332,8 @@ sdk::ContainerSummary DockerRuntime::summaryFromList(const Poco::JSON::Object::P
     s.state = toState(jsonString(o, "State"));
     s.createdAt = jsonInt(o, "Created") * 1000;
     std::int64_t httpPort = labelInt(s.labels, kLabelHttpPort);
-    if (s.state != sdk::ContainerState::Running || httpPort <= 0) return s;
+    if (s.state != sdk::ContainerState::Running || httpPort <= 0)
+        return s;
     std::string networkMode = jsonString(jsonObject(o, "HostConfig"), "NetworkMode");
     if (networkMode == "host") {
         s.endpoint = sdk::Endpoint{"127.0.0.1", httpPort};
@@ -322,7 +343,8 @@ sdk::ContainerSummary DockerRuntime::summaryFromList(const Poco::JSON::Object::P
         auto ports = jsonArray(o, "Ports");
         for (std::size_t i = 0; ports && i < ports->size(); ++i) {
             auto p = ports->getObject(static_cast<unsigned>(i));
-            if (jsonInt(p, "PrivatePort") == httpPort && jsonString(p, "Type") == "tcp" && jsonInt(p, "PublicPort") > 0) {
+            if (jsonInt(p, "PrivatePort") == httpPort && jsonString(p, "Type") == "tcp" &&
+                jsonInt(p, "PublicPort") > 0) {
                 s.endpoint = sdk::Endpoint{loopbackFor(jsonString(p, "IP")), jsonInt(p, "PublicPort")};
                 return s;
             }
@@ -330,7 +352,8 @@ sdk::ContainerSummary DockerRuntime::summaryFromList(const Poco::JSON::Object::P
     }
     std::string ip = containerIp(jsonObject(jsonObject(o, "NetworkSettings"), "Networks"),
                                  networkMode == "default" ? std::string("bridge") : networkMode);
-    if (!ip.empty()) s.endpoint = sdk::Endpoint{ip, httpPort};
+    if (!ip.empty())
+        s.endpoint = sdk::Endpoint{ip, httpPort};
     return s;
 }
 
@@ -364,7 +387,8 @@ void DockerRuntime::shutdown() {
     {
         std::lock_guard lock(subscriptionsMutex_);
         for (auto& w : subscriptions_) {
-            if (auto s = w.lock()) live.push_back(std::move(s));
+            if (auto s = w.lock())
+                live.push_back(std::move(s));
         }
         subscriptions_.clear();
     }

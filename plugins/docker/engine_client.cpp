@@ -31,7 +31,8 @@ EngineAddress parseEngineAddress(const std::string& endpoint) {
         a.unixSocket = true;
         a.path = endpoint.substr(7);
         if (a.path.empty() || a.path[0] != '/') {
-            throw sdk::InvalidConfig("endpoint", "'" + endpoint + "' must name an absolute socket path (unix:///var/run/docker.sock)");
+            throw sdk::InvalidConfig(
+                "endpoint", "'" + endpoint + "' must name an absolute socket path (unix:///var/run/docker.sock)");
         }
         return a;
     }
@@ -214,8 +215,8 @@ std::string EngineClient::apiVersion() {
     try {
         text = stream->readAll();
     } catch (const Poco::Exception& e) {
-        throw sdk::Unavailable("docker: negotiate the API version: reading GET /version from " +
-                               options_.address.text + " failed (" + e.displayText() + ")");
+        throw sdk::Unavailable("docker: negotiate the API version: reading GET /version from " + options_.address.text +
+                               " failed (" + e.displayText() + ")");
     }
     if (stream->status() != 200) {
         throwEngineError(stream->status(), text, "negotiate the API version (GET /version)");
@@ -255,7 +256,8 @@ std::unique_ptr<EngineStream> EngineClient::openStream(const std::string& method
     } catch (const sdk::Unavailable& e) {
         // Name the operation the caller asked for, not only the negotiation that failed under it.
         std::string cause = e.what();
-        if (cause.rfind("docker: ", 0) == 0) cause = cause.substr(8);
+        if (cause.rfind("docker: ", 0) == 0)
+            cause = cause.substr(8);
         throw sdk::Unavailable("docker: " + what + ": " + cause);
     }
     std::string prefix = "/v" + version;
@@ -331,10 +333,13 @@ void throwEngineError(int status, const std::string& body, const std::string& wh
     }
     std::string text = "docker: " + what + ": " + message + " (HTTP " + std::to_string(status) + ")";
     switch (status) {
-    case 400: throw sdk::InvalidInput(text);
+    case 400:
+        throw sdk::InvalidInput(text);
     case 401:
-    case 403: throw sdk::PluginError(text);
-    case 404: throw sdk::NotFound(text);
+    case 403:
+        throw sdk::PluginError(text);
+    case 404:
+        throw sdk::NotFound(text);
     case 409:
         if (message.find("already in use") != std::string::npos) {
             throw sdk::AlreadyExists(text);
@@ -342,8 +347,10 @@ void throwEngineError(int status, const std::string& body, const std::string& wh
         throw sdk::PluginError(text);
     case 502:
     case 503:
-    case 504: throw sdk::Unavailable(text);
-    default: throw sdk::PluginError(text);
+    case 504:
+        throw sdk::Unavailable(text);
+    default:
+        throw sdk::PluginError(text);
     }
 }
 
@@ -352,8 +359,8 @@ Poco::Dynamic::Var parseJson(const std::string& text, const std::string& what) {
         Poco::JSON::Parser parser;
         return parser.parse(text);
     } catch (const Poco::Exception& e) {
-        throw sdk::PluginError("docker: " + what + ": the daemon's answer is not JSON (" + e.displayText() + "): " +
-                               text.substr(0, 200));
+        throw sdk::PluginError("docker: " + what + ": the daemon's answer is not JSON (" + e.displayText() +
+                               "): " + text.substr(0, 200));
     }
 }
 

@@ -32,10 +32,10 @@ namespace maelstrom::plugins::docker {
 /// Where the engine listens: `unix:///var/run/docker.sock`, `tcp://host:port` (or `http://host:port`).
 struct EngineAddress {
     bool unixSocket = true;
-    std::string path;      ///< socket path (unix)
-    std::string host;      ///< tcp
+    std::string path; ///< socket path (unix)
+    std::string host; ///< tcp
     std::uint16_t port = 0;
-    std::string text;      ///< as given, for messages
+    std::string text; ///< as given, for messages
 };
 
 /// Parses an endpoint. @throws sdk::InvalidConfig("endpoint", ...) when it is neither unix:// nor tcp://.
@@ -51,7 +51,7 @@ int compareApiVersions(const std::string& a, const std::string& b);
 
 struct EngineClientOptions {
     EngineAddress address;
-    std::optional<std::string> pinnedApiVersion;   ///< use this instead of negotiating
+    std::optional<std::string> pinnedApiVersion; ///< use this instead of negotiating
     std::chrono::milliseconds connectTimeout{5000};
     std::chrono::milliseconds requestTimeout{60000}; ///< default read timeout of a plain request
 };
@@ -123,9 +123,8 @@ public:
                             std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
 private:
-    std::unique_ptr<EngineStream> send(const std::string& method, const std::string& fullPath,
-                                       const std::string& what, const std::string& body,
-                                       const std::map<std::string, std::string>& headers,
+    std::unique_ptr<EngineStream> send(const std::string& method, const std::string& fullPath, const std::string& what,
+                                       const std::string& body, const std::map<std::string, std::string>& headers,
                                        std::chrono::milliseconds timeout);
     Poco::Net::StreamSocket connect(const std::string& what);
 

@@ -47,7 +47,8 @@ std::optional<sdk::ContainerEvent> toContainerEvent(const Poco::JSON::Object::Pt
             std::size_t colon = action.find(':');
             if (colon != std::string::npos) {
                 std::string status = action.substr(colon + 1);
-                while (!status.empty() && status.front() == ' ') status.erase(0, 1);
+                while (!status.empty() && status.front() == ' ')
+                    status.erase(0, 1);
                 e.attributes["health_status"] = status;
             }
         } else {
@@ -122,7 +123,8 @@ void EventSubscription::run() {
     for (;;) {
         {
             std::lock_guard lock(mutex_);
-            if (cancelled_) return;
+            if (cancelled_)
+                return;
         }
         std::string path = "/events?filters=" + urlEncode(eventFilters());
         std::int64_t sinceNano = std::max(lastTimeNano_, floorNano);
@@ -134,7 +136,8 @@ void EventSubscription::run() {
         }
         if (floorNano == 0) {
             floorNano = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
         }
         std::unique_ptr<EngineStream> stream;
         try {
@@ -149,13 +152,15 @@ void EventSubscription::run() {
                 logger_.warning(std::string("docker events: ") + e.what() + "; retrying");
                 reportedDown = true;
             }
-            if (!waitBackoff(backoff)) return;
+            if (!waitBackoff(backoff))
+                return;
             backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
             continue;
         }
         {
             std::lock_guard lock(mutex_);
-            if (cancelled_) return;
+            if (cancelled_)
+                return;
             current_ = stream.get();
             ++connections_;
         }
@@ -168,7 +173,8 @@ void EventSubscription::run() {
         try {
             std::string line;
             while (std::getline(stream->body(), line)) {
-                if (line.empty() || line == "\r") continue;
+                if (line.empty() || line == "\r")
+                    continue;
                 Poco::JSON::Object::Ptr message;
                 try {
                     message = parseJson(line, "events").extract<Poco::JSON::Object::Ptr>();
@@ -187,14 +193,16 @@ void EventSubscription::run() {
                 }
                 lastKeys_.insert(key);
                 auto event = toContainerEvent(message);
-                if (!event) continue;
+                if (!event)
+                    continue;
                 try {
                     sink_(*event);
                 } catch (const std::exception& e) {
                     logger_.error(std::string("docker events: the subscriber failed: ") + e.what());
                 }
                 std::lock_guard lock(mutex_);
-                if (cancelled_) break;
+                if (cancelled_)
+                    break;
             }
         } catch (const std::exception& e) {
             std::lock_guard lock(mutex_);
@@ -205,10 +213,12 @@ void EventSubscription::run() {
         {
             std::lock_guard lock(mutex_);
             current_ = nullptr;
-            if (cancelled_) return;
+            if (cancelled_)
+                return;
         }
         logger_.information("docker events: stream ended (daemon restart?); re-subscribing");
-        if (!waitBackoff(backoff)) return;
+        if (!waitBackoff(backoff))
+            return;
     }
 }
 

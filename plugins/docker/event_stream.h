@@ -56,8 +56,8 @@ private:
     bool cancelled_ = false;          // guarded by mutex_
     EngineStream* current_ = nullptr; // guarded by mutex_: the open stream, to cancel a blocking read
     int connections_ = 0;             // guarded by mutex_
-    std::int64_t lastTimeNano_ = 0;           // reader thread only
-    std::set<std::string> lastKeys_;          // reader thread only: events delivered at lastTimeNano_
+    std::int64_t lastTimeNano_ = 0;   // reader thread only
+    std::set<std::string> lastKeys_;  // reader thread only: events delivered at lastTimeNano_
     std::mutex threadMutex_;          // guards thread_ (never taken by the reader thread)
     std::thread thread_;
 };

@@ -27,7 +27,8 @@ sdk::ExecResult runExec(EngineClient& client, const std::string& containerId, co
     create->set("AttachStderr", true);
     create->set("Tty", false);
     Poco::JSON::Array::Ptr cmd = new Poco::JSON::Array;
-    for (const auto& a : argv) cmd->add(a);
+    for (const auto& a : argv)
+        cmd->add(a);
     create->set("Cmd", cmd);
     auto created = client.json("POST", "/containers/" + urlEncode(containerId) + "/exec", what, toJson(create))
                        .extract<Poco::JSON::Object::Ptr>();

@@ -183,8 +183,7 @@ void ImagePuller::pullThroughApi(const sdk::DockerComponent& docker, const sdk::
             body = stream->readAll();
         } catch (...) {
         }
-        if (stream->status() == 500 || stream->status() == 404 || stream->status() == 401 ||
-            stream->status() == 403) {
+        if (stream->status() == 500 || stream->status() == 404 || stream->status() == 401 || stream->status() == 403) {
             throwPullError(docker.image, dockerMessage(body));
         }
         throwEngineError(stream->status(), body, what);
@@ -220,8 +219,8 @@ void ImagePuller::pullThroughApi(const sdk::DockerComponent& docker, const sdk::
             }
         }
     } catch (const Poco::TimeoutException&) {
-        throw sdk::Unavailable("docker: " + what + ": no progress for " +
-                               std::to_string(pullTimeout_.count() / 1000) + " s");
+        throw sdk::Unavailable("docker: " + what + ": no progress for " + std::to_string(pullTimeout_.count() / 1000) +
+                               " s");
     } catch (const Poco::Exception& e) {
         throw sdk::Unavailable("docker: " + what + ": the stream broke (" + e.displayText() + ")");
     } catch (const std::ios_base::failure& e) {

@@ -25,17 +25,18 @@ void readLogs(EngineClient& client, const std::string& containerId, const sdk::L
               const std::function<void(const sdk::LogLine&)>& sink, std::stop_token stop) {
     std::string what = "logs of container " + containerId;
     // A container with a TTY has one raw stream; without one the stream is multiplexed.
-    auto inspect = client.json("GET", "/containers/" + urlEncode(containerId) + "/json", "inspect container " + containerId)
-                       .extract<Poco::JSON::Object::Ptr>();
+    auto inspect =
+        client.json("GET", "/containers/" + urlEncode(containerId) + "/json", "inspect container " + containerId)
+            .extract<Poco::JSON::Object::Ptr>();
     bool tty = jsonBool(jsonObject(inspect, "Config"), "Tty");
 
-    std::string path = "/containers/" + urlEncode(containerId) + "/logs?stdout=" +
-                       (options.stdoutStream ? "1" : "0") + "&stderr=" + (options.stderrStream ? "1" : "0") +
-                       "&follow=" + (options.follow ? "1" : "0");
+    std::string path = "/containers/" + urlEncode(containerId) + "/logs?stdout=" + (options.stdoutStream ? "1" : "0") +
+                       "&stderr=" + (options.stderrStream ? "1" : "0") + "&follow=" + (options.follow ? "1" : "0");
     if (options.sinceMillis > 0) {
         path += "&since=" + sinceParameter(options.sinceMillis);
     }
-    if (stop.stop_requested()) return;
+    if (stop.stop_requested())
+        return;
     auto stream = client.openStream("GET", path, what);
     if (stream->status() >= 400) {
         throwEngineError(stream->status(), stream->readAll(), what);
@@ -47,9 +48,8 @@ void readLogs(EngineClient& client, const std::string& containerId, const sdk::L
 
     LineSplitter out([&](std::string_view line) { sink(sdk::LogLine{containerId, false, std::string(line)}); });
     LineSplitter err([&](std::string_view line) { sink(sdk::LogLine{containerId, true, std::string(line)}); });
-    MuxDecoder decoder([&](StreamId id, std::string_view payload) {
-        (id == StreamId::Stderr ? err : out).feed(payload);
-    });
+    MuxDecoder decoder(
+        [&](StreamId id, std::string_view payload) { (id == StreamId::Stderr ? err : out).feed(payload); });
     try {
         if (tty) {
             std::string line;
@@ -61,22 +61,26 @@ void readLogs(EngineClient& client, const std::string& containerId, const sdk::L
             std::string payload;
             char header[8];
             for (;;) {
-                if (stream->read(header, 8) != 8) break;
+                if (stream->read(header, 8) != 8)
+                    break;
                 std::uint32_t length = (std::uint32_t(static_cast<unsigned char>(header[4])) << 24) |
                                        (std::uint32_t(static_cast<unsigned char>(header[5])) << 16) |
                                        (std::uint32_t(static_cast<unsigned char>(header[6])) << 8) |
                                        std::uint32_t(static_cast<unsigned char>(header[7]));
                 payload.resize(length);
-                if (length > 0 && stream->read(payload.data(), length) != length) break;
+                if (length > 0 && stream->read(payload.data(), length) != length)
+                    break;
                 decoder.feed(std::string_view(header, 8));
                 decoder.feed(payload);
             }
         }
     } catch (const std::exception& e) {
-        if (stop.stop_requested()) return;
+        if (stop.stop_requested())
+            return;
         throw sdk::Unavailable("docker: " + what + ": the stream broke (" + e.what() + ")");
     }
-    if (stop.stop_requested()) return;
+    if (stop.stop_requested())
+        return;
     out.finish();
     err.finish();
 }

@@ -42,7 +42,7 @@ std::shared_ptr<sdk::Service> create(const sdk::Settings& settings, const sdk::H
     o.engine.requestTimeout = positiveSeconds(settings, "request_timeout_seconds");
     o.pullTimeout = positiveSeconds(settings, "pull_timeout_seconds");
     o.address = settings.getString("address", "published") == "container-ip" ? AddressMode::ContainerIp
-                                                                              : AddressMode::Published;
+                                                                             : AddressMode::Published;
     o.logger = host.logger;
     return std::make_shared<DockerRuntime>(std::move(o));
 }

@@ -15,7 +15,8 @@ namespace maelstrom::plugins::docker {
 namespace sdk = maelstrom::sdk;
 
 bool matchesKeepGlob(const std::string& tag, const std::string& glob) {
-    if (glob == "*") return true;
+    if (glob == "*")
+        return true;
     if (glob.size() >= 2 && glob.front() == '*' && glob.back() == '*') {
         return tag.find(glob.substr(1, glob.size() - 2)) != std::string::npos;
     }
@@ -33,7 +34,8 @@ namespace {
 
 std::vector<std::string> strings(const Poco::JSON::Array::Ptr& a) {
     std::vector<std::string> out;
-    if (!a) return out;
+    if (!a)
+        return out;
     for (std::size_t i = 0; i < a->size(); ++i) {
         out.push_back(a->getElement<std::string>(static_cast<unsigned>(i)));
     }
@@ -46,7 +48,8 @@ sdk::PruneReport prune(EngineClient& client, const sdk::PluginLogger& logger, co
     sdk::PruneReport report;
 
     // 1. Exited containers (all of the host's, as the reference does).
-    auto containers = client.json("POST", "/containers/prune", "prune exited containers").extract<Poco::JSON::Object::Ptr>();
+    auto containers =
+        client.json("POST", "/containers/prune", "prune exited containers").extract<Poco::JSON::Object::Ptr>();
     report.removedContainers = strings(jsonArray(containers, "ContainersDeleted"));
     report.reclaimedBytes += jsonInt(containers, "SpaceReclaimed");
 
@@ -58,7 +61,8 @@ sdk::PruneReport prune(EngineClient& client, const sdk::PluginLogger& logger, co
             registered.insert(normalizeImage(image));
         }
         std::set<std::string> inUse;
-        auto running = client.json("GET", "/containers/json", "list running containers").extract<Poco::JSON::Array::Ptr>();
+        auto running =
+            client.json("GET", "/containers/json", "list running containers").extract<Poco::JSON::Array::Ptr>();
         for (std::size_t i = 0; running && i < running->size(); ++i) {
             inUse.insert(jsonString(running->getObject(static_cast<unsigned>(i)), "ImageID"));
         }
@@ -66,19 +70,24 @@ sdk::PruneReport prune(EngineClient& client, const sdk::PluginLogger& logger, co
         for (std::size_t i = 0; images && i < images->size(); ++i) {
             auto image = images->getObject(static_cast<unsigned>(i));
             std::string id = jsonString(image, "Id");
-            if (inUse.count(id) != 0) continue;
+            if (inUse.count(id) != 0)
+                continue;
             std::vector<std::string> tags;
             for (const auto& t : strings(jsonArray(image, "RepoTags"))) {
-                if (t != "<none>:<none>") tags.push_back(t);
+                if (t != "<none>:<none>")
+                    tags.push_back(t);
             }
             bool keep = false;
             for (const auto& t : tags) {
-                if (registered.count(t) != 0) keep = true;
+                if (registered.count(t) != 0)
+                    keep = true;
                 for (const auto& g : options.keepGlobs) {
-                    if (matchesKeepGlob(t, g)) keep = true;
+                    if (matchesKeepGlob(t, g))
+                        keep = true;
                 }
             }
-            if (keep) continue;
+            if (keep)
+                continue;
             // Untag one tag at a time (the last untag deletes the image); an untagged image goes by id.
             std::vector<std::string> targets = tags.empty() ? std::vector<std::string>{id} : tags;
             bool removed = true;
@@ -90,8 +99,10 @@ sdk::PruneReport prune(EngineClient& client, const sdk::PluginLogger& logger, co
                     removed = false;
                     break;
                 }
-                if (r.status == 404) continue;
-                if (r.status >= 400) throwEngineError(r.status, r.body, "remove image '" + target + "'");
+                if (r.status == 404)
+                    continue;
+                if (r.status >= 400)
+                    throwEngineError(r.status, r.body, "remove image '" + target + "'");
             }
             if (removed) {
                 report.removedImages.push_back(tags.empty() ? id : tags.front());
@@ -106,7 +117,8 @@ sdk::PruneReport prune(EngineClient& client, const sdk::PluginLogger& logger, co
     for (std::size_t i = 0; deleted && i < deleted->size(); ++i) {
         auto d = deleted->getObject(static_cast<unsigned>(i));
         std::string id = jsonString(d, "Deleted");
-        if (!id.empty()) report.removedImages.push_back(id);
+        if (!id.empty())
+            report.removedImages.push_back(id);
     }
     report.reclaimedBytes += jsonInt(dangling, "SpaceReclaimed");
     logger.information("prune: removed " + std::to_string(report.removedContainers.size()) + " containers and " +

@@ -9,8 +9,8 @@ void MuxDecoder::feed(std::string_view data) {
     std::size_t pos = 0;
     while (buffer_.size() - pos >= 8) {
         const auto* h = reinterpret_cast<const unsigned char*>(buffer_.data() + pos);
-        std::uint32_t length = (std::uint32_t(h[4]) << 24) | (std::uint32_t(h[5]) << 16) |
-                               (std::uint32_t(h[6]) << 8) | std::uint32_t(h[7]);
+        std::uint32_t length = (std::uint32_t(h[4]) << 24) | (std::uint32_t(h[5]) << 16) | (std::uint32_t(h[6]) << 8) |
+                               std::uint32_t(h[7]);
         if (buffer_.size() - pos - 8 < length) {
             break;
         }

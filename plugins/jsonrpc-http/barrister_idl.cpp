@@ -38,7 +38,8 @@ std::vector<std::string> idlMethods() {
         const std::string iface = element->getValue<std::string>("name");
         const auto functions = element->getArray("functions");
         for (std::size_t k = 0; functions && k < functions->size(); ++k) {
-            methods.push_back(iface + "." + functions->getObject(static_cast<unsigned>(k))->getValue<std::string>("name"));
+            methods.push_back(iface + "." +
+                              functions->getObject(static_cast<unsigned>(k))->getValue<std::string>("name"));
         }
     }
     std::sort(methods.begin(), methods.end());

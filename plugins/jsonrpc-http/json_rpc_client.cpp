@@ -2,8 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "json_rpc_client.h"
 
-#include <maelstrom/sdk/poco/json_codec.h>
 #include "json_text.h"
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <maelstrom/sdk/errors.h>
 
@@ -139,8 +139,7 @@ JsonRpcClient::HttpReply JsonRpcClient::post(const std::string& method, const st
         bool answered = false; // a status line arrived: never retry after that
         try {
             session->setTimeout(Poco::Timespan(timeoutUs));
-            Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path_,
-                                           Poco::Net::HTTPMessage::HTTP_1_1);
+            Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path_, Poco::Net::HTTPMessage::HTTP_1_1);
             request.setContentType("application/json");
             request.setContentLength(static_cast<std::streamsize>(body.size()));
             request.setKeepAlive(true);

@@ -3,8 +3,8 @@
 #include "json_rpc_server.h"
 
 #include "barrister_idl.h"
-#include <maelstrom/sdk/poco/json_codec.h>
 #include "json_text.h"
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <maelstrom/sdk/errors.h>
 
@@ -39,12 +39,17 @@ struct Envelope {
 };
 
 const char* jsonTypeName(const Var& v) {
-    if (v.isEmpty()) return "null";
+    if (v.isEmpty())
+        return "null";
     const std::type_info& t = v.type();
-    if (t == typeid(Poco::JSON::Object::Ptr) || t == typeid(Poco::JSON::Object)) return "object";
-    if (t == typeid(Poco::JSON::Array::Ptr) || t == typeid(Poco::JSON::Array)) return "array";
-    if (t == typeid(std::string)) return "string";
-    if (t == typeid(bool)) return "bool";
+    if (t == typeid(Poco::JSON::Object::Ptr) || t == typeid(Poco::JSON::Object))
+        return "object";
+    if (t == typeid(Poco::JSON::Array::Ptr) || t == typeid(Poco::JSON::Array))
+        return "array";
+    if (t == typeid(std::string))
+        return "string";
+    if (t == typeid(bool))
+        return "bool";
     return "number";
 }
 
@@ -55,8 +60,7 @@ Var member(const Poco::JSON::Object& object, const std::string& key) {
         return object.get(key);
     }
     for (const auto& [name, value] : object) {
-        if (name.size() == key.size() &&
-            std::equal(name.begin(), name.end(), key.begin(), [](char a, char b) {
+        if (name.size() == key.size() && std::equal(name.begin(), name.end(), key.begin(), [](char a, char b) {
                 return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
             })) {
             return value;
@@ -116,9 +120,11 @@ void appendError(std::string& out, std::string_view id, int code, std::string_vi
 
 std::string parseErrorBody(bool batch, std::string_view message) {
     std::string out;
-    if (batch) out.push_back('[');
+    if (batch)
+        out.push_back('[');
     appendError(out, "", kParseError, message);
-    if (batch) out.push_back(']');
+    if (batch)
+        out.push_back(']');
     return out;
 }
 
@@ -228,7 +234,8 @@ std::string JsonRpcServer::handleBody(std::string_view body, sdk::RpcDispatcher&
     }
     out.push_back('[');
     for (std::size_t i = 0; i < requests.size(); ++i) {
-        if (i > 0) out.push_back(',');
+        if (i > 0)
+            out.push_back(',');
         invokeOne(requests[i], dispatcher, out);
     }
     out.push_back(']');
@@ -251,7 +258,8 @@ sdk::RpcHttpResponse JsonRpcServer::handle(const sdk::RpcHttpRequest& request,
         response.body = handleBody(request.body, dispatcher);
     } catch (...) { // std::bad_alloc and the like: still an answer of the wire format
         response.status = 200;
-        response.body = R"json({"jsonrpc":"2.0","id":"","error":{"code":-32000,"message":"barrister: the request could not be processed (out of memory)"}})json";
+        response.body =
+            R"json({"jsonrpc":"2.0","id":"","error":{"code":-32000,"message":"barrister: the request could not be processed (out of memory)"}})json";
     }
     return response;
 }

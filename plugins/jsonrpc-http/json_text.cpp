@@ -36,7 +36,9 @@ int nestingDepth(std::string_view text, int limit) noexcept {
             continue;
         }
         switch (c) {
-        case '"': inString = true; break;
+        case '"':
+            inString = true;
+            break;
         case '[':
         case '{':
             if (++depth > deepest) {
@@ -52,7 +54,8 @@ int nestingDepth(std::string_view text, int limit) noexcept {
                 --depth;
             }
             break;
-        default: break;
+        default:
+            break;
         }
     }
     return deepest;
@@ -61,12 +64,14 @@ int nestingDepth(std::string_view text, int limit) noexcept {
 namespace {
 
 int hexValue(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
-
 
 /// The code point of the 8 hex digits at text[pos..pos+8), or -1.
 std::int64_t eightHex(std::string_view text, std::size_t pos) noexcept {

@@ -9,13 +9,12 @@ namespace maelstrom::plugins::jsonrpc_http {
 JsonRpcHttpTransport::JsonRpcHttpTransport(ServerLimits limits, std::chrono::milliseconds clientTimeout)
     : server_(limits), clientTimeout_(clientTimeout) {}
 
-sdk::RpcHttpResponse JsonRpcHttpTransport::handle(const sdk::RpcHttpRequest& request,
-                                                  sdk::RpcDispatcher& dispatcher) {
+sdk::RpcHttpResponse JsonRpcHttpTransport::handle(const sdk::RpcHttpRequest& request, sdk::RpcDispatcher& dispatcher) {
     return server_.handle(request, dispatcher);
 }
 
 std::unique_ptr<sdk::RpcClient> JsonRpcHttpTransport::newClient(const std::string& baseUrl,
-                                                               const sdk::RpcClientOptions& options) {
+                                                                const sdk::RpcClientOptions& options) {
     sdk::RpcClientOptions effective = options;
     if (clientTimeout_ > std::chrono::milliseconds::zero()) {
         effective.timeout = clientTimeout_;

@@ -15,8 +15,8 @@ const maelstrom::sdk::PluginDescriptor& leastOutstandingDescriptor() {
         .description = "each request goes to the free instance with the fewest in-flight requests relative to "
                        "its capacity; ties round-robin",
         .settings = {},
-        .create = [](const maelstrom::sdk::Settings&, const maelstrom::sdk::HostContext&)
-            -> std::shared_ptr<maelstrom::sdk::Service> {
+        .create = [](const maelstrom::sdk::Settings&,
+                     const maelstrom::sdk::HostContext&) -> std::shared_ptr<maelstrom::sdk::Service> {
             return std::make_shared<maelstrom::plugins::least_outstanding::LeastOutstandingBalancer>();
         },
     };

@@ -12,9 +12,9 @@
 #include <maelstrom/sdk/errors.h>
 #include <maelstrom/sdk/plugin.h>
 
+#include <Poco/Any.h>
 #include <Poco/Data/MySQL/Connector.h>
 #include <Poco/Data/MySQL/MySQLException.h>
-#include <Poco/Any.h>
 #include <Poco/Data/Statement.h>
 
 #include <mysql/mysql.h>
@@ -33,16 +33,19 @@ using sql::ErrorKind;
 
 /// The server error code: the exception's code, or the one Poco wrote into the message.
 int errorCode(const Poco::Exception& e) {
-    if (e.code() != 0) return e.code();
+    if (e.code() != 0)
+        return e.code();
     const std::string text = e.displayText();
     for (const char* key : {"[mysql_stmt_errno]: ", "[mysql_errno]: "}) {
         const auto pos = text.find(key);
-        if (pos == std::string::npos) continue;
+        if (pos == std::string::npos)
+            continue;
         int code = 0;
         for (auto i = pos + std::string(key).size(); i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
             code = code * 10 + (text[i] - '0');
         }
-        if (code != 0) return code;
+        if (code != 0)
+            return code;
     }
     return 0;
 }
@@ -50,8 +53,7 @@ int errorCode(const Poco::Exception& e) {
 class MysqlDialect final : public Dialect {
 public:
     MysqlDialect(sql::ServerTarget target, std::size_t poolSize, int connectTimeout)
-        : Dialect(Engine::Mysql), target_(std::move(target)), poolSize_(poolSize),
-          connectTimeout_(connectTimeout) {}
+        : Dialect(Engine::Mysql), target_(std::move(target)), poolSize_(poolSize), connectTimeout_(connectTimeout) {}
 
     std::string location() const override {
         return target_.host + ":" + std::to_string(target_.port) + "/" + target_.database;
@@ -60,8 +62,7 @@ public:
 
     Poco::Data::Session openSession() const override {
         const std::string conn = "host=" + target_.host + ";port=" + std::to_string(target_.port) +
-                                 ";user=" + target_.user + ";password=" + target_.password +
-                                 ";db=" + target_.database +
+                                 ";user=" + target_.user + ";password=" + target_.password + ";db=" + target_.database +
                                  ";character-set=utf8mb4;auto-reconnect=false;compress=false";
         Poco::Data::Session session(Poco::Data::MySQL::Connector().createSession(conn, connectTimeout_));
         session << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_BACKSLASH_ESCAPES'", now;
@@ -85,10 +86,15 @@ public:
     SessionState sessionState(Poco::Data::Session& session) const noexcept override {
         try {
             const MYSQL* handle = handleOf(session);
-            if (handle == nullptr) return SessionState::Broken;
+            if (handle == nullptr)
+                return SessionState::Broken;
             switch (mysql_errno(const_cast<MYSQL*>(handle))) {
-            case 2006: case 2013: case 2055: return SessionState::Broken; // gone away, lost, lost at handshake
-            default: break;
+            case 2006:
+            case 2013:
+            case 2055:
+                return SessionState::Broken; // gone away, lost, lost at handshake
+            default:
+                break;
             }
             const bool clean = (handle->server_status & SERVER_STATUS_IN_TRANS) == 0 &&
                                (handle->server_status & SERVER_STATUS_AUTOCOMMIT) != 0;
@@ -101,15 +107,36 @@ public:
     ErrorKind classify(const Poco::Exception& e) const override {
         const int code = errorCode(e);
         switch (code) {
-        case 1062: return ErrorKind::Duplicate;             // ER_DUP_ENTRY
-        case 1205:                                         // ER_LOCK_WAIT_TIMEOUT
-        case 1213: return ErrorKind::Retry;                // ER_LOCK_DEADLOCK
-        case 1264: case 1366: case 1406:
-            return ErrorKind::BadInput;                    // out of range, invalid text, data too long
-        case 1040: case 1053: case 1077: case 1152: case 1158: case 1159: case 1160: case 1161: case 1184:
-        case 1927: case 2002: case 2003: case 2005: case 2006: case 2013: case 2026: case 2055: case 4031:
-            return ErrorKind::Connection;                  // too many connections, shutdown, lost/gone away
-        default: break;
+        case 1062:
+            return ErrorKind::Duplicate; // ER_DUP_ENTRY
+        case 1205:                       // ER_LOCK_WAIT_TIMEOUT
+        case 1213:
+            return ErrorKind::Retry; // ER_LOCK_DEADLOCK
+        case 1264:
+        case 1366:
+        case 1406:
+            return ErrorKind::BadInput; // out of range, invalid text, data too long
+        case 1040:
+        case 1053:
+        case 1077:
+        case 1152:
+        case 1158:
+        case 1159:
+        case 1160:
+        case 1161:
+        case 1184:
+        case 1927:
+        case 2002:
+        case 2003:
+        case 2005:
+        case 2006:
+        case 2013:
+        case 2026:
+        case 2055:
+        case 4031:
+            return ErrorKind::Connection; // too many connections, shutdown, lost/gone away
+        default:
+            break;
         }
         if (dynamic_cast<const Poco::Data::MySQL::ConnectionException*>(&e) ||
             dynamic_cast<const Poco::Data::NotConnectedException*>(&e) ||

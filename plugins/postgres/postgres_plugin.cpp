@@ -12,10 +12,10 @@
 #include <maelstrom/sdk/errors.h>
 #include <maelstrom/sdk/plugin.h>
 
+#include <Poco/Any.h>
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/PostgreSQL/PostgreSQLException.h>
 #include <Poco/Data/PostgreSQL/SessionHandle.h>
-#include <Poco/Any.h>
 
 #include <libpq-fe.h>
 
@@ -35,7 +35,8 @@ using sql::ErrorKind;
 std::string conninfoValue(const std::string& value) {
     std::string out;
     for (char c : value) {
-        if (c == '\\' || c == '\'') out += '\\';
+        if (c == '\\' || c == '\'')
+            out += '\\';
         out += c;
     }
     return out;
@@ -44,14 +45,15 @@ std::string conninfoValue(const std::string& value) {
 class PostgresDialect final : public Dialect {
 public:
     PostgresDialect(sql::ServerTarget target, std::size_t poolSize, int connectTimeout)
-        : Dialect(Engine::Postgres), target_(std::move(target)), poolSize_(poolSize),
-          connectTimeout_(connectTimeout) {
+        : Dialect(Engine::Postgres), target_(std::move(target)), poolSize_(poolSize), connectTimeout_(connectTimeout) {
         conninfo_ = "host=" + conninfoValue(target_.host) + " port=" + std::to_string(target_.port) +
                     " user=" + conninfoValue(target_.user) + " dbname=" + conninfoValue(target_.database) +
                     " application_name=maelstrom";
-        if (!target_.password.empty()) conninfo_ += " password=" + conninfoValue(target_.password);
+        if (!target_.password.empty())
+            conninfo_ += " password=" + conninfoValue(target_.password);
         for (const auto& [key, value] : target_.params) {
-            if (key == "connect_timeout" || key == "application_name") continue;
+            if (key == "connect_timeout" || key == "application_name")
+                continue;
             conninfo_ += " " + key + "=" + conninfoValue(value);
         }
     }
@@ -69,7 +71,8 @@ public:
         if (probe == nullptr || PQstatus(probe) != CONNECTION_OK) {
             std::string why = probe != nullptr ? PQerrorMessage(probe) : "out of memory";
             PQfinish(probe);
-            while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+            while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+                why.pop_back();
             throw Poco::Data::ConnectionFailedException("cannot connect: " + why);
         }
         PQfinish(probe);
@@ -103,9 +106,11 @@ public:
         try {
             auto* handle = Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(session.getProperty("handle"));
             PGconn* connection = handle != nullptr ? static_cast<PGconn*>(*handle) : nullptr;
-            if (connection == nullptr || PQstatus(connection) != CONNECTION_OK) return SessionState::Broken;
+            if (connection == nullptr || PQstatus(connection) != CONNECTION_OK)
+                return SessionState::Broken;
             const PGTransactionStatusType status = PQtransactionStatus(connection);
-            if (status == PQTRANS_UNKNOWN) return SessionState::Broken;
+            if (status == PQTRANS_UNKNOWN)
+                return SessionState::Broken;
             if (status != PQTRANS_IDLE || handle->isTransaction() || !handle->isAutoCommit()) {
                 return SessionState::InTransaction;
             }
@@ -117,12 +122,14 @@ public:
 
     ErrorKind classify(const Poco::Exception& e) const override {
         const std::string text = e.displayText();
-        if (text.find("State: 23505") != std::string::npos) return ErrorKind::Duplicate;
+        if (text.find("State: 23505") != std::string::npos)
+            return ErrorKind::Duplicate;
         if (text.find("State: 40001") != std::string::npos || text.find("State: 40P01") != std::string::npos ||
             text.find("State: 55P03") != std::string::npos) {
             return ErrorKind::Retry;
         }
-        if (text.find("State: 22") != std::string::npos) return ErrorKind::BadInput; // data exceptions
+        if (text.find("State: 22") != std::string::npos)
+            return ErrorKind::BadInput; // data exceptions
         if (text.find("State: 08") != std::string::npos || text.find("State: 57P0") != std::string::npos ||
             text.find("State: 53300") != std::string::npos ||
             text.find("server closed the connection") != std::string::npos ||
@@ -196,7 +203,8 @@ std::shared_ptr<sdk::Service> create(const sdk::Settings& settings, const sdk::H
     checkValue(fromDsn ? "dsn" : "user", "user", server.target.user);
     checkValue(fromDsn ? "dsn" : "password", "password", server.target.password);
     checkValue(fromDsn ? "dsn" : "database", "database name", server.target.database);
-    for (const auto& [key, value] : server.target.params) checkValue("dsn", "parameter " + key, value);
+    for (const auto& [key, value] : server.target.params)
+        checkValue("dsn", "parameter " + key, value);
     return std::make_shared<sql::SqlDatabase>(
         std::make_unique<PostgresDialect>(std::move(server.target), server.poolSize, server.connectTimeoutSeconds),
         host.logger, server.idleCheck);
@@ -209,10 +217,15 @@ const sdk::PluginDescriptor& descriptor() {
         "0.1.0",
         "PostgreSQL 15 database (Poco::Data::PostgreSQL, pooled sessions)",
         [] {
-            auto spec = sql::serverSettingsSpec(
-                "The original's MAEL_SQL_DSN for postgres (postgres://user:password@host:5432/database?sslmode=disable)",
-                5432, "Database name");
-            spec.push_back({"sslmode", sdk::SettingType::String, std::string("prefer"), "libpq sslmode", false, false,
+            auto spec = sql::serverSettingsSpec("The original's MAEL_SQL_DSN for postgres "
+                                                "(postgres://user:password@host:5432/database?sslmode=disable)",
+                                                5432, "Database name");
+            spec.push_back({"sslmode",
+                            sdk::SettingType::String,
+                            std::string("prefer"),
+                            "libpq sslmode",
+                            false,
+                            false,
                             {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}});
             return spec;
         }(),

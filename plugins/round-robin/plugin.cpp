@@ -13,8 +13,8 @@ const maelstrom::sdk::PluginDescriptor& roundRobinDescriptor() {
         .version = MAELSTROM_SDK_VERSION,
         .description = "each request goes to the free instance that was picked least recently (default)",
         .settings = {},
-        .create = [](const maelstrom::sdk::Settings&, const maelstrom::sdk::HostContext&)
-            -> std::shared_ptr<maelstrom::sdk::Service> {
+        .create = [](const maelstrom::sdk::Settings&,
+                     const maelstrom::sdk::HostContext&) -> std::shared_ptr<maelstrom::sdk::Service> {
             return std::make_shared<maelstrom::plugins::round_robin::RoundRobinBalancer>();
         },
     };

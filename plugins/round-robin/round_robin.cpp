@@ -20,7 +20,7 @@ std::size_t RoundRobinPicker::pick(std::span<const sdk::Candidate> candidates) {
     for (std::size_t i = 0; i < candidates.size(); ++i) {
         const auto it = recency_.find(candidates[i].instanceId);
         const std::uint64_t stamp = recency_.stampOf(it); // never picked: 0, first in line
-        if (stamp < bestStamp) { // strict: among never-picked instances the first offered wins
+        if (stamp < bestStamp) {                          // strict: among never-picked instances the first offered wins
             best = i;
             bestStamp = stamp;
             bestEntry = it;

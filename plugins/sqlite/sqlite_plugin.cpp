@@ -76,7 +76,8 @@ public:
     SessionState sessionState(Poco::Data::Session& session) const noexcept override {
         try {
             sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
-            if (db == nullptr) return SessionState::Broken;
+            if (db == nullptr)
+                return SessionState::Broken;
             return sqlite3_get_autocommit(db) != 0 ? SessionState::Clean : SessionState::InTransaction;
         } catch (...) {
             return SessionState::Broken;
@@ -85,7 +86,8 @@ public:
 
     ErrorKind classify(const Poco::Exception& e) const override {
         namespace S = Poco::Data::SQLite;
-        if (dynamic_cast<const S::ConstraintViolationException*>(&e)) return ErrorKind::Duplicate;
+        if (dynamic_cast<const S::ConstraintViolationException*>(&e))
+            return ErrorKind::Duplicate;
         if (dynamic_cast<const S::DBLockedException*>(&e) || dynamic_cast<const S::TableLockedException*>(&e)) {
             return ErrorKind::Retry;
         }
@@ -118,11 +120,14 @@ std::shared_ptr<sdk::Service> create(const sdk::Settings& settings, const sdk::H
         path = target.path;
     }
     const std::int64_t busy = settings.getInt("busy_timeout_ms", 5000);
-    if (busy < 0) throw sdk::InvalidConfig("busy_timeout_ms", "setting 'busy_timeout_ms': must be >= 0");
+    if (busy < 0)
+        throw sdk::InvalidConfig("busy_timeout_ms", "setting 'busy_timeout_ms': must be >= 0");
     const std::int64_t pool = settings.getInt("pool_size", 4);
-    if (pool < 1 || pool > 64) throw sdk::InvalidConfig("pool_size", "setting 'pool_size': must be 1..64");
+    if (pool < 1 || pool > 64)
+        throw sdk::InvalidConfig("pool_size", "setting 'pool_size': must be 1..64");
     if (!memory) {
-        if (path.empty()) throw sdk::InvalidConfig("path", "setting 'path': empty database file path");
+        if (path.empty())
+            throw sdk::InvalidConfig("path", "setting 'path': empty database file path");
         const std::filesystem::path file(path);
         const auto dir = file.parent_path();
         if (!dir.empty()) {
@@ -152,20 +157,42 @@ const sdk::PluginDescriptor& descriptor() {
         "0.1.0",
         "Embedded SQLite database (file with WAL journal, or in memory)",
         {
-            {"dsn", sdk::SettingType::String, std::nullopt,
+            {"dsn",
+             sdk::SettingType::String,
+             std::nullopt,
              "The original's MAEL_SQL_DSN for sqlite3 (e.g. maelstrom.db or file:x.db?mode=memory); wins over path",
-             false, true, {}},
-            {"path", sdk::SettingType::String, std::nullopt,
+             false,
+             true,
+             {}},
+            {"path",
+             sdk::SettingType::String,
+             std::nullopt,
              "Database file (its directory is created when missing), or :memory: for an in-memory database; "
              "default <data_dir>/maelstrom.db",
-             false, false, {}},
-            {"busy_timeout_ms", sdk::SettingType::Int, std::string("5000"),
-             "How long a statement waits for another writer before failing", false, false, {}},
-            {"pool_size", sdk::SettingType::Int, std::string("4"),
-             "Sessions (connections) kept open; 1 for an in-memory database", false, false, {}},
-            {"synchronous", sdk::SettingType::String, std::string("NORMAL"),
-             "PRAGMA synchronous: NORMAL (safe with WAL, may lose the last commits on power loss) or FULL", false,
-             false, {"OFF", "NORMAL", "FULL"}},
+             false,
+             false,
+             {}},
+            {"busy_timeout_ms",
+             sdk::SettingType::Int,
+             std::string("5000"),
+             "How long a statement waits for another writer before failing",
+             false,
+             false,
+             {}},
+            {"pool_size",
+             sdk::SettingType::Int,
+             std::string("4"),
+             "Sessions (connections) kept open; 1 for an in-memory database",
+             false,
+             false,
+             {}},
+            {"synchronous",
+             sdk::SettingType::String,
+             std::string("NORMAL"),
+             "PRAGMA synchronous: NORMAL (safe with WAL, may lose the last commits on power loss) or FULL",
+             false,
+             false,
+             {"OFF", "NORMAL", "FULL"}},
         },
         &create,
     };

@@ -113,8 +113,8 @@ private:
     };
 
     mutable std::mutex mutex_;
-    TimePoint now_ = kStart;                                       ///< guarded by mutex_
-    std::int64_t unixMillis_;                                      ///< guarded
+    TimePoint now_ = kStart;                                      ///< guarded by mutex_
+    std::int64_t unixMillis_;                                     ///< guarded
     mutable std::multiset<std::condition_variable_any*> waiting_; ///< guarded; one entry per waiting thread
 };
 

@@ -73,23 +73,23 @@ bool FakeContainerRuntime::kill(const std::string& containerId) {
 }
 
 FakeContainerRuntime::Probe FakeContainerRuntime::healthProbe() {
-    return [this](const std::string& host, int port, const std::string&, std::chrono::milliseconds,
-                  std::string* error) {
-        std::lock_guard lock(mutex_);
-        for (const auto& [id, c] : containers_) {
-            if (host == kHost && c.summary.endpoint && c.summary.endpoint->port == port &&
-                c.summary.state == sdk::ContainerState::Running) {
-                if (!c.healthy && error != nullptr) {
-                    *error = "status 503";
+    return
+        [this](const std::string& host, int port, const std::string&, std::chrono::milliseconds, std::string* error) {
+            std::lock_guard lock(mutex_);
+            for (const auto& [id, c] : containers_) {
+                if (host == kHost && c.summary.endpoint && c.summary.endpoint->port == port &&
+                    c.summary.state == sdk::ContainerState::Running) {
+                    if (!c.healthy && error != nullptr) {
+                        *error = "status 503";
+                    }
+                    return c.healthy ? 200 : 503;
                 }
-                return c.healthy ? 200 : 503;
             }
-        }
-        if (error != nullptr) {
-            *error = "connection refused";
-        }
-        return -1;
-    };
+            if (error != nullptr) {
+                *error = "connection refused";
+            }
+            return -1;
+        };
 }
 
 std::vector<sdk::ContainerSummary> FakeContainerRuntime::running() const {
@@ -202,8 +202,8 @@ std::vector<sdk::ContainerSummary> FakeContainerRuntime::listManaged(bool all) {
     return listLocked(all);
 }
 
-std::unique_ptr<sdk::Subscription> FakeContainerRuntime::subscribe(
-    std::function<void(const sdk::ContainerEvent&)> sink) {
+std::unique_ptr<sdk::Subscription>
+FakeContainerRuntime::subscribe(std::function<void(const sdk::ContainerEvent&)> sink) {
     std::lock_guard lock(mutex_);
     const std::int64_t id = nextId_++;
     sinks_[id] = std::move(sink);

@@ -79,16 +79,16 @@ private:
     void unsubscribe(std::int64_t id);
 
     mutable std::mutex mutex_;
-    std::map<std::string, FakeContainer> containers_; ///< guarded by mutex_
+    std::map<std::string, FakeContainer> containers_;                               ///< guarded by mutex_
     std::map<std::int64_t, std::function<void(const sdk::ContainerEvent&)>> sinks_; ///< guarded
-    std::int64_t nextId_ = 1;                          ///< guarded; container ids, ports and subscription ids
-    int failStarts_ = 0;                               ///< guarded
-    std::string failWhy_;                              ///< guarded
-    bool unavailable_ = false;                         ///< guarded
-    bool startHealthy_ = true;                         ///< guarded
-    int startCalls_ = 0;                               ///< guarded
-    int removeCalls_ = 0;                              ///< guarded
-    int ensureImageCalls_ = 0;                         ///< guarded
+    std::int64_t nextId_ = 1;  ///< guarded; container ids, ports and subscription ids
+    int failStarts_ = 0;       ///< guarded
+    std::string failWhy_;      ///< guarded
+    bool unavailable_ = false; ///< guarded
+    bool startHealthy_ = true; ///< guarded
+    int startCalls_ = 0;       ///< guarded
+    int removeCalls_ = 0;      ///< guarded
+    int ensureImageCalls_ = 0; ///< guarded
 };
 
 } // namespace maelstrom::testing

@@ -86,7 +86,8 @@ std::int64_t FakeDatabase::putEventSourceIn(Tables& tables, const sdk::EventSour
 
 bool FakeDatabase::removeComponentIn(Tables& tables, const std::string& name) {
     const bool existed = tables.components.erase(name) > 0;
-    std::erase_if(tables.eventSources, [&](const auto& entry) { return entry.second.eventSource.componentName == name; });
+    std::erase_if(tables.eventSources,
+                  [&](const auto& entry) { return entry.second.eventSource.componentName == name; });
     return existed;
 }
 
@@ -122,7 +123,8 @@ sdk::Page<sdk::Component> FakeDatabase::listComponents(const sdk::ComponentFilte
     std::lock_guard lock(mutex_);
     checkAvailableLocked();
     return pageOf<sdk::Component>(tables_.components, page, [&](const sdk::Component& c) {
-        return hasPrefix(c.name, filter.namePrefix) && (filter.projectName.empty() || c.projectName == filter.projectName);
+        return hasPrefix(c.name, filter.namePrefix) &&
+               (filter.projectName.empty() || c.projectName == filter.projectName);
     });
 }
 
@@ -149,8 +151,8 @@ sdk::Page<sdk::EventSourceWithStatus> FakeDatabase::listEventSources(const sdk::
                                                                      const sdk::PageRequest& page) {
     std::lock_guard lock(mutex_);
     checkAvailableLocked();
-    return pageOf<sdk::EventSourceWithStatus>(tables_.eventSources, page,
-                                              [&](const sdk::EventSourceWithStatus& row) { return matches(filter, row); });
+    return pageOf<sdk::EventSourceWithStatus>(
+        tables_.eventSources, page, [&](const sdk::EventSourceWithStatus& row) { return matches(filter, row); });
 }
 
 std::vector<std::string> FakeDatabase::toggleEventSources(const sdk::EventSourceFilter& filter, bool enabled) {

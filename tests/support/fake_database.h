@@ -26,8 +26,7 @@ public:
     std::int64_t putComponent(const sdk::Component& component) override;
     std::optional<sdk::Component> getComponent(const std::string& name) override;
     bool removeComponent(const std::string& name) override;
-    sdk::Page<sdk::Component> listComponents(const sdk::ComponentFilter& filter,
-                                             const sdk::PageRequest& page) override;
+    sdk::Page<sdk::Component> listComponents(const sdk::ComponentFilter& filter, const sdk::PageRequest& page) override;
 
     std::int64_t putEventSource(const sdk::EventSource& eventSource) override;
     std::optional<sdk::EventSource> getEventSource(const std::string& name) override;
@@ -71,7 +70,7 @@ private:
 
     const sdk::Clock& clock_;
     mutable std::mutex mutex_;
-    Tables tables_;           ///< guarded by mutex_
+    Tables tables_;            ///< guarded by mutex_
     bool unavailable_ = false; ///< guarded
 };
 

@@ -70,8 +70,8 @@ std::string readFile(const fs::path& p) {
 }
 
 // fork + exec with stdout/stderr redirected to files; returns the pid.
-int spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-          const fs::path& outFile, const fs::path& errFile) {
+int spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, const fs::path& outFile,
+          const fs::path& errFile) {
     const pid_t pid = fork();
     if (pid < 0) {
         throw std::runtime_error("fork failed");

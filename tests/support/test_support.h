@@ -87,13 +87,13 @@ std::uint64_t testSeed();
 } // namespace maelstrom::testing
 
 /// In a test: when `available` is false, fail under MAELSTROM_REQUIRE_BACKENDS=1, else print a skip and return.
-#define MAELSTROM_REQUIRE_BACKEND(available, what)                                                          \
-    do {                                                                                                      \
-        if (!(available)) {                                                                                   \
-            if (::maelstrom::testing::backendsRequired()) {                                                   \
-                CPPUNIT_FAIL(std::string("backend missing (MAELSTROM_REQUIRE_BACKENDS=1): ") + (what));      \
-            }                                                                                                 \
-            std::cerr << "SKIP: backend missing: " << (what) << "\n";                                        \
-            return;                                                                                           \
-        }                                                                                                     \
+#define MAELSTROM_REQUIRE_BACKEND(available, what)                                                                     \
+    do {                                                                                                               \
+        if (!(available)) {                                                                                            \
+            if (::maelstrom::testing::backendsRequired()) {                                                            \
+                CPPUNIT_FAIL(std::string("backend missing (MAELSTROM_REQUIRE_BACKENDS=1): ") + (what));                \
+            }                                                                                                          \
+            std::cerr << "SKIP: backend missing: " << (what) << "\n";                                                  \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)

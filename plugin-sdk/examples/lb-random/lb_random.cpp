@@ -39,9 +39,9 @@ public:
 
     std::unique_ptr<maelstrom::sdk::InstancePicker> newPicker(const std::string& componentName) override {
         // seed 0 = a different sequence on every start; otherwise reproducible, still distinct per component
-        const std::uint64_t base = seed_ != 0
-            ? static_cast<std::uint64_t>(seed_)
-            : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        const std::uint64_t base =
+            seed_ != 0 ? static_cast<std::uint64_t>(seed_)
+                       : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
         return std::make_unique<RandomPicker>(base ^ std::hash<std::string>{}(componentName));
     }
 
@@ -65,12 +65,12 @@ const maelstrom::sdk::PluginDescriptor& randomDescriptor() {
             .secret = false,
             .allowed = {},
         }},
-        .create = [](const maelstrom::sdk::Settings& settings, const maelstrom::sdk::HostContext& host)
-            -> std::shared_ptr<maelstrom::sdk::Service> {
+        .create = [](const maelstrom::sdk::Settings& settings,
+                     const maelstrom::sdk::HostContext& host) -> std::shared_ptr<maelstrom::sdk::Service> {
             const std::int64_t seed = settings.getInt("seed");
             if (seed < 0) {
-                throw maelstrom::sdk::InvalidConfig(
-                    "seed", "setting 'seed' must be 0 or positive, got " + std::to_string(seed));
+                throw maelstrom::sdk::InvalidConfig("seed", "setting 'seed' must be 0 or positive, got " +
+                                                                std::to_string(seed));
             }
             host.logger.information("lb-random ready, seed " + std::to_string(seed));
             return std::make_shared<RandomBalancer>(seed);

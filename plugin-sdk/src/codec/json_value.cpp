@@ -11,33 +11,53 @@ Kind kindOf(const Var& v) {
         return Kind::Null;
     }
     const std::type_info& t = v.type();
-    if (t == typeid(std::string)) return Kind::String;
-    if (t == typeid(Poco::Int64)) return Kind::Int;
-    if (t == typeid(double)) return Kind::Float;
-    if (t == typeid(bool)) return Kind::Bool;
-    if (t == typeid(Object::Ptr)) return v.extract<Object::Ptr>().isNull() ? Kind::Null : Kind::Object;
-    if (t == typeid(Array::Ptr)) return v.extract<Array::Ptr>().isNull() ? Kind::Null : Kind::Array;
-    if (t == typeid(Object)) return Kind::Object;
-    if (t == typeid(Array) || t == typeid(std::vector<Var>)) return Kind::Array;
-    if (t == typeid(Poco::UInt64)) return Kind::UInt;
-    if (v.isBoolean()) return Kind::Bool;
-    if (v.isInteger()) return v.isSigned() ? Kind::Int : Kind::UInt;
-    if (v.isNumeric()) return Kind::Float;
-    if (v.isString()) return Kind::String;
+    if (t == typeid(std::string))
+        return Kind::String;
+    if (t == typeid(Poco::Int64))
+        return Kind::Int;
+    if (t == typeid(double))
+        return Kind::Float;
+    if (t == typeid(bool))
+        return Kind::Bool;
+    if (t == typeid(Object::Ptr))
+        return v.extract<Object::Ptr>().isNull() ? Kind::Null : Kind::Object;
+    if (t == typeid(Array::Ptr))
+        return v.extract<Array::Ptr>().isNull() ? Kind::Null : Kind::Array;
+    if (t == typeid(Object))
+        return Kind::Object;
+    if (t == typeid(Array) || t == typeid(std::vector<Var>))
+        return Kind::Array;
+    if (t == typeid(Poco::UInt64))
+        return Kind::UInt;
+    if (v.isBoolean())
+        return Kind::Bool;
+    if (v.isInteger())
+        return v.isSigned() ? Kind::Int : Kind::UInt;
+    if (v.isNumeric())
+        return Kind::Float;
+    if (v.isString())
+        return Kind::String;
     return Kind::Other;
 }
 
 const char* kindName(Kind kind) noexcept {
     switch (kind) {
-    case Kind::Null: return "null";
-    case Kind::Bool: return "bool";
-    case Kind::String: return "string";
+    case Kind::Null:
+        return "null";
+    case Kind::Bool:
+        return "bool";
+    case Kind::String:
+        return "string";
     case Kind::Int:
     case Kind::UInt:
-    case Kind::Float: return "number";
-    case Kind::Object: return "object";
-    case Kind::Array: return "array";
-    case Kind::Other: break;
+    case Kind::Float:
+        return "number";
+    case Kind::Object:
+        return "object";
+    case Kind::Array:
+        return "array";
+    case Kind::Other:
+        break;
     }
     return "unsupported value";
 }
@@ -47,8 +67,10 @@ const Object* objectOf(const Var& v) {
         return nullptr;
     }
     const std::type_info& t = v.type();
-    if (t == typeid(Object::Ptr)) return v.extract<Object::Ptr>().get();
-    if (t == typeid(Object)) return &v.extract<Object>();
+    if (t == typeid(Object::Ptr))
+        return v.extract<Object::Ptr>().get();
+    if (t == typeid(Object))
+        return &v.extract<Object>();
     return nullptr;
 }
 
@@ -59,7 +81,8 @@ std::optional<std::span<const Var>> arrayOf(const Var& v) {
     const std::type_info& t = v.type();
     if (t == typeid(Array::Ptr)) {
         const Array* a = v.extract<Array::Ptr>().get();
-        if (a == nullptr) return std::nullopt;
+        if (a == nullptr)
+            return std::nullopt;
         return std::span<const Var>(a->begin(), a->end());
     }
     if (t == typeid(Array)) {

@@ -54,11 +54,11 @@ struct JNode {
         std::uint64_t unsignedInteger; // Kind::UInt: above INT64_MAX
         double number;                 // Kind::Float
     };
-    std::string_view text;             // Kind::String
-    std::string_view key;              // the member name, for a member of an object
-    std::uint32_t first = 0;           // Object/Array: children are the document's nodes [first, first + count)
+    std::string_view text;   // Kind::String
+    std::string_view key;    // the member name, for a member of an object
+    std::uint32_t first = 0; // Object/Array: children are the document's nodes [first, first + count)
     std::uint32_t count = 0;
-    const JNode* children = nullptr;   // set once parsing is done (the node vector no longer moves)
+    const JNode* children = nullptr; // set once parsing is done (the node vector no longer moves)
 
     JNode() : integer(0) {}
 };

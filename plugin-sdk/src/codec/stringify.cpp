@@ -24,7 +24,8 @@ template <class It>
 void stringifyMembers(std::string& out, It begin, It end, int depth) {
     out.push_back('{');
     for (It it = begin; it != end; ++it) {
-        if (it != begin) out.push_back(',');
+        if (it != begin)
+            out.push_back(',');
         appendJsonString(out, it->first);
         out.push_back(':');
         stringifyValue(out, it->second, depth + 1);
@@ -55,7 +56,8 @@ void stringifyValue(std::string& out, const Var& v, int depth) {
     } else if (const auto items = arrayOf(v)) {
         out.push_back('[');
         for (std::size_t i = 0; i < items->size(); ++i) {
-            if (i) out.push_back(',');
+            if (i)
+                out.push_back(',');
             stringifyValue(out, (*items)[i], depth + 1);
         }
         out.push_back(']');
@@ -67,18 +69,28 @@ void stringifyValue(std::string& out, const Var& v, int depth) {
         stringifyMembers(out, s.begin(), s.end(), depth);
     } else {
         switch (kindOf(v)) {
-        case Kind::Null: out.append("null"); break; // a null Object::Ptr / Array::Ptr
-        case Kind::Bool: out.append(v.convert<bool>() ? "true" : "false"); break;
-        case Kind::Int: appendInteger(out, v.convert<Poco::Int64>()); break;
-        case Kind::UInt: appendInteger(out, v.convert<Poco::UInt64>()); break;
-        case Kind::Float: appendDouble(out, v.convert<double>()); break;
+        case Kind::Null:
+            out.append("null");
+            break; // a null Object::Ptr / Array::Ptr
+        case Kind::Bool:
+            out.append(v.convert<bool>() ? "true" : "false");
+            break;
+        case Kind::Int:
+            appendInteger(out, v.convert<Poco::Int64>());
+            break;
+        case Kind::UInt:
+            appendInteger(out, v.convert<Poco::UInt64>());
+            break;
+        case Kind::Float:
+            appendDouble(out, v.convert<double>());
+            break;
         default: {
             std::string text;
             try {
                 text = v.convert<std::string>(); // dates, UUIDs...: their text form, as Poco would write them
             } catch (const Poco::Exception&) {
-                throw JsonError("", std::string("cannot write JSON: a value of type ") + t.name() +
-                                        " has no JSON form");
+                throw JsonError("",
+                                std::string("cannot write JSON: a value of type ") + t.name() + " has no JSON form");
             }
             appendJsonString(out, text);
         }

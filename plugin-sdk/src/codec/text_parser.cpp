@@ -77,15 +77,30 @@ private:
             error("expected a value, found end of text");
         }
         switch (s_[pos_]) {
-        case '{': parseContainer(out, depth + 1, true); return;
-        case '[': parseContainer(out, depth + 1, false); return;
+        case '{':
+            parseContainer(out, depth + 1, true);
+            return;
+        case '[':
+            parseContainer(out, depth + 1, false);
+            return;
         case '"':
             out.kind = Kind::String;
             out.text = parseString();
             return;
-        case 't': literal("true"); out.kind = Kind::Bool; out.boolean = true; return;
-        case 'f': literal("false"); out.kind = Kind::Bool; out.boolean = false; return;
-        case 'n': literal("null"); out.kind = Kind::Null; return;
+        case 't':
+            literal("true");
+            out.kind = Kind::Bool;
+            out.boolean = true;
+            return;
+        case 'f':
+            literal("false");
+            out.kind = Kind::Bool;
+            out.boolean = false;
+            return;
+        case 'n':
+            literal("null");
+            out.kind = Kind::Null;
+            return;
         default:
             if (s_[pos_] == '-' || (s_[pos_] >= '0' && s_[pos_] <= '9')) {
                 parseNumber(out);
@@ -203,16 +218,35 @@ private:
                 break;
             }
             switch (s_[pos_]) {
-            case '"': out.push_back('"'); break;
-            case '\\': out.push_back('\\'); break;
-            case '/': out.push_back('/'); break;
-            case 'b': out.push_back('\b'); break;
-            case 'f': out.push_back('\f'); break;
-            case 'n': out.push_back('\n'); break;
-            case 'r': out.push_back('\r'); break;
-            case 't': out.push_back('\t'); break;
-            case 'u': appendCodePoint(out, parseUnicodeEscape()); continue; // consumed its own characters
-            default: error("invalid escape " + describeChar() + " in a string");
+            case '"':
+                out.push_back('"');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case '/':
+                out.push_back('/');
+                break;
+            case 'b':
+                out.push_back('\b');
+                break;
+            case 'f':
+                out.push_back('\f');
+                break;
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
+            case 'u':
+                appendCodePoint(out, parseUnicodeEscape());
+                continue; // consumed its own characters
+            default:
+                error("invalid escape " + describeChar() + " in a string");
             }
             ++pos_;
         }
@@ -244,10 +278,14 @@ private:
         for (int i = 0; i < 4; ++i, ++pos_) {
             const char c = s_[pos_];
             value <<= 4;
-            if (c >= '0' && c <= '9') value |= static_cast<std::uint32_t>(c - '0');
-            else if (c >= 'a' && c <= 'f') value |= static_cast<std::uint32_t>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') value |= static_cast<std::uint32_t>(c - 'A' + 10);
-            else error("invalid hex digit in a \\u escape");
+            if (c >= '0' && c <= '9')
+                value |= static_cast<std::uint32_t>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                value |= static_cast<std::uint32_t>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                value |= static_cast<std::uint32_t>(c - 'A' + 10);
+            else
+                error("invalid hex digit in a \\u escape");
         }
         return value;
     }
@@ -257,26 +295,33 @@ private:
     void parseNumber(JNode& out) {
         const std::size_t start = pos_;
         const auto isDigit = [&](std::size_t i) { return i < n_ && s_[i] >= '0' && s_[i] <= '9'; };
-        if (s_[pos_] == '-') ++pos_;
+        if (s_[pos_] == '-')
+            ++pos_;
         if (pos_ < n_ && s_[pos_] == '0') {
             ++pos_;
         } else if (isDigit(pos_)) {
-            while (isDigit(pos_)) ++pos_;
+            while (isDigit(pos_))
+                ++pos_;
         } else {
             error("invalid number (a digit must follow '-')");
         }
         bool integral = true;
         if (pos_ < n_ && s_[pos_] == '.') {
             ++pos_;
-            if (!isDigit(pos_)) error("invalid number (a digit must follow '.')");
-            while (isDigit(pos_)) ++pos_;
+            if (!isDigit(pos_))
+                error("invalid number (a digit must follow '.')");
+            while (isDigit(pos_))
+                ++pos_;
             integral = false;
         }
         if (pos_ < n_ && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
             ++pos_;
-            if (pos_ < n_ && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-            if (!isDigit(pos_)) error("invalid number (a digit must follow the exponent mark)");
-            while (isDigit(pos_)) ++pos_;
+            if (pos_ < n_ && (s_[pos_] == '+' || s_[pos_] == '-'))
+                ++pos_;
+            if (!isDigit(pos_))
+                error("invalid number (a digit must follow the exponent mark)");
+            while (isDigit(pos_))
+                ++pos_;
             integral = false;
         }
         const char* first = s_.data() + start;
@@ -338,11 +383,16 @@ ParsedText::ParsedText(std::string_view text, int maxDepth) {
 
 Var toPocoVar(const JNode& node) {
     switch (node.kind) {
-    case Kind::Bool: return node.boolean;
-    case Kind::String: return std::string(node.text);
-    case Kind::Int: return static_cast<Poco::Int64>(node.integer);
-    case Kind::UInt: return static_cast<Poco::UInt64>(node.unsignedInteger);
-    case Kind::Float: return node.number;
+    case Kind::Bool:
+        return node.boolean;
+    case Kind::String:
+        return std::string(node.text);
+    case Kind::Int:
+        return static_cast<Poco::Int64>(node.integer);
+    case Kind::UInt:
+        return static_cast<Poco::UInt64>(node.unsignedInteger);
+    case Kind::Float:
+        return node.number;
     case Kind::Object: {
         Object::Ptr object = new Object();
         for (std::uint32_t i = 0; i < node.count; ++i) {
@@ -357,7 +407,8 @@ Var toPocoVar(const JNode& node) {
         }
         return array;
     }
-    default: return Var();
+    default:
+        return Var();
     }
 }
 

@@ -27,8 +27,8 @@ public:
 
 private:
     friend class TextParser;
-    std::string repaired_;             // the text with invalid UTF-8 replaced, when it had any
-    std::vector<JNode> nodes_;         // children blocks of every container
+    std::string repaired_;              // the text with invalid UTF-8 replaced, when it had any
+    std::vector<JNode> nodes_;          // children blocks of every container
     std::deque<std::string> unescaped_; // strings that had escapes (a deque never moves its elements)
     JNode root_;
 };

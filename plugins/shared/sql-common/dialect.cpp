@@ -19,7 +19,7 @@ constexpr long long kPostgresLockKey = 7263540001LL;
 constexpr std::size_t kMysqlMaxJsonChars = 262144;
 
 struct Types {
-    std::string name;   // names and keys (byte-order comparison)
+    std::string name; // names and keys (byte-order comparison)
     std::string shortText;
     std::string integer;
     std::string json;
@@ -28,21 +28,25 @@ struct Types {
 
 Types typesFor(Engine engine) {
     switch (engine) {
-    case Engine::Sqlite: return {"TEXT", "TEXT", "INTEGER", "TEXT", ""};
+    case Engine::Sqlite:
+        return {"TEXT", "TEXT", "INTEGER", "TEXT", ""};
     case Engine::Mysql:
         return {"VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
                 "VARCHAR(30) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", "BIGINT", "MEDIUMTEXT",
                 " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"};
-    case Engine::Postgres: return {"VARCHAR(191) COLLATE \"C\"", "VARCHAR(30) COLLATE \"C\"", "BIGINT", "TEXT", ""};
+    case Engine::Postgres:
+        return {"VARCHAR(191) COLLATE \"C\"", "VARCHAR(30) COLLATE \"C\"", "BIGINT", "TEXT", ""};
     }
     return {};
 }
 
 /// Replaces {name} {short} {int} {json} {suffix} in a DDL template.
 std::string ddl(std::string text, const Types& t) {
-    const std::pair<const char*, const std::string*> keys[] = {
-        {"{name}", &t.name}, {"{short}", &t.shortText}, {"{int}", &t.integer}, {"{json}", &t.json},
-        {"{suffix}", &t.tableSuffix}};
+    const std::pair<const char*, const std::string*> keys[] = {{"{name}", &t.name},
+                                                               {"{short}", &t.shortText},
+                                                               {"{int}", &t.integer},
+                                                               {"{json}", &t.json},
+                                                               {"{suffix}", &t.tableSuffix}};
     for (const auto& [key, value] : keys) {
         const std::string k(key);
         for (auto pos = text.find(k); pos != std::string::npos; pos = text.find(k, pos + value->size())) {
@@ -56,9 +60,12 @@ std::string ddl(std::string text, const Types& t) {
 
 const char* Dialect::engineName() const noexcept {
     switch (engine_) {
-    case Engine::Sqlite: return "SQLite";
-    case Engine::Mysql: return "MariaDB/MySQL";
-    case Engine::Postgres: return "PostgreSQL";
+    case Engine::Sqlite:
+        return "SQLite";
+    case Engine::Mysql:
+        return "MariaDB/MySQL";
+    case Engine::Postgres:
+        return "PostgreSQL";
     }
     return "SQL";
 }
@@ -100,9 +107,7 @@ std::string Dialect::jsonColumn() const {
     return "json";
 }
 
-std::size_t Dialect::maxJsonBytes() const {
-    return engine_ == Engine::Mysql ? kMysqlMaxJsonChars : 0;
-}
+std::size_t Dialect::maxJsonBytes() const { return engine_ == Engine::Mysql ? kMysqlMaxJsonChars : 0; }
 
 std::string Dialect::prefixCondition(const std::string& column) const {
     // SQLite's LIKE ignores ASCII case; GLOB is case-sensitive and uses the index for a constant prefix.
@@ -160,9 +165,8 @@ std::string Dialect::upsertRoleSql() const {
                " ON DUPLICATE KEY UPDATE nodeId = IF(expiresAt <= ? OR nodeId = VALUES(nodeId), VALUES(nodeId),"
                " nodeId), expiresAt = IF(nodeId = VALUES(nodeId), VALUES(expiresAt), expiresAt)";
     }
-    return insert +
-           " ON CONFLICT (roleId) DO UPDATE SET nodeId = excluded.nodeId, expiresAt = excluded.expiresAt"
-           " WHERE rolelock.expiresAt <= ? OR rolelock.nodeId = excluded.nodeId";
+    return insert + " ON CONFLICT (roleId) DO UPDATE SET nodeId = excluded.nodeId, expiresAt = excluded.expiresAt"
+                    " WHERE rolelock.expiresAt <= ? OR rolelock.nodeId = excluded.nodeId";
 }
 
 std::string Dialect::upsertStartCountSql() const {
@@ -175,20 +179,20 @@ std::string Dialect::upsertStartCountSql() const {
                     " lastStartedAt = excluded.lastStartedAt";
 }
 
-std::string Dialect::forUpdate() const {
-    return engine_ == Engine::Sqlite ? "" : " FOR UPDATE";
-}
+std::string Dialect::forUpdate() const { return engine_ == Engine::Sqlite ? "" : " FOR UPDATE"; }
 
 std::vector<Migration> Dialect::migrations() const {
     const Types t = typesFor(engine_);
     return {
-        {1, "create component table",
+        {1,
+         "create component table",
          {ddl("CREATE TABLE component (name {name} NOT NULL PRIMARY KEY, projectName {name} NOT NULL,"
               " version {int} NOT NULL, createdAt {int} NOT NULL, modifiedAt {int} NOT NULL,"
               " json {json} NOT NULL){suffix}",
               t),
           "CREATE INDEX component_project ON component (projectName, name)"}},
-        {2, "create eventsource table",
+        {2,
+         "create eventsource table",
          {ddl("CREATE TABLE eventsource (name {name} NOT NULL PRIMARY KEY, componentName {name} NOT NULL,"
               " projectName {name} NOT NULL, version {int} NOT NULL, createdAt {int} NOT NULL,"
               " modifiedAt {int} NOT NULL, type {short} NOT NULL, enabled {int} NOT NULL DEFAULT 1,"
@@ -197,16 +201,19 @@ std::vector<Migration> Dialect::migrations() const {
           "CREATE INDEX eventsource_component ON eventsource (componentName)",
           "CREATE INDEX eventsource_project ON eventsource (projectName)",
           "CREATE INDEX eventsource_type_enabled ON eventsource (type, enabled, name)"}},
-        {3, "create nodestatus table",
+        {3,
+         "create nodestatus table",
          {ddl("CREATE TABLE nodestatus (nodeId {name} NOT NULL PRIMARY KEY, observedAt {int} NOT NULL,"
               " json {json} NOT NULL){suffix}",
               t)}},
-        {4, "create rolelock table",
+        {4,
+         "create rolelock table",
          {ddl("CREATE TABLE rolelock (roleId {name} NOT NULL PRIMARY KEY, nodeId {name} NOT NULL,"
               " expiresAt {int} NOT NULL){suffix}",
               t),
           "CREATE INDEX rolelock_node ON rolelock (nodeId)"}},
-        {5, "create componentstart table",
+        {5,
+         "create componentstart table",
          {ddl("CREATE TABLE componentstart (name {name} NOT NULL, version {int} NOT NULL,"
               " startCount {int} NOT NULL, firstStartedAt {int} NOT NULL, lastStartedAt {int} NOT NULL,"
               " PRIMARY KEY (name, version)){suffix}",
@@ -223,7 +230,9 @@ std::string Dialect::createMigrationsTableSql() const {
 
 void Dialect::lockMigrations(Poco::Data::Session& session) const {
     switch (engine_) {
-    case Engine::Sqlite: begin(session); break;
+    case Engine::Sqlite:
+        begin(session);
+        break;
     case Engine::Mysql: {
         Poco::Int64 got = 0;
         session << "SELECT COALESCE(GET_LOCK('" << kMysqlLockName << "', 120), 0)", into(got), now;
@@ -244,7 +253,9 @@ void Dialect::lockMigrations(Poco::Data::Session& session) const {
 void Dialect::unlockMigrations(Poco::Data::Session& session, bool success) const noexcept {
     try {
         switch (engine_) {
-        case Engine::Sqlite: success ? commit(session) : rollback(session); break;
+        case Engine::Sqlite:
+            success ? commit(session) : rollback(session);
+            break;
         case Engine::Mysql: {
             Poco::Int64 released = 0;
             session << "SELECT COALESCE(RELEASE_LOCK('" << kMysqlLockName << "'), 0)", into(released), now;

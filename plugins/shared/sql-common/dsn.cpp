@@ -10,9 +10,7 @@ namespace maelstrom::plugins::sql {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& message) {
-    throw sdk::InvalidConfig("dsn", "setting 'dsn': " + message);
-}
+[[noreturn]] void bad(const std::string& message) { throw sdk::InvalidConfig("dsn", "setting 'dsn': " + message); }
 
 int parsePort(const std::string& text) {
     if (text.empty() || text.size() > 5) {
@@ -203,44 +201,59 @@ ServerTarget parsePostgresDsn(const std::string& dsn) {
         std::size_t i = 0;
         bool any = false;
         while (i < dsn.size()) {
-            while (i < dsn.size() && std::isspace(static_cast<unsigned char>(dsn[i]))) ++i;
-            if (i >= dsn.size()) break;
+            while (i < dsn.size() && std::isspace(static_cast<unsigned char>(dsn[i])))
+                ++i;
+            if (i >= dsn.size())
+                break;
             const auto eq = dsn.find('=', i);
             if (eq == std::string::npos) {
                 bad("PostgreSQL DSN: expected key=value pairs or a postgres:// URL");
             }
             std::string key = dsn.substr(i, eq - i);
-            while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
+            while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back())))
+                key.pop_back();
             i = eq + 1;
-            while (i < dsn.size() && dsn[i] == ' ') ++i;
+            while (i < dsn.size() && dsn[i] == ' ')
+                ++i;
             std::string value;
             if (i < dsn.size() && dsn[i] == '\'') {
                 ++i;
                 while (i < dsn.size() && dsn[i] != '\'') {
-                    if (dsn[i] == '\\' && i + 1 < dsn.size()) ++i;
+                    if (dsn[i] == '\\' && i + 1 < dsn.size())
+                        ++i;
                     value += dsn[i++];
                 }
-                if (i >= dsn.size()) bad("PostgreSQL DSN: unterminated quote");
+                if (i >= dsn.size())
+                    bad("PostgreSQL DSN: unterminated quote");
                 ++i;
             } else {
                 while (i < dsn.size() && !std::isspace(static_cast<unsigned char>(dsn[i]))) {
-                    if (dsn[i] == '\\' && i + 1 < dsn.size()) ++i;
+                    if (dsn[i] == '\\' && i + 1 < dsn.size())
+                        ++i;
                     value += dsn[i++];
                 }
             }
             any = true;
-            if (key == "host" || key == "hostaddr") out.host = value;
-            else if (key == "port") out.port = parsePort(value);
-            else if (key == "user") out.user = value;
-            else if (key == "password") out.password = value;
-            else if (key == "dbname") out.database = value;
-            else out.params[key] = value;
+            if (key == "host" || key == "hostaddr")
+                out.host = value;
+            else if (key == "port")
+                out.port = parsePort(value);
+            else if (key == "user")
+                out.user = value;
+            else if (key == "password")
+                out.password = value;
+            else if (key == "dbname")
+                out.database = value;
+            else
+                out.params[key] = value;
         }
         if (!any) {
             bad("empty PostgreSQL DSN");
         }
-        if (out.database.empty()) out.database = out.user;
-        if (out.user.empty()) bad("PostgreSQL DSN has no user");
+        if (out.database.empty())
+            out.database = out.user;
+        if (out.user.empty())
+            bad("PostgreSQL DSN has no user");
         return out;
     }
     std::string query;

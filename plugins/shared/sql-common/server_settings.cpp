@@ -17,11 +17,20 @@ sdk::SettingsSpec serverSettingsSpec(const std::string& dsnDescription, int defa
         {"password", SettingType::String, std::nullopt, "Password (never logged)", false, true, {}},
         {"database", SettingType::String, std::string("maelstrom"), databaseDescription, false, false, {}},
         {"pool_size", SettingType::Int, std::string("8"), "Connections kept open at most", false, false, {}},
-        {"connect_timeout_seconds", SettingType::Int, std::string("5"), "Timeout of one connection attempt", false,
-         false, {}},
-        {"idle_check_seconds", SettingType::Int, std::string("30"),
-         "A pooled connection idle for longer is checked (SELECT 1) before reuse and replaced when dead", false,
-         false, {}},
+        {"connect_timeout_seconds",
+         SettingType::Int,
+         std::string("5"),
+         "Timeout of one connection attempt",
+         false,
+         false,
+         {}},
+        {"idle_check_seconds",
+         SettingType::Int,
+         std::string("30"),
+         "A pooled connection idle for longer is checked (SELECT 1) before reuse and replaced when dead",
+         false,
+         false,
+         {}},
     };
 }
 
@@ -35,21 +44,25 @@ ServerSettings readServerSettings(const sdk::Settings& settings, int defaultPort
     } else {
         out.target.host = settings.getString("host", "127.0.0.1");
         const auto port = settings.getInt("port", defaultPort);
-        if (port < 1 || port > 65535) throw sdk::InvalidConfig("port", "setting 'port': must be 1..65535");
+        if (port < 1 || port > 65535)
+            throw sdk::InvalidConfig("port", "setting 'port': must be 1..65535");
         out.target.port = static_cast<int>(port);
         out.target.user = settings.getString("user", "maelstrom");
         out.target.password = settings.getString("password");
         out.target.database = settings.getString("database", "maelstrom");
-        if (out.target.user.empty()) throw sdk::InvalidConfig("user", "setting 'user': must not be empty");
+        if (out.target.user.empty())
+            throw sdk::InvalidConfig("user", "setting 'user': must not be empty");
         if (out.target.database.empty()) {
             throw sdk::InvalidConfig("database", "setting 'database': must not be empty");
         }
     }
     const auto pool = settings.getInt("pool_size", 8);
-    if (pool < 1 || pool > 256) throw sdk::InvalidConfig("pool_size", "setting 'pool_size': must be 1..256");
+    if (pool < 1 || pool > 256)
+        throw sdk::InvalidConfig("pool_size", "setting 'pool_size': must be 1..256");
     out.poolSize = static_cast<std::size_t>(pool);
     const auto idleCheck = settings.getInt("idle_check_seconds", 30);
-    if (idleCheck < 0) throw sdk::InvalidConfig("idle_check_seconds", "setting 'idle_check_seconds': must be >= 0");
+    if (idleCheck < 0)
+        throw sdk::InvalidConfig("idle_check_seconds", "setting 'idle_check_seconds': must be >= 0");
     out.idleCheck = std::chrono::seconds(idleCheck);
     const auto timeout = settings.getInt("connect_timeout_seconds", 5);
     if (timeout < 1 || timeout > 600) {

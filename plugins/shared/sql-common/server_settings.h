@@ -20,7 +20,7 @@ sdk::SettingsSpec serverSettingsSpec(const std::string& dsnDescription, int defa
 
 struct ServerSettings {
     ServerTarget target;
-    bool fromDsn = false;          ///< the target came from `dsn` (errors about it name that setting)
+    bool fromDsn = false; ///< the target came from `dsn` (errors about it name that setting)
     std::size_t poolSize = 8;
     int connectTimeoutSeconds = 5;
     std::chrono::seconds idleCheck{30};

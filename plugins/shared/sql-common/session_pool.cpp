@@ -13,8 +13,8 @@ SessionPool::SessionPool(Opener open, Closer close, Checker check, CleanCheck is
                          std::size_t maxSessions, std::chrono::milliseconds waitTimeout,
                          std::chrono::milliseconds checkAfter)
     : open_(std::move(open)), close_(std::move(close)), check_(std::move(check)), isClean_(std::move(isClean)),
-      reportDirty_(std::move(reportDirty)), maxSessions_(maxSessions == 0 ? 1 : maxSessions),
-      waitTimeout_(waitTimeout), checkAfter_(checkAfter) {}
+      reportDirty_(std::move(reportDirty)), maxSessions_(maxSessions == 0 ? 1 : maxSessions), waitTimeout_(waitTimeout),
+      checkAfter_(checkAfter) {}
 
 SessionPool::~SessionPool() { close(); }
 
@@ -75,8 +75,7 @@ SessionPool::Lease SessionPool::acquire() {
     }
 }
 
-void SessionPool::release(std::optional<Poco::Data::Session>& session, bool valid,
-                          std::uint64_t generation) noexcept {
+void SessionPool::release(std::optional<Poco::Data::Session>& session, bool valid, std::uint64_t generation) noexcept {
     // Checked outside the lock: the check reads the client library's connection state.
     const Returned state = session && valid && isClean_ ? isClean_(*session) : Returned::Clean;
     const bool dirty = state == Returned::InTransaction;

@@ -21,7 +21,7 @@ namespace maelstrom::plugins::sql {
 class SessionPool {
 public:
     using Opener = std::function<Poco::Data::Session()>;
-    using Closer = std::function<void(Poco::Data::Session&)>; ///< must not throw
+    using Closer = std::function<void(Poco::Data::Session&)>;  ///< must not throw
     using Checker = std::function<void(Poco::Data::Session&)>; ///< throws when the session is dead
     /// How a session comes back: may be pooled, connection gone, or left in a transaction. Must not throw.
     enum class Returned { Clean, Broken, InTransaction };
@@ -94,7 +94,7 @@ private:
     std::size_t maxSessions_;
     std::chrono::milliseconds waitTimeout_;
     std::chrono::milliseconds checkAfter_;
-    mutable std::mutex mutex_;     // guards everything below
+    mutable std::mutex mutex_; // guards everything below
     std::condition_variable returned_;
     std::vector<Idle> idle_;       // most recently returned last
     std::size_t inUse_ = 0;        // sessions leased or being opened

@@ -62,8 +62,7 @@ std::vector<std::tuple<T...>> select(Session& s, const Dialect& d, const std::st
     std::vector<std::tuple<T...>> rows;
     rows.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-        rows.push_back(std::apply([&](auto&... column) { return std::tuple<T...>(std::move(column[i])...); },
-                                  columns));
+        rows.push_back(std::apply([&](auto&... column) { return std::tuple<T...>(std::move(column[i])...); }, columns));
     }
     return rows;
 }
@@ -89,11 +88,16 @@ struct Where {
 
 Where eventSourceWhere(const Dialect& d, const sdk::EventSourceFilter& f, bool withEnabled) {
     Where w;
-    if (!f.namePrefix.empty()) w.add(d.prefixCondition("name"), d.prefixPattern(f.namePrefix));
-    if (!f.componentName.empty()) w.add("componentName = ?", f.componentName);
-    if (!f.projectName.empty()) w.add("projectName = ?", f.projectName);
-    if (f.type) w.add("type = ?", std::string(sdk::eventSourceTypeName(*f.type)));
-    if (withEnabled && f.enabled) w.add("enabled = ?", Poco::Int64(*f.enabled ? 1 : 0));
+    if (!f.namePrefix.empty())
+        w.add(d.prefixCondition("name"), d.prefixPattern(f.namePrefix));
+    if (!f.componentName.empty())
+        w.add("componentName = ?", f.componentName);
+    if (!f.projectName.empty())
+        w.add("projectName = ?", f.projectName);
+    if (f.type)
+        w.add("type = ?", std::string(sdk::eventSourceTypeName(*f.type)));
+    if (withEnabled && f.enabled)
+        w.add("enabled = ?", Poco::Int64(*f.enabled ? 1 : 0));
     return w;
 }
 
@@ -108,8 +112,8 @@ T decodeStored(const std::string& text, const char* what, const std::string& key
 
 void checkJsonSize(const Dialect& d, const std::string& json, const char* what, const std::string& name) {
     if (d.maxJsonBytes() != 0 && json.size() > d.maxJsonBytes()) {
-        throw sdk::InvalidInput(std::string(what) + " '" + name + "' is too large to store: " +
-                                std::to_string(json.size()) + " bytes of JSON (at most " +
+        throw sdk::InvalidInput(std::string(what) + " '" + name +
+                                "' is too large to store: " + std::to_string(json.size()) + " bytes of JSON (at most " +
                                 std::to_string(d.maxJsonBytes()) + ")");
     }
 }
@@ -123,10 +127,13 @@ std::string detail(const Dialect& d, const std::exception& e) {
         text = e.what();
     }
     for (char& c : text) {
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+        if (c == '\n' || c == '\r' || c == '\t')
+            c = ' ';
     }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    if (text.size() > 600) text = text.substr(0, 600) + "...";
+    while (!text.empty() && text.back() == ' ')
+        text.pop_back();
+    if (text.size() > 600)
+        text = text.substr(0, 600) + "...";
     return scrub(text, d.secret());
 }
 
@@ -136,8 +143,7 @@ sdk::Unavailable unavailable(const Dialect& d, const char* operation, const std:
 }
 
 sdk::PluginError failure(const Dialect& d, const char* operation, const std::string& why) {
-    return sdk::PluginError(std::string(d.engineName()) + " at " + d.location() + ": " + operation +
-                            " failed: " + why);
+    return sdk::PluginError(std::string(d.engineName()) + " at " + d.location() + ": " + operation + " failed: " + why);
 }
 
 void backoff(int attempt) {
@@ -158,8 +164,10 @@ std::string checksum(const Migration& m) {
 // ---- row operations shared by the single calls and the project transaction ----
 
 std::int64_t putComponentOn(Session& s, const Dialect& d, const sdk::Component& in) {
-    if (in.name.empty()) throw sdk::InvalidInput("component name is required");
-    if (in.version < 0) throw sdk::InvalidInput("component '" + in.name + "': version must be >= 0");
+    if (in.name.empty())
+        throw sdk::InvalidInput("component name is required");
+    if (in.version < 0)
+        throw sdk::InvalidInput("component '" + in.name + "': version must be >= 0");
     sdk::Component stored = in;
     stored.version = in.version + 1;
     const std::string json = sdk::json::toJson(stored);
@@ -191,10 +199,13 @@ std::int64_t putComponentOn(Session& s, const Dialect& d, const sdk::Component& 
 }
 
 std::int64_t putEventSourceOn(Session& s, const Dialect& d, const sdk::EventSource& in) {
-    if (in.name.empty()) throw sdk::InvalidInput("event source name is required");
-    if (in.version < 0) throw sdk::InvalidInput("event source '" + in.name + "': version must be >= 0");
+    if (in.name.empty())
+        throw sdk::InvalidInput("event source name is required");
+    if (in.version < 0)
+        throw sdk::InvalidInput("event source '" + in.name + "': version must be >= 0");
     const auto type = in.type();
-    if (!type) throw sdk::InvalidInput("event source '" + in.name + "': no event source sub-type provided (e.g. http)");
+    if (!type)
+        throw sdk::InvalidInput("event source '" + in.name + "': no event source sub-type provided (e.g. http)");
     sdk::EventSource stored = in;
     stored.version = in.version + 1;
     const std::string json = sdk::json::toJson(stored);
@@ -221,8 +232,8 @@ std::int64_t putEventSourceOn(Session& s, const Dialect& d, const sdk::EventSour
                         {in.componentName, in.projectName, Poco::Int64(stored.version), Poco::Int64(in.modifiedAt),
                          typeName, json, in.name, Poco::Int64(in.version)});
     if (n != 1) {
-        throw sdk::VersionConflict("event source '" + in.name + "' is not at version " +
-                                   std::to_string(in.version) + " (it was changed or removed)");
+        throw sdk::VersionConflict("event source '" + in.name + "' is not at version " + std::to_string(in.version) +
+                                   " (it was changed or removed)");
     }
     return stored.version;
 }
@@ -330,9 +341,12 @@ SqlDatabase::SqlDatabase(std::unique_ptr<Dialect> dialect, sdk::PluginLogger log
             },
             [d = dialect_.get()](Poco::Data::Session& s) {
                 switch (d->sessionState(s)) {
-                case Dialect::SessionState::Clean: return SessionPool::Returned::Clean;
-                case Dialect::SessionState::Broken: return SessionPool::Returned::Broken;
-                case Dialect::SessionState::InTransaction: break;
+                case Dialect::SessionState::Clean:
+                    return SessionPool::Returned::Clean;
+                case Dialect::SessionState::Broken:
+                    return SessionPool::Returned::Broken;
+                case Dialect::SessionState::InTransaction:
+                    break;
                 }
                 return SessionPool::Returned::InTransaction;
             },
@@ -368,7 +382,8 @@ int SqlDatabase::migrate() {
                 done[version] = sum;
             }
             std::map<Poco::Int64, const Migration*> known;
-            for (const auto& m : migrations) known[m.version] = &m;
+            for (const auto& m : migrations)
+                known[m.version] = &m;
             for (const auto& [version, sum] : done) {
                 const auto it = known.find(version);
                 if (it == known.end()) {
@@ -384,15 +399,18 @@ int SqlDatabase::migrate() {
                 }
             }
             for (const auto& m : migrations) {
-                if (done.count(m.version)) continue;
+                if (done.count(m.version))
+                    continue;
                 if (d.transactionalMigrations()) {
                     d.begin(s);
                     inTransaction = true;
                 }
-                for (const auto& statement : m.statements) exec(s, d, statement);
-                exec(s, d,
-                     "INSERT INTO maelstrom_migrations (version, description, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                     {Poco::Int64(m.version), m.description, checksum(m), Poco::Int64(sdk::unixMillis())});
+                for (const auto& statement : m.statements)
+                    exec(s, d, statement);
+                exec(
+                    s, d,
+                    "INSERT INTO maelstrom_migrations (version, description, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                    {Poco::Int64(m.version), m.description, checksum(m), Poco::Int64(sdk::unixMillis())});
                 if (inTransaction) {
                     d.commit(s);
                     inTransaction = false;
@@ -429,7 +447,8 @@ std::optional<sdk::Component> SqlDatabase::getComponent(const std::string& name)
         return select<std::string>(l.session(), *dialect_,
                                    "SELECT " + dialect_->jsonColumn() + " FROM component WHERE name = ?", {name});
     });
-    if (rows.empty()) return std::nullopt;
+    if (rows.empty())
+        return std::nullopt;
     return decodeStored<sdk::Component>(std::get<0>(rows.front()), "component", name);
 }
 
@@ -442,8 +461,10 @@ sdk::Page<sdk::Component> SqlDatabase::listComponents(const sdk::ComponentFilter
     const std::int64_t limit = sdk::clampPageLimit(page.limit);
     const std::int64_t offset = pageOffset(page.nextToken);
     Where w;
-    if (!filter.namePrefix.empty()) w.add(dialect_->prefixCondition("name"), dialect_->prefixPattern(filter.namePrefix));
-    if (!filter.projectName.empty()) w.add("projectName = ?", filter.projectName);
+    if (!filter.namePrefix.empty())
+        w.add(dialect_->prefixCondition("name"), dialect_->prefixPattern(filter.namePrefix));
+    if (!filter.projectName.empty())
+        w.add("projectName = ?", filter.projectName);
     w.params.emplace_back(Poco::Int64(limit + 1));
     w.params.emplace_back(Poco::Int64(offset));
     const auto rows = run("listComponents", true, [&](SessionPool::Lease& l) {
@@ -458,7 +479,8 @@ sdk::Page<sdk::Component> SqlDatabase::listComponents(const sdk::ComponentFilter
     for (std::size_t i = 0; i < n; ++i) {
         out.items.push_back(decodeStored<sdk::Component>(std::get<1>(rows[i]), "component", std::get<0>(rows[i])));
     }
-    if (rows.size() > static_cast<std::size_t>(limit)) out.nextToken = std::to_string(offset + limit);
+    if (rows.size() > static_cast<std::size_t>(limit))
+        out.nextToken = std::to_string(offset + limit);
     return out;
 }
 
@@ -474,7 +496,8 @@ std::optional<sdk::EventSource> SqlDatabase::getEventSource(const std::string& n
         return select<std::string>(l.session(), *dialect_,
                                    "SELECT " + dialect_->jsonColumn() + " FROM eventsource WHERE name = ?", {name});
     });
-    if (rows.empty()) return std::nullopt;
+    if (rows.empty())
+        return std::nullopt;
     return decodeStored<sdk::EventSource>(std::get<0>(rows.front()), "event source", name);
 }
 
@@ -492,11 +515,11 @@ sdk::Page<sdk::EventSourceWithStatus> SqlDatabase::listEventSources(const sdk::E
     w.params.emplace_back(Poco::Int64(limit + 1));
     w.params.emplace_back(Poco::Int64(offset));
     const auto rows = run("listEventSources", true, [&](SessionPool::Lease& l) {
-        return select<std::string, Poco::Int64, std::string>(
-            l.session(), *dialect_,
-            "SELECT name, enabled, " + dialect_->jsonColumn() + " FROM eventsource" + w.sql +
-                " ORDER BY name LIMIT ? OFFSET ?",
-            w.params);
+        return select<std::string, Poco::Int64, std::string>(l.session(), *dialect_,
+                                                             "SELECT name, enabled, " + dialect_->jsonColumn() +
+                                                                 " FROM eventsource" + w.sql +
+                                                                 " ORDER BY name LIMIT ? OFFSET ?",
+                                                             w.params);
     });
     sdk::Page<sdk::EventSourceWithStatus> out;
     const std::size_t n = std::min<std::size_t>(rows.size(), static_cast<std::size_t>(limit));
@@ -507,7 +530,8 @@ sdk::Page<sdk::EventSourceWithStatus> SqlDatabase::listEventSources(const sdk::E
         item.enabled = std::get<1>(rows[i]) != 0;
         out.items.push_back(std::move(item));
     }
-    if (rows.size() > static_cast<std::size_t>(limit)) out.nextToken = std::to_string(offset + limit);
+    if (rows.size() > static_cast<std::size_t>(limit))
+        out.nextToken = std::to_string(offset + limit);
     return out;
 }
 
@@ -517,10 +541,9 @@ std::vector<std::string> SqlDatabase::toggleEventSources(const sdk::EventSourceF
     return transact("toggleEventSources", false, [&](Session& s) {
         // Lock and list the rows to change, then change exactly those: the names returned are the names changed.
         std::vector<std::string> names;
-        for (auto& [name] : select<std::string>(s, *dialect_,
-                                                "SELECT name FROM eventsource" + w.sql + " ORDER BY name" +
-                                                    dialect_->forUpdate(),
-                                                w.params)) {
+        for (auto& [name] : select<std::string>(
+                 s, *dialect_, "SELECT name FROM eventsource" + w.sql + " ORDER BY name" + dialect_->forUpdate(),
+                 w.params)) {
             names.push_back(std::move(name));
         }
         constexpr std::size_t kChunk = 200;
@@ -542,18 +565,20 @@ std::vector<std::string> SqlDatabase::toggleEventSources(const sdk::EventSourceF
 
 std::vector<sdk::ProjectInfo> SqlDatabase::listProjects(const std::string& namePrefix) {
     Where w;
-    if (!namePrefix.empty()) w.add(dialect_->prefixCondition("projectName"), dialect_->prefixPattern(namePrefix));
+    if (!namePrefix.empty())
+        w.add(dialect_->prefixCondition("projectName"), dialect_->prefixPattern(namePrefix));
     auto [components, eventSources] = run("listProjects", true, [&](SessionPool::Lease& l) {
         auto c = select<std::string, Poco::Int64>(
-            l.session(), *dialect_,
-            "SELECT projectName, COUNT(*) FROM component" + w.sql + " GROUP BY projectName", w.params);
+            l.session(), *dialect_, "SELECT projectName, COUNT(*) FROM component" + w.sql + " GROUP BY projectName",
+            w.params);
         auto e = select<std::string, Poco::Int64>(
-            l.session(), *dialect_,
-            "SELECT projectName, COUNT(*) FROM eventsource" + w.sql + " GROUP BY projectName", w.params);
+            l.session(), *dialect_, "SELECT projectName, COUNT(*) FROM eventsource" + w.sql + " GROUP BY projectName",
+            w.params);
         return std::make_pair(std::move(c), std::move(e));
     });
     std::map<std::string, Poco::Int64> esCounts;
-    for (auto& [project, count] : eventSources) esCounts[project] = count;
+    for (auto& [project, count] : eventSources)
+        esCounts[project] = count;
     std::vector<sdk::ProjectInfo> out;
     out.reserve(components.size());
     for (auto& [project, count] : components) {
@@ -571,19 +596,23 @@ std::vector<sdk::ProjectInfo> SqlDatabase::listProjects(const std::string& nameP
 
 void SqlDatabase::applyProjectChanges(const sdk::ProjectChanges& changes) {
     transact("applyProjectChanges", false, [&](Session& s) {
-        for (const auto& name : changes.removeComponents) removeComponentOn(s, *dialect_, name);
+        for (const auto& name : changes.removeComponents)
+            removeComponentOn(s, *dialect_, name);
         for (const auto& name : changes.removeEventSources) {
             exec(s, *dialect_, "DELETE FROM eventsource WHERE name = ?", {name});
         }
-        for (const auto& c : changes.putComponents) putComponentOn(s, *dialect_, c);
-        for (const auto& e : changes.putEventSources) putEventSourceOn(s, *dialect_, e);
+        for (const auto& c : changes.putComponents)
+            putComponentOn(s, *dialect_, c);
+        for (const auto& e : changes.putEventSources)
+            putEventSourceOn(s, *dialect_, e);
     });
 }
 
 // ---- node status ----
 
 void SqlDatabase::putNodeStatus(const sdk::NodeStatus& status) {
-    if (status.nodeId.empty()) throw sdk::InvalidInput("node status without nodeId");
+    if (status.nodeId.empty())
+        throw sdk::InvalidInput("node status without nodeId");
     const std::string json = sdk::json::toJson(status);
     checkJsonSize(*dialect_, json, "node status", status.nodeId);
     run("putNodeStatus", true, [&](SessionPool::Lease& l) {
@@ -599,7 +628,8 @@ std::vector<sdk::NodeStatus> SqlDatabase::listNodeStatus() {
     });
     std::vector<sdk::NodeStatus> out;
     out.reserve(rows.size());
-    for (const auto& [nodeId, json] : rows) out.push_back(decodeStored<sdk::NodeStatus>(json, "node status", nodeId));
+    for (const auto& [nodeId, json] : rows)
+        out.push_back(decodeStored<sdk::NodeStatus>(json, "node status", nodeId));
     return out;
 }
 
@@ -611,8 +641,8 @@ bool SqlDatabase::removeNodeStatus(const std::string& nodeId) {
 
 std::int64_t SqlDatabase::removeNodeStatusOlderThan(std::int64_t observedBefore) {
     return run("removeNodeStatusOlderThan", false, [&](SessionPool::Lease& l) {
-        return static_cast<std::int64_t>(exec(l.session(), *dialect_, "DELETE FROM nodestatus WHERE observedAt < ?",
-                                              {Poco::Int64(observedBefore)}));
+        return static_cast<std::int64_t>(
+            exec(l.session(), *dialect_, "DELETE FROM nodestatus WHERE observedAt < ?", {Poco::Int64(observedBefore)}));
     });
 }
 
@@ -620,8 +650,10 @@ std::int64_t SqlDatabase::removeNodeStatusOlderThan(std::int64_t observedBefore)
 
 sdk::RoleLease SqlDatabase::acquireOrRenewRole(const std::string& roleId, const std::string& nodeId,
                                                std::int64_t leaseMillis) {
-    if (roleId.empty() || nodeId.empty()) throw sdk::InvalidInput("acquireOrRenewRole needs a roleId and a nodeId");
-    if (leaseMillis <= 0) throw sdk::InvalidInput("role '" + roleId + "': lease must be > 0 ms");
+    if (roleId.empty() || nodeId.empty())
+        throw sdk::InvalidInput("acquireOrRenewRole needs a roleId and a nodeId");
+    if (leaseMillis <= 0)
+        throw sdk::InvalidInput("role '" + roleId + "': lease must be > 0 ms");
     // Idempotent: acquiring or renewing twice leaves the same holder.
     return run("acquireOrRenewRole", true, [&](SessionPool::Lease& l) {
         const std::int64_t now = sdk::unixMillis();
@@ -656,11 +688,12 @@ void SqlDatabase::releaseAllRoles(const std::string& nodeId) {
 
 std::optional<sdk::RoleLease> SqlDatabase::roleHolder(const std::string& roleId) {
     const auto rows = run("roleHolder", true, [&](SessionPool::Lease& l) {
-        return select<std::string, Poco::Int64>(l.session(), *dialect_,
-                                                "SELECT nodeId, expiresAt FROM rolelock WHERE roleId = ? AND expiresAt > ?",
-                                                {roleId, Poco::Int64(sdk::unixMillis())});
+        return select<std::string, Poco::Int64>(
+            l.session(), *dialect_, "SELECT nodeId, expiresAt FROM rolelock WHERE roleId = ? AND expiresAt > ?",
+            {roleId, Poco::Int64(sdk::unixMillis())});
     });
-    if (rows.empty()) return std::nullopt;
+    if (rows.empty())
+        return std::nullopt;
     sdk::RoleLease lease;
     lease.acquired = true;
     lease.holderNodeId = std::get<0>(rows.front());
@@ -674,9 +707,9 @@ std::int64_t SqlDatabase::incrementComponentStartCount(const std::string& name, 
     return transact("incrementComponentStartCount", false, [&](Session& s) {
         const Poco::Int64 now = sdk::unixMillis();
         exec(s, *dialect_, dialect_->upsertStartCountSql(), {name, Poco::Int64(version), now, now});
-        const auto rows = select<Poco::Int64>(s, *dialect_,
-                                              "SELECT startCount FROM componentstart WHERE name = ? AND version = ?",
-                                              {name, Poco::Int64(version)});
+        const auto rows =
+            select<Poco::Int64>(s, *dialect_, "SELECT startCount FROM componentstart WHERE name = ? AND version = ?",
+                                {name, Poco::Int64(version)});
         return rows.empty() ? std::int64_t(0) : static_cast<std::int64_t>(std::get<0>(rows.front()));
     });
 }

@@ -38,8 +38,7 @@ public:
     std::int64_t putComponent(const sdk::Component& component) override;
     std::optional<sdk::Component> getComponent(const std::string& name) override;
     bool removeComponent(const std::string& name) override;
-    sdk::Page<sdk::Component> listComponents(const sdk::ComponentFilter& filter,
-                                             const sdk::PageRequest& page) override;
+    sdk::Page<sdk::Component> listComponents(const sdk::ComponentFilter& filter, const sdk::PageRequest& page) override;
 
     std::int64_t putEventSource(const sdk::EventSource& eventSource) override;
     std::optional<sdk::EventSource> getEventSource(const std::string& name) override;

@@ -10,8 +10,8 @@
 #include <Poco/StreamCopier.h>
 
 #include <algorithm>
-#include <csignal>
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <thread>
 
@@ -36,7 +36,8 @@ std::string call(Poco::Net::HTTPClientSession& session, const std::string& body)
 }
 
 std::string component(const std::string& name) {
-    return R"({"component":{"name":")" + name + R"(","environment":[{"name":"A","value":"1"}],"maxConcurrency":4,"version":0,)"
+    return R"({"component":{"name":")" + name +
+           R"(","environment":[{"name":"A","value":"1"}],"maxConcurrency":4,"version":0,)"
            R"("docker":{"image":"acme/app:1","httpPort":8080,"httpHealthCheckPath":"/health","reserveMemoryMiB":256}}})";
 }
 
@@ -46,21 +47,27 @@ int main(int argc, char** argv) {
     const int seconds = argc > 1 ? std::atoi(argv[1]) : 5;
     TempDir dir;
     const int port = freePort();
-    const auto file = dir.write("maelstromd.yml", "services:\n  database:\n    plugin: sqlite\n    settings:\n      path: " +
-                                                      (dir.path() / "bench.db").string() +
-                                                      "\n  rpc_transport:\n    plugin: jsonrpc-http\nnode:\n  log_level: warning\n");
+    const auto file =
+        dir.write("maelstromd.yml", "services:\n  database:\n    plugin: sqlite\n    settings:\n      path: " +
+                                        (dir.path() / "bench.db").string() +
+                                        "\n  rpc_transport:\n    plugin: jsonrpc-http\nnode:\n  log_level: warning\n");
     BackgroundProcess daemon({(binDir() / "maelstromd").string(), "--config", file.string()},
-                             {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}, {"-MAEL_SQL_DRIVER", ""}, {"-MAEL_SQL_DSN", ""}});
+                             {{"MAEL_PRIVATE_PORT", std::to_string(port)},
+                              {"MAEL_PUBLIC_PORT", "0"},
+                              {"-MAEL_SQL_DRIVER", ""},
+                              {"-MAEL_SQL_DSN", ""}});
     if (!waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(30))) {
         std::fprintf(stderr, "maelstromd did not start:\n%s\n", daemon.output().c_str());
         return 1;
     }
     {
         Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
-        call(s, R"({"jsonrpc":"2.0","id":"p","method":"MaelstromService.PutComponent","params":[)" + component("bench") + "]}");
+        call(s, R"({"jsonrpc":"2.0","id":"p","method":"MaelstromService.PutComponent","params":[)" +
+                    component("bench") + "]}");
     }
 
-    const std::string get = R"({"jsonrpc":"2.0","id":"g","method":"MaelstromService.GetComponent","params":[{"name":"bench"}]})";
+    const std::string get =
+        R"({"jsonrpc":"2.0","id":"g","method":"MaelstromService.GetComponent","params":[{"name":"bench"}]})";
     constexpr int kThreads = 8;
     std::vector<std::vector<double>> latencies(kThreads);
     std::atomic<bool> failed{false};
@@ -90,7 +97,9 @@ int main(int argc, char** argv) {
         all.insert(all.end(), l.begin(), l.end());
     }
     std::sort(all.begin(), all.end());
-    auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))]; };
+    auto pct = [&](double p) {
+        return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))];
+    };
     const double rate = static_cast<double>(all.size()) / seconds;
     std::printf("GetComponent, %d threads, keep-alive, %d s: %zu calls, %.0f calls/s (target >= 5000: %s), "
                 "p50 %.3f ms (target <= 0.5: %s), p99 %.3f ms\n",
@@ -98,12 +107,14 @@ int main(int argc, char** argv) {
                 pct(0.5) <= 0.5 ? "met" : "MISSED", pct(0.99));
 
     // PutProject of 200 components, each with an HTTP event source.
-    std::string project = R"({"jsonrpc":"2.0","id":"pp","method":"MaelstromService.PutProject","params":[{"project":{"name":"big","components":[)";
+    std::string project =
+        R"({"jsonrpc":"2.0","id":"pp","method":"MaelstromService.PutProject","params":[{"project":{"name":"big","components":[)";
     for (int i = 0; i < 200; ++i) {
         const std::string n = "c" + std::to_string(i);
-        project += (i ? "," : "") + std::string(R"({"component":)") + component(n).substr(13, component(n).size() - 14) +
-                   R"(,"eventSources":[{"eventSource":{"name":")" + n + R"(-web","componentName":")" + n +
-                   R"(","version":0,"modifiedAt":0,"http":{"hostname":")" + n + R"(.example.com"}},"enabled":true}]})";
+        project += (i ? "," : "") + std::string(R"({"component":)") +
+                   component(n).substr(13, component(n).size() - 14) + R"(,"eventSources":[{"eventSource":{"name":")" +
+                   n + R"(-web","componentName":")" + n + R"(","version":0,"modifiedAt":0,"http":{"hostname":")" + n +
+                   R"(.example.com"}},"enabled":true}]})";
     }
     project += "]}}]}";
     Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
@@ -122,9 +133,11 @@ int main(int argc, char** argv) {
     std::string yaml = "name: yamlbig\ncomponents:\n";
     for (int i = 0; i < 200; ++i) {
         const std::string n = "c" + std::to_string(i);
-        yaml += "  " + n + ":\n    image: acme/app:1\n    httpport: 8080\n    httphealthcheckpath: /health\n"
+        yaml += "  " + n +
+                ":\n    image: acme/app:1\n    httpport: 8080\n    httphealthcheckpath: /health\n"
                 "    maxconcurrency: 4\n    reservememory: 256\n    environment: [\"A=1\"]\n"
-                "    eventsources:\n      " + n + "-web:\n        http:\n          hostname: " + n + ".example.com\n";
+                "    eventsources:\n      " +
+                n + "-web:\n        http:\n          hostname: " + n + ".example.com\n";
     }
     const auto projectFile = dir.write("big.yml", yaml);
     const auto cliStart = Clock::now();
@@ -136,7 +149,8 @@ int main(int argc, char** argv) {
         failed = true;
     }
     std::printf("maelctl project put, 200-component YAML file, SQLite (process start to exit): %.1f ms "
-                "(target <= 1000: %s)\n", cliMs, cliMs <= 1000 ? "met" : "MISSED");
+                "(target <= 1000: %s)\n",
+                cliMs, cliMs <= 1000 ? "met" : "MISSED");
     daemon.stop(SIGTERM);
     return failed ? 1 : 0;
 }

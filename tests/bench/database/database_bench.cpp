@@ -76,10 +76,12 @@ Figures bench(tdb::Engine engine) {
     constexpr int kCount = 1000;
 
     auto t0 = Clock::now();
-    for (int i = 0; i < kCount; ++i) store->putComponent(component(i));
+    for (int i = 0; i < kCount; ++i)
+        store->putComponent(component(i));
     const double componentsMs = msSince(t0);
     t0 = Clock::now();
-    for (int i = 0; i < kCount; ++i) store->putEventSource(http(i, "bench-c-" + num(i)));
+    for (int i = 0; i < kCount; ++i)
+        store->putEventSource(http(i, "bench-c-" + num(i)));
     const double sourcesMs = msSince(t0);
     f.componentPutsPerSec = kCount / (componentsMs / 1000.0);
     f.sourcePutsPerSec = kCount / (sourcesMs / 1000.0);
@@ -91,17 +93,20 @@ Figures bench(tdb::Engine engine) {
     for (sdk::PageRequest page{100, ""};;) {
         auto p = store->listComponents({}, page);
         listed += p.items.size();
-        if (p.nextToken.empty()) break;
+        if (p.nextToken.empty())
+            break;
         page.nextToken = p.nextToken;
     }
     for (sdk::PageRequest page{100, ""};;) {
         auto p = store->listEventSources({}, page);
         listed += p.items.size();
-        if (p.nextToken.empty()) break;
+        if (p.nextToken.empty())
+            break;
         page.nextToken = p.nextToken;
     }
     f.listAllMs = msSince(t0);
-    if (listed != 2 * kCount) throw std::runtime_error("listed " + std::to_string(listed) + " rows, expected 2000");
+    if (listed != 2 * kCount)
+        throw std::runtime_error("listed " + std::to_string(listed) + " rows, expected 2000");
 
     // grow to 10,000 enabled HTTP event sources, plus 1,000 cron and 1,000 disabled HTTP ones
     for (int start = kCount; start < 12000; start += 500) {
@@ -136,7 +141,8 @@ Figures bench(tdb::Engine engine) {
         for (sdk::PageRequest page{1000, ""};;) {
             auto p = store->listEventSources(enabledHttp, page);
             n += p.items.size();
-            if (p.nextToken.empty()) break;
+            if (p.nextToken.empty())
+                break;
             page.nextToken = p.nextToken;
         }
         runs.push_back(msSince(t0));
@@ -155,8 +161,10 @@ Figures bench(tdb::Engine engine) {
 
 int main(int argc, char** argv) {
     std::vector<tdb::Engine> engines;
-    for (int i = 1; i < argc; ++i) engines.push_back(tdb::engineFromName(argv[i]));
-    if (engines.empty()) engines = {tdb::Engine::Sqlite, tdb::Engine::Mysql, tdb::Engine::Postgres};
+    for (int i = 1; i < argc; ++i)
+        engines.push_back(tdb::engineFromName(argv[i]));
+    if (engines.empty())
+        engines = {tdb::Engine::Sqlite, tdb::Engine::Mysql, tdb::Engine::Postgres};
     bool allMet = true;
     for (auto engine : engines) {
         Figures f;
@@ -167,7 +175,8 @@ int main(int argc, char** argv) {
             allMet = false;
             continue;
         }
-        if (!f.ran) continue;
+        if (!f.ran)
+            continue;
         const double putTarget = engine == tdb::Engine::Sqlite ? 2000 : 500;
         const bool putsOk = f.allPutsPerSec >= putTarget;
         const bool listOk = f.listEnabledMedianMs <= 100;

@@ -41,9 +41,9 @@ using maelstrom::bench::spawnCapture;
 
 const std::string kImage = "maelstrom-test/hello-http:1";
 
-
 std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+        s.pop_back();
     return s;
 }
 
@@ -83,9 +83,10 @@ int main(int argc, char** argv) {
     std::string source = MAELSTROM_BENCH_SOURCE_DIR;
     // The scratch wrapper used during development points CMAKE_SOURCE_DIR elsewhere; the script sits in the repo.
     std::string script = source + "/tests/fixtures/hello-http/build-image.sh";
-    if (access(script.c_str(), X_OK) != 0) script = "/work/main/tests/fixtures/hello-http/build-image.sh";
-    if (spawnCapture({script, build + "/tests/bin/hello-http", "maelstrom-test/hello-http:1",
-                      "maelstrom-test/hello-http:2"})
+    if (access(script.c_str(), X_OK) != 0)
+        script = "/work/main/tests/fixtures/hello-http/build-image.sh";
+    if (spawnCapture(
+            {script, build + "/tests/bin/hello-http", "maelstrom-test/hello-http:1", "maelstrom-test/hello-http:2"})
             .first != 0) {
         std::cerr << "building the fixture image failed\n";
         return 1;
@@ -114,7 +115,8 @@ int main(int argc, char** argv) {
         startMs = ms(Clock::now() - t0);
         while (httpStatus(c.endpoint->host, c.endpoint->port, "/health") != 200) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            if (Clock::now() - t0 > std::chrono::seconds(30)) throw std::runtime_error("plugin: never healthy");
+            if (Clock::now() - t0 > std::chrono::seconds(30))
+                throw std::runtime_error("plugin: never healthy");
         }
         double total = ms(Clock::now() - t0);
         runtime->remove(c.id, true);
@@ -123,19 +125,23 @@ int main(int argc, char** argv) {
     auto cliRound = [&] {
         auto t0 = Clock::now();
         auto [rc, out] = spawnCapture({"docker", "run", "-d", "-p", "127.0.0.1::8080", "--label", "maelstrom-test=true",
-                              "--label", "maelstrom-test-suite=bench", kImage});
-        if (rc != 0) throw std::runtime_error("docker run failed");
+                                       "--label", "maelstrom-test-suite=bench", kImage});
+        if (rc != 0)
+            throw std::runtime_error("docker run failed");
         std::string id = trim(out);
         auto [rc2, port] = spawnCapture({"docker", "port", id, "8080/tcp"});
-        if (rc2 != 0) throw std::runtime_error("docker port failed");
+        if (rc2 != 0)
+            throw std::runtime_error("docker port failed");
         std::string hostPort = trim(port.substr(0, port.find('\n')));
         std::string url = "http://" + hostPort + "/health";
         for (;;) {
             auto [rc3, code] = spawnCapture({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url});
             (void)rc3;
-            if (code == "200") break;
+            if (code == "200")
+                break;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            if (Clock::now() - t0 > std::chrono::seconds(30)) throw std::runtime_error("cli: never healthy");
+            if (Clock::now() - t0 > std::chrono::seconds(30))
+                throw std::runtime_error("cli: never healthy");
         }
         double total = ms(Clock::now() - t0);
         spawnCapture({"docker", "rm", "-f", id});
@@ -158,14 +164,14 @@ int main(int argc, char** argv) {
             plugin.push_back(pluginRound(startMs));
         }
         pluginStart.push_back(startMs);
-        std::printf("round %2d  plugin %7.1f ms (create+start+inspect %6.1f ms)   cli %7.1f ms\n", i + 1,
-                    plugin.back(), startMs, cli.back());
+        std::printf("round %2d  plugin %7.1f ms (create+start+inspect %6.1f ms)   cli %7.1f ms\n", i + 1, plugin.back(),
+                    startMs, cli.back());
     }
     auto p = stats(plugin);
     auto ps = stats(pluginStart);
     auto c = stats(cli);
-    std::printf("\nplugin (create+start+first 200): p50 %.1f ms  p90 %.1f ms  mean %.1f ms  min %.1f  max %.1f\n", p.p50,
-                p.p90, p.mean, p.min, p.max);
+    std::printf("\nplugin (create+start+first 200): p50 %.1f ms  p90 %.1f ms  mean %.1f ms  min %.1f  max %.1f\n",
+                p.p50, p.p90, p.mean, p.min, p.max);
     std::printf("  of which create+start+inspect: p50 %.1f ms  p90 %.1f ms\n", ps.p50, ps.p90);
     std::printf("docker CLI + curl (same steps):  p50 %.1f ms  p90 %.1f ms  mean %.1f ms  min %.1f  max %.1f\n", c.p50,
                 c.p90, c.mean, c.min, c.max);

@@ -18,10 +18,10 @@
 #include "gateway/public_server.h"
 #include "gateway/session_pool.h"
 #include "metrics/gateway_metrics.h"
+#include "model_builders.h"
 #include "round_robin.h"
 #include "routing/resolver.h"
 #include "routing/router_registry.h"
-#include "model_builders.h"
 
 #include <Poco/Net/ServerSocket.h>
 

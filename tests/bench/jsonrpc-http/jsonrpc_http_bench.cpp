@@ -61,7 +61,8 @@ Percentiles summarize(std::vector<double> us) {
     p.p50 = us[us.size() / 2];
     p.p99 = us[std::min(us.size() - 1, us.size() * 99 / 100)];
     double sum = 0;
-    for (double v : us) sum += v;
+    for (double v : us)
+        sum += v;
     p.mean = sum / static_cast<double>(us.size());
     return p;
 }
@@ -89,7 +90,8 @@ private:
             Poco::StreamCopier::copyToString(request.stream(), r.body);
             const auto answer = s_.rpc_.handle(r, s_.dispatcher_);
             response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
-            for (const auto& h : answer.headers) response.set(h.name, h.value);
+            for (const auto& h : answer.headers)
+                response.set(h.name, h.value);
             response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
             response.send() << answer.body;
         }
@@ -126,7 +128,8 @@ int main() {
         const rpc::JsonRpcServer server;
         FixedDispatcher dispatcher;
         const maelstrom::sdk::RpcHttpRequest r{"POST", "/_mael/v1", {}, request};
-        for (int i = 0; i < 2000; ++i) (void)server.handle(r, dispatcher);
+        for (int i = 0; i < 2000; ++i)
+            (void)server.handle(r, dispatcher);
         std::vector<double> us;
         constexpr int kIterations = 50000;
         us.reserve(kIterations);
@@ -134,7 +137,8 @@ int main() {
             const auto t0 = Clock::now();
             const auto response = server.handle(r, dispatcher);
             const auto t1 = Clock::now();
-            if (response.body.size() < kComponentOutput.size()) return 1;
+            if (response.body.size() < kComponentOutput.size())
+                return 1;
             us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
         }
         const auto p = summarize(us);
@@ -146,14 +150,16 @@ int main() {
     Server server;
     rpc::JsonRpcClient client(server.url(), {});
     {
-        for (int i = 0; i < 500; ++i) (void)client.call("MaelstromService.GetComponent", R"({"name":"shop_api"})");
+        for (int i = 0; i < 500; ++i)
+            (void)client.call("MaelstromService.GetComponent", R"({"name":"shop_api"})");
         std::vector<double> us;
         constexpr int kIterations = 5000;
         for (int i = 0; i < kIterations; ++i) {
             const auto t0 = Clock::now();
             const auto out = client.call("MaelstromService.GetComponent", R"({"name":"shop_api"})");
             const auto t1 = Clock::now();
-            if (out.empty()) return 1;
+            if (out.empty())
+                return 1;
             us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
         }
         const auto p = summarize(us);
@@ -178,13 +184,15 @@ int main() {
                 }
             });
         }
-        for (auto& th : threads) th.join();
+        for (auto& th : threads)
+            th.join();
         const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         std::vector<double> all;
-        for (auto& v : perThread) all.insert(all.end(), v.begin(), v.end());
+        for (auto& v : perThread)
+            all.insert(all.end(), v.begin(), v.end());
         const auto p = summarize(all);
-        std::printf("client round trip, 8 callers, 1 client: p50 %7.1f us  p99 %7.1f us  %8.0f calls/s\n", p.p50,
-                    p.p99, kThreads * kPerThread / seconds);
+        std::printf("client round trip, 8 callers, 1 client: p50 %7.1f us  p99 %7.1f us  %8.0f calls/s\n", p.p50, p.p99,
+                    kThreads * kPerThread / seconds);
     }
     return 0;
 }

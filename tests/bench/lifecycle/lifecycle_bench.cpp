@@ -39,7 +39,8 @@ using maelstrom::bench::spawnCapture;
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+        s.pop_back();
     return s;
 }
 
@@ -56,26 +57,30 @@ double firstByteMillis(int port, const std::string& host) {
     int n = socket.receiveBytes(buf, 1);
     const double firstByte = ms(Clock::now() - t0);
     std::string response(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-    while ((n = socket.receiveBytes(buf, sizeof buf)) > 0) response.append(buf, static_cast<std::size_t>(n));
+    while ((n = socket.receiveBytes(buf, sizeof buf)) > 0)
+        response.append(buf, static_cast<std::size_t>(n));
     return response.rfind("HTTP/1.1 200", 0) == 0 ? firstByte : -1;
 }
-
 
 /// docker run + docker port + curl every 10 ms until 200 (the steps of a hand-made cold start).
 double rawRound(const std::string& image) {
     const auto t0 = Clock::now();
-    auto [rc, out] = spawnCapture({"docker", "run", "-d", "-p", "127.0.0.1::8080", "--label", "maelstrom-test=true", "--label",
-                            "maelstrom-test-suite=lifecycle-bench", image});
-    if (rc != 0) throw std::runtime_error("docker run failed");
+    auto [rc, out] = spawnCapture({"docker", "run", "-d", "-p", "127.0.0.1::8080", "--label", "maelstrom-test=true",
+                                   "--label", "maelstrom-test-suite=lifecycle-bench", image});
+    if (rc != 0)
+        throw std::runtime_error("docker run failed");
     const std::string id = trim(out);
     auto [rc2, port] = spawnCapture({"docker", "port", id, "8080/tcp"});
-    if (rc2 != 0) throw std::runtime_error("docker port failed");
+    if (rc2 != 0)
+        throw std::runtime_error("docker port failed");
     const std::string url = "http://" + trim(port.substr(0, port.find('\n'))) + "/";
     for (;;) {
         auto [rc3, code] = spawnCapture({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url});
         (void)rc3;
-        if (code == "200") break;
-        if (Clock::now() - t0 > std::chrono::seconds(60)) throw std::runtime_error("raw container never answered");
+        if (code == "200")
+            break;
+        if (Clock::now() - t0 > std::chrono::seconds(60))
+            throw std::runtime_error("raw container never answered");
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     const double total = ms(Clock::now() - t0);
@@ -88,7 +93,8 @@ struct Stats {
 };
 
 Stats stats(const std::vector<double>& v) {
-    return {percentile(v, 0.5), percentile(v, 0.9), std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()),
+    return {percentile(v, 0.5), percentile(v, 0.9),
+            std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()),
             *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())};
 }
 
@@ -103,9 +109,12 @@ Memory memoryOf(int pid) {
     std::string line;
     Memory m;
     while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) m.rssMiB = std::atof(line.c_str() + 6) / 1024.0;
-        if (line.rfind("VmHWM:", 0) == 0) m.hwmMiB = std::atof(line.c_str() + 6) / 1024.0;
-        if (line.rfind("Threads:", 0) == 0) m.threads = std::atoi(line.c_str() + 8);
+        if (line.rfind("VmRSS:", 0) == 0)
+            m.rssMiB = std::atof(line.c_str() + 6) / 1024.0;
+        if (line.rfind("VmHWM:", 0) == 0)
+            m.hwmMiB = std::atof(line.c_str() + 6) / 1024.0;
+        if (line.rfind("Threads:", 0) == 0)
+            m.threads = std::atoi(line.c_str() + 8);
     }
     return m;
 }
@@ -125,7 +134,8 @@ int coldStart(int rounds) {
     daemon.putProject(projectYaml(project, components));
     auto maelRound = [&](int i) {
         const double t = firstByteMillis(daemon.publicPort(), "c" + std::to_string(i) + ".bench.test");
-        if (t < 0) throw std::runtime_error("maelstromd cold start did not answer 200\n" + daemon.tail());
+        if (t < 0)
+            throw std::runtime_error("maelstromd cold start did not answer 200\n" + daemon.tail());
         return t;
     };
     // One of each first, not counted (the first container start after a build pays for cold caches).
@@ -147,8 +157,8 @@ int coldStart(int rounds) {
         std::fflush(stdout);
     }
     const Stats m = stats(mael), r = stats(raw);
-    std::printf("\nmaelstromd cold start (first byte):  p50 %.1f ms  p90 %.1f ms  mean %.1f  min %.1f  max %.1f\n", m.p50,
-                m.p90, m.mean, m.min, m.max);
+    std::printf("\nmaelstromd cold start (first byte):  p50 %.1f ms  p90 %.1f ms  mean %.1f  min %.1f  max %.1f\n",
+                m.p50, m.p90, m.mean, m.min, m.max);
     std::printf("docker run + curl (first 200):      p50 %.1f ms  p90 %.1f ms  mean %.1f  min %.1f  max %.1f\n", r.p50,
                 r.p90, r.mean, r.min, r.max);
     const bool ok = m.p50 <= r.p50 + 50;
@@ -185,13 +195,15 @@ int rss() {
     }
     std::this_thread::sleep_for(std::chrono::seconds(12));
     std::size_t running = 0;
-    for (int i = 0; i < 10; ++i) running += runningContainers(project + "_r" + std::to_string(i)).size();
+    for (int i = 0; i < 10; ++i)
+        running += runningContainers(project + "_r" + std::to_string(i)).size();
     const Memory now = memoryOf(daemon.pid());
-    std::printf("RSS: maelstromd with 1,000 components (+1,000 HTTP event sources; put in %.0f ms) and %zu running "
-                "instances: VmRSS %.1f MiB (peak %.1f MiB, %d threads; before the put %.1f MiB, %d threads; after the put, "
-                "nothing running %.1f MiB); target <= 30 MiB -> %s\n",
-                putMs, running, now.rssMiB, now.hwmMiB, now.threads, idle.rssMiB, idle.threads, registered.rssMiB,
-                now.rssMiB <= 30 ? "MET" : "NOT MET");
+    std::printf(
+        "RSS: maelstromd with 1,000 components (+1,000 HTTP event sources; put in %.0f ms) and %zu running "
+        "instances: VmRSS %.1f MiB (peak %.1f MiB, %d threads; before the put %.1f MiB, %d threads; after the put, "
+        "nothing running %.1f MiB); target <= 30 MiB -> %s\n",
+        putMs, running, now.rssMiB, now.hwmMiB, now.threads, idle.rssMiB, idle.threads, registered.rssMiB,
+        now.rssMiB <= 30 ? "MET" : "NOT MET");
     daemon.stop();
     return now.rssMiB <= 30 && running == 10 ? 0 : 1;
 }

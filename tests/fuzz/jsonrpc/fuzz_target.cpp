@@ -3,9 +3,9 @@
 // no exception, HTTP 200 (413 above the limit), and the response is valid UTF-8 JSON of the wire format.
 // Built and run by tests/fuzz/run-fuzzer.sh jsonrpc <seconds> (sources in sources.txt).
 // SPDX-License-Identifier: Apache-2.0
-#include <maelstrom/sdk/poco/json_codec.h>
 #include "json_rpc_server.h"
 #include "json_text.h"
+#include <maelstrom/sdk/poco/json_codec.h>
 
 #include <maelstrom/sdk/rpc_transport.h>
 #include <maelstrom/sdk/utf8.h>
@@ -25,17 +25,19 @@ class FuzzDispatcher : public maelstrom::sdk::RpcDispatcher {
 public:
     std::string call(const std::string& method, const std::string& inputJson) override {
         switch (method.size() % 5) {
-        case 1: throw maelstrom::sdk::RpcError(1001 + static_cast<int>(method.size() % 4), "rejected: " + method);
-        case 2: throw std::runtime_error("boom: " + method);
-        case 3: throw maelstrom::sdk::NotFound("not found: " + method);
-        default: return inputJson;
+        case 1:
+            throw maelstrom::sdk::RpcError(1001 + static_cast<int>(method.size() % 4), "rejected: " + method);
+        case 2:
+            throw std::runtime_error("boom: " + method);
+        case 3:
+            throw maelstrom::sdk::NotFound("not found: " + method);
+        default:
+            return inputJson;
         }
     }
 };
 
-bool validUtf8(const std::string& text) {
-    return maelstrom::sdk::utf8::isValid(text);
-}
+bool validUtf8(const std::string& text) { return maelstrom::sdk::utf8::isValid(text); }
 
 [[noreturn]] void fail(const char* what, const std::string& body) {
     std::fprintf(stderr, "jsonrpc fuzz invariant broken: %s\nresponse: %.400s\n", what, body.c_str());
@@ -55,8 +57,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const maelstrom::sdk::RpcHttpRequest request{"POST", "/_mael/v1", {}, body};
     const auto response = server.handle(request, dispatcher);
-    if (response.status != 200 && response.status != 413) fail("unexpected HTTP status", response.body);
-    if (!validUtf8(response.body)) fail("response is not valid UTF-8", response.body);
+    if (response.status != 200 && response.status != 413)
+        fail("unexpected HTTP status", response.body);
+    if (!validUtf8(response.body))
+        fail("response is not valid UTF-8", response.body);
     Poco::Dynamic::Var parsed;
     try {
         parsed = maelstrom::sdk::json::codec::parse(response.body, 512);
@@ -65,7 +69,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const bool isArray = parsed.type() == typeid(Poco::JSON::Array::Ptr);
     const bool isObject = parsed.type() == typeid(Poco::JSON::Object::Ptr);
-    if (!isArray && !isObject) fail("response is neither an object nor an array", response.body);
-    if (isArray != rpc::looksLikeBatch(body) && response.status == 200) fail("batch shape mismatch", response.body);
+    if (!isArray && !isObject)
+        fail("response is neither an object nor an array", response.body);
+    if (isArray != rpc::looksLikeBatch(body) && response.status == 200)
+        fail("batch shape mismatch", response.body);
     return 0;
 }

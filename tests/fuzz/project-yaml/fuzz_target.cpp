@@ -37,14 +37,20 @@ const cli::ProjectLoadOptions& options() {
 void checkProject(const maelstrom::sdk::Project& project) {
     for (std::size_t i = 0; i < project.components.size(); ++i) {
         const auto& c = project.components[i];
-        if (i > 0 && project.components[i - 1].component.name > c.component.name) fail("components not sorted", c.component.name);
-        if (!c.component.docker) fail("component without docker", c.component.name);
-        if (c.component.projectName != project.name) fail("projectName differs from the project name", c.component.name);
+        if (i > 0 && project.components[i - 1].component.name > c.component.name)
+            fail("components not sorted", c.component.name);
+        if (!c.component.docker)
+            fail("component without docker", c.component.name);
+        if (c.component.projectName != project.name)
+            fail("projectName differs from the project name", c.component.name);
         for (std::size_t k = 1; k < c.component.environment.size(); ++k)
-            if (c.component.environment[k - 1].name >= c.component.environment[k].name) fail("environment not sorted", c.component.name);
+            if (c.component.environment[k - 1].name >= c.component.environment[k].name)
+                fail("environment not sorted", c.component.name);
         for (const auto& es : c.eventSources) {
-            if (!es.enabled) fail("event source not enabled", es.eventSource.name);
-            if (es.eventSource.componentName != c.component.name) fail("event source componentName", es.eventSource.name);
+            if (!es.enabled)
+                fail("event source not enabled", es.eventSource.name);
+            if (es.eventSource.componentName != c.component.name)
+                fail("event source componentName", es.eventSource.name);
         }
     }
 }
@@ -57,8 +63,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         checkProject(cli::parseProjectYaml(text, "fuzz.yml", options()));
     } catch (const cli::ProjectFileError& e) {
         const std::string what = e.what();
-        if (what.rfind("fuzz.yml:", 0) != 0) fail("error does not start with the file name", what);
-        if (what.find('\n') != std::string::npos || what.find('\r') != std::string::npos) fail("error is not one line", what);
+        if (what.rfind("fuzz.yml:", 0) != 0)
+            fail("error does not start with the file name", what);
+        if (what.find('\n') != std::string::npos || what.find('\r') != std::string::npos)
+            fail("error is not one line", what);
     } catch (const std::exception& e) {
         fail("unexpected exception type", e.what());
     } catch (...) {

@@ -28,16 +28,17 @@ struct Daemon {
                                  (dir.path() / "maelstrom.db").string() +
                                  "\n  rpc_transport:\n    plugin: jsonrpc-http\n";
         const auto file = dir.write("maelstromd.yml", yaml);
-        std::map<std::string, std::string> env = {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"},
-                                                  {"-MAEL_SQL_DRIVER", ""}, {"-MAEL_SQL_DSN", ""}};
+        std::map<std::string, std::string> env = {{"MAEL_PRIVATE_PORT", std::to_string(port)},
+                                                  {"MAEL_PUBLIC_PORT", "0"},
+                                                  {"-MAEL_SQL_DRIVER", ""},
+                                                  {"-MAEL_SQL_DSN", ""}};
         if (!token.empty()) {
             env["MAEL_PRIVATE_TOKEN"] = token;
         }
-        process = std::make_unique<BackgroundProcess>(std::vector<std::string>{(binDir() / "maelstromd").string(),
-                                                                                "--config", file.string()},
-                                                      env);
-        const bool up = waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; },
-                                  std::chrono::seconds(60));
+        process = std::make_unique<BackgroundProcess>(
+            std::vector<std::string>{(binDir() / "maelstromd").string(), "--config", file.string()}, env);
+        const bool up =
+            waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(60));
         if (!up) {
             CPPUNIT_FAIL("maelstromd did not start: " + process->output());
         }
@@ -69,9 +70,10 @@ HttpReply post(int port, const std::string& body, const std::string& auth = "", 
 }
 
 // One call: returns the parsed response object.
-Poco::JSON::Object::Ptr rpc(int port, const std::string& method, const std::string& input, const std::string& auth = "") {
-    const auto reply = post(port, R"({"jsonrpc":"2.0","id":"t1","method":")" + method + R"(","params":[)" + input + "]}",
-                            auth);
+Poco::JSON::Object::Ptr rpc(int port, const std::string& method, const std::string& input,
+                            const std::string& auth = "") {
+    const auto reply =
+        post(port, R"({"jsonrpc":"2.0","id":"t1","method":")" + method + R"(","params":[)" + input + "]}", auth);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body, 200, reply.status);
     return codec::parse(reply.body).extract<Poco::JSON::Object::Ptr>();
 }
@@ -96,8 +98,8 @@ Poco::JSON::Object::Ptr result(const Poco::JSON::Object::Ptr& response) {
 
 std::string component(const std::string& name, int version = 0, const std::string& extra = "") {
     return R"({"component":{"name":")" + name + R"(","environment":[],"maxConcurrency":1,"version":)" +
-           std::to_string(version) + R"(,"docker":{"image":"img:1","httpPort":8080,"httpHealthCheckPath":"/"})" + extra +
-           "}}";
+           std::to_string(version) + R"(,"docker":{"image":"img:1","httpPort":8080,"httpHealthCheckPath":"/"})" +
+           extra + "}}";
 }
 
 void assertError(int port, const std::string& method, const std::string& input, int code, const std::string& message) {
@@ -136,22 +138,27 @@ public:
         auto put = result(rpc(d.port, "MaelstromService.PutComponent", component("Web")));
         CPPUNIT_ASSERT_EQUAL(std::string("web"), put->getValue<std::string>("name"));
         CPPUNIT_ASSERT_EQUAL(1, put->getValue<int>("version"));
-        assertError(d.port, "MaelstromService.PutComponent", component("web"), 1002, "PutComponent: already exists with key");
+        assertError(d.port, "MaelstromService.PutComponent", component("web"), 1002,
+                    "PutComponent: already exists with key");
         assertError(d.port, "MaelstromService.PutComponent", component("web", 7), 1004,
                     "PutComponent: previousVersion is incorrect");
-        CPPUNIT_ASSERT_EQUAL(2, result(rpc(d.port, "MaelstromService.PutComponent", component("web", 1)))->getValue<int>("version"));
+        CPPUNIT_ASSERT_EQUAL(
+            2, result(rpc(d.port, "MaelstromService.PutComponent", component("web", 1)))->getValue<int>("version"));
         auto got = result(rpc(d.port, "MaelstromService.GetComponent", R"({"name":"WEB"})"))->getObject("component");
         CPPUNIT_ASSERT_EQUAL(2, got->getValue<int>("version"));
         CPPUNIT_ASSERT(got->getValue<Poco::Int64>("modifiedAt") > 0);
         CPPUNIT_ASSERT(got->getArray("environment")); // required array present even when empty
-        assertError(d.port, "MaelstromService.GetComponent", R"({"name":"nope"})", 1003, "No Component found with name: nope");
+        assertError(d.port, "MaelstromService.GetComponent", R"({"name":"nope"})", 1003,
+                    "No Component found with name: nope");
         auto removed = result(rpc(d.port, "MaelstromService.RemoveComponent", R"({"name":"web"})"));
         CPPUNIT_ASSERT(removed->getValue<bool>("found"));
-        CPPUNIT_ASSERT(!result(rpc(d.port, "MaelstromService.RemoveComponent", R"({"name":"web"})"))->getValue<bool>("found"));
+        CPPUNIT_ASSERT(
+            !result(rpc(d.port, "MaelstromService.RemoveComponent", R"({"name":"web"})"))->getValue<bool>("found"));
         // An event source needs its component.
-        assertError(d.port, "MaelstromService.PutEventSource",
-                    R"({"eventSource":{"name":"e","componentName":"ghost","version":0,"modifiedAt":0,"http":{"hostname":"h"}}})",
-                    1003, "eventSource.component not found: ghost");
+        assertError(
+            d.port, "MaelstromService.PutEventSource",
+            R"({"eventSource":{"name":"e","componentName":"ghost","version":0,"modifiedAt":0,"http":{"hostname":"h"}}})",
+            1003, "eventSource.component not found: ghost");
     }
 
     void testEnvelopeErrors() {
@@ -161,26 +168,33 @@ public:
         auto unknown = rpc(d.port, "MaelstromService.Frobnicate", "{}");
         CPPUNIT_ASSERT_EQUAL(-32601, errorCode(unknown));
         CPPUNIT_ASSERT_EQUAL(std::string("Unsupported method: MaelstromService.Frobnicate"), errorMessage(unknown));
-        auto twoParams = codec::parse(post(d.port, R"({"jsonrpc":"2.0","id":"x","method":"MaelstromService.ListProjects","params":[{},{}]})").body)
-                             .extract<Poco::JSON::Object::Ptr>();
+        auto twoParams =
+            codec::parse(
+                post(d.port, R"({"jsonrpc":"2.0","id":"x","method":"MaelstromService.ListProjects","params":[{},{}]})")
+                    .body)
+                .extract<Poco::JSON::Object::Ptr>();
         CPPUNIT_ASSERT_EQUAL(-32602, errorCode(twoParams));
         CPPUNIT_ASSERT_EQUAL(std::string("Method MaelstromService.ListProjects expects 1 params but was passed 2"),
                              errorMessage(twoParams));
-        auto numericId = codec::parse(post(d.port, R"({"jsonrpc":"2.0","id":5,"method":"MaelstromService.ListProjects","params":[{}]})").body)
-                             .extract<Poco::JSON::Object::Ptr>();
+        auto numericId =
+            codec::parse(
+                post(d.port, R"({"jsonrpc":"2.0","id":5,"method":"MaelstromService.ListProjects","params":[{}]})").body)
+                .extract<Poco::JSON::Object::Ptr>();
         CPPUNIT_ASSERT_EQUAL(-32700, errorCode(numericId));
         // Type checks of the inputs: -32602 with the path.
         auto missing = rpc(d.port, "MaelstromService.GetComponent", "{}");
         CPPUNIT_ASSERT_EQUAL(-32602, errorCode(missing));
         CPPUNIT_ASSERT_MESSAGE(errorMessage(missing), errorMessage(missing).find("param[0].name") != std::string::npos);
         const std::string docker = R"("docker":{"image":"i","httpPort":80,"httpHealthCheckPath":"/"})";
-        auto badInt = rpc(d.port, "MaelstromService.PutComponent",
-                          R"({"component":{"name":"x","environment":[],"maxConcurrency":1.5,"version":0,)" + docker + "}}");
+        auto badInt =
+            rpc(d.port, "MaelstromService.PutComponent",
+                R"({"component":{"name":"x","environment":[],"maxConcurrency":1.5,"version":0,)" + docker + "}}");
         CPPUNIT_ASSERT_EQUAL(-32602, errorCode(badInt));
         CPPUNIT_ASSERT_MESSAGE(errorMessage(badInt), errorMessage(badInt).find("maxConcurrency") != std::string::npos);
-        auto badEnum = rpc(d.port, "MaelstromService.PutComponent",
-                           R"({"component":{"name":"x","environment":[],"maxConcurrency":1,"version":0,"RestartOrder":"sideways",)" +
-                               docker + "}}");
+        auto badEnum = rpc(
+            d.port, "MaelstromService.PutComponent",
+            R"({"component":{"name":"x","environment":[],"maxConcurrency":1,"version":0,"RestartOrder":"sideways",)" +
+                docker + "}}");
         CPPUNIT_ASSERT_EQUAL(-32602, errorCode(badEnum));
         auto badBool = rpc(d.port, "MaelstromService.ToggleEventSources", R"({"enabled":"yes"})");
         CPPUNIT_ASSERT_EQUAL(-32602, errorCode(badBool));
@@ -214,18 +228,23 @@ public:
                     "input.component.docker is required");
         result(rpc(d.port, "MaelstromService.PutComponent", component("c")));
         const std::string es = R"({"eventSource":{"name":"e","componentName":"c","version":0,"modifiedAt":0)";
-        assertError(d.port, "MaelstromService.PutEventSource", es + "}}", 1001, "No event source sub-type provided (e.g. http)");
+        assertError(d.port, "MaelstromService.PutEventSource", es + "}}", 1001,
+                    "No event source sub-type provided (e.g. http)");
         assertError(d.port, "MaelstromService.PutEventSource", es + R"(,"http":{}}})", 1001,
                     "input.eventSource http.hostname or http.pathPrefix must be provided");
-        assertError(d.port, "MaelstromService.PutEventSource", es + R"(,"cron":{"schedule":"* * * * *","http":{"method":"","path":"/"}}}})",
-                    1001, "input.eventSource cron.http.method must be provided");
-        assertError(d.port, "MaelstromService.PutEventSource", es + R"(,"cron":{"schedule":"* * * * *","http":{"method":"GET","path":""}}}})",
-                    1001, "input.eventSource cron.http.path must be provided");
         assertError(d.port, "MaelstromService.PutEventSource",
-                    R"({"eventSource":{"name":"bad name","componentName":"c","version":0,"modifiedAt":0,"http":{"hostname":"h"}}})",
-                    1001, "input.eventSource.name is invalid (only alpha-numeric chars, _ - are valid)");
-        assertError(d.port, "MaelstromService.PutProject", R"({"project":{"name":"waytoolongprojectname1","components":[]}})",
-                    1001, "input.project.name exceeds max length of 20 bytes");
+                    es + R"(,"cron":{"schedule":"* * * * *","http":{"method":"","path":"/"}}}})", 1001,
+                    "input.eventSource cron.http.method must be provided");
+        assertError(d.port, "MaelstromService.PutEventSource",
+                    es + R"(,"cron":{"schedule":"* * * * *","http":{"method":"GET","path":""}}}})", 1001,
+                    "input.eventSource cron.http.path must be provided");
+        assertError(
+            d.port, "MaelstromService.PutEventSource",
+            R"({"eventSource":{"name":"bad name","componentName":"c","version":0,"modifiedAt":0,"http":{"hostname":"h"}}})",
+            1001, "input.eventSource.name is invalid (only alpha-numeric chars, _ - are valid)");
+        assertError(d.port, "MaelstromService.PutProject",
+                    R"({"project":{"name":"waytoolongprojectname1","components":[]}})", 1001,
+                    "input.project.name exceeds max length of 20 bytes");
         assertError(d.port, "MaelstromService.PutProject", R"({"project":{"name":"p","components":[]}})", 1001,
                     "input.project.components array cannot be empty");
     }
@@ -239,17 +258,21 @@ public:
         }
         auto first = result(rpc(d.port, "MaelstromService.ListComponents", R"({"limit":5})"));
         CPPUNIT_ASSERT_EQUAL(5u, static_cast<unsigned>(first->getArray("components")->size()));
-        CPPUNIT_ASSERT_EQUAL(std::string("c00"), first->getArray("components")->getObject(0)->getValue<std::string>("name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("c00"),
+                             first->getArray("components")->getObject(0)->getValue<std::string>("name"));
         const std::string token = first->getValue<std::string>("nextToken");
-        auto second = result(rpc(d.port, "MaelstromService.ListComponents", R"({"limit":5,"nextToken":")" + token + "\"}"));
-        CPPUNIT_ASSERT_EQUAL(std::string("c05"), second->getArray("components")->getObject(0)->getValue<std::string>("name"));
+        auto second =
+            result(rpc(d.port, "MaelstromService.ListComponents", R"({"limit":5,"nextToken":")" + token + "\"}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("c05"),
+                             second->getArray("components")->getObject(0)->getValue<std::string>("name"));
         auto clamped = result(rpc(d.port, "MaelstromService.ListComponents", R"({"limit":5000})"));
         CPPUNIT_ASSERT_EQUAL(12u, static_cast<unsigned>(clamped->getArray("components")->size()));
         CPPUNIT_ASSERT(!clamped->has("nextToken"));
         auto prefixed = result(rpc(d.port, "MaelstromService.ListComponents", R"({"namePrefix":"C1"})"));
         CPPUNIT_ASSERT_EQUAL(2u, static_cast<unsigned>(prefixed->getArray("components")->size()));
 
-        const auto batch = post(d.port, R"([{"jsonrpc":"2.0","id":"a","method":"MaelstromService.GetComponent","params":[{"name":"c03"}]},
+        const auto batch = post(
+            d.port, R"([{"jsonrpc":"2.0","id":"a","method":"MaelstromService.GetComponent","params":[{"name":"c03"}]},
             {"jsonrpc":"2.0","id":"b","method":"MaelstromService.GetComponent","params":[{"name":"missing"}]},
             {"jsonrpc":"2.0","id":"c","method":"MaelstromService.ListProjects","params":[{}]}])");
         auto array = codec::parse(batch.body).extract<Poco::JSON::Array::Ptr>();
@@ -262,11 +285,13 @@ public:
 
     void testUnicodeAndNull() {
         Daemon d;
-        const std::string input = R"({"component":{"name":"uni","environment":[{"name":"GREETING","value":"héllo 中文 😀"}],
+        const std::string input =
+            R"({"component":{"name":"uni","environment":[{"name":"GREETING","value":"héllo 中文 😀"}],
             "maxConcurrency":1,"version":0,"projectName":null,"docker":{"image":"img","httpPort":80,"httpHealthCheckPath":"/",
             "command":null,"volumes":null}}})";
         result(rpc(d.port, "MaelstromService.PutComponent", input));
-        const auto reply = post(d.port, R"({"jsonrpc":"2.0","id":"u","method":"MaelstromService.GetComponent","params":[{"name":"uni"}]})");
+        const auto reply = post(
+            d.port, R"({"jsonrpc":"2.0","id":"u","method":"MaelstromService.GetComponent","params":[{"name":"uni"}]})");
         CPPUNIT_ASSERT_MESSAGE(reply.body, reply.body.find("héllo 中文 😀") != std::string::npos);
         CPPUNIT_ASSERT(reply.body.find("\\U") == std::string::npos);
         // Names are ASCII only.
@@ -279,9 +304,11 @@ public:
         auto added = result(rpc(d.port, "MaelstromService.PutProject", kProject));
         CPPUNIT_ASSERT_EQUAL(std::string("shop"), added->getValue<std::string>("name"));
         CPPUNIT_ASSERT_EQUAL(2u, static_cast<unsigned>(added->getArray("componentsAdded")->size()));
-        CPPUNIT_ASSERT_EQUAL(std::string("shop_api"), added->getArray("componentsAdded")->getObject(0)->getValue<std::string>("name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("shop_api"),
+                             added->getArray("componentsAdded")->getObject(0)->getValue<std::string>("name"));
         CPPUNIT_ASSERT_EQUAL(2u, static_cast<unsigned>(added->getArray("eventSourcesAdded")->size()));
-        auto comp = result(rpc(d.port, "MaelstromService.GetComponent", R"({"name":"shop_api"})"))->getObject("component");
+        auto comp =
+            result(rpc(d.port, "MaelstromService.GetComponent", R"({"name":"shop_api"})"))->getObject("component");
         CPPUNIT_ASSERT_EQUAL(std::string("shop"), comp->getValue<std::string>("projectName"));
 
         // Same project again: no changes.
@@ -302,15 +329,19 @@ public:
        "http":{"hostname":"api.example.com","pathPrefix":"/v1"}},"enabled":true},
      {"eventSource":{"name":"tick","componentName":"api","version":0,"modifiedAt":0,
        "cron":{"schedule":"@every 1m","http":{"method":"GET","path":"/tick"}}},"enabled":true}]}]}})";
-        auto diff = result(rpc(d.port, "MaelstromService.PutProject", changed.substr(0, changed.size() - 1) + R"(,"diffOnly":true})"));
+        auto diff = result(
+            rpc(d.port, "MaelstromService.PutProject", changed.substr(0, changed.size() - 1) + R"(,"diffOnly":true})"));
         CPPUNIT_ASSERT_EQUAL(1u, static_cast<unsigned>(diff->getArray("componentsUpdated")->size()));
-        CPPUNIT_ASSERT_EQUAL(std::string("shop_worker"), diff->getArray("componentsRemoved")->getElement<std::string>(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("shop_worker"),
+                             diff->getArray("componentsRemoved")->getElement<std::string>(0));
         CPPUNIT_ASSERT_EQUAL(1u, static_cast<unsigned>(diff->getArray("eventSourcesUpdated")->size()));
         CPPUNIT_ASSERT_EQUAL(1, result(rpc(d.port, "MaelstromService.GetComponent", R"({"name":"shop_api"})"))
-                                    ->getObject("component")->getValue<int>("version"));
+                                    ->getObject("component")
+                                    ->getValue<int>("version"));
         auto applied = result(rpc(d.port, "MaelstromService.PutProject", changed));
         CPPUNIT_ASSERT_EQUAL(1u, static_cast<unsigned>(applied->getArray("componentsRemoved")->size()));
-        auto tickNow = result(rpc(d.port, "MaelstromService.GetEventSource", R"({"name":"shop_tick"})"))->getObject("eventSource");
+        auto tickNow =
+            result(rpc(d.port, "MaelstromService.GetEventSource", R"({"name":"shop_tick"})"))->getObject("eventSource");
         CPPUNIT_ASSERT_EQUAL(std::string("shop_api"), tickNow->getValue<std::string>("componentName"));
         assertError(d.port, "MaelstromService.GetComponent", R"({"name":"shop_worker"})", 1003,
                     "No Component found with name: shop_worker");
@@ -320,16 +351,20 @@ public:
         CPPUNIT_ASSERT_EQUAL(2, projects->getObject(0)->getValue<int>("eventSourceCount"));
         auto removed = result(rpc(d.port, "MaelstromService.RemoveProject", R"({"name":"SHOP"})"));
         CPPUNIT_ASSERT(removed->getValue<bool>("found"));
-        assertError(d.port, "MaelstromService.GetProject", R"({"name":"shop"})", 1003, "No Project found with name: shop");
+        assertError(d.port, "MaelstromService.GetProject", R"({"name":"shop"})", 1003,
+                    "No Project found with name: shop");
     }
 
     void testAuthentication() {
         Daemon d("s3cret");
-        CPPUNIT_ASSERT_EQUAL(401, post(d.port, R"({"jsonrpc":"2.0","id":"a","method":"MaelstromService.ListProjects","params":[{}]})").status);
+        CPPUNIT_ASSERT_EQUAL(
+            401, post(d.port, R"({"jsonrpc":"2.0","id":"a","method":"MaelstromService.ListProjects","params":[{}]})")
+                     .status);
         CPPUNIT_ASSERT_EQUAL(401, post(d.port, "{}", "Bearer wrong").status);
         CPPUNIT_ASSERT_EQUAL(0, errorCode(rpc(d.port, "MaelstromService.ListProjects", "{}", "Bearer s3cret")));
         CPPUNIT_ASSERT_EQUAL(200, httpGetStatus(d.port, "/_mael_health_check"));
-        auto noToken = runProcess({(binDir() / "maelctl").string(), "project", "ls"}, {{"MAELSTROM_PRIVATE_URL", d.url()}});
+        auto noToken =
+            runProcess({(binDir() / "maelctl").string(), "project", "ls"}, {{"MAELSTROM_PRIVATE_URL", d.url()}});
         CPPUNIT_ASSERT_EQUAL(1, noToken.exitCode);
         CPPUNIT_ASSERT_MESSAGE(noToken.out, noToken.out.find("MAELSTROM_PRIVATE_TOKEN") != std::string::npos);
         auto withToken = runProcess({(binDir() / "maelctl").string(), "project", "ls"},
@@ -352,7 +387,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(put.out, put.out.find("Component    hello_web") != std::string::npos);
         auto again = maelctl({"project", "put", "--file", file});
         CPPUNIT_ASSERT_EQUAL(0, again.exitCode);
-        CPPUNIT_ASSERT_EQUAL("PutProject: No project changes detected for project: hello using file: " + file, again.out);
+        CPPUNIT_ASSERT_EQUAL("PutProject: No project changes detected for project: hello using file: " + file,
+                             again.out);
         auto ls = maelctl({"project", "ls"});
         CPPUNIT_ASSERT_MESSAGE(ls.out, ls.out.find("hello ") != std::string::npos);
         auto es = maelctl({"es", "ls"});
@@ -361,7 +397,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(es.out, es.out.find("Enabled") != std::string::npos);
         auto disable = maelctl({"es", "disable", "--project=hello"});
         CPPUNIT_ASSERT_MESSAGE(disable.out, disable.out.find("hello_web") != std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(maelctl({"es", "ls"}).out, maelctl({"es", "ls"}).out.find("Disabled") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(maelctl({"es", "ls"}).out,
+                               maelctl({"es", "ls"}).out.find("Disabled") != std::string::npos);
         auto json = maelctl({"comp", "ls", "--output=json"});
         CPPUNIT_ASSERT_EQUAL(0, json.exitCode);
         CPPUNIT_ASSERT(codec::parse(json.out).type() == typeid(Poco::JSON::Array::Ptr));
@@ -376,7 +413,8 @@ public:
         const auto bad = tmp.write("bad.yml", "name: x\ncomponents:\n  a:\n    image: [\n");
         auto badPut = maelctl({"project", "put", "--file=" + bad.string()});
         CPPUNIT_ASSERT_EQUAL(1, badPut.exitCode);
-        CPPUNIT_ASSERT_MESSAGE(badPut.out, badPut.out.find("ERROR: Unable to load project YAML file") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(badPut.out,
+                               badPut.out.find("ERROR: Unable to load project YAML file") != std::string::npos);
         auto down = runProcess({(binDir() / "maelctl").string(), "comp", "ls"},
                                {{"MAELSTROM_PRIVATE_URL", "http://127.0.0.1:" + std::to_string(freePort())}});
         CPPUNIT_ASSERT_EQUAL(1, down.exitCode);

@@ -27,8 +27,9 @@ const std::string kUnrouted = "No component matches the request";
 class Node {
 public:
     explicit Node(tdb::TestDatabase& db) {
-        const std::string yaml = "services:\n" + db.registryEntry() +
-                                 "  rpc_transport:\n    plugin: jsonrpc-http\n  load_balancer:\n    plugin: round-robin\n";
+        const std::string yaml =
+            "services:\n" + db.registryEntry() +
+            "  rpc_transport:\n    plugin: jsonrpc-http\n  load_balancer:\n    plugin: round-robin\n";
         const auto file = dir_.write("maelstromd.yml", yaml);
         process_ = std::make_unique<BackgroundProcess>(
             std::vector<std::string>{(binDir() / "maelstromd").string(), "--config", file.string()},
@@ -49,7 +50,8 @@ public:
             R"({"jsonrpc":"2.0","id":"r","method":"MaelstromService.)" + method + R"(","params":[)" + input + "]}";
         Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(privatePort_));
         session.setTimeout(Poco::Timespan(30, 0));
-        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/_mael/v1", Poco::Net::HTTPMessage::HTTP_1_1);
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/_mael/v1",
+                                       Poco::Net::HTTPMessage::HTTP_1_1);
         request.setContentType("application/json");
         request.setContentLength(static_cast<std::streamsize>(body.size()));
         session.sendRequest(request) << body;
@@ -57,7 +59,8 @@ public:
         std::string reply;
         Poco::StreamCopier::copyToString(session.receiveResponse(response), reply);
         const auto parsed = codec::parse(reply).extract<Poco::JSON::Object::Ptr>();
-        if (parsed->has("error")) CPPUNIT_FAIL(method + " failed: " + reply);
+        if (parsed->has("error"))
+            CPPUNIT_FAIL(method + " failed: " + reply);
         return parsed->getObject("result");
     }
 
@@ -83,7 +86,8 @@ private:
 
 /// A component that is never started here (no container runtime): a routed request waits 1 s, then 504.
 std::string componentObject(const std::string& name) {
-    return R"({"name":")" + name + R"(","environment":[],"maxConcurrency":1,"version":0,"maxDurationSeconds":1,)"
+    return R"({"name":")" + name +
+           R"(","environment":[],"maxConcurrency":1,"version":0,"maxDurationSeconds":1,)"
            R"("docker":{"image":"ryw/none:1","httpPort":8080,"httpHealthCheckPath":"/"}})";
 }
 
@@ -141,8 +145,8 @@ public:
             node.rpc("PutProject", R"({"project":{"name":")" + project + R"(","components":[{"component":)" +
                                        componentObject("web") +
                                        R"(,"eventSources":[{"eventSource":{"name":"pub","componentName":"web",)"
-                                       R"("version":0,"modifiedAt":0,"http":{"hostname":")" + phost +
-                                       R"(","pathPrefix":"/"}},"enabled":true}]}]}})");
+                                       R"("version":0,"modifiedAt":0,"http":{"hostname":")" +
+                                       phost + R"(","pathPrefix":"/"}},"enabled":true}]}]}})");
             routed(phost, "PutProject");
             node.rpc("RemoveProject", R"({"name":")" + project + R"("})");
             unrouted(phost, "RemoveProject");

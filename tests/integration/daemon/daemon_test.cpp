@@ -19,14 +19,16 @@ std::string maelctl() { return (binDir() / "maelctl").string(); }
 
 // A registry with plugin_dir = the test plugins and one load_balancer entry.
 std::string registry(const std::string& plugin, const std::string& settings = "", const std::string& extra = "") {
-    std::string text = "plugin_dir: " + kTestPlugins + "\n" + extra + "services:\n  load_balancer:\n    plugin: " + plugin + "\n";
+    std::string text =
+        "plugin_dir: " + kTestPlugins + "\n" + extra + "services:\n  load_balancer:\n    plugin: " + plugin + "\n";
     if (!settings.empty()) {
         text += "    settings:\n" + settings;
     }
     return text;
 }
 
-ProcessResult checkConfig(const TempDir& dir, const std::string& yaml, const std::map<std::string, std::string>& env = {}) {
+ProcessResult checkConfig(const TempDir& dir, const std::string& yaml,
+                          const std::map<std::string, std::string>& env = {}) {
     const auto file = dir.write("maelstromd.yml", yaml);
     return runProcess({maelstromd(), "--config", file.string(), "--check-config"}, env);
 }
@@ -115,16 +117,18 @@ public:
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("configuration OK") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("service load_balancer: test-lb 0.0.1") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("plugin_dir: " + kTestPlugins) != std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("private_port = 8374 (default, MAEL_PRIVATE_PORT)") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(r.out,
+                               r.out.find("private_port = 8374 (default, MAEL_PRIVATE_PORT)") != std::string::npos);
     }
 
     void testShippedRegistryChecks() {
         // etc/maelstromd.yml names only plugins that exist in this build (the docker plugin needs the engine
         // that tests/run.sh starts; the SQLite file goes to a temporary data_dir).
         TempDir data;
-        const std::map<std::string, std::string> env = {{"MAEL_DATA_DIR", data.path().string()},
-                                                        {"-MAEL_SQL_DRIVER", ""}, {"-MAEL_SQL_DSN", ""}};
-        auto r = runProcess({maelstromd(), "--config", (sourceDir() / "etc/maelstromd.yml").string(), "--check-config"}, env);
+        const std::map<std::string, std::string> env = {
+            {"MAEL_DATA_DIR", data.path().string()}, {"-MAEL_SQL_DRIVER", ""}, {"-MAEL_SQL_DSN", ""}};
+        auto r = runProcess({maelstromd(), "--config", (sourceDir() / "etc/maelstromd.yml").string(), "--check-config"},
+                            env);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 0, r.exitCode);
         for (const char* line : {"service database: sqlite", "service container_runtime: docker",
                                  "service load_balancer: round-robin", "service rpc_transport: jsonrpc-http"}) {
@@ -171,7 +175,8 @@ public:
 
     void testUnknownKind() {
         TempDir dir;
-        auto r = checkConfig(dir, "services:\n  load_balancer:\n    plugin: round-robin\n  message_queue:\n    plugin: x\n");
+        auto r =
+            checkConfig(dir, "services:\n  load_balancer:\n    plugin: round-robin\n  message_queue:\n    plugin: x\n");
         assertConfigError(r, "maelstromd.yml:5: unknown service kind 'message_queue' (valid: container_runtime, "
                              "database, load_balancer, rpc_transport)");
     }
@@ -204,8 +209,8 @@ public:
     void testNotAnElfFile() {
         TempDir dir;
         dir.write("plugins/garbage.so", "this is not a shared object\n");
-        const std::string yaml = "plugin_dir: " + (dir.path() / "plugins").string() +
-                                 "\nservices:\n  load_balancer:\n    plugin: garbage\n";
+        const std::string yaml =
+            "plugin_dir: " + (dir.path() / "plugins").string() + "\nservices:\n  load_balancer:\n    plugin: garbage\n";
         assertConfigError(checkConfig(dir, yaml), "load_balancer plugin 'garbage': cannot load");
     }
 
@@ -315,12 +320,14 @@ public:
     void testServesHealthCheckAndStopsCleanly() {
         TempDir dir;
         const int port = freePort();
-        const auto file = dir.write("maelstromd.yml", registry("test-lb", "      marker_file: " +
-                                                                          (dir.path() / "marker").string() + "\n"));
-        BackgroundProcess daemon({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
+        const auto file = dir.write(
+            "maelstromd.yml", registry("test-lb", "      marker_file: " + (dir.path() / "marker").string() + "\n"));
+        BackgroundProcess daemon({maelstromd(), "--config", file.string()},
+                                 {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
         std::string body;
-        CPPUNIT_ASSERT_MESSAGE(daemon.output(), waitUntil([&] { return httpGetStatus(port, "/_mael_health_check", &body) == 200; },
-                                                          std::chrono::seconds(30)));
+        CPPUNIT_ASSERT_MESSAGE(daemon.output(),
+                               waitUntil([&] { return httpGetStatus(port, "/_mael_health_check", &body) == 200; },
+                                         std::chrono::seconds(30)));
         CPPUNIT_ASSERT_EQUAL(std::string("OK"), body);
         CPPUNIT_ASSERT_EQUAL(404, httpGetStatus(port, "/_mael_health_check?x=1"));
         CPPUNIT_ASSERT_EQUAL(0, daemon.stop(SIGTERM));
@@ -329,8 +336,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("test-lb created\ntest-lb shutdown\n"), all);
         CPPUNIT_ASSERT_MESSAGE(daemon.output(), daemon.output().find("maelstromd: exiting") != std::string::npos);
 
-        BackgroundProcess again({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
-        CPPUNIT_ASSERT(waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(30)));
+        BackgroundProcess again({maelstromd(), "--config", file.string()},
+                                {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
+        CPPUNIT_ASSERT(
+            waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(30)));
         CPPUNIT_ASSERT_EQUAL(0, again.stop(SIGINT));
     }
 
@@ -340,11 +349,14 @@ public:
         TempDir dir;
         const int port = freePort();
         const std::string marker = (dir.path() / "marker").string();
-        const std::string yaml = "plugin_dir: " + kTestPlugins + "\nservices:\n  load_balancer:\n    plugin: test-lb\n"
+        const std::string yaml = "plugin_dir: " + kTestPlugins +
+                                 "\nservices:\n  load_balancer:\n    plugin: test-lb\n"
                                  "    settings:\n      reject: true\n  container_runtime:\n    plugin: test-lb\n"
-                                 "    settings:\n      marker_file: " + marker + "\n";
+                                 "    settings:\n      marker_file: " +
+                                 marker + "\n";
         const auto file = dir.write("maelstromd.yml", yaml);
-        auto r = runProcess({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
+        auto r = runProcess({maelstromd(), "--config", file.string()},
+                            {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
         // test-lb is a load balancer, so as a container_runtime it is rejected for its kind first.
         assertConfigError(r, "is a load_balancer plugin, not a container_runtime plugin");
         CPPUNIT_ASSERT_EQUAL(-1, httpGetStatus(port, "/_mael_health_check"));
@@ -352,11 +364,13 @@ public:
         // Two valid-kind services where the second fails: the first is created, then shut down.
         TempDir dir2;
         const std::string marker2 = (dir2.path() / "marker").string();
-        const std::string yaml2 = "plugin_dir: " + kTestPlugins +
-                                  "\nservices:\n  load_balancer:\n    plugin: test-lb\n    settings:\n      marker_file: " +
-                                  marker2 + "\n  rpc_transport:\n    plugin: test-lb\n";
+        const std::string yaml2 =
+            "plugin_dir: " + kTestPlugins +
+            "\nservices:\n  load_balancer:\n    plugin: test-lb\n    settings:\n      marker_file: " + marker2 +
+            "\n  rpc_transport:\n    plugin: test-lb\n";
         const auto file2 = dir2.write("maelstromd.yml", yaml2);
-        auto r2 = runProcess({maelstromd(), "--config", file2.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
+        auto r2 = runProcess({maelstromd(), "--config", file2.string()},
+                             {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
         assertConfigError(r2, "rpc_transport plugin 'test-lb'");
         std::ifstream in(marker2);
         std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -368,19 +382,23 @@ public:
         TempDir dir;
         const int port = freePort();
         const auto file = dir.write("maelstromd.yml", registry("test-lb"));
-        BackgroundProcess first({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
-        CPPUNIT_ASSERT(waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(30)));
-        auto second = runProcess({maelstromd(), "--config", file.string()}, {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
+        BackgroundProcess first({maelstromd(), "--config", file.string()},
+                                {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
+        CPPUNIT_ASSERT(
+            waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(30)));
+        auto second = runProcess({maelstromd(), "--config", file.string()},
+                                 {{"MAEL_PRIVATE_PORT", std::to_string(port)}, {"MAEL_PUBLIC_PORT", "0"}});
         CPPUNIT_ASSERT_EQUAL(2, second.exitCode);
-        CPPUNIT_ASSERT_MESSAGE(second.err, second.err.find("cannot listen on the private port " + std::to_string(port)) !=
-                                               std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(second.err, second.err.find("cannot listen on the private port " +
+                                                           std::to_string(port)) != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(200, httpGetStatus(port, "/_mael_health_check"));
     }
 
     void testMaelctl() {
         auto help = runProcess({maelctl(), "--help"}, {{"MAELSTROM_PRIVATE_URL", "http://127.0.0.1:9999"}});
         CPPUNIT_ASSERT_EQUAL(0, help.exitCode);
-        CPPUNIT_ASSERT(help.out.rfind("maelctl - Maelstrom Command Line Tool\n\nUsage:\n  maelctl cluster nodes", 0) == 0);
+        CPPUNIT_ASSERT(help.out.rfind("maelctl - Maelstrom Command Line Tool\n\nUsage:\n  maelctl cluster nodes", 0) ==
+                       0);
         CPPUNIT_ASSERT(help.out.find("maelstromd: http://127.0.0.1:9999") != std::string::npos);
         auto version = runProcess({maelctl(), "version"});
         CPPUNIT_ASSERT_EQUAL(0, version.exitCode);

@@ -26,8 +26,7 @@ namespace tdb = maelstrom::testing::db;
 namespace {
 
 std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -71,8 +70,10 @@ template <class T>
 std::vector<std::string> names(const std::vector<T>& items) {
     std::vector<std::string> out;
     for (const auto& i : items) {
-        if constexpr (std::is_same_v<T, sdk::EventSourceWithStatus>) out.push_back(i.eventSource.name);
-        else out.push_back(i.name);
+        if constexpr (std::is_same_v<T, sdk::EventSourceWithStatus>)
+            out.push_back(i.eventSource.name);
+        else
+            out.push_back(i.name);
     }
     return out;
 }
@@ -121,9 +122,11 @@ public:
     }
 
     void tearDown() override {
-        if (store_) store_->shutdown();
+        if (store_)
+            store_->shutdown();
         store_.reset();
-        if (available_) testDb_->wipe();
+        if (available_)
+            testDb_->wipe();
         testDb_.reset();
     }
 
@@ -136,7 +139,8 @@ public:
         // dsn is a secret everywhere, password too on servers; unknown keys are rejected.
         sdk::RawSettings raw;
         raw.scalars["dsn"] = engine_ == tdb::Engine::Sqlite ? "x.db" : "u:s3cr3t-pw@(h:1)/d";
-        if (engine_ != tdb::Engine::Sqlite) raw.scalars["password"] = "other-s3cret";
+        if (engine_ != tdb::Engine::Sqlite)
+            raw.scalars["password"] = "other-s3cret";
         const auto redacted = sdk::Settings::validate(d.settings, raw).redacted();
         for (const auto& [key, value] : redacted) {
             CPPUNIT_ASSERT_MESSAGE(key, value.find("s3cr") == std::string::npos);
@@ -227,15 +231,18 @@ public:
             store_->putComponent(component(name, i % 2 ? "odd" : "even"));
         }
         // byte order: "B" < "Z" < "a" < "z" < "é"
-        for (const char* n : {"z", "B", "\xc3\xa9", "a", "Z"}) store_->putComponent(component(n, "order"));
+        for (const char* n : {"z", "B", "\xc3\xa9", "a", "Z"})
+            store_->putComponent(component(n, "order"));
         std::vector<std::string> seen;
         sdk::PageRequest page{10, ""};
         int pages = 0;
         for (;;) {
             auto p = store_->listComponents({"comp-", ""}, page);
             ++pages;
-            for (auto& n : names(p.items)) seen.push_back(n);
-            if (p.nextToken.empty()) break;
+            for (auto& n : names(p.items))
+                seen.push_back(n);
+            if (p.nextToken.empty())
+                break;
             CPPUNIT_ASSERT_EQUAL(std::to_string(pages * 10), p.nextToken);
             page.nextToken = p.nextToken;
         }
@@ -260,10 +267,12 @@ public:
 
     void testHostileNamesAndLiteralPrefixes() {
         REQUIRE_DB();
-        const std::vector<std::string> hostile = {
-            "o'brien", "a\"b", "x'; DROP TABLE component; --", "semi;colon", "pct%name", "pct_name", "pctXname",
-            "under_score", "underXscore", "star*name", "starXname", "q?mark", "qXmark", "br[a]ck", "bang!x",
-            "back\\slash", "ünïcödé-名前", "emoji-\xf0\x9f\x9a\x80"};
+        const std::vector<std::string> hostile = {"o'brien",     "a\"b",         "x'; DROP TABLE component; --",
+                                                  "semi;colon",  "pct%name",     "pct_name",
+                                                  "pctXname",    "under_score",  "underXscore",
+                                                  "star*name",   "starXname",    "q?mark",
+                                                  "qXmark",      "br[a]ck",      "bang!x",
+                                                  "back\\slash", "ünïcödé-名前", "emoji-\xf0\x9f\x9a\x80"};
         for (const auto& n : hostile) {
             store_->putComponent(component(n, "p'roj;%_"));
             sdk::EventSource e = httpSource(n, n, "p'roj;%_");
@@ -356,8 +365,10 @@ public:
             const std::string comp = "comp" + std::to_string(i % 3);
             const std::string project = i % 2 ? "p1" : "p2";
             const std::string name = "es-" + std::string(i < 10 ? "0" : "") + std::to_string(i);
-            if (i % 5 == 0) store_->putEventSource(cronSource(name, comp, project));
-            else store_->putEventSource(httpSource(name, comp, project));
+            if (i % 5 == 0)
+                store_->putEventSource(cronSource(name, comp, project));
+            else
+                store_->putEventSource(httpSource(name, comp, project));
         }
         sdk::EventSourceFilter f;
         f.componentName = "comp1";
@@ -381,8 +392,10 @@ public:
         sdk::PageRequest page{7, ""};
         for (;;) {
             auto p = store_->listEventSources({}, page);
-            for (auto& n : names(p.items)) seen.push_back(n);
-            if (p.nextToken.empty()) break;
+            for (auto& n : names(p.items))
+                seen.push_back(n);
+            if (p.nextToken.empty())
+                break;
             page.nextToken = p.nextToken;
         }
         CPPUNIT_ASSERT_EQUAL(std::size_t(30), seen.size());
@@ -420,7 +433,8 @@ public:
         enabled.enabled = true;
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), store_->listEventSources(enabled, {}).items.size());
         // many rows at once (more than one UPDATE chunk)
-        for (int i = 0; i < 450; ++i) store_->putEventSource(httpSource("bulk-" + std::to_string(1000 + i), "bulk"));
+        for (int i = 0; i < 450; ++i)
+            store_->putEventSource(httpSource("bulk-" + std::to_string(1000 + i), "bulk"));
         sdk::EventSourceFilter bulk;
         bulk.componentName = "bulk";
         const auto changed = store_->toggleEventSources(bulk, false);
@@ -592,7 +606,8 @@ public:
         auto again = testDb_->open(logger); // migrations already applied: nothing to do, data kept
         CPPUNIT_ASSERT(again->getComponent("survivor"));
         bool sawZero = false;
-        for (const auto& l : logged) sawZero = sawZero || l.find("0 migration(s) applied") != std::string::npos;
+        for (const auto& l : logged)
+            sawZero = sawZero || l.find("0 migration(s) applied") != std::string::npos;
         CPPUNIT_ASSERT_MESSAGE("log says 0 migrations applied", sawZero);
         auto third = testDb_->open();
         CPPUNIT_ASSERT(third->getComponent("survivor"));
@@ -632,11 +647,13 @@ public:
                 }
             });
         }
-        for (auto& t : threads) t.join();
+        for (auto& t : threads)
+            t.join();
         CPPUNIT_ASSERT_MESSAGE(errors.empty() ? "" : errors.front(), errors.empty());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), stores[0]->putComponent(component("m")));
         CPPUNIT_ASSERT(stores[3]->getComponent("m"));
-        for (auto& s : stores) s->shutdown();
+        for (auto& s : stores)
+            s->shutdown();
         store_ = testDb_->open();
     }
 
@@ -656,7 +673,8 @@ public:
                     } catch (...) {
                         ++other;
                     }
-                    while (!store_->getComponent(name)) std::this_thread::yield();
+                    while (!store_->getComponent(name))
+                        std::this_thread::yield();
                     auto c = component(name, "p", 1);
                     c.maxConcurrency = t;
                     try {
@@ -669,7 +687,8 @@ public:
                     }
                 });
             }
-            for (auto& th : threads) th.join();
+            for (auto& th : threads)
+                th.join();
             CPPUNIT_ASSERT_EQUAL(0, other.load());
             CPPUNIT_ASSERT_EQUAL(1, inserted.load());
             CPPUNIT_ASSERT_EQUAL(5, exists.load());
@@ -696,7 +715,8 @@ public:
                 while (std::chrono::steady_clock::now() < deadline) {
                     try {
                         auto lease = store_->acquireOrRenewRole("race", me, 80);
-                        if (!lease.acquired) continue;
+                        if (!lease.acquired)
+                            continue;
                         const std::int64_t start = nowMs();
                         std::this_thread::sleep_for(std::chrono::milliseconds(t % 3 == 0 ? 100 : 5));
                         const std::int64_t releaseAt = nowMs();
@@ -709,17 +729,20 @@ public:
                 }
             });
         }
-        for (auto& th : threads) th.join();
+        for (auto& th : threads)
+            th.join();
         CPPUNIT_ASSERT_EQUAL(0, errors.load());
-        CPPUNIT_ASSERT(std::count_if(periods.begin(), periods.end(), [](const Period& p) { return p.end > p.start; }) > 5);
+        CPPUNIT_ASSERT(std::count_if(periods.begin(), periods.end(), [](const Period& p) { return p.end > p.start; }) >
+                       5);
         std::sort(periods.begin(), periods.end(), [](const Period& a, const Period& b) { return a.start < b.start; });
         std::int64_t maxEnd = 0;
         std::string maxNode;
         for (const auto& p : periods) {
-            if (p.end <= p.start) continue; // the lease ran out before the call returned: never held
+            if (p.end <= p.start)
+                continue; // the lease ran out before the call returned: never held
             if (p.node != maxNode && p.start < maxEnd) {
-                CPPUNIT_FAIL("two holders at once: " + maxNode + " until " + std::to_string(maxEnd) + " and " +
-                             p.node + " [" + std::to_string(p.start) + "," + std::to_string(p.end) + ")");
+                CPPUNIT_FAIL("two holders at once: " + maxNode + " until " + std::to_string(maxEnd) + " and " + p.node +
+                             " [" + std::to_string(p.start) + "," + std::to_string(p.end) + ")");
             }
             if (p.end > maxEnd) {
                 maxEnd = p.end;
@@ -742,9 +765,11 @@ public:
                 }
             });
         }
-        for (auto& th : threads) th.join();
+        for (auto& th : threads)
+            th.join();
         std::sort(results.begin(), results.end());
-        for (std::size_t i = 0; i < results.size(); ++i) CPPUNIT_ASSERT_EQUAL(std::int64_t(i + 1), results[i]);
+        for (std::size_t i = 0; i < results.size(); ++i)
+            CPPUNIT_ASSERT_EQUAL(std::int64_t(i + 1), results[i]);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(100), store_->componentStartCount("counted", 4).startCount);
     }
 
@@ -768,7 +793,8 @@ public:
                 for (int t = 0; t < 4; ++t) {
                     threads.emplace_back([&, t] { db->putComponent(component("m" + std::to_string(t))); });
                 }
-                for (auto& th : threads) th.join();
+                for (auto& th : threads)
+                    th.join();
                 CPPUNIT_ASSERT_EQUAL(std::size_t(4), db->listComponents({}, {}).items.size());
                 CPPUNIT_ASSERT(!db->getComponent("via-default")); // a separate database
                 db->shutdown();
@@ -789,20 +815,23 @@ public:
             discrete->shutdown();
             sdk::RawSettings badDsn;
             badDsn.scalars["dsn"] = engine_ == tdb::Engine::Mysql ? "nodatabase" : "postgres://";
-            CPPUNIT_ASSERT_THROW(tdb::createDatabase(pluginDir(), tdb::pluginName(engine_), badDsn), sdk::InvalidConfig);
+            CPPUNIT_ASSERT_THROW(tdb::createDatabase(pluginDir(), tdb::pluginName(engine_), badDsn),
+                                 sdk::InvalidConfig);
         }
         store_ = testDb_->open();
     }
 
     void testUnreachableServerIsUnavailableWithoutPassword() {
         REQUIRE_DB();
-        if (engine_ == tdb::Engine::Sqlite) return; // no server
+        if (engine_ == tdb::Engine::Sqlite)
+            return; // no server
         // a port nobody listens on, and a wrong password: Unavailable naming engine and host, never the password
         const std::string secret = "Wr0ng-S3cret-Pw";
         for (int variant = 0; variant < 2; ++variant) {
             auto raw = testDb_->discreteSettings();
             raw.scalars["password"] = secret;
-            if (variant == 0) raw.scalars["port"] = std::to_string(freePort());
+            if (variant == 0)
+                raw.scalars["port"] = std::to_string(freePort());
             try {
                 tdb::createDatabase(pluginDir(), tdb::pluginName(engine_), raw);
                 CPPUNIT_FAIL("expected Unavailable");
@@ -822,20 +851,22 @@ public:
     /// connections), as the writes of a session left in an open transaction are visible only to that session.
     void testWritesAfterATransactionAreCommitted() {
         REQUIRE_DB();
-        for (int i = 0; i < 10; ++i) store_->putComponent(component("before" + std::to_string(i)));
+        for (int i = 0; i < 10; ++i)
+            store_->putComponent(component("before" + std::to_string(i)));
         store_->putComponent(component("gone"));
         store_->putEventSource(httpSource("gone-es", "gone"));
-        CPPUNIT_ASSERT(store_->removeComponent("gone"));                  // a transaction
+        CPPUNIT_ASSERT(store_->removeComponent("gone")); // a transaction
         store_->putEventSource(httpSource("es0", "before0"));
         store_->putEventSource(httpSource("es1", "before1"));
         sdk::EventSourceFilter one;
         one.componentName = "before0";
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), store_->toggleEventSources(one, false).size()); // a transaction
-        store_->incrementComponentStartCount("before0", 1);               // a transaction
+        store_->incrementComponentStartCount("before0", 1);                                  // a transaction
         sdk::ProjectChanges project;
         project.putComponents.push_back(component("proj0", "p"));
-        store_->applyProjectChanges(project);                             // a transaction
-        for (int i = 0; i < 10; ++i) store_->putComponent(component("after" + std::to_string(i)));
+        store_->applyProjectChanges(project); // a transaction
+        for (int i = 0; i < 10; ++i)
+            store_->putComponent(component("after" + std::to_string(i)));
         CPPUNIT_ASSERT(store_->removeEventSource("es1"));
         store_->putNodeStatus(sdk::NodeStatus{"node-a", 1, 2, 0, "http://127.0.0.1:1", 0, 0, 0, 0, 0, 0, {}});
         CPPUNIT_ASSERT(store_->acquireOrRenewRole("role-a", "node-a", 60000).acquired);

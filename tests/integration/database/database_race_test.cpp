@@ -62,15 +62,17 @@ public:
             procs.insert(p.node.substr(0, 5));
         }
         CPPUNIT_ASSERT_MESSAGE("both processes held the role at some point", procs.size() == 2);
-        CPPUNIT_ASSERT(std::count_if(periods.begin(), periods.end(), [](const Period& p) { return p.end > p.start; }) > 10);
+        CPPUNIT_ASSERT(std::count_if(periods.begin(), periods.end(), [](const Period& p) { return p.end > p.start; }) >
+                       10);
         std::sort(periods.begin(), periods.end(), [](const Period& a, const Period& b) { return a.start < b.start; });
         long long maxEnd = 0;
         std::string maxNode;
         for (const auto& p : periods) {
-            if (p.end <= p.start) continue; // the lease ran out before the call returned: never held
+            if (p.end <= p.start)
+                continue; // the lease ran out before the call returned: never held
             if (p.start < maxEnd && p.node != maxNode) {
-                CPPUNIT_FAIL("two holders at once: " + maxNode + " until " + std::to_string(maxEnd) + " and " +
-                             p.node + " from " + std::to_string(p.start));
+                CPPUNIT_FAIL("two holders at once: " + maxNode + " until " + std::to_string(maxEnd) + " and " + p.node +
+                             " from " + std::to_string(p.start));
             }
             if (p.end > maxEnd) {
                 maxEnd = p.end;

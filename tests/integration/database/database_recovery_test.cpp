@@ -28,8 +28,7 @@ sdk::Component component(const std::string& name, std::int64_t version = 0) {
 }
 
 std::string script(tdb::Engine engine, const std::string& action) {
-    return (sourceDir() / "tests/services" /
-            (action + (engine == tdb::Engine::Mysql ? "-mariadb.sh" : "-postgres.sh")))
+    return (sourceDir() / "tests/services" / (action + (engine == tdb::Engine::Mysql ? "-mariadb.sh" : "-postgres.sh")))
         .string();
 }
 
@@ -62,22 +61,31 @@ public:
         store->putComponent(component("before"));
         // keep every pooled session busy once so the pool holds several (now doomed) connections
         std::vector<std::thread> warm;
-        for (int i = 0; i < 4; ++i) warm.emplace_back([&] { store->getComponent("before"); });
-        for (auto& t : warm) t.join();
+        for (int i = 0; i < 4; ++i)
+            warm.emplace_back([&] { store->getComponent("before"); });
+        for (auto& t : warm)
+            t.join();
 
         auto stop = runProcess({"bash", script(engine_, "stop")}, {}, std::chrono::seconds(120));
         CPPUNIT_ASSERT_MESSAGE(stop.out + stop.err, stop.exitCode == 0);
 
         // (the default test password equals the user and database names, which messages do show)
         std::string password = tdb::testPassword(engine_);
-        if (db_->discreteSettings().scalars["database"] == password) password.clear();
+        if (db_->discreteSettings().scalars["database"] == password)
+            password.clear();
         int unavailable = 0;
         for (int i = 0; i < 6; ++i) {
             try {
                 switch (i % 3) {
-                case 0: store->getComponent("before"); break;
-                case 1: store->putComponent(component("during")); break;
-                default: store->acquireOrRenewRole("r", "n", 1000); break;
+                case 0:
+                    store->getComponent("before");
+                    break;
+                case 1:
+                    store->putComponent(component("during"));
+                    break;
+                default:
+                    store->acquireOrRenewRole("r", "n", 1000);
+                    break;
                 }
                 CPPUNIT_FAIL("a call succeeded while the server was down");
             } catch (const sdk::Unavailable& e) {

@@ -32,7 +32,8 @@ std::string envOr(const char* name, const std::string& fallback) {
 
 Poco::Data::Session directSession(Engine engine, const fs::path& sqlitePath) {
     switch (engine) {
-    case Engine::Sqlite: return Poco::Data::Session(Poco::Data::SQLite::Connector().createSession(sqlitePath.string(), 5));
+    case Engine::Sqlite:
+        return Poco::Data::Session(Poco::Data::SQLite::Connector().createSession(sqlitePath.string(), 5));
     case Engine::Mysql: {
         const auto t = plugins::sql::parseMysqlDsn(mysqlDsn());
         return Poco::Data::Session(Poco::Data::MySQL::Connector().createSession(
@@ -54,9 +55,12 @@ Poco::Data::Session directSession(Engine engine, const fs::path& sqlitePath) {
 } // namespace
 
 Engine engineFromName(const std::string& name) {
-    if (name == "sqlite" || name == "sqlite3") return Engine::Sqlite;
-    if (name == "mysql" || name == "mariadb") return Engine::Mysql;
-    if (name == "postgres" || name == "postgresql") return Engine::Postgres;
+    if (name == "sqlite" || name == "sqlite3")
+        return Engine::Sqlite;
+    if (name == "mysql" || name == "mariadb")
+        return Engine::Mysql;
+    if (name == "postgres" || name == "postgresql")
+        return Engine::Postgres;
     throw std::invalid_argument("unknown database engine '" + name + "' (sqlite, mysql, postgres)");
 }
 
@@ -67,9 +71,12 @@ Engine engineFromEnv(Engine fallback) {
 
 const char* pluginName(Engine engine) {
     switch (engine) {
-    case Engine::Sqlite: return "sqlite";
-    case Engine::Mysql: return "mysql";
-    case Engine::Postgres: return "postgres";
+    case Engine::Sqlite:
+        return "sqlite";
+    case Engine::Mysql:
+        return "mysql";
+    case Engine::Postgres:
+        return "postgres";
     }
     return "?";
 }
@@ -85,9 +92,12 @@ std::string postgresDsn() {
 
 std::string testPassword(Engine engine) {
     switch (engine) {
-    case Engine::Sqlite: return "";
-    case Engine::Mysql: return plugins::sql::parseMysqlDsn(mysqlDsn()).password;
-    case Engine::Postgres: return plugins::sql::parsePostgresDsn(postgresDsn()).password;
+    case Engine::Sqlite:
+        return "";
+    case Engine::Mysql:
+        return plugins::sql::parseMysqlDsn(mysqlDsn()).password;
+    case Engine::Postgres:
+        return plugins::sql::parsePostgresDsn(postgresDsn()).password;
     }
     return "";
 }
@@ -99,7 +109,8 @@ const sdk::PluginDescriptor& loadDescriptor(const fs::path& pluginDir, const std
     const fs::path file = pluginDir / (name + ".so");
     auto it = libraries.find(file.string());
     if (it == libraries.end()) {
-        if (!fs::exists(file)) throw std::runtime_error("plugin file missing: " + file.string());
+        if (!fs::exists(file))
+            throw std::runtime_error("plugin file missing: " + file.string());
         it = libraries.emplace(file.string(), boost::dll::shared_library(file.string())).first;
     }
     auto& lib = it->second;
@@ -109,7 +120,8 @@ const sdk::PluginDescriptor& loadDescriptor(const fs::path& pluginDir, const std
                                  std::to_string(sdk::kAbiVersion));
     }
     const auto& descriptor = lib.get_alias<const sdk::PluginDescriptor&()>("maelstrom_plugin_descriptor")();
-    if (descriptor.kind != sdk::ServiceKind::Database) throw std::runtime_error(file.string() + ": not a database plugin");
+    if (descriptor.kind != sdk::ServiceKind::Database)
+        throw std::runtime_error(file.string() + ": not a database plugin");
     return descriptor;
 }
 
@@ -123,7 +135,8 @@ std::shared_ptr<sdk::Database> createDatabase(const fs::path& pluginDir, const s
     host.daemonVersion = "test";
     auto service = descriptor.create(settings, host);
     auto db = std::dynamic_pointer_cast<sdk::Database>(service);
-    if (!db) throw std::runtime_error(plugin + ": create() did not return a Database");
+    if (!db)
+        throw std::runtime_error(plugin + ": create() did not return a Database");
     return db;
 }
 
@@ -143,15 +156,18 @@ TestDatabase::~TestDatabase() {
 }
 
 bool TestDatabase::available(std::string* why) {
-    if (engine_ == Engine::Sqlite) return true;
+    if (engine_ == Engine::Sqlite)
+        return true;
     try {
         auto s = directSession(engine_, sqlitePath_);
         s.close();
         return true;
     } catch (const Poco::Exception& e) {
-        if (why) *why = e.displayText();
+        if (why)
+            *why = e.displayText();
     } catch (const std::exception& e) {
-        if (why) *why = e.what();
+        if (why)
+            *why = e.what();
     }
     return false;
 }
@@ -165,9 +181,10 @@ void TestDatabase::wipe() {
         return;
     }
     auto s = directSession(engine_, sqlitePath_);
-    if (engine_ == Engine::Postgres) s << "SET client_min_messages TO warning", Poco::Data::Keywords::now;
-    for (const char* table : {"component", "eventsource", "nodestatus", "rolelock", "componentstart",
-                              "maelstrom_migrations"}) {
+    if (engine_ == Engine::Postgres)
+        s << "SET client_min_messages TO warning", Poco::Data::Keywords::now;
+    for (const char* table :
+         {"component", "eventsource", "nodestatus", "rolelock", "componentstart", "maelstrom_migrations"}) {
         s << std::string("DROP TABLE IF EXISTS ") + table, Poco::Data::Keywords::now;
     }
     s.close();
@@ -176,9 +193,15 @@ void TestDatabase::wipe() {
 sdk::RawSettings TestDatabase::settings() const {
     sdk::RawSettings raw;
     switch (engine_) {
-    case Engine::Sqlite: raw.scalars["path"] = sqlitePath_.string(); break;
-    case Engine::Mysql: raw.scalars["dsn"] = mysqlDsn(); break;
-    case Engine::Postgres: raw.scalars["dsn"] = postgresDsn(); break;
+    case Engine::Sqlite:
+        raw.scalars["path"] = sqlitePath_.string();
+        break;
+    case Engine::Mysql:
+        raw.scalars["dsn"] = mysqlDsn();
+        break;
+    case Engine::Postgres:
+        raw.scalars["dsn"] = postgresDsn();
+        break;
     }
     return raw;
 }
@@ -187,27 +210,31 @@ std::string TestDatabase::registryEntry() const {
     auto quoted = [](const std::string& value) {
         std::string out = "\"";
         for (char c : value) {
-            if (c == '"' || c == '\\') out += '\\';
+            if (c == '"' || c == '\\')
+                out += '\\';
             out += c;
         }
         return out + "\"";
     };
     std::string yaml = "  database:\n    plugin: " + std::string(pluginName(engine_)) + "\n    settings:\n";
-    for (const auto& [key, value] : settings().scalars) yaml += "      " + key + ": " + quoted(value) + "\n";
+    for (const auto& [key, value] : settings().scalars)
+        yaml += "      " + key + ": " + quoted(value) + "\n";
     return yaml;
 }
 
 sdk::RawSettings TestDatabase::discreteSettings() const {
-    if (engine_ == Engine::Sqlite) return settings();
+    if (engine_ == Engine::Sqlite)
+        return settings();
     const auto t = engine_ == Engine::Mysql ? plugins::sql::parseMysqlDsn(mysqlDsn())
-                                             : plugins::sql::parsePostgresDsn(postgresDsn());
+                                            : plugins::sql::parsePostgresDsn(postgresDsn());
     sdk::RawSettings raw;
     raw.scalars["host"] = t.host;
     raw.scalars["port"] = std::to_string(t.port);
     raw.scalars["user"] = t.user;
     raw.scalars["password"] = t.password;
     raw.scalars["database"] = t.database;
-    if (engine_ == Engine::Postgres) raw.scalars["sslmode"] = "disable";
+    if (engine_ == Engine::Postgres)
+        raw.scalars["sslmode"] = "disable";
     return raw;
 }
 

@@ -23,8 +23,7 @@ namespace tdb = maelstrom::testing::db;
 
 namespace {
 std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 } // namespace
@@ -49,7 +48,8 @@ int main(int argc, char** argv) {
         const char* sqlitePath = std::getenv("MAELSTROM_TEST_SQLITE_PATH");
         tdb::TestDatabase target(engine, pluginDir);
         raw = target.settings();
-        if (engine == tdb::Engine::Sqlite) raw.scalars["path"] = sqlitePath ? sqlitePath : "";
+        if (engine == tdb::Engine::Sqlite)
+            raw.scalars["path"] = sqlitePath ? sqlitePath : "";
         auto store = tdb::createDatabase(pluginDir, tdb::pluginName(engine), raw);
         std::atomic<int> errors{0}, held{0};
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
                 while (std::chrono::steady_clock::now() < deadline) {
                     try {
                         const auto lease = store->acquireOrRenewRole("race-role", me, 60);
-                        if (!lease.acquired) continue;
+                        if (!lease.acquired)
+                            continue;
                         const std::int64_t start = nowMs();
                         // sometimes outlive the lease (the next holder takes over after expiry), sometimes release
                         std::this_thread::sleep_for(std::chrono::milliseconds(t % 3 == 0 ? 80 : 3));
@@ -68,7 +69,8 @@ int main(int argc, char** argv) {
                         store->releaseRole("race-role", me);
                         const std::string line = me + " " + std::to_string(start) + " " +
                                                  std::to_string(std::min(lease.expiresAt, releasing)) + "\n";
-                        if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) ++errors;
+                        if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+                            ++errors;
                         ++held;
                     } catch (const std::exception& e) {
                         std::cerr << me << ": " << e.what() << "\n";
@@ -77,7 +79,8 @@ int main(int argc, char** argv) {
                 }
             });
         }
-        for (auto& th : threads) th.join();
+        for (auto& th : threads)
+            th.join();
         store->shutdown();
         ::close(fd);
         std::cout << tag << ": held " << held.load() << " leases, " << errors.load() << " errors\n";

@@ -33,7 +33,8 @@ class DockerRegistryTest : public CppUnit::TestFixture {
 public:
     void setUp() override {
         available_ = dockerAvailable() && registryAvailable();
-        if (!available_) return;
+        if (!available_)
+            return;
         rt_ = makeRuntime();
         reg_ = registryInfo();
         remote_ = reg_.address + "/maelstrom-test/hello-http:" + uniqueSuffix();
@@ -44,7 +45,8 @@ public:
             std::vector<std::string> argv{"docker"};
             argv.insert(argv.end(), args.begin(), args.end());
             auto r = runProcess(argv, env, std::chrono::seconds(120));
-            if (r.exitCode != 0) throw std::runtime_error("docker " + args[0] + " failed: " + r.out + r.err);
+            if (r.exitCode != 0)
+                throw std::runtime_error("docker " + args[0] + " failed: " + r.out + r.err);
         };
         run({"tag", fixtureImage(), remote_});
         run({"login", "-u", reg_.username, "-p", reg_.password, reg_.address});
@@ -76,7 +78,8 @@ public:
         CPPUNIT_ASSERT(!progress.empty());
         bool sawDigestOrStatus = false;
         for (const auto& p : progress) {
-            if (contains(p, "Digest") || contains(p, "Status") || contains(p, "Pull complete") || contains(p, "Already exists")) {
+            if (contains(p, "Digest") || contains(p, "Status") || contains(p, "Pull complete") ||
+                contains(p, "Already exists")) {
                 sawDigestOrStatus = true;
             }
         }
@@ -107,7 +110,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(m, contains(m, "denied"));
         d.pullUsername.clear();
         d.pullPassword.clear();
-        m = expectThrow<sdk::PluginError>([&] { rt_->ensureImage(d, sdk::PullPolicy::Always, nullptr); }, "no credentials");
+        m = expectThrow<sdk::PluginError>([&] { rt_->ensureImage(d, sdk::PullPolicy::Always, nullptr); },
+                                          "no credentials");
         CPPUNIT_ASSERT_MESSAGE(m, contains(m, "denied"));
         CPPUNIT_ASSERT(dockerCli({"image", "inspect", remote_}).exitCode != 0);
     }
@@ -132,13 +136,15 @@ public:
                 try {
                     rt_->ensureImage(d, sdk::PullPolicy::Always, [&](const std::string&) { any = true; });
                     ++ok;
-                    if (any) ++withProgress;
+                    if (any)
+                        ++withProgress;
                 } catch (const std::exception& e) {
                     std::cerr << "concurrent pull failed: " << e.what() << "\n";
                 }
             });
         }
-        for (auto& t : threads) t.join();
+        for (auto& t : threads)
+            t.join();
         CPPUNIT_ASSERT_EQUAL(4, ok.load());
         CPPUNIT_ASSERT(withProgress.load() >= 1);
         CPPUNIT_ASSERT_EQUAL(0, dockerCli({"image", "inspect", remote_}).exitCode);

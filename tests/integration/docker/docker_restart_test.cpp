@@ -27,7 +27,8 @@ class DockerRestartTest : public CppUnit::TestFixture {
 
 public:
     void tearDown() override {
-        if (dockerAvailable()) removeSuiteContainers(kSuite);
+        if (dockerAvailable())
+            removeSuiteContainers(kSuite);
     }
 
     void testEventsAgainAfterDaemonRestart() {
@@ -41,9 +42,9 @@ public:
         auto script = sourceDir() / "tests/services/restart-docker.sh";
         auto r = runProcess({"bash", script.string()}, {}, std::chrono::seconds(180));
         std::cerr << r.out << r.err;
-        MAELSTROM_REQUIRE_BACKEND(r.exitCode != 3,
-                                  "a dockerd started by tests/services/start-docker.sh (restart-docker.sh refused: " +
-                                      r.err + ")");
+        MAELSTROM_REQUIRE_BACKEND(
+            r.exitCode != 3,
+            "a dockerd started by tests/services/start-docker.sh (restart-docker.sh refused: " + r.err + ")");
         CPPUNIT_ASSERT_MESSAGE("restart-docker.sh failed: " + r.err, r.exitCode == 0);
 
         // The daemon is back: the runtime works again without being re-created...

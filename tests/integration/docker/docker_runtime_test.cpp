@@ -14,9 +14,9 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include <atomic>
-#include <set>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 using namespace maelstrom::testing;
@@ -33,9 +33,11 @@ std::string str(const Poco::JSON::Object::Ptr& o, const std::string& key) {
 
 std::vector<std::string> strList(const Poco::JSON::Object::Ptr& o, const std::string& key) {
     std::vector<std::string> out;
-    if (!o || !o->has(key) || o->isNull(key)) return out;
+    if (!o || !o->has(key) || o->isNull(key))
+        return out;
     auto a = o->getArray(key);
-    for (unsigned i = 0; i < a->size(); ++i) out.push_back(a->getElement<std::string>(i));
+    for (unsigned i = 0; i < a->size(); ++i)
+        out.push_back(a->getElement<std::string>(i));
     return out;
 }
 
@@ -44,7 +46,8 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 std::size_t containersOfComponent(sdk::ContainerRuntime& rt, const std::string& name) {
     std::size_t n = 0;
     for (const auto& c : rt.listManaged(true)) {
-        if (c.componentName == name) ++n;
+        if (c.componentName == name)
+            ++n;
     }
     return n;
 }
@@ -61,7 +64,8 @@ public:
     ~TcpRelay() {
         stop_ = true;
         acceptor_.join();
-        for (auto& t : pumps_) t.join();
+        for (auto& t : pumps_)
+            t.join();
     }
     int port() const { return server_.address().port(); }
 
@@ -71,7 +75,8 @@ private:
         try {
             for (;;) {
                 int n = from.receiveBytes(buf, sizeof buf);
-                if (n <= 0) break;
+                if (n <= 0)
+                    break;
                 to.sendBytes(buf, n);
             }
         } catch (...) {
@@ -147,7 +152,8 @@ public:
     void tearDown() override {
         if (available_) {
             removeSuiteContainers(kSuite);
-            for (const auto& v : volumes_) dockerCli({"volume", "rm", "-f", v});
+            for (const auto& v : volumes_)
+                dockerCli({"volume", "rm", "-f", v});
         }
         volumes_.clear();
         rt_.reset();
@@ -204,7 +210,8 @@ public:
         d.limitMemoryMiB = 256;
         d.cpuShares = 512;
         d.ports = {"127.0.0.1::9090", "127.0.0.1::7000-7001/udp"};
-        d.volumes = {{"bind", dir.path().string(), "/data", true}, {"volume", volume, "/vol", false},
+        d.volumes = {{"bind", dir.path().string(), "/data", true},
+                     {"volume", volume, "/vol", false},
                      {"tmpfs", "", "/scratch", false}};
         d.dns = {"10.0.0.53"};
         d.dnsOptions = {"ndots:2"};
@@ -397,7 +404,9 @@ public:
         auto running = rt_->listManaged(false);
         auto all = rt_->listManaged(true);
         auto find = [](const std::vector<sdk::ContainerSummary>& v, const std::string& id) {
-            for (const auto& s : v) if (s.id == id) return std::optional<sdk::ContainerSummary>(s);
+            for (const auto& s : v)
+                if (s.id == id)
+                    return std::optional<sdk::ContainerSummary>(s);
             return std::optional<sdk::ContainerSummary>();
         };
         CPPUNIT_ASSERT(find(running, a.id).has_value());
@@ -439,7 +448,10 @@ public:
         CPPUNIT_ASSERT(missing.exitCode != 0);
         rt_->stop(c.id, std::chrono::seconds(5));
         std::string m = expectThrow<sdk::PluginError>(
-            [&] { rt_->exec(c.id, {"/hello-http", "--exit", "0"}, std::chrono::seconds(10)); }, "exec stopped");
+            [&] {
+                rt_->exec(c.id, {"/hello-http", "--exit", "0"}, std::chrono::seconds(10));
+            },
+            "exec stopped");
         CPPUNIT_ASSERT(contains(m, c.id));
         expectThrow<sdk::NotFound>([&] { rt_->exec("no-such-container-xyz", {"/x"}, std::chrono::seconds(5)); },
                                    "exec missing");
@@ -464,8 +476,10 @@ public:
         bool out = false, err = false;
         for (const auto& l : lines) {
             CPPUNIT_ASSERT_EQUAL(c.id, l.containerId);
-            if (l.text == "first-out") out = !l.stderrStream;
-            if (l.text == "first-err") err = l.stderrStream;
+            if (l.text == "first-out")
+                out = !l.stderrStream;
+            if (l.text == "first-err")
+                err = l.stderrStream;
         }
         CPPUNIT_ASSERT(out && err);
         // One stream only.
@@ -477,8 +491,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("first-err"), lines[0].text);
         // since: only what came later.
         std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-        auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+        auto nowMs =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         CPPUNIT_ASSERT_EQUAL(200, httpGet(*c.endpoint, "/log?msg=second-out"));
         lines.clear();
         sdk::LogOptions since;
@@ -495,17 +510,22 @@ public:
         follow.sinceMillis = nowMs;
         std::atomic<bool> returned{false};
         std::thread reader([&] {
-            rt_->logs(c.id, follow, [&](const sdk::LogLine& l) {
-                std::lock_guard lock(m);
-                followed.push_back(l.text);
-            }, stopSource.get_token());
+            rt_->logs(
+                c.id, follow,
+                [&](const sdk::LogLine& l) {
+                    std::lock_guard lock(m);
+                    followed.push_back(l.text);
+                },
+                stopSource.get_token());
             returned = true;
         });
         CPPUNIT_ASSERT_EQUAL(200, httpGet(*c.endpoint, "/log?msg=live-line"));
-        bool got = waitUntil([&] {
-            std::lock_guard lock(m);
-            return std::find(followed.begin(), followed.end(), "live-line") != followed.end();
-        }, std::chrono::seconds(15));
+        bool got = waitUntil(
+            [&] {
+                std::lock_guard lock(m);
+                return std::find(followed.begin(), followed.end(), "live-line") != followed.end();
+            },
+            std::chrono::seconds(15));
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         CPPUNIT_ASSERT(!returned);
         stopSource.request_stop();
@@ -514,7 +534,10 @@ public:
         CPPUNIT_ASSERT(got);
         CPPUNIT_ASSERT(ended);
         // Following ends by itself when the container stops.
-        std::thread reader2([&] { rt_->logs(c.id, follow, [](const sdk::LogLine&) {}, {}); returned = true; });
+        std::thread reader2([&] {
+            rt_->logs(c.id, follow, [](const sdk::LogLine&) {}, {});
+            returned = true;
+        });
         returned = false;
         rt_->stop(c.id, std::chrono::seconds(5));
         CPPUNIT_ASSERT(waitUntil([&] { return returned.load(); }, std::chrono::seconds(15)));
@@ -529,16 +552,18 @@ public:
         // start
         auto c = rt_->start(fixtureSpec("evented", kSuite));
         sdk::ContainerEvent started;
-        CPPUNIT_ASSERT(log.waitFor([&](const auto& e) { return e.kind == sdk::ContainerEventKind::Started && e.containerId == c.id; },
-                                   std::chrono::seconds(20), &started));
+        CPPUNIT_ASSERT(log.waitFor(
+            [&](const auto& e) { return e.kind == sdk::ContainerEventKind::Started && e.containerId == c.id; },
+            std::chrono::seconds(20), &started));
         CPPUNIT_ASSERT_EQUAL(std::string("evented"), started.attributes["maelstrom_component"]);
         CPPUNIT_ASSERT(started.timeMillis > 0);
         // die, with the exit code
         CPPUNIT_ASSERT(waitForHttp200(*c.endpoint, "/"));
         httpGet(*c.endpoint, "/crash");
         sdk::ContainerEvent died;
-        CPPUNIT_ASSERT(log.waitFor([&](const auto& e) { return e.kind == sdk::ContainerEventKind::Died && e.containerId == c.id; },
-                                   std::chrono::seconds(20), &died));
+        CPPUNIT_ASSERT(
+            log.waitFor([&](const auto& e) { return e.kind == sdk::ContainerEventKind::Died && e.containerId == c.id; },
+                        std::chrono::seconds(20), &died));
         CPPUNIT_ASSERT_EQUAL(std::string("3"), died.attributes["exitCode"]);
         // oom: a 16 MiB limit and a 64 MiB allocation
         auto spec = fixtureSpec("oomer", kSuite);
@@ -547,16 +572,19 @@ public:
         auto o = rt_->start(spec);
         CPPUNIT_ASSERT(waitForHttp200(*o.endpoint, "/"));
         httpGet(*o.endpoint, "/alloc?mb=64");
-        CPPUNIT_ASSERT(log.waitFor([&](const auto& e) { return e.kind == sdk::ContainerEventKind::OomKilled && e.containerId == o.id; },
-                                   std::chrono::seconds(20)));
-        CPPUNIT_ASSERT(log.waitFor([&](const auto& e) { return e.kind == sdk::ContainerEventKind::Died && e.containerId == o.id; },
-                                   std::chrono::seconds(20)));
+        CPPUNIT_ASSERT(log.waitFor(
+            [&](const auto& e) { return e.kind == sdk::ContainerEventKind::OomKilled && e.containerId == o.id; },
+            std::chrono::seconds(20)));
+        CPPUNIT_ASSERT(
+            log.waitFor([&](const auto& e) { return e.kind == sdk::ContainerEventKind::Died && e.containerId == o.id; },
+                        std::chrono::seconds(20)));
         CPPUNIT_ASSERT(cliInspect(o.id)->getObject("State")->getValue<bool>("OOMKilled"));
         // image tag
         std::string tag = "maelstrom-test/hello-http:tagged-" + uniqueSuffix();
         CPPUNIT_ASSERT_EQUAL(0, dockerCli({"tag", fixtureImage(), tag}).exitCode);
-        CPPUNIT_ASSERT(log.waitFor([&](const auto& e) { return e.kind == sdk::ContainerEventKind::ImageTagged && e.imageName == tag; },
-                                   std::chrono::seconds(20)));
+        CPPUNIT_ASSERT(log.waitFor(
+            [&](const auto& e) { return e.kind == sdk::ContainerEventKind::ImageTagged && e.imageName == tag; },
+            std::chrono::seconds(20)));
         dockerCli({"rmi", tag});
         // health_status from a Docker HEALTHCHECK is delivered too (image built with one is not needed:
         // a container run with --health-cmd through the CLI).
@@ -565,10 +593,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, h.exitCode);
         std::string hid = h.out.substr(0, 64);
         sdk::ContainerEvent health;
-        CPPUNIT_ASSERT(log.waitFor([&](const auto& e) { return e.kind == sdk::ContainerEventKind::HealthStatus && e.containerId == hid; },
-                                   std::chrono::seconds(30), &health));
+        CPPUNIT_ASSERT(log.waitFor(
+            [&](const auto& e) { return e.kind == sdk::ContainerEventKind::HealthStatus && e.containerId == hid; },
+            std::chrono::seconds(30), &health));
         // (--health-cmd runs through /bin/sh, which the scratch image lacks: "unhealthy" is what it reports.)
-        CPPUNIT_ASSERT(health.attributes["health_status"] == "healthy" || health.attributes["health_status"] == "unhealthy");
+        CPPUNIT_ASSERT(health.attributes["health_status"] == "healthy" ||
+                       health.attributes["health_status"] == "unhealthy");
         sub->cancel();
         sub.reset();
 
@@ -585,7 +615,12 @@ public:
             });
         }
         auto one = rt_->start(fixtureSpec("self-cancel", kSuite));
-        CPPUNIT_ASSERT(waitUntil([&] { std::lock_guard lock(selfMutex); return !self; }, std::chrono::seconds(20)));
+        CPPUNIT_ASSERT(waitUntil(
+            [&] {
+                std::lock_guard lock(selfMutex);
+                return !self;
+            },
+            std::chrono::seconds(20)));
         rt_->remove(one.id, true);
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         CPPUNIT_ASSERT_EQUAL(1, calls.load());
@@ -612,8 +647,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, dockerCli({"image", "inspect", d.image}).exitCode);
         dockerCli({"rmi", d.image});
         d.pullCommand = {"/bin/sh", "-c", "echo pulling <image>; echo oops >&2; exit 3"};
-        std::string m = expectThrow<sdk::PluginError>(
-            [&] { rt_->ensureImage(d, sdk::PullPolicy::Always, nullptr); }, "failing pull command");
+        std::string m = expectThrow<sdk::PluginError>([&] { rt_->ensureImage(d, sdk::PullPolicy::Always, nullptr); },
+                                                      "failing pull command");
         CPPUNIT_ASSERT(contains(m, d.image));
         CPPUNIT_ASSERT(contains(m, "exit code 3"));
         CPPUNIT_ASSERT(contains(m, "pulling " + d.image));
@@ -687,11 +722,13 @@ public:
         CPPUNIT_ASSERT(std::find(report.removedImages.begin(), report.removedImages.end(), unregistered) !=
                        report.removedImages.end());
         rt_->remove(running.id, true);
-        for (const auto& t : {registered, kept, inUse, dangling}) dockerCli({"rmi", t});
+        for (const auto& t : {registered, kept, inUse, dangling})
+            dockerCli({"rmi", t});
     }
 
     void testErrorDaemonUnreachable() {
-        auto rt = makeRuntime({{"endpoint", "unix:///tmp/maelstrom-no-such-docker.sock"}, {"connect_timeout_seconds", "2"}});
+        auto rt =
+            makeRuntime({{"endpoint", "unix:///tmp/maelstrom-no-such-docker.sock"}, {"connect_timeout_seconds", "2"}});
         std::string m = expectThrow<sdk::Unavailable>([&] { rt->info(); }, "unreachable unix");
         CPPUNIT_ASSERT(contains(m, "/tmp/maelstrom-no-such-docker.sock"));
         m = expectThrow<sdk::Unavailable>([&] { rt->start(fixtureSpecNoBuild("unreachable")); }, "unreachable start");
@@ -742,7 +779,8 @@ public:
             auto s = rt_->start(quitter);
             CPPUNIT_ASSERT(waitUntil([&] { return rt_->inspect(s.id).state == sdk::ContainerState::Exited; },
                                      std::chrono::seconds(10)));
-            CPPUNIT_ASSERT_EQUAL(Poco::Int64(5), cliInspect(s.id)->getObject("State")->getValue<Poco::Int64>("ExitCode"));
+            CPPUNIT_ASSERT_EQUAL(Poco::Int64(5),
+                                 cliInspect(s.id)->getObject("State")->getValue<Poco::Int64>("ExitCode"));
             rt_->remove(s.id, true);
         } catch (const sdk::PluginError& e) {
             CPPUNIT_ASSERT(contains(e.what(), "quitter"));
@@ -781,8 +819,8 @@ public:
             "name conflict");
         CPPUNIT_ASSERT(contains(m, name));
         CPPUNIT_ASSERT(contains(m, "HTTP 409"));
-        m = expectThrow<sdk::NotFound>([&] { client.json("GET", "/containers/no-such-xyz/json", "inspect no-such-xyz"); },
-                                       "missing");
+        m = expectThrow<sdk::NotFound>(
+            [&] { client.json("GET", "/containers/no-such-xyz/json", "inspect no-such-xyz"); }, "missing");
         CPPUNIT_ASSERT(contains(m, "no-such-xyz"));
     }
 
@@ -806,7 +844,8 @@ public:
                 }
             });
         }
-        for (auto& t : threads) t.join();
+        for (auto& t : threads)
+            t.join();
         CPPUNIT_ASSERT_MESSAGE(errors.empty() ? "" : errors.front(), errors.empty());
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), started.size());
         std::set<std::int64_t> ports;
@@ -815,7 +854,8 @@ public:
             CPPUNIT_ASSERT(waitForHttp200(*c.endpoint, "/health"));
         }
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), ports.size());
-        for (const auto& c : started) rt_->remove(c.id, true);
+        for (const auto& c : started)
+            rt_->remove(c.id, true);
     }
 
     void testTcpEndpoint() {
@@ -832,10 +872,12 @@ public:
         CPPUNIT_ASSERT(waitForHttp200(*c.endpoint, "/"));
         CPPUNIT_ASSERT_EQUAL(200, httpGet(*c.endpoint, "/log?msg=via-tcp"));
         bool seen = false;
-        CPPUNIT_ASSERT(waitUntil([&] {
-            rt->logs(c.id, {}, [&](const sdk::LogLine& l) { seen = seen || l.text == "via-tcp"; }, {});
-            return seen;
-        }, std::chrono::seconds(10)));
+        CPPUNIT_ASSERT(waitUntil(
+            [&] {
+                rt->logs(c.id, {}, [&](const sdk::LogLine& l) { seen = seen || l.text == "via-tcp"; }, {});
+                return seen;
+            },
+            std::chrono::seconds(10)));
         rt->remove(c.id, true);
         expectThrow<sdk::NotFound>([&] { rt->inspect(c.id); }, "inspect over tcp");
         rt->shutdown();

@@ -32,8 +32,8 @@ std::string envOr(const char* name, const std::string& fallback) {
 } // namespace
 
 const sdk::PluginDescriptor& dockerDescriptor() {
-    static auto fn = boost::dll::import_alias<DescriptorFn>((pluginDir() / "docker.so").string(),
-                                                            "maelstrom_plugin_descriptor");
+    static auto fn =
+        boost::dll::import_alias<DescriptorFn>((pluginDir() / "docker.so").string(), "maelstrom_plugin_descriptor");
     return fn();
 }
 
@@ -81,16 +81,15 @@ std::string fixtureImage(int version) {
     if (!built) {
         auto binary = buildDir() / "tests/bin/hello-http";
         auto script = sourceDir() / "tests/fixtures/hello-http/build-image.sh";
-        auto r = runProcess({script.string(), binary.string(), "maelstrom-test/hello-http:1", "maelstrom-test/hello-http:2"},
-                            {{"DOCKER_BUILDKIT", "0"}}, std::chrono::seconds(180));
+        auto r =
+            runProcess({script.string(), binary.string(), "maelstrom-test/hello-http:1", "maelstrom-test/hello-http:2"},
+                       {{"DOCKER_BUILDKIT", "0"}}, std::chrono::seconds(180));
         if (r.exitCode != 0) {
             throw std::runtime_error("build-image.sh failed: " + r.out + r.err);
         }
         built = true;
         // The images go when the test process ends (no force: an image still in use stays, and says so).
-        std::atexit([] {
-            dockerCli({"rmi", "maelstrom-test/hello-http:1", "maelstrom-test/hello-http:2"});
-        });
+        std::atexit([] { dockerCli({"rmi", "maelstrom-test/hello-http:1", "maelstrom-test/hello-http:2"}); });
     }
     return image;
 }
@@ -140,7 +139,8 @@ int httpGet(const sdk::Endpoint& endpoint, const std::string& path, std::string*
         std::istream& in = session.receiveResponse(response);
         std::string text;
         Poco::StreamCopier::copyToString(in, text);
-        if (body != nullptr) *body = text;
+        if (body != nullptr)
+            *body = text;
         return static_cast<int>(response.getStatus());
     } catch (const std::exception&) {
         return -1;

@@ -79,7 +79,8 @@ public:
         return cv_.wait_for(lock, timeout, [&] {
             for (const auto& e : events_) {
                 if (match(e)) {
-                    if (found) *found = e;
+                    if (found)
+                        *found = e;
                     return true;
                 }
             }
@@ -87,15 +88,18 @@ public:
         });
     }
     bool waitForStart(const std::string& id, std::chrono::seconds timeout) {
-        return waitFor([&](const sdk::ContainerEvent& e) {
-            return e.kind == sdk::ContainerEventKind::Started && e.containerId == id;
-        }, timeout);
+        return waitFor(
+            [&](const sdk::ContainerEvent& e) {
+                return e.kind == sdk::ContainerEventKind::Started && e.containerId == id;
+            },
+            timeout);
     }
     std::size_t count(sdk::ContainerEventKind kind, const std::string& id) {
         std::lock_guard lock(m_);
         std::size_t n = 0;
         for (const auto& e : events_) {
-            if (e.kind == kind && e.containerId == id) ++n;
+            if (e.kind == kind && e.containerId == id)
+                ++n;
         }
         return n;
     }

@@ -15,13 +15,13 @@
 #include "gateway/gateway.h"
 #include "gateway/public_server.h"
 #include "gateway/session_pool.h"
+#include "gateway_test_env.h"
 #include "http/private_server.h"
 #include "metrics/gateway_metrics.h"
+#include "model_builders.h"
 #include "registry/plugin_loader.h"
 #include "routing/resolver.h"
 #include "routing/router_registry.h"
-#include "gateway_test_env.h"
-#include "model_builders.h"
 #include "test_support.h"
 
 #include <Poco/Net/HTTPClientSession.h>
@@ -193,8 +193,8 @@ int statusOf(const std::string& answer) {
 /// then every answer read until the server closes. Completion order and time are recorded.
 struct ManyResult {
     std::vector<int> status;
-    std::vector<long long> doneMs;     ///< per request: ms from start to its answer
-    std::vector<std::size_t> order;    ///< request indexes in completion order
+    std::vector<long long> doneMs;  ///< per request: ms from start to its answer
+    std::vector<std::size_t> order; ///< request indexes in completion order
 };
 
 ManyResult runMany(int port, const std::vector<std::string>& requests, std::chrono::seconds limit,
@@ -386,24 +386,34 @@ public:
 
         // The token protects the metrics like the control plane; the health check stays open.
         CPPUNIT_ASSERT_EQUAL(401, get(gw.privatePort(), "/_mael/metrics", "x").status);
-        CPPUNIT_ASSERT_EQUAL(401, get(gw.privatePort(), "/_mael/metrics", "x", {{"Authorization", "Bearer wrong"}}).status);
+        CPPUNIT_ASSERT_EQUAL(401,
+                             get(gw.privatePort(), "/_mael/metrics", "x", {{"Authorization", "Bearer wrong"}}).status);
         CPPUNIT_ASSERT_EQUAL(200, get(gw.privatePort(), "/_mael_health_check", "x").status);
         const Reply reply = get(gw.privatePort(), "/_mael/metrics", "x", {{"Authorization", "Bearer s3cret"}});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body, 200, reply.status);
         CPPUNIT_ASSERT_EQUAL(std::string(kPrometheusContentType), reply.headers.at("Content-Type"));
         const std::string& m = reply.body;
         CPPUNIT_ASSERT_MESSAGE(m, contains(m, "# TYPE maelstrom_gateway_requests_total counter\n"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 3.0, metricValue(m, "maelstrom_gateway_requests_total{component=\"web\",code=\"200\"}"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 1.0, metricValue(m, "maelstrom_gateway_requests_total{component=\"web\",code=\"404\"}"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 1.0, metricValue(m, "maelstrom_gateway_requests_total{component=\"down\",code=\"502\"}"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 1.0, metricValue(m, "maelstrom_gateway_requests_total{component=\"empty\",code=\"504\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 3.0, metricValue(m, "maelstrom_gateway_requests_total{component=\"web\",code=\"200\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 1.0, metricValue(m, "maelstrom_gateway_requests_total{component=\"web\",code=\"404\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 1.0, metricValue(m, "maelstrom_gateway_requests_total{component=\"down\",code=\"502\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 1.0, metricValue(m, "maelstrom_gateway_requests_total{component=\"empty\",code=\"504\"}"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 1.0, metricValue(m, "maelstrom_gateway_unrouted_requests_total{code=\"404\"}"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 1.0, metricValue(m, "maelstrom_gateway_errors_total{component=\"down\",cause=\"upstream_error\"}"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 1.0, metricValue(m, "maelstrom_gateway_errors_total{component=\"empty\",cause=\"timeout\"}"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 0.0, metricValue(m, "maelstrom_gateway_errors_total{component=\"web\",cause=\"internal\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 1.0, metricValue(m, "maelstrom_gateway_errors_total{component=\"down\",cause=\"upstream_error\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 1.0, metricValue(m, "maelstrom_gateway_errors_total{component=\"empty\",cause=\"timeout\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 0.0, metricValue(m, "maelstrom_gateway_errors_total{component=\"web\",cause=\"internal\"}"));
         CPPUNIT_ASSERT_MESSAGE(m, contains(m, "# TYPE maelstrom_gateway_queue_wait_seconds histogram\n"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 4.0, metricValue(m, "maelstrom_gateway_proxy_duration_seconds_count{component=\"web\"}"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 4.0, metricValue(m, "maelstrom_gateway_queue_wait_seconds_bucket{component=\"web\",le=\"+Inf\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 4.0, metricValue(m, "maelstrom_gateway_proxy_duration_seconds_count{component=\"web\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 4.0, metricValue(m, "maelstrom_gateway_queue_wait_seconds_bucket{component=\"web\",le=\"+Inf\"}"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 0.0, metricValue(m, "maelstrom_gateway_in_flight{component=\"web\"}"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 0.0, metricValue(m, "maelstrom_gateway_queued{component=\"web\"}"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 1.0, metricValue(m, "maelstrom_gateway_instances{component=\"web\"}"));
@@ -419,7 +429,8 @@ public:
         for (auto& t : clients) {
             t.join();
         }
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(during, 1.0, metricValue(during, "maelstrom_gateway_in_flight{component=\"web\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(during, 1.0,
+                                     metricValue(during, "maelstrom_gateway_in_flight{component=\"web\"}"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(during, 2.0, metricValue(during, "maelstrom_gateway_queued{component=\"web\"}"));
     }
 
@@ -451,8 +462,10 @@ public:
             CPPUNIT_ASSERT_EQUAL(200, s);
         }
         const std::string m = gw.metrics.render();
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 1.0, metricValue(m, "maelstrom_gateway_errors_total{component=\"bounded\",cause=\"queue_full\"}"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, 1.0, metricValue(m, "maelstrom_gateway_requests_total{component=\"bounded\",code=\"503\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 1.0, metricValue(m, "maelstrom_gateway_errors_total{component=\"bounded\",cause=\"queue_full\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            m, 1.0, metricValue(m, "maelstrom_gateway_requests_total{component=\"bounded\",code=\"503\"}"));
     }
 
     void testWriteTimeout() {
@@ -483,7 +496,8 @@ public:
         gw.route("up", "up.test", 300, 4);
         gw.addInstance("up", "up-1", hellos()[1].endpoint(), 4);
         const int fd = connectTo(gw.port());
-        CPPUNIT_ASSERT(sendAll(fd, "POST /upload HTTP/1.1\r\nHost: up.test\r\nContent-Length: 100000\r\n\r\n0123456789"));
+        CPPUNIT_ASSERT(
+            sendAll(fd, "POST /upload HTTP/1.1\r\nHost: up.test\r\nContent-Length: 100000\r\n\r\n0123456789"));
         const auto start = Clock::now();
         bool closed = false;
         const std::string answer = readUntilClosed(fd, 30s, &closed);
@@ -561,8 +575,8 @@ public:
             text += std::to_string(l) + " ";
             worst = std::max(worst, l);
         }
-        std::cerr << "slow-loris (64 connections, 16 workers, 3 s head deadline): honest request latencies ms: "
-                  << text << "; attack connections cut: " << cut << "\n";
+        std::cerr << "slow-loris (64 connections, 16 workers, 3 s head deadline): honest request latencies ms: " << text
+                  << "; attack connections cut: " << cut << "\n";
         CPPUNIT_ASSERT_EQUAL_MESSAGE(text, 8, ok);
         CPPUNIT_ASSERT_MESSAGE(text, worst < 12000);
         CPPUNIT_ASSERT_MESSAGE("no slow-loris connection was cut", cut > 0);
@@ -609,7 +623,8 @@ public:
         const auto dribbleStart = Clock::now();
         long long keptClosedMs = -1;
         long long silentClosedMs = -1;
-        const std::string next = "GET /_mael_health_check HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        const std::string next = "GET /_mael_health_check HTTP/1.1\r\nHost: x\r\nX-Slow: "
+                                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
         for (std::size_t i = 0; msSince(start) < 20000 && (keptClosedMs < 0 || silentClosedMs < 0); ++i) {
             if (keptClosedMs < 0 && ::send(kept, next.data() + i % next.size(), 1, MSG_NOSIGNAL) != 1) {
                 keptClosedMs = msSince(dribbleStart);
@@ -648,7 +663,8 @@ public:
             return status == 400 || status == 414 || status == 431;
         };
         // One 100 KiB header value.
-        std::string answer = exchange("GET / HTTP/1.1\r\nHost: web.test\r\nX-Big: " + std::string(100 * 1024, 'a') + "\r\n\r\n");
+        std::string answer =
+            exchange("GET / HTTP/1.1\r\nHost: web.test\r\nX-Big: " + std::string(100 * 1024, 'a') + "\r\n\r\n");
         CPPUNIT_ASSERT_MESSAGE(answer.substr(0, 200), refused(answer));
         // Many small headers (1 MiB in all).
         std::string many = "GET / HTTP/1.1\r\nHost: web.test\r\n";
@@ -706,7 +722,8 @@ public:
             const auto start = Clock::now();
             Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(gw.port()));
             session.setTimeout(Poco::Timespan(600, 0));
-            Poco::Net::HTTPRequest request("GET", "/bytes?n=" + std::to_string(total), Poco::Net::HTTPMessage::HTTP_1_1);
+            Poco::Net::HTTPRequest request("GET", "/bytes?n=" + std::to_string(total),
+                                           Poco::Net::HTTPMessage::HTTP_1_1);
             request.setHost("bulk.test");
             session.sendRequest(request);
             Poco::Net::HTTPResponse response;
@@ -764,8 +781,8 @@ public:
         for (const auto& [s, n] : byStatus) {
             summary += std::to_string(s) + "x" + std::to_string(n) + " ";
         }
-        std::cerr << "1000 requests on a cold start: instance registered at " << registeredAtMs << " ms, all answered at "
-                  << total << " ms: " << summary << "\n";
+        std::cerr << "1000 requests on a cold start: instance registered at " << registeredAtMs
+                  << " ms, all answered at " << total << " ms: " << summary << "\n";
         CPPUNIT_ASSERT_EQUAL(1, cold->calls.load() > 0 ? 1 : 0);
         CPPUNIT_ASSERT_MESSAGE(summary, registeredAtMs >= 0);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(summary, static_cast<int>(kClients), ok);
@@ -817,7 +834,8 @@ public:
             gw.addInstance("soft", "soft-1", h[0].endpoint(), instanceCapacity(1, true));
             CPPUNIT_ASSERT_EQUAL(200, httpGetStatus(h[0].port, "/peak?reset=1"));
             const auto start = Clock::now();
-            const ManyResult result = runMany(gw.port(), std::vector<std::string>(40, requestFor("/sleep?ms=1000", "soft.test")), 120s);
+            const ManyResult result =
+                runMany(gw.port(), std::vector<std::string>(40, requestFor("/sleep?ms=1000", "soft.test")), 120s);
             const long long took = msSince(start);
             for (int s : result.status) {
                 CPPUNIT_ASSERT_EQUAL(200, s);
@@ -838,10 +856,12 @@ public:
             }
             const ManyResult result = runMany(gw.port(), requests, 120s, [&](std::size_t i) {
                 // Each request is queued before the next is sent, so arrival order is known.
-                waitUntil([&] {
-                    const auto a = gw.activity("fifo");
-                    return a.inFlight + a.queued >= static_cast<std::int64_t>(i + 1);
-                }, 20s);
+                waitUntil(
+                    [&] {
+                        const auto a = gw.activity("fifo");
+                        return a.inFlight + a.queued >= static_cast<std::int64_t>(i + 1);
+                    },
+                    20s);
             });
             std::string order;
             for (std::size_t i : result.order) {
@@ -936,9 +956,10 @@ public:
         TempDir dir;
         const int publicPort = freePort();
         const int privatePort = freePort();
-        const std::string yaml = "services:\n  database:\n    plugin: sqlite\n    settings:\n      path: " +
-                                 (dir.path() / "maelstrom.db").string() +
-                                 "\n  load_balancer:\n    plugin: round-robin\n  rpc_transport:\n    plugin: jsonrpc-http\n";
+        const std::string yaml =
+            "services:\n  database:\n    plugin: sqlite\n    settings:\n      path: " +
+            (dir.path() / "maelstrom.db").string() +
+            "\n  load_balancer:\n    plugin: round-robin\n  rpc_transport:\n    plugin: jsonrpc-http\n";
         const auto file = dir.write("maelstromd.yml", yaml);
         const std::map<std::string, std::string> env = {{"MAEL_PUBLIC_PORT", std::to_string(publicPort)},
                                                         {"MAEL_PRIVATE_PORT", std::to_string(privatePort)},
@@ -947,7 +968,8 @@ public:
                                                         {"MAEL_ROUTER_MAX_QUEUED", "7"},
                                                         {"-MAEL_SQL_DRIVER", ""},
                                                         {"-MAEL_SQL_DSN", ""}};
-        const ProcessResult check = runProcess({(binDir() / "maelstromd").string(), "--config", file.string(), "--check-config"}, env);
+        const ProcessResult check =
+            runProcess({(binDir() / "maelstromd").string(), "--config", file.string(), "--check-config"}, env);
         CPPUNIT_ASSERT_MESSAGE(check.out + check.err, contains(check.out, "router_max_queued = 7"));
         BackgroundProcess daemon({(binDir() / "maelstromd").string(), "--config", file.string()}, env);
         CPPUNIT_ASSERT_MESSAGE(daemon.output(),
@@ -956,7 +978,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(401, get(privatePort, "/_mael/metrics", "x").status);
         const Reply reply = get(privatePort, "/_mael/metrics", "x", {{"Authorization", "Bearer tok"}});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body, 200, reply.status);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body, 1.0, metricValue(reply.body, "maelstrom_gateway_unrouted_requests_total{code=\"404\"}"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            reply.body, 1.0, metricValue(reply.body, "maelstrom_gateway_unrouted_requests_total{code=\"404\"}"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.output(), 0, daemon.stop(SIGTERM));
     }
 };

@@ -7,12 +7,12 @@
 #include "gateway/gateway.h"
 #include "gateway/public_server.h"
 #include "gateway/session_pool.h"
+#include "gateway_test_env.h"
 #include "http/private_server.h"
+#include "model_builders.h"
 #include "registry/plugin_loader.h"
 #include "routing/resolver.h"
 #include "routing/router_registry.h"
-#include "gateway_test_env.h"
-#include "model_builders.h"
 #include "test_support.h"
 
 #include <Poco/Net/HTTPClientSession.h>
@@ -86,7 +86,8 @@ public:
                 Poco::Buffer<char> buffer(0);
                 int flags = 0;
                 const int n = ws.receiveFrame(buffer, flags);
-                if (n <= 0 || (flags & Poco::Net::WebSocket::FRAME_OP_BITMASK) == Poco::Net::WebSocket::FRAME_OP_CLOSE) {
+                if (n <= 0 ||
+                    (flags & Poco::Net::WebSocket::FRAME_OP_BITMASK) == Poco::Net::WebSocket::FRAME_OP_CLOSE) {
                     break;
                 }
                 const std::string reply = "echo: " + std::string(buffer.begin(), buffer.size());
@@ -247,7 +248,8 @@ public:
         InProcessGateway gw;
         auto& h = hellos();
         gw.components.replace({component("web"), component("api")});
-        gw.resolver.replace({testing::httpEventSource("web-host", "web", "web.test", ""), testing::httpEventSource("api-prefix", "api", "", "/api/", true),
+        gw.resolver.replace({testing::httpEventSource("web-host", "web", "web.test", ""),
+                             testing::httpEventSource("api-prefix", "api", "", "/api/", true),
                              testing::httpEventSource("web-keep", "web", "", "/keep/", false)});
         gw.addInstance("web", "web-1", h[0].endpoint());
         gw.addInstance("api", "api-1", h[1].endpoint());
@@ -319,7 +321,8 @@ public:
         const auto pos = b.find("h MAELSTROM-DEADLINE-NANO: ");
         CPPUNIT_ASSERT_MESSAGE(b, pos != std::string::npos);
         const std::int64_t deadline = std::stoll(b.substr(pos + 27));
-        const std::int64_t expected = std::chrono::duration_cast<std::chrono::nanoseconds>(before).count() + 30'000'000'000LL;
+        const std::int64_t expected =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(before).count() + 30'000'000'000LL;
         CPPUNIT_ASSERT_MESSAGE(b, deadline >= expected - 1'000'000'000LL && deadline <= expected + 5'000'000'000LL);
         CPPUNIT_ASSERT_MESSAGE(b, contains(b, "h MAELSTROM-START-NANO: "));
 
@@ -329,9 +332,11 @@ public:
         CPPUNIT_ASSERT_EQUAL(504, reply.status);
         const std::string later = std::to_string(
             std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count() + 60'000'000'000LL);
-        reply = get(gw.privatePort(), "/", "x", {{"MAELSTROM-COMPONENT", "echo"}, {"MAELSTROM-DEADLINE-NANO", later},
-                                                 {"MAELSTROM-START-NANO", "12345"}});
+                .count() +
+            60'000'000'000LL);
+        reply = get(
+            gw.privatePort(), "/", "x",
+            {{"MAELSTROM-COMPONENT", "echo"}, {"MAELSTROM-DEADLINE-NANO", later}, {"MAELSTROM-START-NANO", "12345"}});
         CPPUNIT_ASSERT_MESSAGE(reply.body, contains(reply.body, "h MAELSTROM-DEADLINE-NANO: " + later + "\n"));
         CPPUNIT_ASSERT_MESSAGE(reply.body, contains(reply.body, "h MAELSTROM-START-NANO: 12345\n"));
 
@@ -371,7 +376,8 @@ public:
         InProcessGateway gw;
         auto& h = hellos();
         gw.components.replace({component("slow", 1), component("empty", 1)});
-        gw.resolver.replace({testing::httpEventSource("slow-es", "slow", "slow.test", ""), testing::httpEventSource("empty-es", "empty", "empty.test", "")});
+        gw.resolver.replace({testing::httpEventSource("slow-es", "slow", "slow.test", ""),
+                             testing::httpEventSource("empty-es", "empty", "empty.test", "")});
         gw.addInstance("slow", "slow-1", h[2].endpoint());
 
         auto start = std::chrono::steady_clock::now();
@@ -529,9 +535,10 @@ public:
         gw.components.replace({component("echo")});
         gw.resolver.replace({testing::httpEventSource("echo-es", "echo", "echo.test", "")});
         gw.addInstance("echo", "echo-1", echo.endpoint());
-        std::string answer = rawExchange(gw.port(), "POST / HTTP/1.1\r\nHost: echo.test\r\nContent-Length: 5\r\n"
-                                                    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n"
-                                                    "Host: echo.test\r\n\r\n");
+        std::string answer =
+            rawExchange(gw.port(), "POST / HTTP/1.1\r\nHost: echo.test\r\nContent-Length: 5\r\n"
+                                   "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n"
+                                   "Host: echo.test\r\n\r\n");
         CPPUNIT_ASSERT_MESSAGE(answer, statusLine(answer).find(" 400 ") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(answer, !contains(answer, "smuggled"));
         answer = rawExchange(gw.port(), "POST / HTTP/1.1\r\nHost: echo.test\r\nContent-Length: 5\r\n"
@@ -546,8 +553,8 @@ public:
 
     void testHugeHeaderRejected() {
         InProcessGateway gw;
-        const std::string answer = rawExchange(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                                              std::string(100 * 1024, 'a') + "\r\n\r\n");
+        const std::string answer =
+            rawExchange(gw.port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(100 * 1024, 'a') + "\r\n\r\n");
         const std::string line = statusLine(answer);
         CPPUNIT_ASSERT_MESSAGE(answer.substr(0, 200),
                                line.find(" 400 ") != std::string::npos || line.find(" 431 ") != std::string::npos);
@@ -615,9 +622,10 @@ public:
         TempDir dir;
         const int publicPort = freePort();
         const int privatePort = freePort();
-        const std::string yaml = "services:\n  database:\n    plugin: sqlite\n    settings:\n      path: " +
-                                 (dir.path() / "maelstrom.db").string() +
-                                 "\n  load_balancer:\n    plugin: round-robin\n  rpc_transport:\n    plugin: jsonrpc-http\n";
+        const std::string yaml =
+            "services:\n  database:\n    plugin: sqlite\n    settings:\n      path: " +
+            (dir.path() / "maelstrom.db").string() +
+            "\n  load_balancer:\n    plugin: round-robin\n  rpc_transport:\n    plugin: jsonrpc-http\n";
         const auto file = dir.write("maelstromd.yml", yaml);
         BackgroundProcess daemon({(binDir() / "maelstromd").string(), "--config", file.string()},
                                  {{"MAEL_PUBLIC_PORT", std::to_string(publicPort)},

@@ -52,7 +52,8 @@ struct Seen {
 /// /go/_mael/v1 answers like the Go reference server (\U escapes); /fail/_mael/v1 answers 500 text.
 class TestServer {
 public:
-    explicit TestServer(ServerLimits limits = {}, std::string token = {}, Poco::Timespan keepAlive = Poco::Timespan(10, 0))
+    explicit TestServer(ServerLimits limits = {}, std::string token = {},
+                        Poco::Timespan keepAlive = Poco::Timespan(10, 0))
         : rpc_(limits), token_(std::move(token)) {
         auto* params = new Poco::Net::HTTPServerParams();
         params->setKeepAlive(true);
@@ -112,7 +113,8 @@ private:
             maelstrom::sdk::RpcHttpRequest rpcRequest{request.getMethod(), uri, {}, std::move(body)};
             const auto answer = owner_.rpc_.handle(rpcRequest, owner_.dispatcher_);
             response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
-            for (const auto& h : answer.headers) response.set(h.name, h.value);
+            for (const auto& h : answer.headers)
+                response.set(h.name, h.value);
             response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
             response.send() << answer.body;
         }
@@ -211,7 +213,8 @@ public:
         }
         auto e = callError(client, "Test.Crash");
         CPPUNIT_ASSERT_EQUAL(-32000, e.code());
-        CPPUNIT_ASSERT_EQUAL(std::string("barrister: method 'Test.Crash' raised unknown error: boom"), std::string(e.what()));
+        CPPUNIT_ASSERT_EQUAL(std::string("barrister: method 'Test.Crash' raised unknown error: boom"),
+                             std::string(e.what()));
         e = callError(client, "MaelstromService.Nope");
         CPPUNIT_ASSERT_EQUAL(-32601, e.code());
         // the input is inserted as given: a broken input is the server's parse error
@@ -269,7 +272,8 @@ public:
                 }
             });
         }
-        for (auto& th : threads) th.join();
+        for (auto& th : threads)
+            th.join();
         CPPUNIT_ASSERT_EQUAL(0, bad.load());
         CPPUNIT_ASSERT_EQUAL(kThreads * kCalls, ok.load());
         // sessions are pooled: far fewer connections than calls
@@ -338,7 +342,8 @@ public:
         const auto e = callError(client, "MaelstromService.ListProjects");
         CPPUNIT_ASSERT_EQUAL(-32603, e.code());
         const std::string message = e.what();
-        CPPUNIT_ASSERT_MESSAGE(message, contains(message, "barrister: MaelstromService.ListProjects: Transport error during request: "));
+        CPPUNIT_ASSERT_MESSAGE(
+            message, contains(message, "barrister: MaelstromService.ListProjects: Transport error during request: "));
         CPPUNIT_ASSERT_MESSAGE(message, contains(message, "(" + base + "/_mael/v1)"));
     }
 
@@ -349,7 +354,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(-32603, e.code());
         CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "HTTP 500"));
         JsonRpcClient missing(server.baseUrl() + "/nowhere", {});
-        CPPUNIT_ASSERT_MESSAGE(callError(missing, "X.Y").what(), contains(callError(missing, "X.Y").what(), "HTTP 404"));
+        CPPUNIT_ASSERT_MESSAGE(callError(missing, "X.Y").what(),
+                               contains(callError(missing, "X.Y").what(), "HTTP 404"));
     }
 
     void testBodyLimitOverHttp() {
@@ -357,7 +363,8 @@ public:
         limits.maxBodyBytes = 1000;
         TestServer server(limits);
         JsonRpcClient client(server.baseUrl(), {});
-        const auto e = callError(client, "MaelstromService.GetComponent", R"({"name":")" + std::string(2000, 'x') + R"("})");
+        const auto e =
+            callError(client, "MaelstromService.GetComponent", R"({"name":")" + std::string(2000, 'x') + R"("})");
         CPPUNIT_ASSERT_EQUAL(-32700, e.code()); // the 413's JSON-RPC error is passed on
         CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "max_body_bytes"));
         CPPUNIT_ASSERT_EQUAL(std::string("{}"), client.call("NodeService.GetStatus", "{}"));

@@ -45,7 +45,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(id.body + " not in the running containers", containsShortId(running, id.body));
         // The workload sees the variables maelstromd gives every container.
         const Reply env = request(daemon.publicPort(), host, "/env");
-        CPPUNIT_ASSERT_MESSAGE(env.body, env.body.find("MAELSTROM_COMPONENT_NAME=" + component + "\n") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(env.body,
+                               env.body.find("MAELSTROM_COMPONENT_NAME=" + component + "\n") != std::string::npos);
         // Warm: no new container, fast.
         const Reply warm = request(daemon.publicPort(), host, "/");
         std::cerr << "  warm request " << warm.millis << " ms\n";
@@ -63,7 +64,8 @@ public:
         const std::string host = project + ".cold.test";
         const std::string component = project + "_web";
         daemon.putProject(projectYaml(
-            project, {componentYaml("web", host, {"idletimeoutseconds: 120", "maxconcurrency: 20", "maxinstances: 5"})}));
+            project,
+            {componentYaml("web", host, {"idletimeoutseconds: 120", "maxconcurrency: 20", "maxinstances: 5"})}));
 
         constexpr int kClients = 20;
         std::vector<Reply> replies(kClients);
@@ -95,9 +97,8 @@ public:
         const std::string host = project + ".cold.test";
         const std::string component = project + "_web";
         // /fail always answers 500: the start health check never passes.
-        std::string yaml = componentYaml("web", host,
-                                         {"httpstarthealthcheckseconds: 2", "maxdurationseconds: 5",
-                                          "idletimeoutseconds: 120"});
+        std::string yaml = componentYaml(
+            "web", host, {"httpstarthealthcheckseconds: 2", "maxdurationseconds: 5", "idletimeoutseconds: 120"});
         yaml.replace(yaml.find("httphealthcheckpath: /health"), 28, "httphealthcheckpath: /fail");
         daemon.putProject(projectYaml(project, {yaml}));
 
@@ -107,11 +108,12 @@ public:
         CPPUNIT_ASSERT_MESSAGE("no container was started\n" + daemon.tail(),
                                waitUntil([&] { return !(seen = allContainers(component)).empty(); }, 10s));
         client.join();
-        std::cerr << "\n  start health check timeout: " << reply.status << " after " << reply.millis << " ms: "
-                  << reply.body << "\n";
+        std::cerr << "\n  start health check timeout: " << reply.status << " after " << reply.millis
+                  << " ms: " << reply.body << "\n";
         CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.error + reply.body + "\n" + daemon.tail(), 504, reply.status);
         CPPUNIT_ASSERT_MESSAGE("504 before the 5 s deadline: " + std::to_string(reply.millis), reply.millis >= 4500);
-        CPPUNIT_ASSERT_MESSAGE("504 long after the 5 s deadline: " + std::to_string(reply.millis), reply.millis < 15000);
+        CPPUNIT_ASSERT_MESSAGE("504 long after the 5 s deadline: " + std::to_string(reply.millis),
+                               reply.millis < 15000);
         // The container that never became healthy is removed.
         const std::string first = seen[0];
         CPPUNIT_ASSERT_MESSAGE("the unhealthy container " + first + " was not removed\n" + daemon.tail(),

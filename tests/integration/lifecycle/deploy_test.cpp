@@ -45,7 +45,8 @@ LoadSummary runLoad(int port, const std::string& host, F&& during) {
         s.requests += r.requests;
         s.errors += r.errors;
         latencies.insert(latencies.end(), r.latenciesMs.begin(), r.latenciesMs.end());
-        for (const auto& e : r.errorSamples) s.samples += "  " + e + "\n";
+        for (const auto& e : r.errorSamples)
+            s.samples += "  " + e + "\n";
     }
     s.p50 = percentile(latencies, 0.5);
     s.p99 = percentile(latencies, 0.99);
@@ -83,10 +84,11 @@ private:
         const std::string host = project + ".deploy.test";
         const std::string component = project + "_web";
         auto yaml = [&](int deployNumber) {
-            return projectYaml(project, {componentYaml("web", host,
-                                                       {"mininstances: 2", "maxconcurrency: 50", "idletimeoutseconds: 300",
-                                                        "restartorder: " + order, "startparallelism: " + parallelism,
-                                                        "environment: [\"DEPLOY=" + std::to_string(deployNumber) + "\"]"})});
+            return projectYaml(project,
+                               {componentYaml("web", host,
+                                              {"mininstances: 2", "maxconcurrency: 50", "idletimeoutseconds: 300",
+                                               "restartorder: " + order, "startparallelism: " + parallelism,
+                                               "environment: [\"DEPLOY=" + std::to_string(deployNumber) + "\"]"})});
         };
         daemon.putProject(yaml(1));
         const std::string v1 = std::to_string(daemon.componentVersion(component));
@@ -95,19 +97,21 @@ private:
         std::vector<std::string> before;
         CPPUNIT_ASSERT_MESSAGE("mininstances 2 not reached\n" + daemon.tail(), waitUntil(
                                                                                    [&] {
-                                                                                       before = runningContainers(component);
+                                                                                       before =
+                                                                                           runningContainers(component);
                                                                                        return before.size() == 2;
                                                                                    },
                                                                                    60s));
         CPPUNIT_ASSERT(waitUntil([&] { return request(daemon.publicPort(), host, "/").status == 200; }, 30s));
         // Both registered: requests reach both containers (round-robin).
         std::set<std::string> served;
-        CPPUNIT_ASSERT_MESSAGE("requests do not reach both instances\n" + daemon.tail(), waitUntil(
-                                                                                             [&] {
-                                                                                                 served.insert(request(daemon.publicPort(), host, "/id").body);
-                                                                                                 return served.size() >= 2;
-                                                                                             },
-                                                                                             20s));
+        CPPUNIT_ASSERT_MESSAGE("requests do not reach both instances\n" + daemon.tail(),
+                               waitUntil(
+                                   [&] {
+                                       served.insert(request(daemon.publicPort(), host, "/id").body);
+                                       return served.size() >= 2;
+                                   },
+                                   20s));
 
         // Baseline: the same two clients for 1.5 s before the deploy (how loaded this machine is right now).
         const auto baseline = runLoad(daemon.publicPort(), host, [] { std::this_thread::sleep_for(1500ms); });
@@ -126,9 +130,11 @@ private:
             deployed = waitUntil(
                 [&] {
                     after = runningContainers(component);
-                    if (after.size() != 2) return false;
+                    if (after.size() != 2)
+                        return false;
                     for (const auto& id : after) {
-                        if (containsShortId(before, id.substr(0, 12)) || containerVersionLabel(id) != v2) return false;
+                        if (containsShortId(before, id.substr(0, 12)) || containerVersionLabel(id) != v2)
+                            return false;
                     }
                     return true;
                 },
@@ -137,8 +143,8 @@ private:
         });
         const std::string until = dockerTimestamp();
         CPPUNIT_ASSERT_MESSAGE("version did not change: " + v1, v1 != v2);
-        CPPUNIT_ASSERT_MESSAGE("the deploy did not finish: running " + std::to_string(after.size()) + "\n" + daemon.tail(),
-                               deployed);
+        CPPUNIT_ASSERT_MESSAGE(
+            "the deploy did not finish: running " + std::to_string(after.size()) + "\n" + daemon.tail(), deployed);
 
         std::fprintf(stderr, "  %s/%s deploy:   %zu requests, %zu errors, p50 %.2f ms, p99 %.2f ms, max %.1f ms\n",
                      order.c_str(), parallelism.c_str(), load.requests, load.errors, load.p50, load.p99, load.max);
@@ -155,7 +161,8 @@ private:
                              baseline.p99, bound);
             }
             CPPUNIT_ASSERT_MESSAGE("p99 " + std::to_string(load.p99) + " ms during a startstop deploy (bound " +
-                                       std::to_string(bound) + " ms, baseline p99 " + std::to_string(baseline.p99) + ")",
+                                       std::to_string(bound) + " ms, baseline p99 " + std::to_string(baseline.p99) +
+                                       ")",
                                    load.p99 < bound);
         }
 
@@ -172,7 +179,8 @@ private:
             } else {
                 continue;
             }
-            if (firstChange.empty()) firstChange = e.action;
+            if (firstChange.empty())
+                firstChange = e.action;
             most = std::max(most, runningNow);
             least = std::min(least, runningNow);
         }

@@ -25,9 +25,10 @@ public:
         const std::string component = project + "_web";
         const std::string marker = "HEALTH-MARKER-" + project;
         daemon.putProject(projectYaml(
-            project, {componentYaml("web", host,
-                                    {"idletimeoutseconds: 120", "httphealthcheckseconds: 1", "httphealthcheckmaxfailures: 2",
-                                     "healthcheckfailedcommand: [\"/hello-http\", \"--exit\", \"0\", \"" + marker + "\"]"})}));
+            project,
+            {componentYaml("web", host,
+                           {"idletimeoutseconds: 120", "httphealthcheckseconds: 1", "httphealthcheckmaxfailures: 2",
+                            "healthcheckfailedcommand: [\"/hello-http\", \"--exit\", \"0\", \"" + marker + "\"]"})}));
 
         Reply id = request(daemon.publicPort(), host, "/id");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(id.error + id.body + "\n" + daemon.tail(), 200, id.status);
@@ -47,13 +48,14 @@ public:
         CPPUNIT_ASSERT_MESSAGE("the unhealthy container " + first + " still runs\n" + daemon.tail(),
                                waitUntil([&] { return !containsShortId(runningContainers(component), first); }, 30s));
         std::string second;
-        CPPUNIT_ASSERT_MESSAGE("no replacement serves /id\n" + daemon.tail(), waitUntil(
-                                                                                  [&] {
-                                                                                      id = request(daemon.publicPort(), host, "/id");
-                                                                                      second = trimmed(id.body);
-                                                                                      return id.status == 200 && second != first;
-                                                                                  },
-                                                                                  30s));
+        CPPUNIT_ASSERT_MESSAGE("no replacement serves /id\n" + daemon.tail(),
+                               waitUntil(
+                                   [&] {
+                                       id = request(daemon.publicPort(), host, "/id");
+                                       second = trimmed(id.body);
+                                       return id.status == 200 && second != first;
+                                   },
+                                   30s));
         CPPUNIT_ASSERT(containsShortId(runningContainers(component), second));
         CPPUNIT_ASSERT_EQUAL(200, request(daemon.publicPort(), host, "/health").status);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());

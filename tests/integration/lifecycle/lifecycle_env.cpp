@@ -32,7 +32,8 @@ std::vector<std::string> words(const std::string& text) {
     std::istringstream in(text);
     std::vector<std::string> out;
     std::string w;
-    while (in >> w) out.push_back(w);
+    while (in >> w)
+        out.push_back(w);
     return out;
 }
 
@@ -40,9 +41,11 @@ std::vector<std::string> words(const std::string& text) {
 int listeningPublicPort(const std::string& log) {
     const std::string needle = ", public port on ";
     const auto line = log.find("private port listening on ");
-    if (line == std::string::npos) return 0;
+    if (line == std::string::npos)
+        return 0;
     const auto at = log.find(needle, line);
-    if (at == std::string::npos) return 0;
+    if (at == std::string::npos)
+        return 0;
     int port = 0;
     auto i = at + needle.size();
     for (; i < log.size() && std::isdigit(static_cast<unsigned char>(log[i])); ++i) {
@@ -62,15 +65,10 @@ Daemon::Daemon(const fs::path& dataDir, const std::map<std::string, std::string>
                              "  load_balancer:\n    plugin: round-robin\n"
                              "  rpc_transport:\n    plugin: jsonrpc-http\n";
     fs::create_directories(dataDir_);
-    {
-        std::ofstream(dataDir_ / "maelstromd.yml") << yaml;
-    }
-    std::map<std::string, std::string> all = {{"MAEL_PUBLIC_PORT", "0"},
-                                              {"MAEL_DATA_DIR", dataDir_.string()},
-                                              {"-MAEL_SQL_DRIVER", ""},
-                                              {"-MAEL_SQL_DSN", ""},
-                                              {"-MAEL_PRIVATE_TOKEN", ""},
-                                              {"-MAEL_SHUTDOWN_KEEP_CONTAINERS", ""}};
+    { std::ofstream(dataDir_ / "maelstromd.yml") << yaml; }
+    std::map<std::string, std::string> all = {{"MAEL_PUBLIC_PORT", "0"},   {"MAEL_DATA_DIR", dataDir_.string()},
+                                              {"-MAEL_SQL_DRIVER", ""},    {"-MAEL_SQL_DSN", ""},
+                                              {"-MAEL_PRIVATE_TOKEN", ""}, {"-MAEL_SHUTDOWN_KEEP_CONTAINERS", ""}};
     for (const auto& [k, v] : env) {
         all[k] = v;
     }
@@ -78,9 +76,10 @@ Daemon::Daemon(const fs::path& dataDir, const std::map<std::string, std::string>
     for (int attempt = 0; attempt < 3; ++attempt) {
         privatePort_ = freePort();
         all["MAEL_PRIVATE_PORT"] = std::to_string(privatePort_);
-        process_ = std::make_unique<BackgroundProcess>(
-            std::vector<std::string>{(binDir() / "maelstromd").string(), "--config", (dataDir_ / "maelstromd.yml").string()},
-            all);
+        process_ =
+            std::make_unique<BackgroundProcess>(std::vector<std::string>{(binDir() / "maelstromd").string(), "--config",
+                                                                         (dataDir_ / "maelstromd.yml").string()},
+                                                all);
         const bool up = waitUntil(
             [&] {
                 publicPort_ = listeningPublicPort(process_->output());
@@ -129,13 +128,11 @@ ProcessResult Daemon::maelctl(const std::vector<std::string>& args, std::chrono:
 void Daemon::putProject(const std::string& yaml) const {
     static std::atomic<int> counter{0};
     const fs::path file = dataDir_ / ("project-" + std::to_string(++counter) + ".yml");
-    {
-        std::ofstream(file) << yaml;
-    }
+    { std::ofstream(file) << yaml; }
     const auto r = maelctl({"project", "put", "--file=" + file.string()});
     if (r.exitCode != 0) {
-        CPPUNIT_FAIL("maelctl project put failed (" + std::to_string(r.exitCode) + "): " + r.out + r.err +
-                     "\nyaml:\n" + yaml);
+        CPPUNIT_FAIL("maelctl project put failed (" + std::to_string(r.exitCode) + "): " + r.out + r.err + "\nyaml:\n" +
+                     yaml);
     }
 }
 
@@ -143,8 +140,9 @@ std::int64_t Daemon::componentVersion(const std::string& component) const {
     try {
         Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(privatePort_));
         session.setTimeout(Poco::Timespan(30, 0));
-        const std::string body = R"({"jsonrpc":"2.0","id":"v","method":"MaelstromService.GetComponent","params":[{"name":")" +
-                                 component + R"("}]})";
+        const std::string body =
+            R"({"jsonrpc":"2.0","id":"v","method":"MaelstromService.GetComponent","params":[{"name":")" + component +
+            R"("}]})";
         Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/_mael/v1", Poco::Net::HTTPMessage::HTTP_1_1);
         req.setContentType("application/json");
         req.setContentLength(static_cast<std::streamsize>(body.size()));
@@ -154,7 +152,8 @@ std::int64_t Daemon::componentVersion(const std::string& component) const {
         Poco::StreamCopier::copyToString(session.receiveResponse(resp), text);
         Poco::JSON::Parser parser;
         auto o = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-        if (!o->has("result")) return -1;
+        if (!o->has("result"))
+            return -1;
         return o->getObject("result")->getObject("component")->getValue<std::int64_t>("version");
     } catch (const std::exception&) {
         return -1;
@@ -182,8 +181,8 @@ std::string uniqueProject(const std::string& stem) {
 }
 
 std::string componentYaml(const std::string& key, const std::string& hostname, const std::vector<std::string>& extra) {
-    std::string y = "  " + key + ":\n" +
-                    "    image: " + lifecycleImage() + "\n"
+    std::string y = "  " + key + ":\n" + "    image: " + lifecycleImage() +
+                    "\n"
                     "    httpport: 8080\n"
                     "    httphealthcheckpath: /health\n";
     bool hasHealthSeconds = false;
@@ -200,7 +199,8 @@ std::string componentYaml(const std::string& key, const std::string& hostname, c
 
 std::string projectYaml(const std::string& project, const std::vector<std::string>& components) {
     std::string y = "name: " + project + "\ncomponents:\n";
-    for (const auto& c : components) y += c;
+    for (const auto& c : components)
+        y += c;
     return y;
 }
 
@@ -227,18 +227,22 @@ Reply request(int port, const std::string& host, const std::string& path, std::c
 }
 
 std::vector<std::string> runningContainers(const std::string& component) {
-    return words(docker::dockerCli({"ps", "-q", "--no-trunc", "--filter", "label=maelstrom_component=" + component}).out);
+    return words(
+        docker::dockerCli({"ps", "-q", "--no-trunc", "--filter", "label=maelstrom_component=" + component}).out);
 }
 
 std::vector<std::string> allContainers(const std::string& component) {
-    return words(docker::dockerCli({"ps", "-aq", "--no-trunc", "--filter", "label=maelstrom_component=" + component}).out);
+    return words(
+        docker::dockerCli({"ps", "-aq", "--no-trunc", "--filter", "label=maelstrom_component=" + component}).out);
 }
 
 std::string containerVersionLabel(const std::string& id) {
     auto r = docker::dockerCli({"inspect", "-f", "{{index .Config.Labels \"maelstrom_version\"}}", id});
-    if (r.exitCode != 0) return "";
+    if (r.exitCode != 0)
+        return "";
     std::string v = r.out;
-    while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+    while (!v.empty() && (v.back() == '\n' || v.back() == ' '))
+        v.pop_back();
     return v;
 }
 
@@ -248,13 +252,15 @@ bool containerRunning(const std::string& id) {
 }
 
 std::string trimmed(std::string text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.pop_back();
     return text;
 }
 
 bool containsShortId(const std::vector<std::string>& ids, const std::string& shortIdText) {
     const std::string shortId = trimmed(shortIdText);
-    if (shortId.empty()) return false;
+    if (shortId.empty())
+        return false;
     return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return id.rfind(shortId, 0) == 0; });
 }
 
@@ -273,16 +279,17 @@ void removeProjectContainers(const std::string& project) {
 }
 
 std::string dockerTimestamp() {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+    const auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     char buf[64];
     std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(ns / 1000000000),
                   static_cast<long long>(ns % 1000000000));
     return buf;
 }
 
-std::vector<DockerEvent> dockerEvents(const std::string& component, const std::string& since, const std::string& until) {
+std::vector<DockerEvent> dockerEvents(const std::string& component, const std::string& since,
+                                      const std::string& until) {
     auto r = docker::dockerCli({"events", "--since", since, "--until", until, "--filter", "type=container", "--filter",
                                 "label=maelstrom_component=" + component, "--format",
                                 "{{.TimeNano}} {{.Action}} {{.Actor.ID}}"});
@@ -291,7 +298,8 @@ std::vector<DockerEvent> dockerEvents(const std::string& component, const std::s
     std::string line;
     while (std::getline(lines, line)) {
         auto parts = words(line);
-        if (parts.size() < 3) continue;
+        if (parts.size() < 3)
+            continue;
         DockerEvent e;
         e.timeNano = std::stoll(parts[0]);
         e.action = parts[1];
@@ -358,7 +366,8 @@ void LoadClient::run(std::stop_token stop) {
                 result_.latenciesMs.push_back(ms);
             } else {
                 ++result_.errors;
-                if (result_.errorSamples.size() < 10) result_.errorSamples.push_back(error);
+                if (result_.errorSamples.size() < 10)
+                    result_.errorSamples.push_back(error);
             }
         }
         next += interval_;
@@ -372,10 +381,12 @@ void LoadClient::run(std::stop_token stop) {
 }
 
 double percentile(std::vector<double> values, double p) {
-    if (values.empty()) return 0;
+    if (values.empty())
+        return 0;
     std::sort(values.begin(), values.end());
     auto rank = static_cast<std::size_t>(p * static_cast<double>(values.size()));
-    if (rank >= values.size()) rank = values.size() - 1;
+    if (rank >= values.size())
+        rank = values.size() - 1;
     return values[rank];
 }
 

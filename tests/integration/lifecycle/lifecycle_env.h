@@ -28,10 +28,10 @@ namespace maelstrom::testing::lifecycle {
 using namespace std::chrono_literals;
 
 struct Reply {
-    int status = -1;       ///< -1: no HTTP response (see error)
+    int status = -1; ///< -1: no HTTP response (see error)
     std::string body;
     std::string error;
-    double millis = 0;     ///< request sent → whole response read
+    double millis = 0; ///< request sent → whole response read
 };
 /// GET http://127.0.0.1:port<path> with `Host: host` on a new connection.
 Reply request(int port, const std::string& host, const std::string& path, std::chrono::seconds timeout = 60s);
@@ -89,7 +89,8 @@ std::string uniqueProject(const std::string& stem);
 /// YAML of one fixture component (image lifecycleImage(), port 8080, /health, health checks every
 /// second) named `key`, reachable at `hostname`. `extra` holds more component keys, one per line, no indent
 /// ("idletimeoutseconds: 5").
-std::string componentYaml(const std::string& key, const std::string& hostname, const std::vector<std::string>& extra = {});
+std::string componentYaml(const std::string& key, const std::string& hostname,
+                          const std::vector<std::string>& extra = {});
 /// A project: name + the given component blocks.
 std::string projectYaml(const std::string& project, const std::vector<std::string>& components);
 
@@ -139,7 +140,7 @@ public:
     struct Result {
         std::size_t requests = 0;
         std::size_t errors = 0;
-        std::vector<double> latenciesMs;      ///< successful requests
+        std::vector<double> latenciesMs;       ///< successful requests
         std::vector<std::string> errorSamples; ///< the first few errors
     };
     Result result() const;

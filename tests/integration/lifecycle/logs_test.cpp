@@ -45,8 +45,8 @@ public:
             30s);
         const std::string out = logs.output();
         logs.stop(SIGTERM, std::chrono::seconds(10));
-        CPPUNIT_ASSERT_MESSAGE("maelctl logs did not print the fixture's lines; it printed:\n" + out + "\nmaelstromd:\n" +
-                                   daemon.tail(),
+        CPPUNIT_ASSERT_MESSAGE("maelctl logs did not print the fixture's lines; it printed:\n" + out +
+                                   "\nmaelstromd:\n" + daemon.tail(),
                                seen);
         CPPUNIT_ASSERT_MESSAGE("--components did not filter:\n" + out, out.find(otherMarker) == std::string::npos);
         CPPUNIT_ASSERT_MESSAGE("PING lines must be skipped:\n" + out, out.find("PING") == std::string::npos);

@@ -28,7 +28,8 @@ public:
         const std::string component = project + "_web";
         auto yaml = [&](int n) {
             return projectYaml(project, {componentYaml("web", host,
-                                                       {"idletimeoutseconds: 120", "environment: [\"N=" + std::to_string(n) + "\"]"})});
+                                                       {"idletimeoutseconds: 120",
+                                                        "environment: [\"N=" + std::to_string(n) + "\"]"})});
         };
         std::string first;
         std::string current;
@@ -46,9 +47,9 @@ public:
             CPPUNIT_ASSERT_MESSAGE("MAEL_SHUTDOWN_KEEP_CONTAINERS=true: the container was stopped\n" + a.tail(),
                                    containerRunning(first));
             // A stale container of the old version, as an older maelstromd would have left it.
-            const auto stale = docker::dockerCli({"run", "-d", "--label", "maelstrom=true", "--label",
-                                                  "maelstrom_component=" + component, "--label", "maelstrom_version=" + old,
-                                                  "--label", "maelstrom_http_port=8080", lifecycleImage()});
+            const auto stale = docker::dockerCli(
+                {"run", "-d", "--label", "maelstrom=true", "--label", "maelstrom_component=" + component, "--label",
+                 "maelstrom_version=" + old, "--label", "maelstrom_http_port=8080", lifecycleImage()});
             CPPUNIT_ASSERT_EQUAL_MESSAGE(stale.err, 0, stale.exitCode);
         }
         std::vector<std::string> before = runningContainers(component);
@@ -56,18 +57,20 @@ public:
 
         Daemon b(dir.path());
         // The stale one goes; the current one stays and serves at once.
-        CPPUNIT_ASSERT_MESSAGE("the stale container was not removed\n" + b.tail(), waitUntil(
-                                                                                        [&] {
-                                                                                            auto now = allContainers(component);
-                                                                                            return now.size() == 1 && containsShortId(now, first);
-                                                                                        },
-                                                                                        30s));
+        CPPUNIT_ASSERT_MESSAGE("the stale container was not removed\n" + b.tail(),
+                               waitUntil(
+                                   [&] {
+                                       auto now = allContainers(component);
+                                       return now.size() == 1 && containsShortId(now, first);
+                                   },
+                                   30s));
         const Reply id = b.request(host, "/id");
         std::fprintf(stderr, "\n  adopted container answered in %.1f ms\n", id.millis);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(id.error + id.body + "\n" + b.tail(), 200, id.status);
         CPPUNIT_ASSERT_EQUAL_MESSAGE("not served by the adopted container\n" + b.tail(), first, trimmed(id.body));
         const auto all = allContainers(component);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("a cold start happened after the restart\n" + b.tail(), std::size_t(1), all.size());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("a cold start happened after the restart\n" + b.tail(), std::size_t(1),
+                                     all.size());
         CPPUNIT_ASSERT_EQUAL(current, containerVersionLabel(all[0]));
         // Adopted instances are managed like any other: the graceful stop removes it.
         CPPUNIT_ASSERT_EQUAL_MESSAGE(b.tail(), 0, b.stop());
@@ -83,7 +86,8 @@ public:
         const std::string host = project + ".restart.test";
         const std::string component = project + "_web";
         Daemon daemon(dir.path(), {{"MAEL_SHUTDOWN_PAUSE_SECONDS", "1"}});
-        daemon.putProject(projectYaml(project, {componentYaml("web", host, {"idletimeoutseconds: 120", "maxconcurrency: 10"})}));
+        daemon.putProject(
+            projectYaml(project, {componentYaml("web", host, {"idletimeoutseconds: 120", "maxconcurrency: 10"})}));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 200, daemon.request(host, "/").status);
 
         // 5 requests of 5 s; SIGTERM 1 s in. After the 1 s pause the public port stops accepting (a new request at
@@ -100,13 +104,14 @@ public:
         const Reply late = daemon.request(host, "/", 10s);
         std::fprintf(stderr, "\n  a new request 2 s after SIGTERM: status %d %s\n", late.status, late.error.c_str());
         CPPUNIT_ASSERT_MESSAGE("a new request was served after SIGTERM and the pause", late.status != 200);
-        for (auto& c : clients) c.join();
+        for (auto& c : clients)
+            c.join();
         const int code = daemon.stop(0, std::chrono::seconds(120)); // signal 0: only wait for the exit
         const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
         std::fprintf(stderr, "  exited %d, %.2f s after SIGTERM\n", code, took);
         for (const auto& r : replies) {
-            CPPUNIT_ASSERT_EQUAL_MESSAGE("a request in flight did not complete: " + r.error + r.body + "\n" + daemon.tail(),
-                                         200, r.status);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(
+                "a request in flight did not complete: " + r.error + r.body + "\n" + daemon.tail(), 200, r.status);
         }
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, code);
         CPPUNIT_ASSERT_MESSAGE("containers left after a graceful stop\n" + daemon.tail(),
@@ -130,21 +135,23 @@ public:
         const auto script = sourceDir() / "tests/services/restart-docker.sh";
         const auto r = runProcess({"bash", script.string()}, {}, std::chrono::seconds(180));
         std::cerr << r.out << r.err;
-        MAELSTROM_REQUIRE_BACKEND(r.exitCode != 3,
-                                  "a dockerd started by tests/services/start-docker.sh (restart-docker.sh refused: " + r.err + ")");
+        MAELSTROM_REQUIRE_BACKEND(
+            r.exitCode != 3,
+            "a dockerd started by tests/services/start-docker.sh (restart-docker.sh refused: " + r.err + ")");
         CPPUNIT_ASSERT_EQUAL_MESSAGE("restart-docker.sh failed: " + r.err, 0, r.exitCode);
         CPPUNIT_ASSERT_MESSAGE("maelstromd died with the Docker daemon\n" + daemon.tail(), daemon.running());
 
         // mininstances comes back by itself; the other component is served again on request.
-        CPPUNIT_ASSERT_MESSAGE("mininstances not restored after the Docker restart\n" + daemon.tail(), waitUntil(
-                                                                                                          [&] {
-                                                                                                              auto now = runningContainers(project + "_warm");
-                                                                                                              return now.size() == 1 && now[0] != oldWarm;
-                                                                                                          },
-                                                                                                          90s));
+        CPPUNIT_ASSERT_MESSAGE("mininstances not restored after the Docker restart\n" + daemon.tail(),
+                               waitUntil(
+                                   [&] {
+                                       auto now = runningContainers(project + "_warm");
+                                       return now.size() == 1 && now[0] != oldWarm;
+                                   },
+                                   90s));
         Reply lazy;
-        CPPUNIT_ASSERT_MESSAGE("not served after the Docker restart: " + std::to_string(lazy.status) + lazy.error + "\n" +
-                                   daemon.tail(),
+        CPPUNIT_ASSERT_MESSAGE("not served after the Docker restart: " + std::to_string(lazy.status) + lazy.error +
+                                   "\n" + daemon.tail(),
                                waitUntil(
                                    [&] {
                                        lazy = daemon.request(lazyHost, "/", 30s);

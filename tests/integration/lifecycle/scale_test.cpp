@@ -7,8 +7,8 @@
 #include "lifecycle_env.h"
 
 #include <algorithm>
-#include <mutex>
 #include <cstdio>
+#include <mutex>
 
 using namespace maelstrom::testing;
 using namespace maelstrom::testing::lifecycle;
@@ -40,24 +40,27 @@ public:
         Daemon daemon(dir.path());
         const std::string host = project + ".scale.test";
         const std::string component = project + "_web";
-        daemon.putProject(projectYaml(project, {componentYaml("web", host, {"mininstances: 2", "idletimeoutseconds: 2"})}));
+        daemon.putProject(
+            projectYaml(project, {componentYaml("web", host, {"mininstances: 2", "idletimeoutseconds: 2"})}));
 
         // Started without any request.
         std::vector<std::string> running;
-        CPPUNIT_ASSERT_MESSAGE("mininstances 2 not started after the put\n" + daemon.tail(), waitUntil(
-                                                                                                [&] {
-                                                                                                    running = runningContainers(component);
-                                                                                                    return running.size() == 2;
-                                                                                                },
-                                                                                                60s));
+        CPPUNIT_ASSERT_MESSAGE("mininstances 2 not started after the put\n" + daemon.tail(),
+                               waitUntil(
+                                   [&] {
+                                       running = runningContainers(component);
+                                       return running.size() == 2;
+                                   },
+                                   60s));
         // A killed one is replaced.
         CPPUNIT_ASSERT_EQUAL(0, docker::dockerCli({"kill", running[0]}).exitCode);
-        CPPUNIT_ASSERT_MESSAGE("the killed min instance was not replaced\n" + daemon.tail(), waitUntil(
-                                                                                                [&] {
-                                                                                                    auto now = runningContainers(component);
-                                                                                                    return now.size() == 2 && !containsShortId(now, running[0].substr(0, 12));
-                                                                                                },
-                                                                                                30s));
+        CPPUNIT_ASSERT_MESSAGE("the killed min instance was not replaced\n" + daemon.tail(),
+                               waitUntil(
+                                   [&] {
+                                       auto now = runningContainers(component);
+                                       return now.size() == 2 && !containsShortId(now, running[0].substr(0, 12));
+                                   },
+                                   30s));
         // Idle far past idletimeoutseconds (2 s): still 2, never fewer.
         CPPUNIT_ASSERT_MESSAGE("a min instance stopped while idle\n" + daemon.tail(),
                                !waitUntil([&] { return runningContainers(component).size() < 2; }, 8s));
@@ -77,7 +80,8 @@ public:
         {
             Daemon first(dir.path());
             first.putProject(projectYaml(project, {componentYaml("web", host, {"mininstances: 1"})}));
-            CPPUNIT_ASSERT_MESSAGE(first.tail(), waitUntil([&] { return runningContainers(component).size() == 1; }, 60s));
+            CPPUNIT_ASSERT_MESSAGE(first.tail(),
+                                   waitUntil([&] { return runningContainers(component).size() == 1; }, 60s));
             CPPUNIT_ASSERT_EQUAL_MESSAGE(first.tail(), 0, first.stop());
             CPPUNIT_ASSERT_MESSAGE("containers left after a graceful stop", allContainers(component).empty());
         }
@@ -92,7 +96,6 @@ public:
 
     void testMaxInstancesRespected() { cappedUnderLoad("maxinstances: 2"); }
     void testMaxInstancesPerNodeRespected() { cappedUnderLoad("maxinstancespernode: 2"); }
-
 
     void testIdleInstanceStopped() {
         MAELSTROM_REQUIRE_BACKEND(docker::dockerAvailable(), "dockerd");
@@ -116,7 +119,8 @@ public:
         const double idleFor = secondsSince(lastRequest);
         std::fprintf(stderr, "\n  idle stop: container gone %.2f s after the last request (idletimeoutseconds %.0f)\n",
                      idleFor, kIdle);
-        CPPUNIT_ASSERT_MESSAGE("stopped before idletimeoutseconds: " + std::to_string(idleFor), idleFor >= kIdle - 0.25);
+        CPPUNIT_ASSERT_MESSAGE("stopped before idletimeoutseconds: " + std::to_string(idleFor),
+                               idleFor >= kIdle - 0.25);
         CPPUNIT_ASSERT_MESSAGE("stopped later than idletimeoutseconds + 15 s: " + std::to_string(idleFor),
                                idleFor <= kIdle + 15 + 1);
         // The container is removed, not just stopped; the next request cold-starts a new one.
@@ -135,7 +139,8 @@ public:
         Daemon daemon(dir.path());
         const std::string host = project + ".scale.test";
         const std::string component = project + "_web";
-        daemon.putProject(projectYaml(project, {componentYaml("web", host, {"idletimeoutseconds: 2", "maxdurationseconds: 60"})}));
+        daemon.putProject(
+            projectYaml(project, {componentYaml("web", host, {"idletimeoutseconds: 2", "maxdurationseconds: 60"})}));
 
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 200, request(daemon.publicPort(), host, "/").status);
         const std::string id = runningContainers(component).at(0);
@@ -170,7 +175,8 @@ private:
         Daemon daemon(dir.path());
         const std::string host = project + ".scale.test";
         const std::string component = project + "_web";
-        daemon.putProject(projectYaml(project, {componentYaml("web", host, {cap, "maxconcurrency: 1", "idletimeoutseconds: 60"})}));
+        daemon.putProject(
+            projectYaml(project, {componentYaml("web", host, {cap, "maxconcurrency: 1", "idletimeoutseconds: 60"})}));
 
         // 6 clients in a loop of 200 ms requests, one slot per instance: the autoscaler, once a 20 s activity
         // window closes, wants ceil(6 / 0.75) = 8 instances; the cap keeps it at 2.
@@ -183,7 +189,8 @@ private:
         threads.emplace_back([&] {
             while (!done) {
                 const std::size_t n = runningContainers(component).size();
-                if (n > most) most = n;
+                if (n > most)
+                    most = n;
                 std::this_thread::sleep_for(100ms);
             }
         });
@@ -206,8 +213,10 @@ private:
         threads.clear();
         std::fprintf(stderr, "\n  %s: scaled up %s; at most %zu running; %zu created in all\n", cap.c_str(),
                      scaled ? "yes" : "no", most.load(), allContainers(component).size());
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("requests failed under load: " + failure + "\n" + daemon.tail(), 0, failures.load());
-        CPPUNIT_ASSERT_MESSAGE("the autoscaler did not scale up under a load wanting 8 instances\n" + daemon.tail(), scaled);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("requests failed under load: " + failure + "\n" + daemon.tail(), 0,
+                                     failures.load());
+        CPPUNIT_ASSERT_MESSAGE("the autoscaler did not scale up under a load wanting 8 instances\n" + daemon.tail(),
+                               scaled);
         CPPUNIT_ASSERT_MESSAGE(cap + ": more running: " + std::to_string(most.load()), most <= 2);
         CPPUNIT_ASSERT(runningContainers(component).size() <= 2);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());

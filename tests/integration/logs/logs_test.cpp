@@ -145,7 +145,8 @@ public:
             while (std::getline(in, line)) {
                 Line l;
                 l.crlf = !line.empty() && line.back() == '\r';
-                if (l.crlf) line.pop_back();
+                if (l.crlf)
+                    line.pop_back();
                 l.text = line;
                 l.at = std::chrono::steady_clock::now();
                 std::lock_guard lock(m_);
@@ -167,7 +168,8 @@ public:
         std::unique_lock lock(m_);
         return cv_.wait_for(lock, timeout, [&] {
             for (const auto& l : lines_) {
-                if (match(l)) return true;
+                if (match(l))
+                    return true;
             }
             return false;
         });
@@ -176,7 +178,8 @@ public:
         std::unique_lock lock(m_);
         return cv_.wait_for(lock, timeout, [&] {
             int n = 0;
-            for (const auto& l : lines_) n += l.text == text;
+            for (const auto& l : lines_)
+                n += l.text == text;
             return n >= count;
         });
     }
@@ -189,7 +192,8 @@ public:
     bool has(const std::string& part) {
         std::lock_guard lock(m_);
         for (const auto& l : lines_) {
-            if (l.text.find(part) != std::string::npos) return true;
+            if (l.text.find(part) != std::string::npos)
+                return true;
         }
         return false;
     }
@@ -199,7 +203,8 @@ public:
     }
     std::string dump() {
         std::string out;
-        for (const auto& l : lines()) out += l.text + "\n";
+        for (const auto& l : lines())
+            out += l.text + "\n";
         return out;
     }
     bool waitEnded(std::chrono::seconds timeout) {
@@ -209,13 +214,15 @@ public:
 
     /// Disconnects: the socket is shut down and closed, the reader joined.
     void close() {
-        if (closed_) return;
+        if (closed_)
+            return;
         closed_ = true;
         try {
             session_.socket().shutdown();
         } catch (const std::exception&) {
         }
-        if (reader_.joinable()) reader_.join();
+        if (reader_.joinable())
+            reader_.join();
         session_.reset();
     }
 
@@ -234,14 +241,16 @@ private:
 int procCount(int pid, const std::string& what) {
     if (what == "fds") {
         int n = 0;
-        for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) ++n;
+        for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+            ++n;
         return n;
     }
     const std::string key = what == "rss" ? "VmRSS:" : "Threads:"; // rss in KiB
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(in, line)) {
-        if (line.rfind(key, 0) == 0) return std::stoi(line.substr(key.size()));
+        if (line.rfind(key, 0) == 0)
+            return std::stoi(line.substr(key.size()));
     }
     return -1;
 }
@@ -374,7 +383,7 @@ public:
         const auto& b = shared().b;
         const std::string pid = std::to_string(::getpid());
         LogClient onlyA("?components=" + a.component);
-        LogClient onlyB("?components=" + std::string("logs-b-*"));     // prefix
+        LogClient onlyB("?components=" + std::string("logs-b-*"));        // prefix
         LogClient both("?components=*-a-" + pid + ",%20*b-" + pid + "*"); // suffix and contains, trimmed
         const std::string markA = unique("filter-a");
         const std::string markB = unique("filter-b");
@@ -409,7 +418,8 @@ public:
             CPPUNIT_ASSERT_MESSAGE(byDefault.dump(), byDefault.waitForContaining(old));
         }
         {
-            const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(before.time_since_epoch()).count() - 5;
+            const auto seconds =
+                std::chrono::duration_cast<std::chrono::seconds>(before.time_since_epoch()).count() - 5;
             LogClient byTimestamp("?components=" + a.component + "&since=" + std::to_string(seconds));
             CPPUNIT_ASSERT_MESSAGE(byTimestamp.dump(), byTimestamp.waitForContaining(old));
         }
@@ -485,7 +495,8 @@ public:
         }
         {
             std::string many;
-            for (int i = 0; i < 101; ++i) many += "c" + std::to_string(i) + ",";
+            for (int i = 0; i < 101; ++i)
+                many += "c" + std::to_string(i) + ",";
             LogClient s("?components=" + many);
             CPPUNIT_ASSERT_EQUAL(400, s.status());
             CPPUNIT_ASSERT_MESSAGE(s.body(), s.body().find("more than 100 items") != std::string::npos);
@@ -510,8 +521,8 @@ public:
             }
             CPPUNIT_ASSERT_MESSAGE(std::to_string(refused), refused >= 1 && refused <= 9);
             open.clear();
-            CPPUNIT_ASSERT(waitUntil([] { return LogClient("?components=none").status() == 200; },
-                                     std::chrono::seconds(15)));
+            CPPUNIT_ASSERT(
+                waitUntil([] { return LogClient("?components=none").status() == 200; }, std::chrono::seconds(15)));
         }
         {
             // Form parameters in a POST body work too (Go's FormValue).
@@ -537,8 +548,8 @@ public:
             LogClient stream("?components=" + filterAB());
             CPPUNIT_ASSERT_MESSAGE(stream.dump(), stream.waitForContaining(mark));
             // two followers and the poll thread (plus, maybe, a new worker of the listener's pool)
-            CPPUNIT_ASSERT(waitUntil([&] { return procCount(pid, "threads") >= baseThreads + 3; },
-                                     std::chrono::seconds(10)));
+            CPPUNIT_ASSERT(
+                waitUntil([&] { return procCount(pid, "threads") >= baseThreads + 3; }, std::chrono::seconds(10)));
             openThreads = procCount(pid, "threads");
             openFds = procCount(pid, "fds");
         }
@@ -552,16 +563,16 @@ public:
                                    std::to_string(openThreads) + "), fds " + std::to_string(procCount(pid, "fds")) +
                                    " (open " + std::to_string(openFds) + ")",
                                freed);
-        CPPUNIT_ASSERT(waitUntil([&] { return daemon().process->output().find("closed (client went away)") !=
-                                              std::string::npos; },
-                                 std::chrono::seconds(10)));
+        CPPUNIT_ASSERT(
+            waitUntil([&] { return daemon().process->output().find("closed (client went away)") != std::string::npos; },
+                      std::chrono::seconds(10)));
         // Many short-lived clients leave nothing behind.
         for (int i = 0; i < 8; ++i) {
             LogClient stream("?components=" + filterAB());
             CPPUNIT_ASSERT(stream.waitForContaining(mark));
         }
-        const bool settled = waitUntil([&] { return procCount(pid, "threads") <= baseThreads + 2; },
-                                       std::chrono::seconds(30));
+        const bool settled =
+            waitUntil([&] { return procCount(pid, "threads") <= baseThreads + 2; }, std::chrono::seconds(30));
         CPPUNIT_ASSERT_MESSAGE("threads " + std::to_string(procCount(pid, "threads")) + ", baseline " +
                                    std::to_string(baseThreads),
                                settled);
@@ -580,7 +591,8 @@ public:
         const std::string request = "GET /_mael/logs?since=1s&components=" + a.component +
                                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + kToken + "\r\n\r\n";
         client.sendBytes(request.data(), static_cast<int>(request.size()));
-        CPPUNIT_ASSERT(waitUntil([&] { return procCount(pid, "threads") >= baseThreads + 2; }, std::chrono::seconds(10)));
+        CPPUNIT_ASSERT(
+            waitUntil([&] { return procCount(pid, "threads") >= baseThreads + 2; }, std::chrono::seconds(10)));
         // 48 MiB of log lines: far more than the socket buffers and the 1 MiB queue can hold.
         {
             Poco::Net::HTTPClientSession session(a.summary.endpoint->host,
@@ -606,8 +618,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE("maelstromd grew by " + std::to_string(grownKiB) + " KiB", grownKiB < 64 * 1024);
         client.close();
         // Its followers were blocked on the full queue: closing must still release them.
-        const bool freed = waitUntil([&] { return procCount(pid, "threads") <= baseThreads + 1; },
-                                     std::chrono::seconds(20));
+        const bool freed =
+            waitUntil([&] { return procCount(pid, "threads") <= baseThreads + 1; }, std::chrono::seconds(20));
         CPPUNIT_ASSERT_MESSAGE("threads " + std::to_string(procCount(pid, "threads")) + ", baseline " +
                                    std::to_string(baseThreads),
                                freed);
@@ -621,11 +633,11 @@ public:
         MAELSTROM_REQUIRE_BACKEND(dockerAvailable(), "dockerd");
         const auto& a = shared().a;
         const std::string component = "logs-bridge-" + std::to_string(::getpid());
-        const std::string reply = rpc("MaelstromService.PutComponent",
-                                      R"({"component":{"name":")" + component +
-                                          R"(","environment":[],"maxConcurrency":1,"version":0,"docker":{"image":")" +
-                                          fixtureImage() +
-                                          R"(","httpPort":8080,"httpHealthCheckPath":"/health","logDriver":"maelstrom"}}})");
+        const std::string reply =
+            rpc("MaelstromService.PutComponent",
+                R"({"component":{"name":")" + component +
+                    R"(","environment":[],"maxConcurrency":1,"version":0,"docker":{"image":")" + fixtureImage() +
+                    R"(","httpPort":8080,"httpHealthCheckPath":"/health","logDriver":"maelstrom"}}})");
         CPPUNIT_ASSERT_MESSAGE(reply, reply.find("\"result\"") != std::string::npos);
         auto spec = fixtureSpec(component, kSuite);
         spec.component.docker->logDriver = "maelstrom";

@@ -57,7 +57,8 @@ class ApiTarget final : public Target {
 public:
     explicit ApiTarget(const std::string& engine) : engine_(engine), testDb_(tdb::engineFromName(engine), pluginDir()) {
         std::string why;
-        if (!testDb_.available(&why)) throw std::runtime_error(engine + " test server: " + why);
+        if (!testDb_.available(&why))
+            throw std::runtime_error(engine + " test server: " + why);
         testDb_.wipe();
         config_ = dir_.write("maelstromd.yml",
                              "services:\n" + testDb_.registryEntry() + "  rpc_transport:\n    plugin: jsonrpc-http\n");
@@ -121,7 +122,8 @@ private:
         try {
             Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port_));
             session.setTimeout(Poco::Timespan(120, 0));
-            Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/_mael/v1", Poco::Net::HTTPMessage::HTTP_1_1);
+            Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/_mael/v1",
+                                           Poco::Net::HTTPMessage::HTTP_1_1);
             request.setContentType("application/json");
             request.setContentLength(static_cast<std::streamsize>(body.size()));
             session.sendRequest(request) << body;
@@ -132,19 +134,26 @@ private:
         } catch (const Poco::Exception& e) {
             throw CallError{Code::Unavailable, method + ": " + e.displayText()};
         }
-        if (status != 200) throw CallError{Code::Unavailable, method + ": HTTP " + std::to_string(status) + " " + reply};
+        if (status != 200)
+            throw CallError{Code::Unavailable, method + ": HTTP " + std::to_string(status) + " " + reply};
         const auto parsed = codec::parse(reply).extract<Object::Ptr>();
         if (parsed->has("error")) {
             const auto error = parsed->getObject("error");
             const int code = error->getValue<int>("code");
             const std::string message = error->getValue<std::string>("message");
             switch (code) {
-            case 1001: throw CallError{Code::Invalid, message};
-            case 1002: throw CallError{Code::AlreadyExists, message};
-            case 1003: throw CallError{Code::NotFound, message};
-            case 1004: throw CallError{Code::VersionConflict, message};
-            case -32001: throw CallError{Code::Unavailable, message};
-            default: throw CallError{Code::Other, std::to_string(code) + " " + message};
+            case 1001:
+                throw CallError{Code::Invalid, message};
+            case 1002:
+                throw CallError{Code::AlreadyExists, message};
+            case 1003:
+                throw CallError{Code::NotFound, message};
+            case 1004:
+                throw CallError{Code::VersionConflict, message};
+            case -32001:
+                throw CallError{Code::Unavailable, message};
+            default:
+                throw CallError{Code::Other, std::to_string(code) + " " + message};
             }
         }
         return parsed->getObject("result");
@@ -152,7 +161,8 @@ private:
 
     static Object::Ptr object(std::initializer_list<std::pair<std::string, Var>> fields) {
         Object::Ptr o = new Object;
-        for (const auto& [k, v] : fields) o->set(k, v);
+        for (const auto& [k, v] : fields)
+            o->set(k, v);
         return o;
     }
 
@@ -163,14 +173,16 @@ private:
         input->set("limit", limit);
         std::string token;
         do {
-            if (!token.empty()) input->set("nextToken", token);
+            if (!token.empty())
+                input->set("nextToken", token);
             const auto result = call(method, input);
             const auto items = result->getArray(key);
             if (static_cast<std::int64_t>(items->size()) > limit) {
                 throw std::runtime_error(method + ": a page of " + std::to_string(items->size()) + " for limit " +
                                          std::to_string(limit));
             }
-            for (std::size_t i = 0; i < items->size(); ++i) out.push_back(items->getObject(static_cast<unsigned>(i)));
+            for (std::size_t i = 0; i < items->size(); ++i)
+                out.push_back(items->getObject(static_cast<unsigned>(i)));
             token = result->has("nextToken") ? result->getValue<std::string>("nextToken") : "";
         } while (!token.empty());
         return out;
@@ -216,7 +228,8 @@ private:
             es.componentName = op.component;
             es.version = op.version;
             es.http = sdk::HttpEventSource{op.value, "/", false};
-            r.version = call("PutEventSource", object({{"eventSource", codec::toVar(es)}}))->getValue<std::int64_t>("version");
+            r.version =
+                call("PutEventSource", object({{"eventSource", codec::toVar(es)}}))->getValue<std::int64_t>("version");
             break;
         }
         case OpKind::GetEventSource: {
@@ -225,8 +238,10 @@ private:
             codec::fromVar(result->getObject("eventSource"), es, "eventSource");
             // The enabled flag is only in the listing.
             bool enabled = true;
-            for (const auto& item : pages("ListEventSources", "eventSources", object({{"namePrefix", op.name}}), 1000)) {
-                if (item->getObject("eventSource")->getValue<std::string>("name") == op.name) enabled = item->getValue<bool>("enabled");
+            for (const auto& item :
+                 pages("ListEventSources", "eventSources", object({{"namePrefix", op.name}}), 1000)) {
+                if (item->getObject("eventSource")->getValue<std::string>("name") == op.name)
+                    enabled = item->getValue<bool>("enabled");
             }
             r.found = true;
             r.es = Es{es.componentName, es.projectName, es.http ? es.http->hostname : "", es.version, enabled};
@@ -239,14 +254,16 @@ private:
             auto input = object({{"namePrefix", op.name}, {"componentName", op.component}});
             for (const auto& item : pages("ListEventSources", "eventSources", input, op.limit)) {
                 const Es es = esOf(item);
-                if (op.enabledFilter && es.enabled != *op.enabledFilter) continue; // the API has no such filter
+                if (op.enabledFilter && es.enabled != *op.enabledFilter)
+                    continue; // the API has no such filter
                 r.ess.emplace_back(item->getObject("eventSource")->getValue<std::string>("name"), es);
             }
             break;
         }
         case OpKind::ToggleEventSources: {
-            const auto result = call("ToggleEventSources",
-                                     object({{"enabled", op.enabled}, {"namePrefix", op.name}, {"componentName", op.component}}));
+            const auto result =
+                call("ToggleEventSources",
+                     object({{"enabled", op.enabled}, {"namePrefix", op.name}, {"componentName", op.component}}));
             const auto names = namesOf(result, "eventSourceNames", false);
             r.names.assign(names.begin(), names.end());
             break;
@@ -255,8 +272,8 @@ private:
             const auto list = call("ListProjects", object({{"namePrefix", op.name}}))->getArray("projects");
             for (std::size_t i = 0; i < list->size(); ++i) {
                 const auto p = list->getObject(static_cast<unsigned>(i));
-                r.projects[p->getValue<std::string>("projectName")] =
-                    ProjectCount{p->getValue<std::int64_t>("componentCount"), p->getValue<std::int64_t>("eventSourceCount")};
+                r.projects[p->getValue<std::string>("projectName")] = ProjectCount{
+                    p->getValue<std::int64_t>("componentCount"), p->getValue<std::int64_t>("eventSourceCount")};
             }
             break;
         }
@@ -271,16 +288,20 @@ private:
                     es.http = sdk::HttpEventSource{entry.host, "/", false};
                     sources->add(object({{"eventSource", codec::toVar(es)}, {"enabled", true}}));
                 }
-                components->add(object({{"component", componentVar(entry.component, entry.value, 0)}, {"eventSources", sources}}));
+                components->add(
+                    object({{"component", componentVar(entry.component, entry.value, 0)}, {"eventSources", sources}}));
             }
             const auto result =
                 call("PutProject", object({{"project", object({{"name", op.name}, {"components", components}})}}));
             r.added = namesOf(result, "componentsAdded", true);
-            for (const auto& n : namesOf(result, "eventSourcesAdded", true)) r.added.insert(n);
+            for (const auto& n : namesOf(result, "eventSourcesAdded", true))
+                r.added.insert(n);
             r.updated = namesOf(result, "componentsUpdated", true);
-            for (const auto& n : namesOf(result, "eventSourcesUpdated", true)) r.updated.insert(n);
+            for (const auto& n : namesOf(result, "eventSourcesUpdated", true))
+                r.updated.insert(n);
             r.removed = namesOf(result, "componentsRemoved", false);
-            for (const auto& n : namesOf(result, "eventSourcesRemoved", false)) r.removed.insert(n);
+            for (const auto& n : namesOf(result, "eventSourcesRemoved", false))
+                r.removed.insert(n);
             break;
         }
         case OpKind::GetProject: {
@@ -305,7 +326,8 @@ private:
         case OpKind::RemoveProject:
             r.found = call("RemoveProject", object({{"name", op.name}}))->getValue<bool>("found");
             break;
-        default: throw std::logic_error(std::string("database-level operation on the API target: ") + opName(op.kind));
+        default:
+            throw std::logic_error(std::string("database-level operation on the API target: ") + opName(op.kind));
         }
     }
 

@@ -23,7 +23,8 @@ sdk::EventSource toEventSource(const std::string& name, const Es& e, std::int64_
     out.projectName = e.project;
     out.version = version;
     out.modifiedAt = 1700000000001;
-    if (valid) out.http = sdk::HttpEventSource{e.host, "/", false};
+    if (valid)
+        out.http = sdk::HttpEventSource{e.host, "/", false};
     return out;
 }
 
@@ -36,12 +37,14 @@ public:
     explicit DatabaseTarget(const std::string& engine)
         : engine_(engine), testDb_(tdb::engineFromName(engine), pluginDir()) {
         std::string why;
-        if (!testDb_.available(&why)) throw std::runtime_error(engine + " test server: " + why);
+        if (!testDb_.available(&why))
+            throw std::runtime_error(engine + " test server: " + why);
         testDb_.wipe();
         db_ = testDb_.open();
     }
     ~DatabaseTarget() override {
-        if (auto db = db_.load()) db->shutdown();
+        if (auto db = db_.load())
+            db->shutdown();
     }
 
     bool apiLevel() const override { return false; }
@@ -51,18 +54,21 @@ public:
     // their outcome is unknown, as when a daemon dies), a graceful one lets them finish on it.
     void restart(bool hard) override {
         std::shared_ptr<sdk::Database> old = db_.load();
-        if (hard) old->shutdown();
+        if (hard)
+            old->shutdown();
         std::shared_ptr<sdk::Database> fresh;
         for (int attempt = 0; !fresh; ++attempt) {
             try {
                 fresh = testDb_.open(); // migrations re-checked, a fresh pool, as a restarted maelstromd has
             } catch (const std::exception&) {
-                if (attempt > 300) throw;
+                if (attempt > 300)
+                    throw;
                 std::this_thread::sleep_for(std::chrono::milliseconds(200));
             }
         }
         db_.store(fresh);
-        if (!hard) old->shutdown();
+        if (!hard)
+            old->shutdown();
     }
     void reopen() override { restart(false); }
 
@@ -99,7 +105,9 @@ private:
                 r.comp = fromComponent(*c);
             }
             break;
-        case OpKind::RemoveComponent: r.found = db.removeComponent(op.name); break;
+        case OpKind::RemoveComponent:
+            r.found = db.removeComponent(op.name);
+            break;
         case OpKind::ListComponents: {
             sdk::PageRequest page{op.limit, ""};
             do {
@@ -108,7 +116,8 @@ private:
                     throw std::runtime_error("a page of " + std::to_string(got.items.size()) + " items for limit " +
                                              std::to_string(op.limit));
                 }
-                for (const auto& c : got.items) r.comps.emplace_back(c.name, fromComponent(c));
+                for (const auto& c : got.items)
+                    r.comps.emplace_back(c.name, fromComponent(c));
                 page.nextToken = got.nextToken;
             } while (!page.nextToken.empty());
             break;
@@ -124,14 +133,17 @@ private:
                 filter.namePrefix = op.name;
                 bool enabled = true;
                 for (const auto& item : db.listEventSources(filter, {}).items) {
-                    if (item.eventSource.name == op.name) enabled = item.enabled;
+                    if (item.eventSource.name == op.name)
+                        enabled = item.enabled;
                 }
                 r.found = true;
                 r.es = fromEventSource(*e, enabled);
             }
             break;
         }
-        case OpKind::RemoveEventSource: r.found = db.removeEventSource(op.name); break;
+        case OpKind::RemoveEventSource:
+            r.found = db.removeEventSource(op.name);
+            break;
         case OpKind::ListEventSources: {
             sdk::EventSourceFilter filter;
             filter.namePrefix = op.name;
@@ -140,7 +152,8 @@ private:
             sdk::PageRequest page{op.limit, ""};
             do {
                 auto got = db.listEventSources(filter, page);
-                for (const auto& e : got.items) r.ess.emplace_back(e.eventSource.name, fromEventSource(e.eventSource, e.enabled));
+                for (const auto& e : got.items)
+                    r.ess.emplace_back(e.eventSource.name, fromEventSource(e.eventSource, e.enabled));
                 page.nextToken = got.nextToken;
             } while (!page.nextToken.empty());
             break;
@@ -161,8 +174,10 @@ private:
             sdk::ProjectChanges changes;
             changes.removeComponents = op.removeComps;
             changes.removeEventSources = op.removeEss;
-            for (const auto& [name, c] : op.putComps) changes.putComponents.push_back(toComponent(name, c, c.version));
-            for (const auto& [name, e] : op.putEss) changes.putEventSources.push_back(toEventSource(name, e, e.version, true));
+            for (const auto& [name, c] : op.putComps)
+                changes.putComponents.push_back(toComponent(name, c, c.version));
+            for (const auto& [name, e] : op.putEss)
+                changes.putEventSources.push_back(toEventSource(name, e, e.version, true));
             db.applyProjectChanges(changes);
             break;
         }
@@ -173,7 +188,9 @@ private:
             r.expiresAt = lease.expiresAt;
             break;
         }
-        case OpKind::ReleaseRole: r.found = db.releaseRole(op.name, op.node); break;
+        case OpKind::ReleaseRole:
+            r.found = db.releaseRole(op.name, op.node);
+            break;
         case OpKind::RoleHolder:
             if (auto lease = db.roleHolder(op.name)) {
                 r.found = true;
@@ -190,7 +207,9 @@ private:
             db.putNodeStatus(status);
             break;
         }
-        case OpKind::RemoveNodeStatus: r.found = db.removeNodeStatus(op.name); break;
+        case OpKind::RemoveNodeStatus:
+            r.found = db.removeNodeStatus(op.name);
+            break;
         case OpKind::ListNodeStatus:
             for (const auto& n : db.listNodeStatus()) {
                 if (n.nodeId.compare(0, op.name.size(), op.name) == 0) {
@@ -198,11 +217,16 @@ private:
                 }
             }
             break;
-        case OpKind::IncrementStartCount: r.version = db.incrementComponentStartCount(op.name, op.version); break;
-        case OpKind::StartCount: r.version = db.componentStartCount(op.name, op.version).startCount; break;
+        case OpKind::IncrementStartCount:
+            r.version = db.incrementComponentStartCount(op.name, op.version);
+            break;
+        case OpKind::StartCount:
+            r.version = db.componentStartCount(op.name, op.version).startCount;
+            break;
         case OpKind::PutProject:
         case OpKind::GetProject:
-        case OpKind::RemoveProject: throw std::logic_error("API-level operation on the database target");
+        case OpKind::RemoveProject:
+            throw std::logic_error("API-level operation on the database target");
         }
     }
 
@@ -229,7 +253,8 @@ sdk::Component toComponent(const std::string& name, const Comp& c, std::int64_t 
 Comp fromComponent(const sdk::Component& c) {
     Comp out{c.projectName, "", c.version};
     for (const auto& nv : c.environment) {
-        if (nv.name == "V") out.value = nv.value;
+        if (nv.name == "V")
+            out.value = nv.value;
     }
     return out;
 }

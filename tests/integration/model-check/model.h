@@ -57,14 +57,28 @@ struct State {
 };
 
 enum class OpKind {
-    PutComponent, GetComponent, RemoveComponent, ListComponents,
-    PutEventSource, GetEventSource, RemoveEventSource, ListEventSources, ToggleEventSources,
+    PutComponent,
+    GetComponent,
+    RemoveComponent,
+    ListComponents,
+    PutEventSource,
+    GetEventSource,
+    RemoveEventSource,
+    ListEventSources,
+    ToggleEventSources,
     ListProjects,
     ApplyProjectChanges, ///< Database level: one transaction of removes and versioned puts
-    PutProject, GetProject, RemoveProject, ///< API level: the project diff of MaelstromService
-    AcquireRole, ReleaseRole, RoleHolder,
-    PutNodeStatus, RemoveNodeStatus, ListNodeStatus,
-    IncrementStartCount, StartCount,
+    PutProject,
+    GetProject,
+    RemoveProject, ///< API level: the project diff of MaelstromService
+    AcquireRole,
+    ReleaseRole,
+    RoleHolder,
+    PutNodeStatus,
+    RemoveNodeStatus,
+    ListNodeStatus,
+    IncrementStartCount,
+    StartCount,
 };
 const char* opName(OpKind kind);
 
@@ -79,15 +93,15 @@ struct ProjectEntry {
 
 struct Op {
     OpKind kind = OpKind::GetComponent;
-    std::string name;      ///< component, event source, role, node or project name; list prefix
-    std::string component; ///< an event source's component; list/toggle component filter
-    std::string project;   ///< a component's project; list project filter
-    std::string value;     ///< component value, event source host, node peer URL
+    std::string name;         ///< component, event source, role, node or project name; list prefix
+    std::string component;    ///< an event source's component; list/toggle component filter
+    std::string project;      ///< a component's project; list project filter
+    std::string value;        ///< component value, event source host, node peer URL
     std::int64_t version = 0; ///< version given to a put; observedAt; lease ms; start-count version
     std::int64_t limit = 0;   ///< page size of a list (the runner reads every page)
     bool enabled = true;      ///< toggle target
     std::optional<bool> enabledFilter;
-    std::string node;         ///< role holder
+    std::string node; ///< role holder
     // ApplyProjectChanges
     std::vector<std::string> removeComps;
     std::vector<std::string> removeEss;
@@ -149,7 +163,7 @@ struct Expectation {
     Code code = Code::Ok;
     Reply reply;
     State after;
-    bool anyFailure = false;  ///< the op must fail, with AlreadyExists or VersionConflict (which one depends on order)
+    bool anyFailure = false; ///< the op must fail, with AlreadyExists or VersionConflict (which one depends on order)
     bool timingUncertain = false; ///< a lease ends within the clock slack of the window: several answers are right
     std::int64_t expiryLow = 0;   ///< AcquireRole: a lease taken during the window ends in [expiryLow, expiryHigh]
     std::int64_t expiryHigh = 0;

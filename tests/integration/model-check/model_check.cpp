@@ -73,11 +73,15 @@ public:
             threads.emplace_back([this, w, perWorker] { worker(w, perWorker); });
         }
         std::thread faults;
-        if (o_.faults) faults = std::thread([this, total = perWorker * count] { injectFaults(total); });
-        for (auto& t : threads) t.join();
+        if (o_.faults)
+            faults = std::thread([this, total = perWorker * count] { injectFaults(total); });
+        for (auto& t : threads)
+            t.join();
         done_ = true;
-        if (faults.joinable()) faults.join();
-        if (divergence_) return divergence_;
+        if (faults.joinable())
+            faults.join();
+        if (divergence_)
+            return divergence_;
 
         // Every acknowledged write must survive: read everything again through connections opened afterwards.
         target_.reopen();
@@ -96,9 +100,7 @@ public:
     const std::vector<std::string>& faultLog() const { return faultLog_; }
 
 private:
-    bool inFaultWindow() const {
-        return faultActive_.load() || nowMs() - lastFaultEnd_.load() < 5000;
-    }
+    bool inFaultWindow() const { return faultActive_.load() || nowMs() - lastFaultEnd_.load() < 5000; }
 
     /// The worker's stored state as the target shows it now (roles are checked separately). Retries while the
     /// target is unavailable (a restart in progress), for up to three minutes.
@@ -112,32 +114,42 @@ private:
             list.name = prefix;
             list.limit = 1000;
             Reply r = target_.execute(list);
-            if (r.code == Code::Ok) s.comps.insert(r.comps.begin(), r.comps.end());
-            else failure = r.message;
+            if (r.code == Code::Ok)
+                s.comps.insert(r.comps.begin(), r.comps.end());
+            else
+                failure = r.message;
             if (failure.empty()) {
                 list.kind = OpKind::ListEventSources;
                 r = target_.execute(list);
-                if (r.code == Code::Ok) s.ess.insert(r.ess.begin(), r.ess.end());
-                else failure = r.message;
+                if (r.code == Code::Ok)
+                    s.ess.insert(r.ess.begin(), r.ess.end());
+                else
+                    failure = r.message;
             }
             if (failure.empty() && !target_.apiLevel()) {
                 list.kind = OpKind::ListNodeStatus;
                 list.name = prefix + "-n";
                 r = target_.execute(list);
-                if (r.code == Code::Ok) s.nodes.insert(r.nodes.begin(), r.nodes.end());
-                else failure = r.message;
+                if (r.code == Code::Ok)
+                    s.nodes.insert(r.nodes.begin(), r.nodes.end());
+                else
+                    failure = r.message;
                 for (const auto& [key, count] : model.starts) {
-                    if (!failure.empty()) break;
+                    if (!failure.empty())
+                        break;
                     Op get;
                     get.kind = OpKind::StartCount;
                     get.name = key.substr(0, key.rfind('#'));
                     get.version = std::stoll(key.substr(key.rfind('#') + 1));
                     r = target_.execute(get);
-                    if (r.code != Code::Ok) failure = r.message;
-                    else if (r.version != 0) s.starts[key] = r.version;
+                    if (r.code != Code::Ok)
+                        failure = r.message;
+                    else if (r.version != 0)
+                        s.starts[key] = r.version;
                 }
             }
-            if (failure.empty()) return s;
+            if (failure.empty())
+                return s;
             if (std::chrono::steady_clock::now() > deadline) {
                 *error = "the target stayed unavailable for 3 minutes: " + failure;
                 return std::nullopt;
@@ -149,7 +161,8 @@ private:
     /// Observable part of a model state: no roles, start counts only where non-zero.
     static State observable(State s) {
         s.roles.clear();
-        for (auto it = s.starts.begin(); it != s.starts.end();) it = it->second == 0 ? s.starts.erase(it) : std::next(it);
+        for (auto it = s.starts.begin(); it != s.starts.end();)
+            it = it->second == 0 ? s.starts.erase(it) : std::next(it);
         return s;
     }
 
@@ -157,11 +170,13 @@ private:
         std::string error;
         const std::string prefix = "w" + std::to_string(w);
         const auto actual = readState(prefix, model, &error);
-        if (!actual) return error;
+        if (!actual)
+            return error;
         std::string diff = diffStates(observable(model), *actual);
         // Unexpired leases must still be held by their holder.
         for (const auto& [role, lease] : model.roles) {
-            if (lease.holder == "?" || lease.expiresAt < nowMs() + 2000) continue;
+            if (lease.holder == "?" || lease.expiresAt < nowMs() + 2000)
+                continue;
             Op holder;
             holder.kind = OpKind::RoleHolder;
             holder.name = role;
@@ -216,15 +231,18 @@ private:
             } else {
                 State adopted;
                 diff = compare(op, e, reply, &adopted);
-                if (diff.empty()) state = adopted;
+                if (diff.empty())
+                    state = adopted;
             }
             if (diff.empty() && (i + 1) % 200 == 0) {
                 const std::string full = fullCheck(w, state);
-                if (!full.empty()) diff = "stored state differs from the model:\n" + full;
+                if (!full.empty())
+                    diff = "stored state differs from the model:\n" + full;
             }
             if (!diff.empty()) {
                 std::lock_guard lock(mutex_);
-                if (!divergence_) divergence_ = Divergence{w, i, describe(op) + ": " + diff, history};
+                if (!divergence_)
+                    divergence_ = Divergence{w, i, describe(op) + ": " + diff, history};
                 stop_ = true;
                 return;
             }
@@ -239,22 +257,29 @@ private:
         const bool server = o_.engine != "sqlite";
         std::vector<Fault> plan;
         if (server) {
-            plan = {{0.15, "kill-connections"}, {0.35, "restart-hard"}, {0.55, "restart-server"},
-                    {0.75, "kill-connections"}, {0.85, "restart-graceful"}};
+            plan = {{0.15, "kill-connections"},
+                    {0.35, "restart-hard"},
+                    {0.55, "restart-server"},
+                    {0.75, "kill-connections"},
+                    {0.85, "restart-graceful"}};
         } else {
             plan = {{0.25, "restart-hard"}, {0.5, "restart-graceful"}, {0.75, "restart-hard"}};
         }
         for (const auto& fault : plan) {
-            while (!done_.load() && !stop_.load() && done_ops_.load() < static_cast<long>(fault.at * static_cast<double>(total))) {
+            while (!done_.load() && !stop_.load() &&
+                   done_ops_.load() < static_cast<long>(fault.at * static_cast<double>(total))) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
-            if (done_.load() || stop_.load()) return;
+            if (done_.load() || stop_.load())
+                return;
             const long at = done_ops_.load();
             faultActive_ = true;
             std::string line;
             try {
-                if (fault.what == "kill-connections") line = killConnections(o_.engine);
-                else if (fault.what == "restart-server") line = restartServer(o_.engine);
+                if (fault.what == "kill-connections")
+                    line = killConnections(o_.engine);
+                else if (fault.what == "restart-server")
+                    line = restartServer(o_.engine);
                 else if (fault.what == "restart-hard") {
                     target_.restart(true);
                     line = target_.apiLevel() ? "killed maelstromd (SIGKILL) and started it again"
@@ -268,7 +293,8 @@ private:
                 // A fault that could not be injected (a daemon that did not exit 0 on SIGTERM under load, or
                 // that ASan stopped) fails the run.
                 std::lock_guard lock(mutex_);
-                if (!divergence_) divergence_ = Divergence{-1, done_ops_.load(), fault.what + " failed: " + e.what(), {}};
+                if (!divergence_)
+                    divergence_ = Divergence{-1, done_ops_.load(), fault.what + " failed: " + e.what(), {}};
                 stop_ = true;
                 line = fault.what + " failed: " + e.what();
             }
@@ -312,28 +338,43 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         auto value = [&]() -> std::string {
-            if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+            if (i + 1 >= argc)
+                throw std::invalid_argument(arg + " needs a value");
             return argv[++i];
         };
         try {
-            if (arg == "--target") o.target = value();
-            else if (arg == "--engine") o.engine = value();
-            else if (arg == "--seed") { o.seed = std::stoull(value()); o.seedGiven = true; }
-            else if (arg == "--ops") o.ops = std::stol(value());
-            else if (arg == "--workers") o.workers = std::stoi(value());
-            else if (arg == "--faults") o.faults = value() == "on";
-            else if (arg == "--worker") o.onlyWorker = std::stoi(value());
-            else return usage("unknown argument " + arg);
+            if (arg == "--target")
+                o.target = value();
+            else if (arg == "--engine")
+                o.engine = value();
+            else if (arg == "--seed") {
+                o.seed = std::stoull(value());
+                o.seedGiven = true;
+            } else if (arg == "--ops")
+                o.ops = std::stol(value());
+            else if (arg == "--workers")
+                o.workers = std::stoi(value());
+            else if (arg == "--faults")
+                o.faults = value() == "on";
+            else if (arg == "--worker")
+                o.onlyWorker = std::stoi(value());
+            else
+                return usage("unknown argument " + arg);
         } catch (const std::exception& e) {
             return usage(e.what());
         }
     }
-    if (o.target != "db" && o.target != "api") return usage("--target is db or api");
-    if (o.engine != "sqlite" && o.engine != "mysql" && o.engine != "postgres") return usage("unknown --engine");
-    if (o.workers < 1 || o.workers > 10) return usage("--workers is 1..10 (worker key spaces are w0..w9)");
+    if (o.target != "db" && o.target != "api")
+        return usage("--target is db or api");
+    if (o.engine != "sqlite" && o.engine != "mysql" && o.engine != "postgres")
+        return usage("unknown --engine");
+    if (o.workers < 1 || o.workers > 10)
+        return usage("--workers is 1..10 (worker key spaces are w0..w9)");
     if (!o.seedGiven) {
-        if (const char* env = std::getenv("MAELSTROM_MODEL_SEED")) o.seed = std::stoull(env);
-        else o.seed = static_cast<std::uint64_t>(nowMs());
+        if (const char* env = std::getenv("MAELSTROM_MODEL_SEED"))
+            o.seed = std::stoull(env);
+        else
+            o.seed = static_cast<std::uint64_t>(nowMs());
     }
     std::cout << "model check " << o.target << "/" << o.engine << ": seed " << o.seed << ", " << o.ops
               << " operations, " << (o.onlyWorker >= 0 ? 1 : o.workers) << " worker(s), faults "
@@ -352,8 +393,7 @@ int main(int argc, char** argv) {
         std::cout << "model check could not run: " << e.what() << std::endl;
         return 2;
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!divergence) {
         std::cout << "model check passed: " << operations << " operations (" << unknown
                   << " with an unknown outcome, resolved) in " << seconds << " s, seed " << o.seed << std::endl;
@@ -368,7 +408,8 @@ int main(int argc, char** argv) {
     std::cout << "DIVERGENCE (seed " << o.seed << ", worker " << divergence->worker << ", operation "
               << divergence->index << "):\n  " << divergence->what << std::endl;
     const std::size_t from = divergence->history.size() > 15 ? divergence->history.size() - 15 : 0;
-    if (!divergence->history.empty()) std::cout << "last operations of worker " << divergence->worker << ":\n";
+    if (!divergence->history.empty())
+        std::cout << "last operations of worker " << divergence->worker << ":\n";
     for (std::size_t i = from; i < divergence->history.size(); ++i) {
         std::cout << "  #" << i << " " << divergence->history[i] << "\n";
     }
@@ -385,8 +426,8 @@ int main(int argc, char** argv) {
             const auto again = run.execute();
             if (again) {
                 std::cout << "shortest failing prefix: " << again->index + 1 << " operation(s) of worker "
-                          << again->worker << " alone, no faults:\n  " << again->what << "\nrepeat with: "
-                          << commandFor(o, again->worker, again->index + 1) << std::endl;
+                          << again->worker << " alone, no faults:\n  " << again->what
+                          << "\nrepeat with: " << commandFor(o, again->worker, again->index + 1) << std::endl;
             } else {
                 std::cout << "the worker's first " << replay.ops
                           << " operations alone do not diverge: the failure needs the other workers or the faults "

@@ -1,9 +1,9 @@
 // resolver_db_test.cpp — HttpResolver::refresh reading a real database (the sqlite plugin): only enabled HTTP
 // event sources become rules, every page is read (more than 1,000 sources), an unchanged database does not
 // rebuild the table, and toggles, new sources and removed components show up on the next refresh.
+#include "model_builders.h"
 #include "registry/plugin_loader.h"
 #include "routing/resolver.h"
-#include "model_builders.h"
 #include "test_support.h"
 
 #include <maelstrom/sdk/database.h>

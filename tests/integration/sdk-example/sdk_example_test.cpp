@@ -55,9 +55,9 @@ bool hasLineStartingWith(const std::string& text, const std::string& prefix) {
 struct Installed {
     maelstrom::testing::TempDir tmp;
     fs::path prefix;
-    fs::path pluginDir;   // <prefix>/lib/maelstrom/plugins, where the example .so is dropped
+    fs::path pluginDir; // <prefix>/lib/maelstrom/plugins, where the example .so is dropped
     fs::path examplePlugin;
-    std::string error;    // set when a step failed: every test then reports it
+    std::string error; // set when a step failed: every test then reports it
 };
 
 const Installed& installed() {
@@ -71,15 +71,15 @@ const Installed& installed() {
                  std::chrono::seconds(300));
 
             const fs::path build = s->tmp.path() / "example-build";
-            std::vector<std::string> configure{cmake,
-                                               "-S",
-                                               (maelstrom::testing::sourceDir() / "plugin-sdk/examples" / kExample)
-                                                   .string(),
-                                               "-B",
-                                               build.string(),
-                                               "-DCMAKE_PREFIX_PATH=" + s->prefix.string(),
-                                               "-DCMAKE_CXX_COMPILER=" MAELSTROM_TEST_CXX_COMPILER,
-                                               "-DCMAKE_BUILD_TYPE=RelWithDebInfo"};
+            std::vector<std::string> configure{
+                cmake,
+                "-S",
+                (maelstrom::testing::sourceDir() / "plugin-sdk/examples" / kExample).string(),
+                "-B",
+                build.string(),
+                "-DCMAKE_PREFIX_PATH=" + s->prefix.string(),
+                "-DCMAKE_CXX_COMPILER=" MAELSTROM_TEST_CXX_COMPILER,
+                "-DCMAKE_BUILD_TYPE=RelWithDebInfo"};
             if (MAELSTROM_TEST_SANITIZED) {
                 // Same sanitizers as the daemon that loads it (a plain build would load fine as well).
                 configure.push_back("-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined -fno-omit-frame-pointer");
@@ -123,11 +123,11 @@ class SdkExampleTest : public CppUnit::TestFixture {
 public:
     void testInstallHasTheSdkPackage() {
         const Installed& s = requireInstalled();
-        for (const char* f : {"lib/cmake/MaelstromSDK/MaelstromSDKConfig.cmake",
-                              "lib/cmake/MaelstromSDK/MaelstromSDKConfigVersion.cmake",
-                              "lib/cmake/MaelstromSDK/MaelstromSDKTargets.cmake",
-                              "lib/cmake/MaelstromSDK/MaelstromPlugin.cmake", "include/maelstrom/sdk/load_balancer.h",
-                              "include/maelstrom/sdk/plugin.h", "lib/libmaelstrom-sdk.so"}) {
+        for (const char* f :
+             {"lib/cmake/MaelstromSDK/MaelstromSDKConfig.cmake",
+              "lib/cmake/MaelstromSDK/MaelstromSDKConfigVersion.cmake",
+              "lib/cmake/MaelstromSDK/MaelstromSDKTargets.cmake", "lib/cmake/MaelstromSDK/MaelstromPlugin.cmake",
+              "include/maelstrom/sdk/load_balancer.h", "include/maelstrom/sdk/plugin.h", "lib/libmaelstrom-sdk.so"}) {
             CPPUNIT_ASSERT_MESSAGE(std::string("missing from the install: ") + f, fs::exists(s.prefix / f));
         }
         CPPUNIT_ASSERT(fs::exists(s.examplePlugin));

@@ -56,7 +56,8 @@ public:
             finished = true;
         });
         std::thread publisher([&] { changes.publish(ComponentChange{}); });
-        while (!inside) std::this_thread::yield();
+        while (!inside)
+            std::this_thread::yield();
         subscription.reset();
         CPPUNIT_ASSERT(finished.load());
         target.reset();
@@ -76,8 +77,10 @@ public:
             --running;
         });
         std::vector<std::thread> writers;
-        for (int i = 0; i < 4; ++i) writers.emplace_back([&] { changes.settle(); });
-        for (auto& w : writers) w.join();
+        for (int i = 0; i < 4; ++i)
+            writers.emplace_back([&] { changes.settle(); });
+        for (auto& w : writers)
+            w.join();
         CPPUNIT_ASSERT(most.load() > 1);
     }
 

@@ -84,8 +84,10 @@ public:
     void testEnvironmentWinsOverFile() {
         TempDir dir;
         const auto config = load(dir, "node:\n  public_port: 8080\n  docker_prune_unreg_images: yes\n",
-                                 {{"MAEL_PUBLIC_PORT", "9090"}, {"MAEL_TOTAL_MEMORY", "0x400"},
-                                  {"MAEL_PRIVATE_TOKEN", "t0ken"}, {"UNRELATED", "x"}});
+                                 {{"MAEL_PUBLIC_PORT", "9090"},
+                                  {"MAEL_TOTAL_MEMORY", "0x400"},
+                                  {"MAEL_PRIVATE_TOKEN", "t0ken"},
+                                  {"UNRELATED", "x"}});
         CPPUNIT_ASSERT_EQUAL(std::int64_t(9090), config.node.publicPort);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1024), config.node.totalMemoryMiB);
         CPPUNIT_ASSERT(config.node.dockerPruneUnregImages);
@@ -107,8 +109,8 @@ public:
     void testSqlDriverReplacesDatabaseEntry() {
         TempDir dir;
         const std::string yaml = "services:\n  database:\n    plugin: sqlite\n    settings: {path: /x.db}\n";
-        const auto config = load(dir, yaml, {{"MAEL_SQL_DRIVER", "postgres"},
-                                             {"MAEL_SQL_DSN", "postgres://u:p@127.0.0.1:5432/mael"}});
+        const auto config =
+            load(dir, yaml, {{"MAEL_SQL_DRIVER", "postgres"}, {"MAEL_SQL_DSN", "postgres://u:p@127.0.0.1:5432/mael"}});
         const ServiceEntry* db = config.find(sdk::ServiceKind::Database);
         CPPUNIT_ASSERT(db);
         CPPUNIT_ASSERT_EQUAL(std::string("postgres"), db->plugin);
@@ -125,11 +127,13 @@ public:
                              errorOf(dir, "services:\n  database: {plugin: x, colour: red}\n"));
         CPPUNIT_ASSERT_EQUAL(file + ":2: node.public_port: not an integer: 'http'",
                              errorOf(dir, "node:\n  public_port: http\n"));
-        CPPUNIT_ASSERT_EQUAL(file + ":5: services.load_balancer.settings.a: nested mappings are not supported",
-                             errorOf(dir, "services:\n  load_balancer:\n    plugin: x\n    settings:\n      a: {b: 1}\n"));
+        CPPUNIT_ASSERT_EQUAL(
+            file + ":5: services.load_balancer.settings.a: nested mappings are not supported",
+            errorOf(dir, "services:\n  load_balancer:\n    plugin: x\n    settings:\n      a: {b: 1}\n"));
         CPPUNIT_ASSERT_EQUAL(file + ":1: the registry must be a mapping", errorOf(dir, "- a\n- b\n"));
-        CPPUNIT_ASSERT_EQUAL(file + ":3: services.load_balancer.plugin '../evil' is not a plugin name (letters, digits, "
-                                    "- _ . only)",
+        CPPUNIT_ASSERT_EQUAL(file +
+                                 ":3: services.load_balancer.plugin '../evil' is not a plugin name (letters, digits, "
+                                 "- _ . only)",
                              errorOf(dir, "services:\n  load_balancer:\n    plugin: ../evil\n"));
         CPPUNIT_ASSERT_EQUAL(std::string("MAEL_HTTP_IDLE_TIMEOUT: empty value, expected an integer"),
                              errorOf(dir, "", {{"MAEL_HTTP_IDLE_TIMEOUT", ""}}));

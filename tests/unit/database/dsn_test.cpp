@@ -116,7 +116,8 @@ public:
                                  static_cast<const Dialect*>(&pg)}) {
             const auto m = d->migrations();
             CPPUNIT_ASSERT_EQUAL(std::size_t(5), m.size());
-            for (std::size_t i = 0; i < m.size(); ++i) CPPUNIT_ASSERT_EQUAL(int(i + 1), m[i].version);
+            for (std::size_t i = 0; i < m.size(); ++i)
+                CPPUNIT_ASSERT_EQUAL(int(i + 1), m[i].version);
         }
     }
 };

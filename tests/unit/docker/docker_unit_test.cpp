@@ -76,7 +76,8 @@ public:
     void testPortSpecs() {
         CPPUNIT_ASSERT((parsePortSpec("80") == std::vector<PortMapping>{{"80/tcp", "", ""}}));
         CPPUNIT_ASSERT((parsePortSpec("6001:6001") == std::vector<PortMapping>{{"6001/tcp", "", "6001"}}));
-        CPPUNIT_ASSERT((parsePortSpec("127.0.0.1:80:8080/tcp") == std::vector<PortMapping>{{"8080/tcp", "127.0.0.1", "80"}}));
+        CPPUNIT_ASSERT(
+            (parsePortSpec("127.0.0.1:80:8080/tcp") == std::vector<PortMapping>{{"8080/tcp", "127.0.0.1", "80"}}));
         CPPUNIT_ASSERT((parsePortSpec("127.0.0.1::53/udp") == std::vector<PortMapping>{{"53/udp", "127.0.0.1", ""}}));
         CPPUNIT_ASSERT((parsePortSpec("[::1]:80:80") == std::vector<PortMapping>{{"80/tcp", "::1", "80"}}));
         CPPUNIT_ASSERT((parsePortSpec("8000-8001:80-81") ==
@@ -99,8 +100,11 @@ public:
 
     void testEnvironmentAndLabels() {
         auto env = containerEnvironment(spec());
-        std::vector<std::string> expected{"A=1", "B=2", "MAELSTROM_PRIVATE_URL=http://172.17.0.1:8374",
-                                          "MAELSTROM_COMPONENT_NAME=web", "MAELSTROM_COMPONENT_VERSION=9",
+        std::vector<std::string> expected{"A=1",
+                                          "B=2",
+                                          "MAELSTROM_PRIVATE_URL=http://172.17.0.1:8374",
+                                          "MAELSTROM_COMPONENT_NAME=web",
+                                          "MAELSTROM_COMPONENT_VERSION=9",
                                           "MAELSTROM_PROJECT_NAME=proj"};
         CPPUNIT_ASSERT(env == expected);
         auto labels = containerLabels(spec());
@@ -117,8 +121,9 @@ public:
         CPPUNIT_ASSERT(!body->has("Cmd") && !body->has("Entrypoint") && !body->has("Hostname") && !body->has("User"));
         auto host = body->getObject("HostConfig");
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(128) << 20, host->getValue<Poco::Int64>("MemoryReservation"));
-        for (const char* absent : {"Memory", "Init", "CpuShares", "LogConfig", "Mounts", "CapAdd", "CapDrop", "Dns",
-                                   "DnsOptions", "DnsSearch", "Ulimits", "NetworkMode", "RestartPolicy", "AutoRemove"}) {
+        for (const char* absent :
+             {"Memory", "Init", "CpuShares", "LogConfig", "Mounts", "CapAdd", "CapDrop", "Dns", "DnsOptions",
+              "DnsSearch", "Ulimits", "NetworkMode", "RestartPolicy", "AutoRemove"}) {
             CPPUNIT_ASSERT_MESSAGE(absent, !host->has(absent));
         }
         auto s = spec();
@@ -141,8 +146,11 @@ public:
         // A user binding of httpPort wins; host networking publishes nothing.
         auto s = spec();
         s.component.docker->ports = {"0.0.0.0:9000:8080"};
-        b = containerCreateBody(s, AddressMode::Published)->getObject("HostConfig")->getObject("PortBindings")
-                ->getArray("8080/tcp")->getObject(0);
+        b = containerCreateBody(s, AddressMode::Published)
+                ->getObject("HostConfig")
+                ->getObject("PortBindings")
+                ->getArray("8080/tcp")
+                ->getObject(0);
         CPPUNIT_ASSERT_EQUAL(std::string("9000"), b->getValue<std::string>("HostPort"));
         s = spec();
         s.component.docker->networkName = "host";
@@ -150,8 +158,11 @@ public:
         // A later mapping of the same container port replaces an earlier one.
         s = spec();
         s.component.docker->ports = {"7000:70", "7001:70"};
-        b = containerCreateBody(s, AddressMode::Published)->getObject("HostConfig")->getObject("PortBindings")
-                ->getArray("70/tcp")->getObject(0);
+        b = containerCreateBody(s, AddressMode::Published)
+                ->getObject("HostConfig")
+                ->getObject("PortBindings")
+                ->getArray("70/tcp")
+                ->getObject(0);
         CPPUNIT_ASSERT_EQUAL(std::string("7001"), b->getValue<std::string>("HostPort"));
     }
 
@@ -177,7 +188,8 @@ public:
         // Fed one byte at a time, the frames come out whole and in order.
         std::vector<std::pair<StreamId, std::string>> frames;
         MuxDecoder d([&](StreamId id, std::string_view p) { frames.emplace_back(id, std::string(p)); });
-        for (char c : data) d.feed(std::string_view(&c, 1));
+        for (char c : data)
+            d.feed(std::string_view(&c, 1));
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), frames.size());
         CPPUNIT_ASSERT(frames[0].first == StreamId::Stdout && frames[0].second == "hello ");
         CPPUNIT_ASSERT(frames[1].first == StreamId::Stderr && frames[1].second == "oops\n");
@@ -278,7 +290,8 @@ public:
         };
         CPPUNIT_ASSERT_EQUAL(std::string("NotFound|docker: do X to container c1: No such container: c1 (HTTP 404)"),
                              message(404, R"({"message":"No such container: c1"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("AlreadyExists|docker: do X to container c1: Conflict. The container name \"/n\" is already in use (HTTP 409)"),
+        CPPUNIT_ASSERT_EQUAL(std::string("AlreadyExists|docker: do X to container c1: Conflict. The container name "
+                                         "\"/n\" is already in use (HTTP 409)"),
                              message(409, R"({"message":"Conflict. The container name \"/n\" is already in use"})"));
         CPPUNIT_ASSERT(message(409, R"({"message":"removal in progress"})").rfind("PluginError|", 0) == 0);
         CPPUNIT_ASSERT(message(400, R"({"message":"bad"})").rfind("InvalidInput|", 0) == 0);
@@ -287,9 +300,11 @@ public:
     }
 
     void testPullErrorMapping() {
-        CPPUNIT_ASSERT_THROW(throwPullError("i", "Get \"http://r/v2/\": unauthorized: authentication required"), sdk::PluginError);
+        CPPUNIT_ASSERT_THROW(throwPullError("i", "Get \"http://r/v2/\": unauthorized: authentication required"),
+                             sdk::PluginError);
         CPPUNIT_ASSERT_THROW(throwPullError("i", "manifest for r/i:x not found: manifest unknown"), sdk::NotFound);
-        CPPUNIT_ASSERT_THROW(throwPullError("i", "dial tcp 127.0.0.1:1: connect: connection refused"), sdk::Unavailable);
+        CPPUNIT_ASSERT_THROW(throwPullError("i", "dial tcp 127.0.0.1:1: connect: connection refused"),
+                             sdk::Unavailable);
         try {
             throwPullError("r/i:1", "pull access denied for r/i");
         } catch (const sdk::NotFound&) {
@@ -303,7 +318,8 @@ public:
     void testEvents() {
         Poco::JSON::Parser parser;
         auto parse = [&](const std::string& text) { return parser.parse(text).extract<Poco::JSON::Object::Ptr>(); };
-        auto e = toContainerEvent(parse(R"({"Type":"container","Action":"die","Actor":{"ID":"c1","Attributes":{"exitCode":"3","maelstrom_component":"web"}},"time":1700000000,"timeNano":1700000000123456789})"));
+        auto e = toContainerEvent(parse(
+            R"({"Type":"container","Action":"die","Actor":{"ID":"c1","Attributes":{"exitCode":"3","maelstrom_component":"web"}},"time":1700000000,"timeNano":1700000000123456789})"));
         CPPUNIT_ASSERT(e && e->kind == sdk::ContainerEventKind::Died);
         CPPUNIT_ASSERT_EQUAL(std::string("c1"), e->containerId);
         CPPUNIT_ASSERT_EQUAL(std::string("3"), e->attributes["exitCode"]);
@@ -311,7 +327,8 @@ public:
         e = toContainerEvent(parse(R"({"Type":"container","Action":"health_status: unhealthy","Actor":{"ID":"c2"}})"));
         CPPUNIT_ASSERT(e && e->kind == sdk::ContainerEventKind::HealthStatus);
         CPPUNIT_ASSERT_EQUAL(std::string("unhealthy"), e->attributes["health_status"]);
-        e = toContainerEvent(parse(R"({"Type":"image","Action":"tag","Actor":{"ID":"sha256:x","Attributes":{"name":"app:2"}}})"));
+        e = toContainerEvent(
+            parse(R"({"Type":"image","Action":"tag","Actor":{"ID":"sha256:x","Attributes":{"name":"app:2"}}})"));
         CPPUNIT_ASSERT(e && e->kind == sdk::ContainerEventKind::ImageTagged);
         CPPUNIT_ASSERT_EQUAL(std::string("app:2"), e->imageName);
         CPPUNIT_ASSERT(toContainerEvent(parse(R"({"Type":"container","Action":"start","Actor":{"ID":"c"}})"))->kind ==

@@ -43,10 +43,14 @@ public:
         CPPUNIT_ASSERT_MESSAGE(text, has(text, "maelstrom_gateway_requests_total{component=\"web\",code=\"200\"} 2"));
         CPPUNIT_ASSERT_MESSAGE(text, has(text, "maelstrom_gateway_requests_total{component=\"web\",code=\"502\"} 1"));
         CPPUNIT_ASSERT_MESSAGE(text, has(text, "maelstrom_gateway_requests_total{component=\"web\",code=\"other\"} 1"));
-        CPPUNIT_ASSERT_MESSAGE(text, has(text, "maelstrom_gateway_errors_total{component=\"web\",cause=\"upstream_error\"} 1"));
-        CPPUNIT_ASSERT_MESSAGE(text, has(text, "maelstrom_gateway_errors_total{component=\"web\",cause=\"timeout\"} 0"));
-        CPPUNIT_ASSERT_MESSAGE(text, has(text, "maelstrom_gateway_errors_total{component=\"web\",cause=\"queue_full\"} 0"));
-        CPPUNIT_ASSERT_MESSAGE(text, has(text, "maelstrom_gateway_errors_total{component=\"web\",cause=\"internal\"} 0"));
+        CPPUNIT_ASSERT_MESSAGE(
+            text, has(text, "maelstrom_gateway_errors_total{component=\"web\",cause=\"upstream_error\"} 1"));
+        CPPUNIT_ASSERT_MESSAGE(text,
+                               has(text, "maelstrom_gateway_errors_total{component=\"web\",cause=\"timeout\"} 0"));
+        CPPUNIT_ASSERT_MESSAGE(text,
+                               has(text, "maelstrom_gateway_errors_total{component=\"web\",cause=\"queue_full\"} 0"));
+        CPPUNIT_ASSERT_MESSAGE(text,
+                               has(text, "maelstrom_gateway_errors_total{component=\"web\",cause=\"internal\"} 0"));
         CPPUNIT_ASSERT_MESSAGE(text, has(text, "maelstrom_gateway_unrouted_requests_total{code=\"404\"} 1"));
         // No router registry: no gauges.
         CPPUNIT_ASSERT_MESSAGE(text, text.find("maelstrom_gateway_in_flight") == std::string::npos);
@@ -55,10 +59,10 @@ public:
     void testHistogramIsCumulative() {
         GatewayMetrics metrics;
         ComponentMetrics& c = metrics.component("c");
-        c.queueWait.observe(500us);  // <= 0.001
-        c.queueWait.observe(1ms);    // <= 0.001 (bounds are inclusive)
-        c.queueWait.observe(40ms);   // <= 0.05
-        c.queueWait.observe(400s);   // +Inf
+        c.queueWait.observe(500us); // <= 0.001
+        c.queueWait.observe(1ms);   // <= 0.001 (bounds are inclusive)
+        c.queueWait.observe(40ms);  // <= 0.05
+        c.queueWait.observe(400s);  // +Inf
         const std::string text = metrics.render();
         const std::string q = "maelstrom_gateway_queue_wait_seconds";
         CPPUNIT_ASSERT_MESSAGE(text, has(text, "# TYPE " + q + " histogram"));
@@ -111,8 +115,10 @@ public:
         const std::string text = metrics.render();
         for (int c = 0; c < 4; ++c) {
             const std::string name = "c" + std::to_string(c);
-            CPPUNIT_ASSERT_MESSAGE(text, has(text, "maelstrom_gateway_requests_total{component=\"" + name + "\",code=\"200\"} 20000"));
-            CPPUNIT_ASSERT_MESSAGE(text, has(text, "maelstrom_gateway_proxy_duration_seconds_count{component=\"" + name + "\"} 20000"));
+            CPPUNIT_ASSERT_MESSAGE(
+                text, has(text, "maelstrom_gateway_requests_total{component=\"" + name + "\",code=\"200\"} 20000"));
+            CPPUNIT_ASSERT_MESSAGE(
+                text, has(text, "maelstrom_gateway_proxy_duration_seconds_count{component=\"" + name + "\"} 20000"));
         }
     }
 };

@@ -20,8 +20,9 @@ public:
         h.add("Connection", "keep-alive, X-One");
         h.add("connection", " X-Two ,,");
         const auto names = hopByHopHeaders(h);
-        for (const char* n : {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate",
-                              "te", "trailer", "transfer-encoding", "upgrade", "x-one", "x-two"}) {
+        for (const char* n :
+             {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te",
+              "trailer", "transfer-encoding", "upgrade", "x-one", "x-two"}) {
             CPPUNIT_ASSERT_MESSAGE(n, names.count(n) == 1);
         }
         CPPUNIT_ASSERT(names.count("content-type") == 0);
@@ -34,8 +35,9 @@ public:
         h.add("Connection", "keep-alive, X-One, close");
         h.add("connection", " X-Two ,,\tX-Three\t");
         const HopByHopFilter filter(h);
-        for (const char* n : {"Connection", "KEEP-ALIVE", "proxy-connection", "Proxy-Authorization", "proxy-authenticate",
-                              "TE", "Trailer", "transfer-encoding", "Upgrade", "x-one", "X-TWO", "x-three"}) {
+        for (const char* n :
+             {"Connection", "KEEP-ALIVE", "proxy-connection", "Proxy-Authorization", "proxy-authenticate", "TE",
+              "Trailer", "transfer-encoding", "Upgrade", "x-one", "X-TWO", "x-three"}) {
             CPPUNIT_ASSERT_MESSAGE(n, filter.skip(n));
         }
         for (const char* n : {"Content-Type", "Host", "", "X-On", "X-One-More", "t", "tes"}) {

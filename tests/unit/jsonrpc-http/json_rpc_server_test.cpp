@@ -50,10 +50,11 @@ Array::Ptr asArray(const Var& v) {
 void checkShape(const Var& response) {
     const auto o = asObject(response);
     std::set<std::string> keys;
-    for (const auto& [k, v] : *o) keys.insert(k);
+    for (const auto& [k, v] : *o)
+        keys.insert(k);
     const bool isError = keys.count("error") == 1;
-    const std::set<std::string> expected = isError ? std::set<std::string>{"jsonrpc", "id", "error"}
-                                                   : std::set<std::string>{"jsonrpc", "id", "result"};
+    const std::set<std::string> expected =
+        isError ? std::set<std::string>{"jsonrpc", "id", "error"} : std::set<std::string>{"jsonrpc", "id", "result"};
     CPPUNIT_ASSERT(keys == expected);
     CPPUNIT_ASSERT_EQUAL(std::string("2.0"), o->getValue<std::string>("jsonrpc"));
     CPPUNIT_ASSERT(o->get("id").type() == typeid(std::string));
@@ -73,7 +74,8 @@ Reply post(const std::string& body, TestDispatcher& dispatcher, ServerLimits lim
     Reply reply;
     reply.status = response.status;
     for (const auto& h : response.headers) {
-        if (h.name == "Content-Type") reply.contentType = h.value;
+        if (h.name == "Content-Type")
+            reply.contentType = h.value;
     }
     reply.body = response.body;
     CPPUNIT_ASSERT_MESSAGE("response body is not valid UTF-8", validUtf8(reply.body));
@@ -81,7 +83,8 @@ Reply post(const std::string& body, TestDispatcher& dispatcher, ServerLimits lim
     reply.json = parseJson(reply.body);
     if (!reply.json.isEmpty() && reply.json.type() == typeid(Array::Ptr)) {
         const auto items = asArray(reply.json);
-        for (std::size_t i = 0; i < items->size(); ++i) checkShape(items->get(static_cast<unsigned>(i)));
+        for (std::size_t i = 0; i < items->size(); ++i)
+            checkShape(items->get(static_cast<unsigned>(i)));
     } else {
         checkShape(reply.json);
     }
@@ -190,7 +193,8 @@ public:
     void testIdMustBeString() {
         for (const std::string id : {"7", "7.5", "true", "{}", "[\"a\"]"}) {
             TestDispatcher d;
-            const auto r = post(R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"NodeService.GetStatus","params":[{}]})", d);
+            const auto r =
+                post(R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"NodeService.GetStatus","params":[{}]})", d);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(id, -32700, codeOf(r.json));
             CPPUNIT_ASSERT_EQUAL(std::string(""), idOf(r.json));
             CPPUNIT_ASSERT_MESSAGE(messageOf(r.json), messageOf(r.json).find("\"id\"") != std::string::npos);
@@ -235,8 +239,12 @@ public:
     void testParamsCount() {
         const std::string m = "MaelstromService.PutComponent";
         const std::pair<std::string, int> cases[] = {
-            {R"(,"params":[])", 0},      {R"(,"params":[{},{}])", 2}, {R"(,"params":{"a":1})", 0},
-            {R"(,"params":null)", 0},    {"", 0},                     {R"(,"params":"x")", 0},
+            {R"(,"params":[])", 0},
+            {R"(,"params":[{},{}])", 2},
+            {R"(,"params":{"a":1})", 0},
+            {R"(,"params":null)", 0},
+            {"", 0},
+            {R"(,"params":"x")", 0},
             {R"(,"params":[1,2,3])", 3},
         };
         for (const auto& [params, n] : cases) {
@@ -286,14 +294,15 @@ public:
         CPPUNIT_ASSERT_EQUAL(1001, codeOf(r.json));
         // exact wire text of an error
         r = post(request("e", "Test.Fail1004", "[{}]"));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"jsonrpc":"2.0","id":"e","error":{"code":1004,"message":"failure 1004"}})"),
-                             r.body);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"jsonrpc":"2.0","id":"e","error":{"code":1004,"message":"failure 1004"}})"), r.body);
     }
 
     void testUnknownExceptions() {
         auto r = post(request("x", "Test.Crash", "[{}]"));
         CPPUNIT_ASSERT_EQUAL(-32000, codeOf(r.json));
-        CPPUNIT_ASSERT_EQUAL(std::string("barrister: method 'Test.Crash' raised unknown error: boom"), messageOf(r.json));
+        CPPUNIT_ASSERT_EQUAL(std::string("barrister: method 'Test.Crash' raised unknown error: boom"),
+                             messageOf(r.json));
         r = post(request("x", "Test.Int", "[{}]"));
         CPPUNIT_ASSERT_EQUAL(-32000, codeOf(r.json));
         r = post(request("x", "Test.Empty", "[{}]"));
@@ -333,10 +342,10 @@ public:
     void testBatchInOrder() {
         TestDispatcher d;
         const std::string body = "  [" + request("1", "NodeService.GetStatus", R"([{"n":1}])") + "," +
-                                  request("2", "Test.Fail1003", "[{}]") + "," +
-                                  request("3", "MaelstromService.GetComponent", R"([{"n":3}])") + "," +
-                                  request("4", "MaelstromService.GetComponent", "[]") + "," +
-                                  R"({"id":"5","method":"barrister-idl"})" + "]";
+                                 request("2", "Test.Fail1003", "[{}]") + "," +
+                                 request("3", "MaelstromService.GetComponent", R"([{"n":3}])") + "," +
+                                 request("4", "MaelstromService.GetComponent", "[]") + "," +
+                                 R"({"id":"5","method":"barrister-idl"})" + "]";
         const auto r = post(body, d);
         const auto items = asArray(r.json);
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), items->size());
@@ -366,8 +375,7 @@ public:
         for (const std::string body :
              {"[", "[{]", R"([{"id":"a","method":"NodeService.GetStatus","params":[{}]},])",
               R"([{"id":"a","method":"NodeService.GetStatus","params":[{}]},{"id":2,"method":"x"}])", "[1]",
-              R"([{"id":"a","method":"NodeService.GetStatus","params":[{}]},"x"])", "[[]]",
-              R"([{"method":7}])"}) {
+              R"([{"id":"a","method":"NodeService.GetStatus","params":[{}]},"x"])", "[[]]", R"([{"method":7}])"}) {
             TestDispatcher d;
             const auto r = post(body, d);
             const auto items = asArray(r.json);
@@ -418,9 +426,12 @@ public:
     // Go maelctl writes code points >= U+0800 as \UXXXXXXXX: read them.
     void testGoUnicodeEscapesInRequest() {
         TestDispatcher d;
-        const auto r = post(R"({"jsonrpc":"2.0","id":"g","method":"MaelstromService.GetComponent","params":[{"name":"\U000065e5\u00e9\U0001f600","raw":"\\U00000041"}]})", d);
+        const auto r = post(
+            R"({"jsonrpc":"2.0","id":"g","method":"MaelstromService.GetComponent","params":[{"name":"\U000065e5\u00e9\U0001f600","raw":"\\U00000041"}]})",
+            d);
         const auto result = asObject(resultOf(r.json));
-        CPPUNIT_ASSERT_EQUAL(std::string("\xE6\x97\xA5\xC3\xA9\xF0\x9F\x98\x80"), result->getValue<std::string>("name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("\xE6\x97\xA5\xC3\xA9\xF0\x9F\x98\x80"),
+                             result->getValue<std::string>("name"));
         CPPUNIT_ASSERT_EQUAL(std::string("\\U00000041"), result->getValue<std::string>("raw")); // escaped backslash
         // a \U without 8 hex digits is not JSON
         const auto bad = post(R"({"id":"g","method":"MaelstromService.GetComponent","params":[{"name":"\U12"}]})");
@@ -429,7 +440,8 @@ public:
 
     void testInvalidUtf8IsRepaired() {
         TestDispatcher d;
-        const auto r = post(request("\xFF", "MaelstromService.GetComponent", "[{\"name\":\"a\xC3\x28z\xED\xA0\x80\"}]"), d);
+        const auto r =
+            post(request("\xFF", "MaelstromService.GetComponent", "[{\"name\":\"a\xC3\x28z\xED\xA0\x80\"}]"), d);
         CPPUNIT_ASSERT_EQUAL(std::string("\xEF\xBF\xBD"), idOf(r.json));
         const std::string name = asObject(resultOf(r.json))->getValue<std::string>("name");
         CPPUNIT_ASSERT(validUtf8(name));
@@ -441,7 +453,9 @@ public:
     // them as absent) unchanged.
     void testNullMembers() {
         TestDispatcher d;
-        const auto r = post(R"({"jsonrpc":null,"id":null,"method":"MaelstromService.PutComponent","params":[{"component":null,"x":[null]}]})", d);
+        const auto r = post(
+            R"({"jsonrpc":null,"id":null,"method":"MaelstromService.PutComponent","params":[{"component":null,"x":[null]}]})",
+            d);
         CPPUNIT_ASSERT_EQUAL(std::string(""), idOf(r.json));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"component":null,"x":[null]})"), d.calls().at(0).second);
     }
@@ -482,7 +496,8 @@ public:
     void testNestingLimit() {
         // the envelope object and params array are levels 1 and 2; the input adds the rest
         const auto nested = [](int levels) {
-            return std::string(static_cast<std::size_t>(levels), '[') + std::string(static_cast<std::size_t>(levels), ']');
+            return std::string(static_cast<std::size_t>(levels), '[') +
+                   std::string(static_cast<std::size_t>(levels), ']');
         };
         TestDispatcher d;
         auto r = post(request("d", "MaelstromService.GetComponent", "[" + nested(62) + "]"), d);
@@ -507,7 +522,7 @@ public:
 
     void testHugeNestingDoesNotCrash() {
         for (const std::string& body : {std::string(200000, '['), "{\"a\":" + std::string(200000, '{'),
-                                       std::string(100000, '[') + std::string(100000, ']')}) {
+                                        std::string(100000, '[') + std::string(100000, ']')}) {
             const auto r = post(body);
             CPPUNIT_ASSERT_EQUAL(200, r.status);
         }

@@ -43,8 +43,8 @@ public:
         auto response = transport->handle(
             {"POST", "/_mael/v1", {}, R"({"id":"1","method":"Test.Fail1002","params":[{}]})"}, dispatcher);
         CPPUNIT_ASSERT_EQUAL(200, response.status);
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"jsonrpc":"2.0","id":"1","error":{"code":1002,"message":"failure 1002"}})"),
-                             response.body);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"jsonrpc":"2.0","id":"1","error":{"code":1002,"message":"failure 1002"}})"), response.body);
         // an RpcError thrown inside the .so is caught by type outside it
         auto client = transport->newClient("http://127.0.0.1:1", {});
         CPPUNIT_ASSERT(client);
@@ -63,9 +63,11 @@ public:
 
     void testBadSettings() {
         const auto& d = descriptor();
-        for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-                 {"max_body_bytes", "0"}, {"max_json_depth", "1"}, {"max_json_depth", "100000"},
-                 {"client_timeout_seconds", "-1"}}) {
+        for (const auto& [key, value] :
+             std::vector<std::pair<std::string, std::string>>{{"max_body_bytes", "0"},
+                                                              {"max_json_depth", "1"},
+                                                              {"max_json_depth", "100000"},
+                                                              {"client_timeout_seconds", "-1"}}) {
             maelstrom::sdk::RawSettings raw;
             raw.scalars[key] = value;
             try {
@@ -89,7 +91,8 @@ private:
         CPPUNIT_ASSERT_MESSAGE(file.string() + " is missing", std::filesystem::exists(file));
         static auto abi = boost::dll::import_alias<int()>(file.string(), "maelstrom_plugin_abi");
         CPPUNIT_ASSERT_EQUAL(MAELSTROM_SDK_ABI_VERSION, abi());
-        static auto fn = boost::dll::import_alias<const PluginDescriptor&()>(file.string(), "maelstrom_plugin_descriptor");
+        static auto fn =
+            boost::dll::import_alias<const PluginDescriptor&()>(file.string(), "maelstrom_plugin_descriptor");
         return fn();
     }
 };

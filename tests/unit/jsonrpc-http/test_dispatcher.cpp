@@ -84,8 +84,6 @@ bool hasUpperUEscape(const std::string& text) {
     return false;
 }
 
-bool validUtf8(const std::string& text) {
-    return maelstrom::sdk::utf8::isValid(text);
-}
+bool validUtf8(const std::string& text) { return maelstrom::sdk::utf8::isValid(text); }
 
 } // namespace maelstrom::testing::rpc

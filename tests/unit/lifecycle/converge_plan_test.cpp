@@ -12,9 +12,7 @@ using Kind = PlanStep::Kind;
 using maelstrom::sdk::RestartOrder;
 using maelstrom::sdk::StartParallelism;
 
-PlanStep start(bool lock) {
-    return PlanStep{Kind::Start, {}, {}, lock};
-}
+PlanStep start(bool lock) { return PlanStep{Kind::Start, {}, {}, lock}; }
 PlanStep stop(const std::string& id, const std::string& reason = "component version changed") {
     return PlanStep{Kind::Stop, id, reason, false};
 }

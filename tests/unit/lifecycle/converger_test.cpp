@@ -123,8 +123,8 @@ public:
     FakeDatabase database;
     RouterRegistry routers{nullptr, {}};
     MemoryBudget memory{100 * kMiB};
-    LifecycleContext context{runtime, &database, routers, memory, "node-a", "http://127.0.0.1:1", {}, clock,
-                             runtime.healthProbe()};
+    LifecycleContext context{
+        runtime, &database, routers, memory, "node-a", "http://127.0.0.1:1", {}, clock, runtime.healthProbe()};
     std::unique_ptr<sdk::Subscription> subscription;
     std::unique_ptr<Converger> converger;
 };
@@ -179,9 +179,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] { return h.convergedTo(2, 1); }));
         const std::string victim = h.active().front().id;
         CPPUNIT_ASSERT(h.runtime.kill(victim));
-        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] {
-            return h.convergedTo(2, 1) && h.routedIds().count(victim) == 0;
-        }));
+        CPPUNIT_ASSERT_MESSAGE(h.describe(),
+                               h.eventually([&] { return h.convergedTo(2, 1) && h.routedIds().count(victim) == 0; }));
         CPPUNIT_ASSERT_EQUAL(3, h.runtime.startCalls());
     }
 
@@ -196,9 +195,8 @@ public:
         h.clock.advance(10s);
         std::this_thread::sleep_for(50ms);
         CPPUNIT_ASSERT(h.routedIds().count(sick) == 1);
-        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] {
-            return h.convergedTo(1, 1) && h.routedIds().count(sick) == 0;
-        }, 1s));
+        CPPUNIT_ASSERT_MESSAGE(h.describe(),
+                               h.eventually([&] { return h.convergedTo(1, 1) && h.routedIds().count(sick) == 0; }, 1s));
         CPPUNIT_ASSERT_EQUAL(2, h.runtime.startCalls());
     }
 

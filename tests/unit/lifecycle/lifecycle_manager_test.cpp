@@ -51,8 +51,13 @@ public:
     FakeDatabase database;
     ComponentCache components;
     RouterRegistry routers{nullptr, {}};
-    LifecycleManager manager{runtime,  &database, routers, components, LifecycleSettings{"node-a", "", 4096, "me"},
-                             clock,    runtime.healthProbe()};
+    LifecycleManager manager{runtime,
+                             &database,
+                             routers,
+                             components,
+                             LifecycleSettings{"node-a", "", 4096, "me"},
+                             clock,
+                             runtime.healthProbe()};
 };
 
 } // namespace

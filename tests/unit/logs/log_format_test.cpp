@@ -105,32 +105,39 @@ public:
     }
 
     void sinceInvalid() {
-        for (const char* v : {"", "  ", "abc", "1x", "m", "1mm", "10 s", "2023-13-01", "2023-11-14T25",
-                              "2023-11-14T22:13:20+0200", "2023-11-14 22:13", "1700000000.", ".5", "9999999999999h",
-                              "-", "1s;rm"}) {
+        for (const char* v :
+             {"", "  ", "abc", "1x", "m", "1mm", "10 s", "2023-13-01", "2023-11-14T25", "2023-11-14T22:13:20+0200",
+              "2023-11-14 22:13", "1700000000.", ".5", "9999999999999h", "-", "1s;rm"}) {
             assertInvalidSince(v);
         }
         CPPUNIT_ASSERT_EQUAL(std::int64_t(10000), since("10")); // a Unix timestamp, 10 s after 1970
-        CPPUNIT_ASSERT_EQUAL(kNow - 60000, since("1.m"));         // Go accepts a bare trailing dot
+        CPPUNIT_ASSERT_EQUAL(kNow - 60000, since("1.m"));       // Go accepts a bare trailing dot
     }
 
     void jsonLineLikeGo() {
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"Component":"api","Stream":"stdout","Data":"hello\n"})"),
                              logMessageJson("api", false, "hello\n"));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"Component":"w","Stream":"stderr","Data":"a\"b\\c\t\r\u0001\u003c\u003e\u0026 é\n"})"),
-                             logMessageJson("w", true, "a\"b\\c\t\r\x01<>& \xC3\xA9\n"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"Component":"w","Stream":"stderr","Data":"a\"b\\c\t\r\u0001\u003c\u003e\u0026 é\n"})"),
+            logMessageJson("w", true, "a\"b\\c\t\r\x01<>& \xC3\xA9\n"));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"Component":"x","Stream":"stdout","Data":"\u2028\u2029"})"),
                              logMessageJson("x", false, "\xE2\x80\xA8\xE2\x80\xA9"));
     }
 
     void jsonLineAlwaysValidUtf8() {
         // Invalid sequences (lone continuation, truncated, overlong, surrogate, above U+10FFFF) become U+FFFD.
-        const std::string bad = "a\x80" "b\xC3" "c\xC0\xAF" "d\xED\xA0\x80" "e\xF4\x90\x80\x80" "f\xF0\x9F\x98\x80";
+        const std::string bad = "a\x80"
+                                "b\xC3"
+                                "c\xC0\xAF"
+                                "d\xED\xA0\x80"
+                                "e\xF4\x90\x80\x80"
+                                "f\xF0\x9F\x98\x80";
         const std::string line = logMessageJson("c", false, bad);
         Poco::JSON::Parser parser;
         const auto o = parser.parse(line).extract<Poco::JSON::Object::Ptr>();
         const std::string data = o->getValue<std::string>("Data");
-        CPPUNIT_ASSERT_MESSAGE(line, data.find("a\xEF\xBF\xBD" "b") == 0);
+        CPPUNIT_ASSERT_MESSAGE(line, data.find("a\xEF\xBF\xBD"
+                                               "b") == 0);
         CPPUNIT_ASSERT_MESSAGE(line, data.find("f\xF0\x9F\x98\x80") != std::string::npos); // a valid emoji stays
         for (std::size_t i = 0; i < line.size(); ++i) {
             const auto c = static_cast<unsigned char>(line[i]);

@@ -25,12 +25,13 @@ class EnvFileTest : public CppUnit::TestFixture {
 
 public:
     void testEnvFileFormat() {
-        const Env vars = parseEnvFileText("A=1\n  B = two words  \r\n#C=3\n=4\nnoequals\n D=x=y\nE=\n  # F=6\nA=override");
+        const Env vars =
+            parseEnvFileText("A=1\n  B = two words  \r\n#C=3\n=4\nnoequals\n D=x=y\nE=\n  # F=6\nA=override");
         const Env expected = {{"A", "override"}, {"B", "two words"}, {"D", "x=y"}, {"E", ""}};
         CPPUNIT_ASSERT(vars == expected);
         CPPUNIT_ASSERT(parseEnvFileText("").empty());
         CPPUNIT_ASSERT(parseEnvFileText("Q=\"quoted\"\nexport X=1") ==
-                       (Env{{"Q", "\"quoted\""}, {"export X", "1"}}));  // no quote or export handling
+                       (Env{{"Q", "\"quoted\""}, {"export X", "1"}})); // no quote or export handling
     }
 
     void testProjectEnvFileQuirks() {

@@ -11,8 +11,8 @@ using maelstrom::cli::interpolate;
 
 namespace {
 
-const std::map<std::string, std::string> kVars = {{"A", "aval"}, {"B", "bval"}, {"b", "bvallower"}, {"E", ""},
-                                                  {"A-b", "dash"}, {"ML", "one\ntwo\nthree"}};
+const std::map<std::string, std::string> kVars = {{"A", "aval"}, {"B", "bval"},   {"b", "bvallower"},
+                                                  {"E", ""},     {"A-b", "dash"}, {"ML", "one\ntwo\nthree"}};
 
 std::string run(const std::string& input) { return interpolate(input, kVars).text; }
 
@@ -47,21 +47,21 @@ public:
     }
 
     void testDefaults() {
-        CPPUNIT_ASSERT_EQUAL(std::string(""), run("${E:x}"));        // empty but set: kept
-        CPPUNIT_ASSERT_EQUAL(std::string("x"), run("${E:-x}"));      // empty: default
+        CPPUNIT_ASSERT_EQUAL(std::string(""), run("${E:x}"));   // empty but set: kept
+        CPPUNIT_ASSERT_EQUAL(std::string("x"), run("${E:-x}")); // empty: default
         CPPUNIT_ASSERT_EQUAL(std::string("aval"), run("${A:-x}"));
         CPPUNIT_ASSERT_EQUAL(std::string("aval"), run("${A:x}"));
         CPPUNIT_ASSERT_EQUAL(std::string("x"), run("${UNSET:x}"));
         CPPUNIT_ASSERT_EQUAL(std::string(""), run("${UNSET}"));
         CPPUNIT_ASSERT_EQUAL(std::string(""), run("${UNSET:-}"));
-        CPPUNIT_ASSERT_EQUAL(std::string("a:b"), run("${UNSET:a:b}"));      // default runs to the brace
-        CPPUNIT_ASSERT_EQUAL(std::string("-x"), run("${UNSET:--x}"));       // only one '-' is the marker
+        CPPUNIT_ASSERT_EQUAL(std::string("a:b"), run("${UNSET:a:b}")); // default runs to the brace
+        CPPUNIT_ASSERT_EQUAL(std::string("-x"), run("${UNSET:--x}"));  // only one '-' is the marker
         CPPUNIT_ASSERT_EQUAL(std::string("postgres://localhost/shop"), run("${DB_URL:-postgres://localhost/shop}"));
     }
 
     void testEscapes() {
         CPPUNIT_ASSERT_EQUAL(std::string("${A} aval"), run("$${A} ${A}"));
-        CPPUNIT_ASSERT_EQUAL(std::string("$${A}"), run("$$${A}"));  // the match starts at the second '$'
+        CPPUNIT_ASSERT_EQUAL(std::string("$${A}"), run("$$${A}")); // the match starts at the second '$'
         CPPUNIT_ASSERT_EQUAL(std::string("${A:-x}"), run("$${A:-x}"));
         CPPUNIT_ASSERT_EQUAL(std::string("$$blah"), run("$$blah"));
     }
@@ -79,7 +79,7 @@ public:
 
     void testKeyIsBeforeFirstColon() {
         CPPUNIT_ASSERT_EQUAL(std::string("dash"), run("${A-b}"));
-        CPPUNIT_ASSERT_EQUAL(std::string(""), run("${ A}"));  // the key " A" is not set
+        CPPUNIT_ASSERT_EQUAL(std::string(""), run("${ A}")); // the key " A" is not set
     }
 
     void testTokenSpansLines() {
@@ -99,7 +99,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(3, out.originalLine(5));
         CPPUNIT_ASSERT_EQUAL(4, out.originalLine(6));
         CPPUNIT_ASSERT_EQUAL(6, out.originalLine(7));
-        CPPUNIT_ASSERT_EQUAL(6, out.originalLine(99));  // clamped
+        CPPUNIT_ASSERT_EQUAL(6, out.originalLine(99)); // clamped
     }
 
     void testOutputLimit() {
@@ -113,7 +113,8 @@ public:
         // A megabyte of "${" with no closing brace: one pass, untouched.
         const std::string input(1 << 20, '$');
         std::string withBraces;
-        for (int i = 0; i < (1 << 19); ++i) withBraces += "${";
+        for (int i = 0; i < (1 << 19); ++i)
+            withBraces += "${";
         CPPUNIT_ASSERT(run(input) == input);
         CPPUNIT_ASSERT(run(withBraces) == withBraces);
     }

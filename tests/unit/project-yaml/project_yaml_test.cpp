@@ -38,13 +38,15 @@ const sdk::Component& only(const sdk::Project& p) {
 
 std::vector<std::string> esNames(const sdk::ComponentWithEventSources& c) {
     std::vector<std::string> names;
-    for (const auto& es : c.eventSources) names.push_back(es.eventSource.name);
+    for (const auto& es : c.eventSources)
+        names.push_back(es.eventSource.name);
     return names;
 }
 
 std::vector<std::string> envStrings(const sdk::Component& c) {
     std::vector<std::string> out;
-    for (const auto& nv : c.environment) out.push_back(nv.name + "=" + nv.value);
+    for (const auto& nv : c.environment)
+        out.push_back(nv.name + "=" + nv.value);
     return out;
 }
 
@@ -52,7 +54,8 @@ using Strings = std::vector<std::string>;
 
 std::string joinStrings(const Strings& v) {
     std::string out = "[";
-    for (const auto& s : v) out += "<" + s + ">";
+    for (const auto& s : v)
+        out += "<" + s + ">";
     return out + "]";
 }
 
@@ -127,7 +130,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("shop"), project.name);
         const auto& cwes = project.components.at(0);
         const auto& c = only(project);
-        CPPUNIT_ASSERT_EQUAL(std::string("api"), c.name);  // the server makes it shop_api
+        CPPUNIT_ASSERT_EQUAL(std::string("api"), c.name); // the server makes it shop_api
         CPPUNIT_ASSERT_EQUAL(std::string("acme/api:1.4"), c.docker->image);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(256), c.docker->reserveMemoryMiB);
         ASSERT_STRINGS((Strings{"DB_URL=postgres://localhost/shop", "LOG_LEVEL=info", "SHARED=1"}), envStrings(c));
@@ -204,7 +207,7 @@ components:
         const auto project = parse(yaml);
         CPPUNIT_ASSERT_EQUAL(std::string("Demo"), project.name);
         const auto& c = only(project);
-        CPPUNIT_ASSERT_EQUAL(std::string("Gizmo"), c.name);  // as written: the server lowercases
+        CPPUNIT_ASSERT_EQUAL(std::string("Gizmo"), c.name); // as written: the server lowercases
         CPPUNIT_ASSERT_EQUAL(std::string("Demo"), c.projectName);
         ASSERT_STRINGS((Strings{"B=gizmoB"}), envStrings(c));
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), c.minInstances);
@@ -242,7 +245,7 @@ components:
         ASSERT_STRINGS((Strings{"example.com"}), d.dnsSearch);
         CPPUNIT_ASSERT_EQUAL(std::string("syslog"), d.logDriver);
         CPPUNIT_ASSERT(d.logDriverOptions ==
-                       (std::vector<sdk::NameValue>{{"a-first", "1"}, {"syslog-host", "localhost"}}));  // sorted
+                       (std::vector<sdk::NameValue>{{"a-first", "1"}, {"syslog-host", "localhost"}})); // sorted
         CPPUNIT_ASSERT_EQUAL(std::int64_t(250), d.cpuShares);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1024), d.reserveMemoryMiB);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2048), d.limitMemoryMiB);
@@ -301,7 +304,7 @@ components:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3), legacy.version);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1700000000000), legacy.modifiedAt);
         const auto& nothing = c.eventSources[1].eventSource;
-        CPPUNIT_ASSERT(!nothing.type().has_value());  // null sub-block = absent (the server rejects it)
+        CPPUNIT_ASSERT(!nothing.type().has_value()); // null sub-block = absent (the server rejects it)
         const auto& sqs = c.eventSources[2].eventSource.sqs;
         CPPUNIT_ASSERT(sqs.has_value());
         CPPUNIT_ASSERT(*sqs == (sdk::SqsEventSource{"q", true, "/q", 4, 2, 3, 30}));
@@ -325,13 +328,13 @@ components:
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), project.components.size());
         for (const auto& cwes : project.components) {
             const auto& c = cwes.component;
-            CPPUNIT_ASSERT(c.docker.has_value());  // always, even for an empty block
+            CPPUNIT_ASSERT(c.docker.has_value()); // always, even for an empty block
             sdk::Component expected;
             expected.name = c.name;
             expected.projectName = "p";
             expected.docker.emplace();
             expected.docker->image = c.docker->image;
-            CPPUNIT_ASSERT(c == expected);  // every other field is zero: defaults are applied at use time
+            CPPUNIT_ASSERT(c == expected); // every other field is zero: defaults are applied at use time
             CPPUNIT_ASSERT(cwes.eventSources.empty());
         }
         CPPUNIT_ASSERT_EQUAL(std::string("x"), project.components[2].component.docker->image);
@@ -346,20 +349,20 @@ components:
     void testEnvironmentMerge() {
         TempDir dir;
         dir.write("base.env", "A=envfile\nB=envfile\nC=envfile\n#D=x\nnoequals\nCR=1\r\n");
-        const std::string yaml =
-            "name: p\n"
-            "envfile: ${DIR}/base.env\n"
-            "environment:\n  - B=project\n  - C=project\n  - NOEQUALS\n  - E=a=b\n"
-            "components:\n"
-            "  one:\n    environment: [C=component, Z=last]\n"
-            "  two:\n    image: x\n";
+        const std::string yaml = "name: p\n"
+                                 "envfile: ${DIR}/base.env\n"
+                                 "environment:\n  - B=project\n  - C=project\n  - NOEQUALS\n  - E=a=b\n"
+                                 "components:\n"
+                                 "  one:\n    environment: [C=component, Z=last]\n"
+                                 "  two:\n    image: x\n";
         const auto project = parse(yaml, {{"DIR", dir.path().string()}});
         ASSERT_STRINGS((Strings{"#D=x", "A=envfile", "B=project", "C=component", "CR=1\r", "E=a=b", "Z=last"}),
                        envStrings(project.components[0].component));
         ASSERT_STRINGS((Strings{"#D=x", "A=envfile", "B=project", "C=project", "CR=1\r", "E=a=b"}),
                        envStrings(project.components[1].component));
         // The envfile is not used for interpolation.
-        CPPUNIT_ASSERT_EQUAL(std::string("xy"), parse("name: x${A}y\nenvfile: ${DIR}/base.env\n", {{"DIR", dir.path().string()}}).name);
+        CPPUNIT_ASSERT_EQUAL(std::string("xy"),
+                             parse("name: x${A}y\nenvfile: ${DIR}/base.env\n", {{"DIR", dir.path().string()}}).name);
     }
 
     void testOrderingAndNaming() {
@@ -379,28 +382,28 @@ components:
 )";
         const auto project = parse(yaml);
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), project.components.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("Alpha"), project.components[0].component.name);  // byte order
+        CPPUNIT_ASSERT_EQUAL(std::string("Alpha"), project.components[0].component.name); // byte order
         CPPUNIT_ASSERT_EQUAL(std::string("beta"), project.components[1].component.name);
         CPPUNIT_ASSERT_EQUAL(std::string("zeta"), project.components[2].component.name);
         ASSERT_STRINGS((Strings{"A-es", "a-es2", "b-es", "zeta-cron-0"}), esNames(project.components[2]));
-        for (const auto& c : project.components) CPPUNIT_ASSERT_EQUAL(std::string("MyProj"), c.component.projectName);
+        for (const auto& c : project.components)
+            CPPUNIT_ASSERT_EQUAL(std::string("MyProj"), c.component.projectName);
     }
 
     void testCrontab() {
-        const std::string yaml =
-            "name: p\n"
-            "components:\n"
-            "  job:\n"
-            "    crontab: |\n"
-            "       # comment should be ignored\n"
-            "       1 2 * * *   /cron/one\n"
-            "\n"
-            "       5   6 */2  ?  1   /cron/two?a=b\n"
-            "       /only-one-field\n"
-            "       0 0 * * * not-a-path\n"
-            "       #0 0 * * * /commented\n"
-            "       @every 1h   /cron/three\n"
-            "       TZ=UTC 30 4 * * * /cron/four\n";
+        const std::string yaml = "name: p\n"
+                                 "components:\n"
+                                 "  job:\n"
+                                 "    crontab: |\n"
+                                 "       # comment should be ignored\n"
+                                 "       1 2 * * *   /cron/one\n"
+                                 "\n"
+                                 "       5   6 */2  ?  1   /cron/two?a=b\n"
+                                 "       /only-one-field\n"
+                                 "       0 0 * * * not-a-path\n"
+                                 "       #0 0 * * * /commented\n"
+                                 "       @every 1h   /cron/three\n"
+                                 "       TZ=UTC 30 4 * * * /cron/four\n";
         const auto project = parse(yaml);
         const auto& c = project.components.at(0);
         ASSERT_STRINGS((Strings{"job-cron-0", "job-cron-1", "job-cron-2", "job-cron-3"}), esNames(c));
@@ -417,7 +420,8 @@ components:
             CPPUNIT_ASSERT_EQUAL(std::string("job"), es.eventSource.componentName);
         }
         // A plain one-line crontab, an empty one, CRLF line ends.
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), parse("components: {c: {crontab: '@daily /d'}}").components[0].eventSources.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1),
+                             parse("components: {c: {crontab: '@daily /d'}}").components[0].eventSources.size());
         CPPUNIT_ASSERT(parse("components: {c: {crontab: ''}}").components[0].eventSources.empty());
         CPPUNIT_ASSERT(parse("components: {c: {crontab: ~}}").components[0].eventSources.empty());
         const auto crlf = parse("components:\r\n  c:\r\n    crontab: |\r\n      @daily /d\r\n      @hourly /h\r\n");
@@ -449,15 +453,16 @@ components:
     logdriveroptions: {port: 514, on: off, empty: }
     command: [1, true, ~, "x"]
 )";
-        CPPUNIT_ASSERT(errorOf(yaml).find("pullimageonput: expected true or false, got 'no-quotes-is-a-string'") != std::string::npos);
+        CPPUNIT_ASSERT(errorOf(yaml).find("pullimageonput: expected true or false, got 'no-quotes-is-a-string'") !=
+                       std::string::npos);
         std::string fixed = yaml;
         fixed.replace(fixed.find("\"no-quotes-is-a-string\""), 23, "False");
         const auto project = parse(fixed);
         CPPUNIT_ASSERT_EQUAL(std::string("123"), project.name);
         const auto& c = only(project);
-        CPPUNIT_ASSERT_EQUAL(std::string("1.0"), c.docker->image);      // a string field keeps the text
+        CPPUNIT_ASSERT_EQUAL(std::string("1.0"), c.docker->image); // a string field keeps the text
         CPPUNIT_ASSERT_EQUAL(std::string("yes"), c.docker->hostname);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), c.maxConcurrency);         // truncated, as go-yaml v2 does
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), c.maxConcurrency); // truncated, as go-yaml v2 does
         CPPUNIT_ASSERT_EQUAL(std::int64_t(16), c.minInstances);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(15), c.maxInstances);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1000), c.maxInstancesPerNode);
@@ -477,11 +482,14 @@ components:
         ASSERT_STRINGS((Strings{"1", "true", "", "x"}), c.docker->command);
         // Booleans of YAML 1.1, all spellings.
         for (const char* t : {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
-            CPPUNIT_ASSERT_MESSAGE(t, only(parse(std::string("components: {c: {containerinit: ") + t + "}}")).docker->init);
+            CPPUNIT_ASSERT_MESSAGE(
+                t, only(parse(std::string("components: {c: {containerinit: ") + t + "}}")).docker->init);
         for (const char* f : {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "~"})
-            CPPUNIT_ASSERT_MESSAGE(f, !only(parse(std::string("components: {c: {containerinit: ") + f + "}}")).docker->init);
+            CPPUNIT_ASSERT_MESSAGE(
+                f, !only(parse(std::string("components: {c: {containerinit: ") + f + "}}")).docker->init);
         // Explicit core tags.
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(10), only(parse("components: {c: {httpport: !!int \"10\"}}")).docker->httpPort);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(10),
+                             only(parse("components: {c: {httpport: !!int \"10\"}}")).docker->httpPort);
         CPPUNIT_ASSERT_EQUAL(std::string("10"), only(parse("components: {c: {image: !!str 10}}")).docker->image);
     }
 
@@ -501,12 +509,12 @@ components:
         CPPUNIT_ASSERT_EQUAL(std::string("demo"), project.name);
         const auto& c = only(project);
         CPPUNIT_ASSERT_EQUAL(std::string("acme/api:1.2"), c.docker->image);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(9000), c.docker->httpPort);  // substituted before parsing: an int
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(9000), c.docker->httpPort); // substituted before parsing: an int
         CPPUNIT_ASSERT_EQUAL(std::string(""), c.docker->httpHealthCheckPath);
         CPPUNIT_ASSERT_EQUAL(std::string("bridge"), c.docker->networkName);
         CPPUNIT_ASSERT_EQUAL(std::string("${USER}"), c.docker->user);
         CPPUNIT_ASSERT_EQUAL(std::string(""), c.docker->hostname);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(7), c.maxConcurrency);      // a value is YAML source text
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(7), c.maxConcurrency); // a value is YAML source text
     }
 
     void testMergeKeys() {
@@ -526,29 +534,40 @@ components:
         const auto project = parse(yaml);
         const auto& both = project.components[1].component;
         CPPUNIT_ASSERT_EQUAL(std::string("both"), both.name);
-        CPPUNIT_ASSERT_EQUAL(std::string("first"), both.docker->image);  // earlier merged maps win
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), both.docker->httpPort);    // explicit keys win
+        CPPUNIT_ASSERT_EQUAL(std::string("first"), both.docker->image); // earlier merged maps win
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), both.docker->httpPort);   // explicit keys win
         CPPUNIT_ASSERT_EQUAL(std::string("u"), both.docker->user);
         const auto& worker = project.components[2].component;
         CPPUNIT_ASSERT_EQUAL(std::string("worker"), worker.docker->image);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(5), worker.maxConcurrency);
         ASSERT_STRINGS((Strings{"A=1"}), envStrings(worker));
-        CPPUNIT_ASSERT(errorOf("components:\n  c:\n    <<: 5\n").find("p.yml:3: a merge key (<<) takes a mapping") == 0);
+        CPPUNIT_ASSERT(errorOf("components:\n  c:\n    <<: 5\n").find("p.yml:3: a merge key (<<) takes a mapping") ==
+                       0);
     }
 
     void testUnknownKeys() {
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:2: unknown key 'compnents' (did you mean 'components'? keys are lowercase)"),
-                             errorOf("name: p\ncompnents: {}\n"));
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:4: components.api: unknown key 'minInstances' (did you mean 'mininstances'? keys are lowercase)"),
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("p.yml:2: unknown key 'compnents' (did you mean 'components'? keys are lowercase)"),
+            errorOf("name: p\ncompnents: {}\n"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:4: components.api: unknown key 'minInstances' (did you mean "
+                                         "'mininstances'? keys are lowercase)"),
                              errorOf("name: p\ncomponents:\n  api:\n    minInstances: 1\n"));
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: unknown key 'version' (known keys: name environment envfile components)"),
-                             errorOf("version: 2\n"));
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:6: components.api.eventsources.web.http: unknown key 'pathPrefix' (did you mean 'pathprefix'? keys are lowercase)"),
-                             errorOf("components:\n  api:\n    eventsources:\n      web:\n        http:\n          pathPrefix: /x\n"));
-        CPPUNIT_ASSERT(errorOf("components: {a: {eventsources: {e: {kafka: {}}}}}").find("p.yml:1: components.a.eventsources.e: unknown key 'kafka'") == 0);
-        CPPUNIT_ASSERT(errorOf("components: {a: {volumes: [{source: a, mode: ro}]}}").find("components.a.volumes[0]: unknown key 'mode'") != std::string::npos);
-        CPPUNIT_ASSERT(errorOf("components: {a: {eventsources: {e: {cron: {schedule: '@daily', http: {verb: GET}}}}}}").find("components.a.eventsources.e.cron.http: unknown key 'verb'") != std::string::npos);
-        CPPUNIT_ASSERT(errorOf("components: {a: {eventsources: {e: {cron: {schedule: '@daily', http: {headers: [{key: a}]}}}}}}").find("http.headers[0]: unknown key 'key'") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("p.yml:1: unknown key 'version' (known keys: name environment envfile components)"),
+            errorOf("version: 2\n"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("p.yml:6: components.api.eventsources.web.http: unknown key 'pathPrefix' (did you mean "
+                        "'pathprefix'? keys are lowercase)"),
+            errorOf("components:\n  api:\n    eventsources:\n      web:\n        http:\n          pathPrefix: /x\n"));
+        CPPUNIT_ASSERT(errorOf("components: {a: {eventsources: {e: {kafka: {}}}}}")
+                           .find("p.yml:1: components.a.eventsources.e: unknown key 'kafka'") == 0);
+        CPPUNIT_ASSERT(errorOf("components: {a: {volumes: [{source: a, mode: ro}]}}")
+                           .find("components.a.volumes[0]: unknown key 'mode'") != std::string::npos);
+        CPPUNIT_ASSERT(errorOf("components: {a: {eventsources: {e: {cron: {schedule: '@daily', http: {verb: GET}}}}}}")
+                           .find("components.a.eventsources.e.cron.http: unknown key 'verb'") != std::string::npos);
+        CPPUNIT_ASSERT(
+            errorOf("components: {a: {eventsources: {e: {cron: {schedule: '@daily', http: {headers: [{key: a}]}}}}}}")
+                .find("http.headers[0]: unknown key 'key'") != std::string::npos);
     }
 
     void testDuplicateKeys() {
@@ -563,16 +582,19 @@ components:
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:2: duplicate key 'e' (first set on line 1)"),
                              errorOf("components: {c: {eventsources: {e: {http: {}},\n e: {http: {}}}}}"));
         // A quoted and a plain spelling of one key are the same key.
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:2: duplicate key 'name' (first set on line 1)"), errorOf("name: a\n\"name\": b\n"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:2: duplicate key 'name' (first set on line 1)"),
+                             errorOf("name: a\n\"name\": b\n"));
     }
 
     void testWrongTypes() {
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:4: components.api.maxconcurrency: expected an integer, got 'ten'"),
                              errorOf("name: p\ncomponents:\n  api:\n    maxconcurrency: ten\n"));
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:4: components.api.maxconcurrency: expected an integer, got '10' (a quoted value is a string: remove the quotes)"),
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:4: components.api.maxconcurrency: expected an integer, got '10' (a "
+                                         "quoted value is a string: remove the quotes)"),
                              errorOf("name: p\ncomponents:\n  api:\n    maxconcurrency: \"10\"\n"));
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.httpport: integer '9223372036854775808' is out of range"),
-                             errorOf("components: {a: {httpport: 9223372036854775808}}"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("p.yml:1: components.a.httpport: integer '9223372036854775808' is out of range"),
+            errorOf("components: {a: {httpport: 9223372036854775808}}"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.httpport: number '1e30' is out of the integer range"),
                              errorOf("components: {a: {httpport: 1e30}}"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.httpport: number '.inf' is out of the integer range"),
@@ -583,68 +605,91 @@ components:
                              errorOf("components: {a: {scaleupconcurrencypct: high}}"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.containerinit: expected true or false, got '1'"),
                              errorOf("components: {a: {containerinit: 1}}"));
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.command: expected a list of strings, got 'python app.py'"),
-                             errorOf("components: {a: {command: python app.py}}"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("p.yml:1: components.a.command: expected a list of strings, got 'python app.py'"),
+            errorOf("components: {a: {command: python app.py}}"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.command[1]: expected a string, got a mapping"),
                              errorOf("components: {a: {command: [a, {b: c}]}}"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.image: expected a string, got a list"),
                              errorOf("components: {a: {image: [x]}}"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: environment: expected a list of strings, got a mapping"),
                              errorOf("environment: {A: 1}"));
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components: expected a mapping of component name to component, got a list"),
-                             errorOf("components: [a, b]"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("p.yml:1: components: expected a mapping of component name to component, got a list"),
+            errorOf("components: [a, b]"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a: expected a mapping, got 'x'"),
                              errorOf("components: {a: x}"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: expected a mapping of project keys at the top level, got a list"),
                              errorOf("- a\n- b\n"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: expected a mapping of project keys at the top level, got 'hello'"),
                              errorOf("hello\n"));
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.volumes: expected a list of {source, target, type, readonly} mappings, got 'x'"),
-                             errorOf("components: {a: {volumes: x}}"));
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.logdriveroptions: expected a mapping of names to values, got a list"),
-                             errorOf("components: {a: {logdriveroptions: [a=b]}}"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(
+                "p.yml:1: components.a.volumes: expected a list of {source, target, type, readonly} mappings, got 'x'"),
+            errorOf("components: {a: {volumes: x}}"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("p.yml:1: components.a.logdriveroptions: expected a mapping of names to values, got a list"),
+            errorOf("components: {a: {logdriveroptions: [a=b]}}"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.logdriveroptions.x: expected a string, got a mapping"),
                              errorOf("components: {a: {logdriveroptions: {x: {y: z}}}}"));
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.eventsources.e.sqs.maxconcurrency: expected an integer, got 'lots'"),
-                             errorOf("components: {a: {eventsources: {e: {sqs: {maxconcurrency: lots}}}}}"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("p.yml:1: components.a.eventsources.e.sqs.maxconcurrency: expected an integer, got 'lots'"),
+            errorOf("components: {a: {eventsources: {e: {sqs: {maxconcurrency: lots}}}}}"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: a mapping key must be a scalar, not a sequence"),
                              errorOf("? [a]\n: b\n"));
     }
 
     void testCronErrors() {
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:7: components.job.crontab: invalid cron schedule '61 0 * * *': minute "
+                                         "field: end of range (61) above maximum (59): 61"),
+                             errorOf("name: p\ncomponents:\n  job:\n    crontab: |\n      # comment\n      0 0 * * * "
+                                     "/ok\n      61 0 * * * /bad\n"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:3: components.job.crontab: invalid cron schedule '0 0 * *': expected "
+                                         "exactly 5 fields, found 4: 0 0 * *"),
+                             errorOf("components:\n  job:\n    crontab: \"0 0 * * /a\"\n"));
         CPPUNIT_ASSERT_EQUAL(
-            std::string("p.yml:7: components.job.crontab: invalid cron schedule '61 0 * * *': minute field: end of range (61) above maximum (59): 61"),
-            errorOf("name: p\ncomponents:\n  job:\n    crontab: |\n      # comment\n      0 0 * * * /ok\n      61 0 * * * /bad\n"));
+            std::string(
+                "p.yml:6: components.c.eventsources.e.cron.schedule: invalid cron schedule '@every 1h30x': failed to "
+                "parse duration @every 1h30x: invalid duration \"1h30x\" (Go syntax such as 90s, 1h30m, 1.5h)"),
+            errorOf("components:\n  c:\n    eventsources:\n      e:\n        cron:\n          schedule: \"@every "
+                    "1h30x\"\n"));
         CPPUNIT_ASSERT_EQUAL(
-            std::string("p.yml:3: components.job.crontab: invalid cron schedule '0 0 * *': expected exactly 5 fields, found 4: 0 0 * *"),
-            errorOf("components:\n  job:\n    crontab: \"0 0 * * /a\"\n"));
-        CPPUNIT_ASSERT_EQUAL(
-            std::string("p.yml:6: components.c.eventsources.e.cron.schedule: invalid cron schedule '@every 1h30x': failed to parse duration @every 1h30x: invalid duration \"1h30x\" (Go syntax such as 90s, 1h30m, 1.5h)"),
-            errorOf("components:\n  c:\n    eventsources:\n      e:\n        cron:\n          schedule: \"@every 1h30x\"\n"));
-        CPPUNIT_ASSERT_EQUAL(
-            std::string("p.yml:5: components.c.eventsources.e.cron.schedule: invalid cron schedule '': empty spec string"),
+            std::string(
+                "p.yml:5: components.c.eventsources.e.cron.schedule: invalid cron schedule '': empty spec string"),
             errorOf("components:\n  c:\n    eventsources:\n      e:\n        cron: {http: {method: GET, path: /}}\n"));
-        CPPUNIT_ASSERT(errorOf("components: {c: {crontab: 'MON * * * * /x'}}").find("minute field: failed to parse int from MON") != std::string::npos);
-        CPPUNIT_ASSERT(errorOf("components: {c: {crontab: '* * * * 0-7 /x'}}").find("day-of-week field: end of range (7)") != std::string::npos);
+        CPPUNIT_ASSERT(errorOf("components: {c: {crontab: 'MON * * * * /x'}}")
+                           .find("minute field: failed to parse int from MON") != std::string::npos);
+        CPPUNIT_ASSERT(
+            errorOf("components: {c: {crontab: '* * * * 0-7 /x'}}").find("day-of-week field: end of range (7)") !=
+            std::string::npos);
     }
 
     void testNameCollisions() {
         // Event source names are project-wide after the server's lowercasing.
         CPPUNIT_ASSERT_EQUAL(
-            std::string("p.yml:6: components.b.eventsources.web: event source name 'web' collides with the one on line 3 (component 'a'): the server lowercases names and event source names are shared by the whole project"),
-            errorOf("components:\n  a:\n    eventsources: {web: {http: {hostname: a}}}\n  b:\n    eventsources:\n      web: {http: {hostname: b}}\n"));
-        CPPUNIT_ASSERT(errorOf("components: {a: {eventsources: {Web: {http: {}}, web: {http: {}}}}}").find("event source name 'web' collides") != std::string::npos);
-        CPPUNIT_ASSERT(errorOf("components: {a: {eventsources: {a-cron-0: {http: {}}}, crontab: '@daily /x'}}").find("event source name 'a-cron-0' collides") != std::string::npos);
-        CPPUNIT_ASSERT(errorOf("components: {API: {}, api: {}}").find("component name 'api' collides") != std::string::npos);
+            std::string(
+                "p.yml:6: components.b.eventsources.web: event source name 'web' collides with the one on line 3 "
+                "(component 'a'): the server lowercases names and event source names are shared by the whole project"),
+            errorOf("components:\n  a:\n    eventsources: {web: {http: {hostname: a}}}\n  b:\n    eventsources:\n      "
+                    "web: {http: {hostname: b}}\n"));
+        CPPUNIT_ASSERT(errorOf("components: {a: {eventsources: {Web: {http: {}}, web: {http: {}}}}}")
+                           .find("event source name 'web' collides") != std::string::npos);
+        CPPUNIT_ASSERT(errorOf("components: {a: {eventsources: {a-cron-0: {http: {}}}, crontab: '@daily /x'}}")
+                           .find("event source name 'a-cron-0' collides") != std::string::npos);
+        CPPUNIT_ASSERT(errorOf("components: {API: {}, api: {}}").find("component name 'api' collides") !=
+                       std::string::npos);
     }
 
     void testSyntaxErrors() {
         CPPUNIT_ASSERT(errorOf("name: p\ncomponents:\n  api:\n\timage: x\n").find("p.yml:4: YAML syntax error: ") == 0);
-        CPPUNIT_ASSERT(errorOf("name: p\ncomponents:\n  api:\n\timage: x\n").find("tabs are not allowed in YAML indentation") != std::string::npos);
+        CPPUNIT_ASSERT(
+            errorOf("name: p\ncomponents:\n  api:\n\timage: x\n").find("tabs are not allowed in YAML indentation") !=
+            std::string::npos);
         CPPUNIT_ASSERT(errorOf("name: p\ncomponents: [a, b\n").find("p.yml:") == 0);
         CPPUNIT_ASSERT(errorOf("name: p\ncomponents: {a: b: c}\n").find("p.yml:2: YAML syntax error") == 0);
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:3: unsupported tag '!custom' (only the YAML core tags such as !!str are allowed)"),
-                             errorOf("name: p\ncomponents:\n  a: !custom {}\n"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("p.yml:3: unsupported tag '!custom' (only the YAML core tags such as !!str are allowed)"),
+            errorOf("name: p\ncomponents:\n  a: !custom {}\n"));
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:3: more than one YAML document: a project file holds exactly one"),
                              errorOf("name: p\n---\nname: q\n"));
     }
@@ -652,8 +697,9 @@ components:
     void testErrorLinesThroughInterpolation() {
         // ML expands to three lines: the error on the line after it is still reported as line 3 of the file.
         const Env env = {{"ML", "a\n# b\n# c"}};
-        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:3: unknown key 'bogus' (known keys: name environment envfile components)"),
-                             errorOf("name: p # ${ML}\ncomponents: {}\nbogus: 1\n", env));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("p.yml:3: unknown key 'bogus' (known keys: name environment envfile components)"),
+            errorOf("name: p # ${ML}\ncomponents: {}\nbogus: 1\n", env));
         // An error inside the substituted text points at the line of the token.
         CPPUNIT_ASSERT_EQUAL(std::string("p.yml:2: components.c.httpport: expected an integer, got 'eighty'"),
                              errorOf("components:\n  c: {httpport: ${PORT}}\n", {{"PORT", "eighty"}}));
@@ -669,10 +715,12 @@ components:
             loadProjectFile(missing, options);
             CPPUNIT_FAIL("expected ProjectFileError");
         } catch (const ProjectFileError& e) {
-            CPPUNIT_ASSERT_EQUAL(missing + ": cannot read the project file: No such file or directory", std::string(e.what()));
+            CPPUNIT_ASSERT_EQUAL(missing + ": cannot read the project file: No such file or directory",
+                                 std::string(e.what()));
             CPPUNIT_ASSERT_EQUAL(0, e.line());
         }
-        const auto withEnvFile = dir.write("env.yml", "name: p\nenvfile: " + (dir.path() / "missing.env").string() + "\n");
+        const auto withEnvFile =
+            dir.write("env.yml", "name: p\nenvfile: " + (dir.path() / "missing.env").string() + "\n");
         try {
             loadProjectFile(withEnvFile.string(), options);
             CPPUNIT_FAIL("expected ProjectFileError");

@@ -24,11 +24,11 @@ sdk::EventSource httpEs(const std::string& name, const std::string& component, c
 std::vector<sdk::EventSource> specExample() {
     // Deliberately listed out of order.
     return {
-        httpEs("es-10", "c10", "", "/a"),        httpEs("es-05", "c05", "bar.com", "/"),
-        httpEs("es-07", "c07", "bar.com", ""),   httpEs("es-01", "c01", "foo.com", "/aaaa"),
-        httpEs("es-09", "c09", "", "/aaa"),      httpEs("es-03", "c03", "bar.com", "/aa"),
-        httpEs("es-06", "c06", "foo.com", ""),   httpEs("es-02", "c02", "bar.com", "/aaa"),
-        httpEs("es-08", "c08", "", "/aaaa"),     httpEs("es-04", "c04", "foo.com", "/"),
+        httpEs("es-10", "c10", "", "/a"),      httpEs("es-05", "c05", "bar.com", "/"),
+        httpEs("es-07", "c07", "bar.com", ""), httpEs("es-01", "c01", "foo.com", "/aaaa"),
+        httpEs("es-09", "c09", "", "/aaa"),    httpEs("es-03", "c03", "bar.com", "/aa"),
+        httpEs("es-06", "c06", "foo.com", ""), httpEs("es-02", "c02", "bar.com", "/aaa"),
+        httpEs("es-08", "c08", "", "/aaaa"),   httpEs("es-04", "c04", "foo.com", "/"),
     };
 }
 
@@ -76,8 +76,8 @@ public:
     }
 
     void testHostRulesBeatLongerHostlessPrefix() {
-        const HttpRouteTable table({httpEs("a", "hostless", "", "/very/long/prefix"),
-                                    httpEs("b", "hosted", "x.com", "/")});
+        const HttpRouteTable table(
+            {httpEs("a", "hostless", "", "/very/long/prefix"), httpEs("b", "hosted", "x.com", "/")});
         CPPUNIT_ASSERT_EQUAL(std::string("hosted"), componentFor(table, "x.com", "/very/long/prefix/1"));
         CPPUNIT_ASSERT_EQUAL(std::string("hostless"), componentFor(table, "y.com", "/very/long/prefix/1"));
         // A host rule whose prefix does not match lets the host-less rules try.
@@ -182,9 +182,15 @@ public:
         for (int i = 0; i < 10000; ++i) {
             const auto n = std::to_string(i);
             switch (i % 3) {
-            case 0: sources.push_back(httpEs("h" + n, "host-" + n, "host" + n + ".example", "")); break;
-            case 1: sources.push_back(httpEs("p" + n, "path-" + n, "", "/p" + n + "/")); break;
-            default: sources.push_back(httpEs("b" + n, "both-" + n, "both" + n + ".example", "/api/")); break;
+            case 0:
+                sources.push_back(httpEs("h" + n, "host-" + n, "host" + n + ".example", ""));
+                break;
+            case 1:
+                sources.push_back(httpEs("p" + n, "path-" + n, "", "/p" + n + "/"));
+                break;
+            default:
+                sources.push_back(httpEs("b" + n, "both-" + n, "both" + n + ".example", "/api/"));
+                break;
             }
         }
         HttpResolver resolver;
@@ -206,8 +212,7 @@ public:
         }
         const auto elapsed = std::chrono::steady_clock::now() - started;
         CPPUNIT_ASSERT(found > 60000);
-        CPPUNIT_ASSERT_MESSAGE("100k lookups took too long",
-                               elapsed < std::chrono::seconds(20));
+        CPPUNIT_ASSERT_MESSAGE("100k lookups took too long", elapsed < std::chrono::seconds(20));
     }
 };
 

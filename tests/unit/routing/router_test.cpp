@@ -1,9 +1,9 @@
 // router_test.cpp — the per-component router: slot caps under contention, FIFO service, deadlines, the queue
 // bound, the soft limit, cold-start requests, many waiters served when an instance arrives, drain on removal,
 // local-only windows for relayed requests, and activity windows fed by leases (injected clock).
+#include "round_robin.h"
 #include "routing/router.h"
 #include "routing/router_registry.h"
-#include "round_robin.h"
 #include "test_support.h"
 
 #include <atomic>

@@ -4,8 +4,8 @@
 #include <maelstrom/sdk/poco/json_codec.h>
 
 #include <maelstrom/sdk/errors.h>
-#include <maelstrom/sdk/utf8.h>
 #include <maelstrom/sdk/json.h>
+#include <maelstrom/sdk/utf8.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -170,9 +170,7 @@ std::set<std::string> keysOf(const std::string& text) {
 }
 
 /// True when `s` is well-formed UTF-8 (the SDK's validator, itself checked exhaustively by utf8_test).
-bool isValidUtf8(const std::string& s) {
-    return maelstrom::sdk::utf8::isValid(s);
-}
+bool isValidUtf8(const std::string& s) { return maelstrom::sdk::utf8::isValid(s); }
 
 /// Runs `decode` and checks that it throws JsonError with exactly this path and message.
 void expectJsonError(const std::function<void()>& decode, const std::string& path, const std::string& message) {
@@ -284,7 +282,8 @@ public:
         CPPUNIT_ASSERT(node == fullNodeStatus());
 
         // The Var form has the same members as the text form.
-        CPPUNIT_ASSERT(keysOf(codec::stringify(codec::toVar(fullComponent()))) == keysOf(json::toJson(fullComponent())));
+        CPPUNIT_ASSERT(keysOf(codec::stringify(codec::toVar(fullComponent()))) ==
+                       keysOf(json::toJson(fullComponent())));
         CPPUNIT_ASSERT(keysOf(codec::stringify(codec::toVar(Component{}))) == keysOf(json::toJson(Component{})));
 
         // toVarArray: always an array.
@@ -297,19 +296,44 @@ public:
 
     void testWireKeysOfFullValues() {
         using Keys = std::set<std::string>;
-        CPPUNIT_ASSERT(keysOf(json::toJson(fullComponent())) ==
-                       (Keys{"name", "projectName", "environment", "minInstances", "maxInstances",
-                             "maxInstancesPerNode", "maxConcurrency", "softConcurrencyLimit", "scaleUpConcurrencyPct",
-                             "scaleDownConcurrencyPct", "maxDurationSeconds", "startParallelism", "RestartOrder",
-                             "version", "modifiedAt", "docker"}));
-        CPPUNIT_ASSERT(keysOf(json::toJson(fullDocker())) ==
-                       (Keys{"image", "command", "entrypoint", "httpPort", "httpHealthCheckPath",
-                             "httpStartHealthCheckSeconds", "httpHealthCheckSeconds", "httpHealthCheckMaxFailures",
-                             "healthCheckFailedCommand", "idleTimeoutSeconds", "ports", "volumes", "networkName",
-                             "logDriver", "logDriverOptions", "cpuShares", "reserveMemoryMiB", "limitMemoryMiB",
-                             "pullCommand", "pullUsername", "pullPassword", "pullImageOnPut", "pullImageOnStart", "dns",
-                             "dnsOptions", "dnsSearch", "ulimits", "init", "hostname", "domainname", "user", "capadd",
-                             "capdrop"}));
+        CPPUNIT_ASSERT(
+            keysOf(json::toJson(fullComponent())) ==
+            (Keys{"name", "projectName", "environment", "minInstances", "maxInstances", "maxInstancesPerNode",
+                  "maxConcurrency", "softConcurrencyLimit", "scaleUpConcurrencyPct", "scaleDownConcurrencyPct",
+                  "maxDurationSeconds", "startParallelism", "RestartOrder", "version", "modifiedAt", "docker"}));
+        CPPUNIT_ASSERT(keysOf(json::toJson(fullDocker())) == (Keys{"image",
+                                                                   "command",
+                                                                   "entrypoint",
+                                                                   "httpPort",
+                                                                   "httpHealthCheckPath",
+                                                                   "httpStartHealthCheckSeconds",
+                                                                   "httpHealthCheckSeconds",
+                                                                   "httpHealthCheckMaxFailures",
+                                                                   "healthCheckFailedCommand",
+                                                                   "idleTimeoutSeconds",
+                                                                   "ports",
+                                                                   "volumes",
+                                                                   "networkName",
+                                                                   "logDriver",
+                                                                   "logDriverOptions",
+                                                                   "cpuShares",
+                                                                   "reserveMemoryMiB",
+                                                                   "limitMemoryMiB",
+                                                                   "pullCommand",
+                                                                   "pullUsername",
+                                                                   "pullPassword",
+                                                                   "pullImageOnPut",
+                                                                   "pullImageOnStart",
+                                                                   "dns",
+                                                                   "dnsOptions",
+                                                                   "dnsSearch",
+                                                                   "ulimits",
+                                                                   "init",
+                                                                   "hostname",
+                                                                   "domainname",
+                                                                   "user",
+                                                                   "capadd",
+                                                                   "capdrop"}));
         CPPUNIT_ASSERT(keysOf(json::toJson(fullEventSource())) ==
                        (Keys{"name", "componentName", "projectName", "version", "modifiedAt", "http", "cron", "sqs",
                              "awsstepfunc"}));
@@ -329,8 +353,7 @@ public:
                              "startTime", "lastRequestTime", "totalRequests", "activity"}));
         CPPUNIT_ASSERT(keysOf(json::toJson(fullNodeStatus())) ==
                        (Keys{"nodeId", "startedAt", "observedAt", "version", "peerUrl", "totalMemoryMiB",
-                             "freeMemoryMiB", "numCPUs", "loadAvg1m", "loadAvg5m", "loadAvg15m",
-                             "runningComponents"}));
+                             "freeMemoryMiB", "numCPUs", "loadAvg1m", "loadAvg5m", "loadAvg15m", "runningComponents"}));
         // Declaration order (the reference's) in the text form.
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"type":"bind","source":"a","target":"b","readOnly":true})"),
                              json::toJson(VolumeMount{"bind", "a", "b", true}));
@@ -410,7 +433,8 @@ public:
         CPPUNIT_ASSERT(json::decode<Component>(json::toJson(c)) == c);
 
         // Floats accept integers; non-finite values are written as 0 (JSON has no NaN).
-        CPPUNIT_ASSERT_EQUAL(2.0, json::decode<Component>(componentWith(R"("scaleUpConcurrencyPct":2)")).scaleUpConcurrencyPct);
+        CPPUNIT_ASSERT_EQUAL(
+            2.0, json::decode<Component>(componentWith(R"("scaleUpConcurrencyPct":2)")).scaleUpConcurrencyPct);
         NodeStatus n;
         n.loadAvg1m = std::numeric_limits<double>::quiet_NaN();
         n.loadAvg5m = std::numeric_limits<double>::infinity();
@@ -427,14 +451,11 @@ public:
         expectComponentError(R"({"environment":[],"maxConcurrency":1,"version":0})", "component.name", "is required");
         expectComponentError(R"({"name":null,"environment":[],"maxConcurrency":1,"version":0})", "component.name",
                              "is required, got null");
-        expectComponentError(R"({"name":"a","maxConcurrency":1,"version":0})", "component.environment",
-                             "is required");
+        expectComponentError(R"({"name":"a","maxConcurrency":1,"version":0})", "component.environment", "is required");
         expectComponentError(R"({"name":"a","environment":null,"maxConcurrency":1,"version":0})",
                              "component.environment", "is required, got null");
-        expectComponentError(R"({"name":"a","environment":[],"version":0})", "component.maxConcurrency",
-                             "is required");
-        expectComponentError(R"({"name":"a","environment":[],"maxConcurrency":1})", "component.version",
-                             "is required");
+        expectComponentError(R"({"name":"a","environment":[],"version":0})", "component.maxConcurrency", "is required");
+        expectComponentError(R"({"name":"a","environment":[],"maxConcurrency":1})", "component.version", "is required");
         expectComponentError(componentWith(R"("docker":{"httpPort":80,"httpHealthCheckPath":"/"})"),
                              "component.docker.image", "is required");
         expectComponentError(componentWith(R"("docker":{"image":"x","httpHealthCheckPath":"/"})"),
@@ -466,8 +487,8 @@ public:
                              "component.maxConcurrency", "expected int, got string");
         expectComponentError(R"({"name":"a","environment":[],"maxConcurrency":true,"version":0})",
                              "component.maxConcurrency", "expected int, got bool");
-        expectComponentError(R"({"name":"a","environment":{},"maxConcurrency":1,"version":0})",
-                             "component.environment", "expected array, got object");
+        expectComponentError(R"({"name":"a","environment":{},"maxConcurrency":1,"version":0})", "component.environment",
+                             "expected array, got object");
         expectComponentError(R"({"name":"a","environment":"A=1","maxConcurrency":1,"version":0})",
                              "component.environment", "expected array, got string");
         expectComponentError(componentWith(R"("softConcurrencyLimit":"true")"), "component.softConcurrencyLimit",
@@ -482,9 +503,8 @@ public:
                              "expected object, got null");
         expectComponentError(componentWith(R"("environment":[{"name":"A","value":"1"},{"name":"B","value":2}])"),
                              "component.environment[1].value", "expected string, got number");
-        expectComponentError(
-            componentWith(R"("docker":{"image":"x","httpPort":"80","httpHealthCheckPath":"/"})"),
-            "component.docker.httpPort", "expected int, got string");
+        expectComponentError(componentWith(R"("docker":{"image":"x","httpPort":"80","httpHealthCheckPath":"/"})"),
+                             "component.docker.httpPort", "expected int, got string");
         expectComponentError(
             componentWith(R"("docker":{"image":"x","httpPort":80,"httpHealthCheckPath":"/","command":["a",1]})"),
             "component.docker.command[1]", "expected string, got number");
@@ -500,10 +520,18 @@ public:
     }
 
     void testIntRules() {
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), json::decode<Component>(R"({"name":"a","environment":[],"maxConcurrency":3.0,"version":0})").maxConcurrency);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(-2), json::decode<Component>(R"({"name":"a","environment":[],"maxConcurrency":-2,"version":0})").maxConcurrency);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(100), json::decode<Component>(R"({"name":"a","environment":[],"maxConcurrency":1e2,"version":0})").maxConcurrency);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), json::decode<Component>(R"({"name":"a","environment":[],"maxConcurrency":-0.0,"version":0})").maxConcurrency);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), json::decode<Component>(
+                                                  R"({"name":"a","environment":[],"maxConcurrency":3.0,"version":0})")
+                                                  .maxConcurrency);
+        CPPUNIT_ASSERT_EQUAL(
+            std::int64_t(-2),
+            json::decode<Component>(R"({"name":"a","environment":[],"maxConcurrency":-2,"version":0})").maxConcurrency);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(100), json::decode<Component>(
+                                                    R"({"name":"a","environment":[],"maxConcurrency":1e2,"version":0})")
+                                                    .maxConcurrency);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), json::decode<Component>(
+                                                  R"({"name":"a","environment":[],"maxConcurrency":-0.0,"version":0})")
+                                                  .maxConcurrency);
         CPPUNIT_ASSERT_EQUAL(std::numeric_limits<std::int64_t>::max(),
                              json::decode<Component>(componentWith(R"("modifiedAt":9223372036854775807)")).modifiedAt);
         CPPUNIT_ASSERT_EQUAL(std::numeric_limits<std::int64_t>::min(),
@@ -511,8 +539,8 @@ public:
 
         expectComponentError(R"({"name":"a","environment":[],"maxConcurrency":3.5,"version":0})",
                              "component.maxConcurrency", "expected int, got non-integral number 3.5");
-        expectComponentError(R"({"name":"a","environment":[],"maxConcurrency":1,"version":-0.25})",
-                             "component.version", "expected int, got non-integral number -0.25");
+        expectComponentError(R"({"name":"a","environment":[],"maxConcurrency":1,"version":-0.25})", "component.version",
+                             "expected int, got non-integral number -0.25");
         expectComponentError(componentWith(R"("modifiedAt":9223372036854775808)"), "component.modifiedAt",
                              "expected int, got number 9223372036854775808 (out of int64 range)");
         expectComponentError(componentWith(R"("modifiedAt":1e19)"), "component.modifiedAt",
@@ -527,15 +555,14 @@ public:
 
     void testEnums() {
         for (const char* value : {"startstop", "stopstart"}) {
-            CPPUNIT_ASSERT_EQUAL(std::string(value),
-                                 json::decode<Component>(componentWith(R"("RestartOrder":")" + std::string(value) + "\""))
-                                     .restartOrder);
-        }
-        for (const char* value : {"parallel", "series", "seriesfirst"}) {
             CPPUNIT_ASSERT_EQUAL(
                 std::string(value),
-                json::decode<Component>(componentWith(R"("startParallelism":")" + std::string(value) + "\""))
-                    .startParallelism);
+                json::decode<Component>(componentWith(R"("RestartOrder":")" + std::string(value) + "\"")).restartOrder);
+        }
+        for (const char* value : {"parallel", "series", "seriesfirst"}) {
+            CPPUNIT_ASSERT_EQUAL(std::string(value), json::decode<Component>(componentWith(R"("startParallelism":")" +
+                                                                                           std::string(value) + "\""))
+                                                         .startParallelism);
         }
         expectComponentError(componentWith(R"("RestartOrder":"x")"), "component.RestartOrder",
                              "value 'x' not in enum values: 'startstop', 'stopstart'");
@@ -550,7 +577,8 @@ public:
         expectComponentError(componentWith(R"("startParallelism":"")"), "component.startParallelism",
                              "value '' not in enum values: 'parallel', 'series', 'seriesfirst'");
         // The lowercase key is not the wire key: ignored like any unknown key.
-        CPPUNIT_ASSERT_EQUAL(std::string(), json::decode<Component>(componentWith(R"("restartOrder":"x")")).restartOrder);
+        CPPUNIT_ASSERT_EQUAL(std::string(),
+                             json::decode<Component>(componentWith(R"("restartOrder":"x")")).restartOrder);
 
         ComponentInfo info = fullComponentInfo();
         for (const char* status : {"active", "starting", "stopping"}) {
@@ -571,8 +599,9 @@ public:
         project.components.push_back(project.components[0]);
         std::string text = json::toJson(project);
         // Break the third component's name.
-        const std::size_t third = text.find(R"("component":{"name":"web")", text.find(R"("component":{"name":"web")",
-                                                                                         text.find(R"("component":{)") + 1) + 1);
+        const std::size_t third =
+            text.find(R"("component":{"name":"web")",
+                      text.find(R"("component":{"name":"web")", text.find(R"("component":{)") + 1) + 1);
         CPPUNIT_ASSERT(third != std::string::npos);
         text.replace(third, std::string(R"("component":{"name":"web")").size(), R"("component":{"name":7)");
         expectJsonError([&] { json::decode<Project>(text); }, "project.components[2].component.name",
@@ -616,8 +645,7 @@ public:
                         "expected string, got number");
         expectJsonError([&] { json::fromJson(R"({"name":5})", c, ""); }, "name", "expected string, got number");
         expectJsonError([&] { json::fromJson("[]", c, ""); }, "", "expected object, got array");
-        expectJsonError([&] { codec::fromVar(codec::parse(R"({"environment":[1]})"), c, ""); }, "name",
-                        "is required");
+        expectJsonError([&] { codec::fromVar(codec::parse(R"({"environment":[1]})"), c, ""); }, "name", "is required");
         expectJsonError([&] { codec::fromVar(codec::parse(R"({"name":"a","environment":[1]})"), c, ""); },
                         "environment[0]", "expected object, got number");
     }
@@ -672,8 +700,8 @@ public:
 
     void testUnicodeRoundTrip() {
         Component c;
-        c.name = "caf\xC3\xA9";                                       // é
-        c.projectName = "\xE4\xB8\xAD\xE6\x96\x87";                   // 中文
+        c.name = "caf\xC3\xA9";                     // é
+        c.projectName = "\xE4\xB8\xAD\xE6\x96\x87"; // 中文
         c.environment = {{"EMOJI", "\xF0\x9F\x98\x80 smile"}, {"MIX", "a\xC3\xA9\xE4\xB8\xAD\xF0\x9F\x98\x80z"}};
         const std::string text = json::toJson(c);
         CPPUNIT_ASSERT(isValidUtf8(text));
@@ -698,9 +726,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(c.projectName, escaped.projectName);
         CPPUNIT_ASSERT_EQUAL(std::string("\xF0\x9F\x98\x80"), escaped.environment[0].value);
         // A lone surrogate escape is not a character: U+FFFD, as Go's decoder does.
-        CPPUNIT_ASSERT_EQUAL(std::string("a\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD"),
-                             json::decode<Component>(componentWith(R"("projectName":"a\ud83d\ude00\ude00\ud800b\udbff")"))
-                                 .projectName);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("a\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD"
+                        "b\xEF\xBF\xBD"),
+            json::decode<Component>(componentWith(R"("projectName":"a\ud83d\ude00\ude00\ud800b\udbff")")).projectName);
         CPPUNIT_ASSERT_EQUAL(std::string("\xEF\xBF\xBD\xC3\xA9"),
                              json::decode<Component>(componentWith(R"("projectName":"\ud800\u00e9")")).projectName);
     }
@@ -721,16 +750,18 @@ public:
 
     void testInvalidUtf8InValuesIsRepairedOnOutput() {
         Component c;
-        c.name = "ok\xFF";                                  // invalid byte
-        c.projectName = "\xC3";                             // truncated sequence at the end
-        c.environment = {{"OVERLONG", "\xC0\xAF"},          // overlong '/'
-                         {"SURROGATE", "\xED\xA0\x80"},     // UTF-8-encoded surrogate
-                         {"BIG", "\xF4\x90\x80\x80"},       // above U+10FFFF
+        c.name = "ok\xFF";                                     // invalid byte
+        c.projectName = "\xC3";                                // truncated sequence at the end
+        c.environment = {{"OVERLONG", "\xC0\xAF"},             // overlong '/'
+                         {"SURROGATE", "\xED\xA0\x80"},        // UTF-8-encoded surrogate
+                         {"BIG", "\xF4\x90\x80\x80"},          // above U+10FFFF
                          {"MIXED", "a\xE4\xB8z\xE4\xB8\xAD"}}; // truncated 中 then a good 中
         const std::string text = json::toJson(c);
         CPPUNIT_ASSERT(isValidUtf8(text));
-        CPPUNIT_ASSERT(text.find(R"("name":"ok)" "\xEF\xBF\xBD\"") != std::string::npos);
-        CPPUNIT_ASSERT(text.find(R"("projectName":")" "\xEF\xBF\xBD\"") != std::string::npos);
+        CPPUNIT_ASSERT(text.find(R"("name":"ok)"
+                                 "\xEF\xBF\xBD\"") != std::string::npos);
+        CPPUNIT_ASSERT(text.find(R"("projectName":")"
+                                 "\xEF\xBF\xBD\"") != std::string::npos);
         CPPUNIT_ASSERT(text.find("a\xEF\xBF\xBD\xEF\xBF\xBDz\xE4\xB8\xAD") != std::string::npos);
         const Component back = json::decode<Component>(text);
         CPPUNIT_ASSERT_EQUAL(std::string("ok\xEF\xBF\xBD"), back.name);
@@ -768,7 +799,8 @@ public:
         expectJsonError([] { json::decode<Component>(std::string(500000, '{')); }, "",
                         "Unable to parse JSON: expected a member name (a string), found character '{' at offset 1");
         std::string objects;
-        for (int i = 0; i < 100000; ++i) objects += "{\"a\":";
+        for (int i = 0; i < 100000; ++i)
+            objects += "{\"a\":";
         expectJsonError([&] { json::decode<Component>(objects); }, "",
                         "Unable to parse JSON: nesting deeper than 64 levels at offset 320");
         // Exactly at the limit is fine.
@@ -852,11 +884,17 @@ public:
             for (int e = 0; e < edits; ++e) {
                 const std::size_t pos = rng() % text.size();
                 switch (rng() % 3) {
-                case 0: text[pos] = alphabet[rng() % alphabet.size()]; break;
-                case 1: text.erase(pos, 1 + rng() % 8); break;
-                default: text.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+                case 0:
+                    text[pos] = alphabet[rng() % alphabet.size()];
+                    break;
+                case 1:
+                    text.erase(pos, 1 + rng() % 8);
+                    break;
+                default:
+                    text.insert(pos, 1, alphabet[rng() % alphabet.size()]);
                 }
-                if (text.empty()) text = "{";
+                if (text.empty())
+                    text = "{";
             }
             try {
                 const Project p = json::decode<Project>(text);
@@ -869,8 +907,10 @@ public:
         CPPUNIT_ASSERT(decoded > 0); // some mutations stay valid (e.g. inside strings)
 
         // Random bytes (NUL included) and random token soup: always a JsonError, never a crash.
-        const std::string tokens[] = {"{", "}", "[", "]", ",", ":", "\"name\"", "\"docker\"", "null", "1e400",
-                                      "-", "\"\\u", "\"\\ud800\"", "0", std::string(1, '\0'), "\"", "true"};
+        const std::string tokens[] = {"{",  "}",        "[",           "]",    ",",
+                                      ":",  "\"name\"", "\"docker\"",  "null", "1e400",
+                                      "-",  "\"\\u",    "\"\\ud800\"", "0",    std::string(1, '\0'),
+                                      "\"", "true"};
         for (int i = 0; i < 2000; ++i) {
             std::string text;
             const std::size_t length = rng() % 64;
@@ -906,9 +946,14 @@ public:
             for (int e = 1 + static_cast<int>(rng() % 3); e > 0 && !text.empty(); --e) {
                 const std::size_t pos = rng() % text.size();
                 switch (rng() % 3) {
-                case 0: text[pos] = alphabet[rng() % alphabet.size()]; break;
-                case 1: text.erase(pos, 1 + rng() % 4); break;
-                default: text.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+                case 0:
+                    text[pos] = alphabet[rng() % alphabet.size()];
+                    break;
+                case 1:
+                    text.erase(pos, 1 + rng() % 4);
+                    break;
+                default:
+                    text.insert(pos, 1, alphabet[rng() % alphabet.size()]);
                 }
             }
             const std::size_t first = text.find_first_not_of(" \t\r\n");
@@ -947,7 +992,8 @@ public:
                     run = std::isdigit(static_cast<unsigned char>(text[k])) ? run + 1 : 0;
                     longDigits = longDigits || run >= 19;
                 }
-                if (longDigits) continue;
+                if (longDigits)
+                    continue;
             }
             CPPUNIT_ASSERT_EQUAL_MESSAGE(text, theirsOk, oursOk);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(text, theirs, ours);
@@ -976,10 +1022,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("a\"\\/\b\f\n\r\t\xC3\xA9"),
                              codec::parse(R"("a\"\\\/\b\f\n\r\t\u00E9")").extract<std::string>());
         // Duplicate keys: the last one wins, in the Var and in the model decoders alike.
-        CPPUNIT_ASSERT_EQUAL(Poco::Int64(2),
-                             codec::parse(R"({"a":1,"a":2})").extract<Poco::JSON::Object::Ptr>()->getValue<Poco::Int64>("a"));
-        CPPUNIT_ASSERT_EQUAL(std::string("second"),
-                             json::decode<Component>(componentWith(R"("projectName":"first","projectName":"second")")).projectName);
+        CPPUNIT_ASSERT_EQUAL(
+            Poco::Int64(2),
+            codec::parse(R"({"a":1,"a":2})").extract<Poco::JSON::Object::Ptr>()->getValue<Poco::Int64>("a"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("second"),
+            json::decode<Component>(componentWith(R"("projectName":"first","projectName":"second")")).projectName);
         CPPUNIT_ASSERT(!json::decode<Component>(componentWith(R"("docker":{},"docker":null)")).docker);
     }
 
@@ -994,7 +1042,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("0.25"), codec::stringify(Var(0.25)));
         CPPUNIT_ASSERT_EQUAL(std::string("0.5"), codec::stringify(Var(0.5f)));
         CPPUNIT_ASSERT_EQUAL(std::string("null"), codec::stringify(Var(std::numeric_limits<double>::infinity())));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"("a\"\n\u0002)" "\xF0\x9F\x98\x80\xEF\xBF\xBD\""),
+        CPPUNIT_ASSERT_EQUAL(std::string(R"("a\"\n\u0002)"
+                                         "\xF0\x9F\x98\x80\xEF\xBF\xBD\""),
                              codec::stringify(Var(std::string("a\"\n\x02\xF0\x9F\x98\x80\xFF"))));
         CPPUNIT_ASSERT_EQUAL(std::string(R"("c")"), codec::stringify(Var("c")));
         CPPUNIT_ASSERT_EQUAL(std::string("null"), codec::stringify(Var(Poco::JSON::Object::Ptr())));
@@ -1057,8 +1106,7 @@ public:
         expectJsonError([&] { in.getString("limit"); }, "param[0].limit", "expected string, got number");
         expectJsonError([&] { in.getEnum("name", kRestartOrderValues); }, "param[0].name",
                         "value 'web' not in enum values: 'startstop', 'stopstart'");
-        expectJsonError([&] { in.getStringList("name"); }, "param[0].name",
-                        "expected array, got string");
+        expectJsonError([&] { in.getStringList("name"); }, "param[0].name", "expected array, got string");
         const Poco::Dynamic::Var bad = codec::parse(R"({"component":{"name":1}})");
         const codec::ObjectReader badIn(bad, "param[0]");
         expectJsonError([&] { badIn.getObject("component", c); }, "param[0].component.name",

@@ -67,8 +67,11 @@ class SettingsTest : public CppUnit::TestFixture {
 
 public:
     void testUnknownKeyListsValidKeys() {
-        expectInvalid([] { Settings::validate(sampleSpec(), withDsn({{"pool", "3"}})); }, "pool",
-                      "unknown setting 'pool' (valid: dsn, pool_size, verbose, ratio, hosts, password, mode)");
+        expectInvalid(
+            [] {
+                Settings::validate(sampleSpec(), withDsn({{"pool", "3"}}));
+            },
+            "pool", "unknown setting 'pool' (valid: dsn, pool_size, verbose, ratio, hosts, password, mode)");
         RawSettings listKey = withDsn();
         listKey.lists["nodes"] = {"a"};
         expectInvalid([&] { Settings::validate(sampleSpec(), listKey); }, "nodes",
@@ -125,9 +128,13 @@ public:
         for (const char* bad : {"abc", "12abc", "1.5", " 12", "12 ", "0x", "08", "--1", "+-1", "-", "1e3", "0x1g"}) {
             expectInvalid([&] { parseInt("n", bad); }, "n", std::string("setting 'n': not an integer: '") + bad + "'");
         }
-        CPPUNIT_ASSERT_THROW(parseInt("n", std::string("12\0" "3", 4)), InvalidConfig); // strtoll stopped at NUL
+        CPPUNIT_ASSERT_THROW(parseInt("n", std::string("12\0"
+                                                       "3",
+                                                       4)),
+                             InvalidConfig); // strtoll stopped at NUL
         for (const char* big : {"9223372036854775808", "-9223372036854775809", "99999999999999999999999"}) {
-            expectInvalid([&] { parseInt("n", big); }, "n", std::string("setting 'n': integer out of range: '") + big + "'");
+            expectInvalid([&] { parseInt("n", big); }, "n",
+                          std::string("setting 'n': integer out of range: '") + big + "'");
         }
     }
 
@@ -162,12 +169,21 @@ public:
     }
 
     void testBadValuesRejectedByValidate() {
-        expectInvalid([] { Settings::validate(sampleSpec(), withDsn({{"pool_size", "many"}})); }, "pool_size",
-                      "setting 'pool_size': not an integer: 'many'");
-        expectInvalid([] { Settings::validate(sampleSpec(), withDsn({{"verbose", "sometimes"}})); }, "verbose",
-                      "setting 'verbose': not a boolean: 'sometimes' (use true or false)");
-        expectInvalid([] { Settings::validate(sampleSpec(), withDsn({{"ratio", "half"}})); }, "ratio",
-                      "setting 'ratio': not a number: 'half'");
+        expectInvalid(
+            [] {
+                Settings::validate(sampleSpec(), withDsn({{"pool_size", "many"}}));
+            },
+            "pool_size", "setting 'pool_size': not an integer: 'many'");
+        expectInvalid(
+            [] {
+                Settings::validate(sampleSpec(), withDsn({{"verbose", "sometimes"}}));
+            },
+            "verbose", "setting 'verbose': not a boolean: 'sometimes' (use true or false)");
+        expectInvalid(
+            [] {
+                Settings::validate(sampleSpec(), withDsn({{"ratio", "half"}}));
+            },
+            "ratio", "setting 'ratio': not a number: 'half'");
         RawSettings listForScalar = withDsn();
         listForScalar.lists["pool_size"] = {"1", "2"};
         expectInvalid([&] { Settings::validate(sampleSpec(), listForScalar); }, "pool_size",
@@ -194,10 +210,16 @@ public:
     void testAllowedValues() {
         CPPUNIT_ASSERT_EQUAL(std::string("safe"),
                              Settings::validate(sampleSpec(), withDsn({{"mode", "safe"}})).getString("mode"));
-        expectInvalid([] { Settings::validate(sampleSpec(), withDsn({{"mode", "Fast"}})); }, "mode",
-                      "setting 'mode': 'Fast' is not one of: fast, safe");
-        expectInvalid([] { Settings::validate(sampleSpec(), withDsn({{"mode", ""}})); }, "mode",
-                      "setting 'mode': '' is not one of: fast, safe");
+        expectInvalid(
+            [] {
+                Settings::validate(sampleSpec(), withDsn({{"mode", "Fast"}}));
+            },
+            "mode", "setting 'mode': 'Fast' is not one of: fast, safe");
+        expectInvalid(
+            [] {
+                Settings::validate(sampleSpec(), withDsn({{"mode", ""}}));
+            },
+            "mode", "setting 'mode': '' is not one of: fast, safe");
     }
 
     void testSecretsRedacted() {
@@ -219,12 +241,14 @@ public:
             CPPUNIT_ASSERT(text.find("t1") == std::string::npos);
         }
         // An empty secret reveals nothing and is shown empty.
-        CPPUNIT_ASSERT_EQUAL(std::string(), Settings::validate(spec, withDsn({{"password", ""}})).redacted().at("password"));
+        CPPUNIT_ASSERT_EQUAL(std::string(),
+                             Settings::validate(spec, withDsn({{"password", ""}})).redacted().at("password"));
     }
 
     void testUndeclaredNameInGetter() {
         const Settings s = Settings::validate(sampleSpec(), withDsn());
-        expectInvalid([&] { s.getString("dns"); }, "dns", "setting 'dns' is not declared in the plugin's settings table");
+        expectInvalid([&] { s.getString("dns"); }, "dns",
+                      "setting 'dns' is not declared in the plugin's settings table");
         expectInvalid([&] { s.getInt("poolsize", 3); }, "poolsize",
                       "setting 'poolsize' is not declared in the plugin's settings table");
         expectInvalid([&] { s.getBool("x"); }, "x", "setting 'x' is not declared in the plugin's settings table");

@@ -39,9 +39,7 @@ std::string encodeByHand(std::uint32_t cp) {
 
 constexpr std::uint32_t kNone = 0xFFFFFFFF;
 
-bool isScalarValue(std::uint32_t cp) {
-    return cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-}
+bool isScalarValue(std::uint32_t cp) { return cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF); }
 
 } // namespace
 
@@ -100,8 +98,7 @@ public:
                 const std::uint32_t expected = codePointOf[length][packed];
                 // decode() reads one sequence: it spans all of `s` exactly when `s` is one encoded code point.
                 const auto seq = utf8::decode(s, 0);
-                if ((seq.length == length) != (expected != kNone) ||
-                    (expected != kNone && seq.codePoint != expected)) {
+                if ((seq.length == length) != (expected != kNone) || (expected != kNone && seq.codePoint != expected)) {
                     CPPUNIT_FAIL("the " + std::to_string(length) + "-byte sequence " + std::to_string(packed));
                 }
             }
@@ -170,8 +167,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("\"a\\\"b\\\\c\\b\\f\\n\\r\\t\\u0001<>& \xE2\x80\xA8\xEF\xBF\xBD\""), compact);
         std::string go;
         appendJsonString(go, input, JsonStringStyle::GoHtmlSafe);
-        CPPUNIT_ASSERT_EQUAL(
-            std::string(R"("a\"b\\c\u0008\u000c\n\r\t\u0001\u003c\u003e\u0026 \u2028\ufffd")"), go);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"("a\"b\\c\u0008\u000c\n\r\t\u0001\u003c\u003e\u0026 \u2028\ufffd")"), go);
     }
 };
 

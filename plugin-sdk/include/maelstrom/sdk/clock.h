@@ -21,8 +21,7 @@ namespace maelstrom::sdk {
 
 /// Milliseconds since the Unix epoch, from the system clock.
 inline std::int64_t unixMillis() noexcept {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 

@@ -26,21 +26,21 @@
 namespace maelstrom::sdk {
 
 /// Labels every managed container carries.
-inline constexpr const char* kLabelManaged = "maelstrom";           ///< value "true"
+inline constexpr const char* kLabelManaged = "maelstrom"; ///< value "true"
 inline constexpr const char* kLabelComponent = "maelstrom_component";
 inline constexpr const char* kLabelVersion = "maelstrom_version";
 
 struct RuntimeCapabilities {
-    bool exec = false;      ///< exec() works (healthcheckfailedcommand)
-    bool logs = false;      ///< logs() works (/_mael/logs, logdriver: maelstrom)
-    bool events = false;    ///< subscribe() delivers events
-    bool prune = false;     ///< prune() works
-    bool adopt = false;     ///< containers survive a maelstromd restart and can be listed and re-used
+    bool exec = false;   ///< exec() works (healthcheckfailedcommand)
+    bool logs = false;   ///< logs() works (/_mael/logs, logdriver: maelstrom)
+    bool events = false; ///< subscribe() delivers events
+    bool prune = false;  ///< prune() works
+    bool adopt = false;  ///< containers survive a maelstromd restart and can be listed and re-used
 };
 
 /// Facts about the runtime's host (the engine's GET /info).
 struct RuntimeInfo {
-    std::string nodeId;           ///< stable id of the engine (Docker daemon ID)
+    std::string nodeId; ///< stable id of the engine (Docker daemon ID)
     std::int64_t totalMemoryBytes = 0;
     std::int64_t numCpus = 0;
     std::string engineVersion;
@@ -52,15 +52,15 @@ struct RuntimeInfo {
 
 /// Where the proxy reaches a container's HTTP port.
 struct Endpoint {
-    std::string host;       ///< "127.0.0.1" (published port) or the container's bridge IP
+    std::string host; ///< "127.0.0.1" (published port) or the container's bridge IP
     std::int64_t port = 0;
     bool operator==(const Endpoint&) const = default;
 };
 
 /// Everything needed to start one instance of a component.
 struct ContainerSpec {
-    Component component;                   ///< with docker set; the runtime maps every docker field
-    std::string privateUrl;                ///< injected as MAELSTROM_PRIVATE_URL
+    Component component;                            ///< with docker set; the runtime maps every docker field
+    std::string privateUrl;                         ///< injected as MAELSTROM_PRIVATE_URL
     std::map<std::string, std::string> extraLabels; ///< added to the managed labels
 };
 
@@ -70,21 +70,21 @@ enum class ContainerState { Created, Running, Exited, Unknown };
 struct ContainerSummary {
     std::string id;
     std::string image;
-    std::string componentName;     ///< from its labels
+    std::string componentName; ///< from its labels
     std::int64_t componentVersion = 0;
     ContainerState state = ContainerState::Unknown;
-    std::int64_t createdAt = 0;    ///< ms
+    std::int64_t createdAt = 0;       ///< ms
     std::optional<Endpoint> endpoint; ///< when running and its HTTP port is reachable
     std::map<std::string, std::string> labels;
 };
 
 struct ExecResult {
     std::int64_t exitCode = 0;
-    std::string output;            ///< stdout and stderr as they came
+    std::string output; ///< stdout and stderr as they came
 };
 
 struct LogOptions {
-    std::int64_t sinceMillis = 0;  ///< 0 = from the beginning
+    std::int64_t sinceMillis = 0; ///< 0 = from the beginning
     bool follow = false;
     bool stdoutStream = true;
     bool stderrStream = true;
@@ -93,15 +93,15 @@ struct LogOptions {
 struct LogLine {
     std::string containerId;
     bool stderrStream = false;
-    std::string text;              ///< one line, without the newline
+    std::string text; ///< one line, without the newline
 };
 
 enum class ContainerEventKind { Started, Died, OomKilled, HealthStatus, ImageTagged };
 
 struct ContainerEvent {
     ContainerEventKind kind = ContainerEventKind::Died;
-    std::string containerId;       ///< empty for image events
-    std::string imageName;         ///< for ImageTagged
+    std::string containerId;                       ///< empty for image events
+    std::string imageName;                         ///< for ImageTagged
     std::map<std::string, std::string> attributes; ///< the backend's (exit code, labels...)
     std::int64_t timeMillis = 0;
 };

@@ -33,9 +33,7 @@ struct PageRequest {
 };
 
 /// Clamps a requested limit to 1..1000 as the reference does (anything else → 1000).
-inline std::int64_t clampPageLimit(std::int64_t limit) noexcept {
-    return (limit < 1 || limit > 1000) ? 1000 : limit;
-}
+inline std::int64_t clampPageLimit(std::int64_t limit) noexcept { return (limit < 1 || limit > 1000) ? 1000 : limit; }
 
 template <class T>
 struct Page {
@@ -44,14 +42,14 @@ struct Page {
 };
 
 struct ComponentFilter {
-    std::string namePrefix;   ///< literal prefix of the name ("" = any)
-    std::string projectName;  ///< exact project ("" = any)
+    std::string namePrefix;  ///< literal prefix of the name ("" = any)
+    std::string projectName; ///< exact project ("" = any)
 };
 
 struct EventSourceFilter {
-    std::string namePrefix;     ///< literal prefix of the name ("" = any)
-    std::string componentName;  ///< exact ("" = any)
-    std::string projectName;    ///< exact ("" = any)
+    std::string namePrefix;    ///< literal prefix of the name ("" = any)
+    std::string componentName; ///< exact ("" = any)
+    std::string projectName;   ///< exact ("" = any)
     std::optional<EventSourceType> type;
     std::optional<bool> enabled; ///< only enabled / only disabled; empty = both
 };
@@ -105,8 +103,7 @@ public:
     virtual std::optional<EventSource> getEventSource(const std::string& name) = 0;
     virtual bool removeEventSource(const std::string& name) = 0;
     /// Ordered by name ascending.
-    virtual Page<EventSourceWithStatus> listEventSources(const EventSourceFilter& filter,
-                                                         const PageRequest& page) = 0;
+    virtual Page<EventSourceWithStatus> listEventSources(const EventSourceFilter& filter, const PageRequest& page) = 0;
     /// Sets enabled on every matching event source whose flag differs (filter.enabled is ignored);
     /// version and modifiedAt stay. @return the names it changed, by name ascending.
     virtual std::vector<std::string> toggleEventSources(const EventSourceFilter& filter, bool enabled) = 0;

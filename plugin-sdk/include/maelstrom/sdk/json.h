@@ -29,8 +29,8 @@ namespace maelstrom::sdk::json {
 ///   void fromJson(std::string_view text, T& out, const std::string& path = "<the type's root name>");
 /// toJson returns compact JSON text. fromJson decodes `text` into `out`; `path` names the top-level value in
 /// error messages. On error `out` is unchanged. @throws JsonError
-#define MAELSTROM_SDK_DECLARE_JSON(T, rootName)                                                               \
-    MAELSTROM_SDK_API std::string toJson(const T& value);                                                     \
+#define MAELSTROM_SDK_DECLARE_JSON(T, rootName)                                                                        \
+    MAELSTROM_SDK_API std::string toJson(const T& value);                                                              \
     MAELSTROM_SDK_API void fromJson(std::string_view text, T& out, const std::string& path = rootName);
 MAELSTROM_SDK_MODEL_TYPES(MAELSTROM_SDK_DECLARE_JSON)
 #undef MAELSTROM_SDK_DECLARE_JSON

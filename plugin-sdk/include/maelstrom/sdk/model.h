@@ -23,7 +23,7 @@ struct NameValue {
 };
 
 struct VolumeMount {
-    std::string type;       ///< "bind" (default when empty), "volume", "tmpfs"
+    std::string type; ///< "bind" (default when empty), "volume", "tmpfs"
     std::string source;
     std::string target;
     bool readOnly = false;
@@ -41,14 +41,14 @@ struct DockerComponent {
     std::int64_t httpHealthCheckSeconds = 0;      ///< <= 0 → 10
     std::int64_t httpHealthCheckMaxFailures = 0;  ///< <= 0 → 1
     std::vector<std::string> healthCheckFailedCommand;
-    std::int64_t idleTimeoutSeconds = 0;          ///< <= 0 → 300
+    std::int64_t idleTimeoutSeconds = 0; ///< <= 0 → 300
     std::vector<std::string> ports;
     std::vector<VolumeMount> volumes;
     std::string networkName;
     std::string logDriver;
     std::vector<NameValue> logDriverOptions;
     std::int64_t cpuShares = 0;
-    std::int64_t reserveMemoryMiB = 0;            ///< <= 0 → 128
+    std::int64_t reserveMemoryMiB = 0; ///< <= 0 → 128
     std::int64_t limitMemoryMiB = 0;
     std::vector<std::string> pullCommand;
     std::string pullUsername;
@@ -58,7 +58,7 @@ struct DockerComponent {
     std::vector<std::string> dns;
     std::vector<std::string> dnsOptions;
     std::vector<std::string> dnsSearch;
-    std::vector<std::string> ulimits;             ///< "name=soft[:hard]"
+    std::vector<std::string> ulimits; ///< "name=soft[:hard]"
     bool init = false;
     std::string hostname;
     std::string domainname;
@@ -90,15 +90,15 @@ struct Component {
     std::string projectName;
     std::vector<NameValue> environment;
     std::int64_t minInstances = 0;
-    std::int64_t maxInstances = 0;           ///< 0 = unlimited
-    std::int64_t maxInstancesPerNode = 0;    ///< 0 = unlimited
-    std::int64_t maxConcurrency = 0;         ///< <= 0 → 1
+    std::int64_t maxInstances = 0;        ///< 0 = unlimited
+    std::int64_t maxInstancesPerNode = 0; ///< 0 = unlimited
+    std::int64_t maxConcurrency = 0;      ///< <= 0 → 1
     bool softConcurrencyLimit = false;
-    double scaleUpConcurrencyPct = 0;        ///< <= 0 → 0.75
-    double scaleDownConcurrencyPct = 0;      ///< <= 0 → 0.25
-    std::int64_t maxDurationSeconds = 0;     ///< <= 0 → 300
-    std::string startParallelism;            ///< "" → parallel
-    std::string restartOrder;                ///< JSON key "RestartOrder"; "" → stopstart
+    double scaleUpConcurrencyPct = 0;    ///< <= 0 → 0.75
+    double scaleDownConcurrencyPct = 0;  ///< <= 0 → 0.25
+    std::int64_t maxDurationSeconds = 0; ///< <= 0 → 300
+    std::string startParallelism;        ///< "" → parallel
+    std::string restartOrder;            ///< JSON key "RestartOrder"; "" → stopstart
     std::int64_t version = 0;
     std::int64_t modifiedAt = 0;
     std::optional<DockerComponent> docker;
@@ -130,18 +130,18 @@ struct SqsEventSource {
     std::string queueName;
     bool nameAsPrefix = false;
     std::string path;
-    std::int64_t maxConcurrency = 0;        ///< default 10
-    std::int64_t messagesPerPoll = 0;       ///< default 1
-    std::int64_t concurrencyPerPoller = 0;  ///< default messagesPerPoll
-    std::int64_t visibilityTimeout = 0;     ///< seconds, default 300
+    std::int64_t maxConcurrency = 0;       ///< default 10
+    std::int64_t messagesPerPoll = 0;      ///< default 1
+    std::int64_t concurrencyPerPoller = 0; ///< default messagesPerPoll
+    std::int64_t visibilityTimeout = 0;    ///< seconds, default 300
     bool operator==(const SqsEventSource&) const = default;
 };
 
 struct AwsStepFunctionEventSource {
     std::string activityName;
     std::string path;
-    std::int64_t maxConcurrency = 0;        ///< default 1
-    std::int64_t concurrencyPerPoller = 0;  ///< default 1
+    std::int64_t maxConcurrency = 0;       ///< default 1
+    std::int64_t concurrencyPerPoller = 0; ///< default 1
     bool operator==(const AwsStepFunctionEventSource&) const = default;
 };
 
@@ -165,10 +165,14 @@ struct EventSource {
 
     /// The first present sub-type in the order http, cron, sqs, awsstepfunc; empty when none is.
     std::optional<EventSourceType> type() const noexcept {
-        if (http) return EventSourceType::Http;
-        if (cron) return EventSourceType::Cron;
-        if (sqs) return EventSourceType::Sqs;
-        if (awsstepfunc) return EventSourceType::AwsStepFunc;
+        if (http)
+            return EventSourceType::Http;
+        if (cron)
+            return EventSourceType::Cron;
+        if (sqs)
+            return EventSourceType::Sqs;
+        if (awsstepfunc)
+            return EventSourceType::AwsStepFunc;
         return std::nullopt;
     }
 };
@@ -200,8 +204,8 @@ struct ProjectInfo {
 
 /// One 20-second window of a component instance's activity.
 struct ComponentActivity {
-    std::int64_t requests = 0;   ///< requests finished in the window
-    double concurrency = 0;      ///< sum of request durations / window length
+    std::int64_t requests = 0; ///< requests finished in the window
+    double concurrency = 0;    ///< sum of request durations / window length
     bool operator==(const ComponentActivity&) const = default;
 };
 
@@ -212,7 +216,7 @@ inline constexpr const char* kComponentStatusValues[] = {"active", "starting", "
 struct ComponentInfo {
     std::string componentName;
     std::int64_t componentVersion = 0;
-    std::string status;              ///< "active", "starting" or "stopping"
+    std::string status; ///< "active", "starting" or "stopping"
     std::int64_t maxConcurrency = 0;
     std::int64_t memoryReservedMiB = 0;
     std::int64_t startTime = 0;
@@ -240,12 +244,12 @@ struct NodeStatus {
 
 // ---- Defaults applied at use time ----
 
-MAELSTROM_SDK_API std::int64_t effectiveMaxConcurrency(const Component& c) noexcept;       // <= 0 → 1
-MAELSTROM_SDK_API std::int64_t effectiveMaxDurationSeconds(const Component& c) noexcept;   // <= 0 → 300
-MAELSTROM_SDK_API double effectiveScaleUpPct(const Component& c) noexcept;                 // <= 0 → 0.75
-MAELSTROM_SDK_API double effectiveScaleDownPct(const Component& c) noexcept;               // <= 0 → 0.25
-MAELSTROM_SDK_API StartParallelism effectiveStartParallelism(const Component& c) noexcept; // "" → Parallel
-MAELSTROM_SDK_API RestartOrder effectiveRestartOrder(const Component& c) noexcept;         // "" → StopStart
+MAELSTROM_SDK_API std::int64_t effectiveMaxConcurrency(const Component& c) noexcept;               // <= 0 → 1
+MAELSTROM_SDK_API std::int64_t effectiveMaxDurationSeconds(const Component& c) noexcept;           // <= 0 → 300
+MAELSTROM_SDK_API double effectiveScaleUpPct(const Component& c) noexcept;                         // <= 0 → 0.75
+MAELSTROM_SDK_API double effectiveScaleDownPct(const Component& c) noexcept;                       // <= 0 → 0.25
+MAELSTROM_SDK_API StartParallelism effectiveStartParallelism(const Component& c) noexcept;         // "" → Parallel
+MAELSTROM_SDK_API RestartOrder effectiveRestartOrder(const Component& c) noexcept;                 // "" → StopStart
 MAELSTROM_SDK_API std::int64_t effectiveReserveMemoryMiB(const DockerComponent& d) noexcept;       // <= 0 → 128
 MAELSTROM_SDK_API std::int64_t effectiveIdleTimeoutSeconds(const DockerComponent& d) noexcept;     // <= 0 → 300
 MAELSTROM_SDK_API std::int64_t effectiveHealthCheckSeconds(const DockerComponent& d) noexcept;     // <= 0 → 10

@@ -48,8 +48,8 @@ private:
 /// copy what you keep (the logger is cheap to copy).
 struct HostContext {
     PluginLogger logger{};
-    std::string dataDir{};      ///< writable directory for plugin state (default /var/lib/maelstrom)
-    std::string daemonVersion{};  ///< maelstromd's version, for diagnostics
+    std::string dataDir{};       ///< writable directory for plugin state (default /var/lib/maelstrom)
+    std::string daemonVersion{}; ///< maelstromd's version, for diagnostics
 };
 
 /// Creates the service with validated settings. May throw InvalidConfig (the daemon then stops with the
@@ -59,11 +59,11 @@ using ServiceFactory = std::function<std::shared_ptr<Service>(const Settings&, c
 /// Everything the host needs to know about a plugin before it creates anything.
 struct PluginDescriptor {
     ServiceKind kind = ServiceKind::LoadBalancer;
-    std::string name{};         ///< the name the registry uses ("round-robin"); the file is <name>.so
-    std::string version{};        ///< the plugin's own version
-    std::string description{};    ///< one line, for --describe-plugin and --check-config
-    SettingsSpec settings{};    ///< every setting it accepts (an empty table means "none")
-    ServiceFactory create{};    ///< returns an object of the kind's interface (Database, LoadBalancer, ...)
+    std::string name{};        ///< the name the registry uses ("round-robin"); the file is <name>.so
+    std::string version{};     ///< the plugin's own version
+    std::string description{}; ///< one line, for --describe-plugin and --check-config
+    SettingsSpec settings{};   ///< every setting it accepts (an empty table means "none")
+    ServiceFactory create{};   ///< returns an object of the kind's interface (Database, LoadBalancer, ...)
 };
 
 } // namespace maelstrom::sdk
@@ -73,10 +73,10 @@ struct PluginDescriptor {
 
 /// Exports a plugin. Use once per shared object, at global scope, with a function returning
 /// `const maelstrom::sdk::PluginDescriptor&` (typically a function-local static).
-#define MAELSTROM_PLUGIN(DESCRIPTOR_FUNCTION)                                                            \
-    namespace maelstrom_plugin_export {                                                                   \
-    inline int abiVersion() { return MAELSTROM_SDK_ABI_VERSION; }                                         \
-    inline const ::maelstrom::sdk::PluginDescriptor& descriptor() { return DESCRIPTOR_FUNCTION(); }       \
-    }                                                                                                     \
-    BOOST_DLL_ALIAS(maelstrom_plugin_export::abiVersion, maelstrom_plugin_abi)                            \
+#define MAELSTROM_PLUGIN(DESCRIPTOR_FUNCTION)                                                                          \
+    namespace maelstrom_plugin_export {                                                                                \
+    inline int abiVersion() { return MAELSTROM_SDK_ABI_VERSION; }                                                      \
+    inline const ::maelstrom::sdk::PluginDescriptor& descriptor() { return DESCRIPTOR_FUNCTION(); }                    \
+    }                                                                                                                  \
+    BOOST_DLL_ALIAS(maelstrom_plugin_export::abiVersion, maelstrom_plugin_abi)                                         \
     BOOST_DLL_ALIAS(maelstrom_plugin_export::descriptor, maelstrom_plugin_descriptor)

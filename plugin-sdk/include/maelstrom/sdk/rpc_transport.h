@@ -12,9 +12,9 @@
 #include <maelstrom/sdk/service.h>
 
 #include <chrono>
-#include <stdexcept>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,17 +23,17 @@ namespace maelstrom::sdk {
 
 /// The error codes of the RPC API, as the original's clients know them (JSON-RPC's, barrister's and its own).
 enum class RpcCode : int {
-    ParseError = -32700,      ///< the body is not JSON
-    InvalidRequest = -32600,  ///< not a JSON-RPC request
-    MethodNotFound = -32601,  ///< "Unsupported method: <m>"
-    InvalidParams = -32602,   ///< params not one input struct, or a field of the wrong type ("barrister: <path>: ...")
-    TransportError = -32603,  ///< client side: the server could not be reached or answered no envelope
-    MiscError = -32000,       ///< any other failure inside a method
-    DatabaseError = -32001,   ///< the database failed ("<Op> failed: ...")
-    InvalidInput = 1001,      ///< a value the caller sent is invalid
-    AlreadyExists = 1002,     ///< a put with version 0 of an existing name
-    NotFound = 1003,          ///< the named thing does not exist
-    VersionConflict = 1004,   ///< a put against a version that is no longer current
+    ParseError = -32700,     ///< the body is not JSON
+    InvalidRequest = -32600, ///< not a JSON-RPC request
+    MethodNotFound = -32601, ///< "Unsupported method: <m>"
+    InvalidParams = -32602,  ///< params not one input struct, or a field of the wrong type ("barrister: <path>: ...")
+    TransportError = -32603, ///< client side: the server could not be reached or answered no envelope
+    MiscError = -32000,      ///< any other failure inside a method
+    DatabaseError = -32001,  ///< the database failed ("<Op> failed: ...")
+    InvalidInput = 1001,     ///< a value the caller sent is invalid
+    AlreadyExists = 1002,    ///< a put with version 0 of an existing name
+    NotFound = 1003,         ///< the named thing does not exist
+    VersionConflict = 1004,  ///< a put against a version that is no longer current
 };
 
 /// An error a method reports, with its RpcCode (code() gives the number on the wire).
@@ -71,8 +71,8 @@ struct HttpHeader {
 
 /// A whole HTTP request as the core's server received it (the body already read, within maxBodyBytes()).
 struct RpcHttpRequest {
-    std::string method;  ///< "POST"
-    std::string uri;     ///< path and query
+    std::string method; ///< "POST"
+    std::string uri;    ///< path and query
     std::vector<HttpHeader> headers;
     std::string body;
 };
@@ -93,7 +93,7 @@ public:
 };
 
 struct RpcClientOptions {
-    std::string bearerToken;                       ///< sent as Authorization: Bearer <token> when not empty
+    std::string bearerToken; ///< sent as Authorization: Bearer <token> when not empty
     std::chrono::milliseconds timeout{std::chrono::minutes(5)};
 };
 

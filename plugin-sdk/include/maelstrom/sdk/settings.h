@@ -19,8 +19,8 @@ namespace maelstrom::sdk {
 
 enum class SettingType {
     String,
-    Int,        ///< a decimal or 0x-prefixed 64-bit integer
-    Bool,       ///< true/false, yes/no, on/off, 1/0
+    Int,  ///< a decimal or 0x-prefixed 64-bit integer
+    Bool, ///< true/false, yes/no, on/off, 1/0
     Double,
     StringList, ///< a YAML sequence of scalars
 };
@@ -30,13 +30,13 @@ MAELSTROM_SDK_API const char* settingTypeName(SettingType type) noexcept;
 
 /// One row of a plugin's settings table.
 struct SettingDescriptor {
-    std::string name{};                  ///< the YAML key, snake_case
+    std::string name{}; ///< the YAML key, snake_case
     SettingType type = SettingType::String;
     std::optional<std::string> defaultValue{}; ///< textual default, parsed like user input (lists: comma separated)
-    std::string description{};           ///< one sentence, shown by --describe-plugin
-    bool required = false;             ///< must be given (a default makes no sense then)
-    bool secret = false;               ///< never printed: logs and --check-config show "********"
-    std::vector<std::string> allowed{};  ///< for String: the accepted values (empty = anything)
+    std::string description{};                 ///< one sentence, shown by --describe-plugin
+    bool required = false;                     ///< must be given (a default makes no sense then)
+    bool secret = false;                       ///< never printed: logs and --check-config show "********"
+    std::vector<std::string> allowed{};        ///< for String: the accepted values (empty = anything)
 };
 
 using SettingsSpec = std::vector<SettingDescriptor>;
@@ -72,8 +72,8 @@ private:
     struct Value {
         SettingType type = SettingType::String;
         bool secret = false;
-        std::string text;                 // scalars
-        std::vector<std::string> list;    // StringList
+        std::string text;              // scalars
+        std::vector<std::string> list; // StringList
     };
     const Value* find(const std::string& name) const;
     std::map<std::string, Value> values_{};

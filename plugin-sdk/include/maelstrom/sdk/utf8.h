@@ -32,9 +32,7 @@ MAELSTROM_SDK_API Sequence decode(std::string_view s, std::size_t i) noexcept;
 /// Offset of the first byte that is not part of well-formed UTF-8, or npos.
 MAELSTROM_SDK_API std::size_t firstInvalid(std::string_view s) noexcept;
 
-inline bool isValid(std::string_view s) noexcept {
-    return firstInvalid(s) == std::string_view::npos;
-}
+inline bool isValid(std::string_view s) noexcept { return firstInvalid(s) == std::string_view::npos; }
 
 /// Appends `s` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD.
 MAELSTROM_SDK_API void appendRepaired(std::string& out, std::string_view s);

@@ -50,9 +50,13 @@ const sdk::PluginDescriptor& descriptor() {
         .settings =
             {
                 {.name = "marker_file", .description = "file that records create and shutdown"},
-                {.name = "reject", .type = sdk::SettingType::Bool, .defaultValue = "false",
+                {.name = "reject",
+                 .type = sdk::SettingType::Bool,
+                 .defaultValue = "false",
                  .description = "reject the configuration"},
-                {.name = "fail_start", .type = sdk::SettingType::Bool, .defaultValue = "false",
+                {.name = "fail_start",
+                 .type = sdk::SettingType::Bool,
+                 .defaultValue = "false",
                  .description = "fail while starting"},
                 {.name = "token", .description = "a secret", .secret = true},
 #ifdef TEST_PLUGIN_REQUIRED

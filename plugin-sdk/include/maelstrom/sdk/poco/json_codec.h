@@ -82,9 +82,9 @@ MAELSTROM_SDK_API std::string stringify(const Poco::Dynamic::Var& value);
 ///                                                     (strong guarantee); on success it is replaced entirely
 ///                                                     (fields absent from the JSON get their zero value).
 ///                                                     @throws JsonError
-#define MAELSTROM_SDK_DECLARE_CODEC(T, rootName)                                                              \
-    MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const T& value);                                               \
-    MAELSTROM_SDK_API void writeJson(std::string& out, const T& value);                                       \
+#define MAELSTROM_SDK_DECLARE_CODEC(T, rootName)                                                                       \
+    MAELSTROM_SDK_API Poco::Dynamic::Var toVar(const T& value);                                                        \
+    MAELSTROM_SDK_API void writeJson(std::string& out, const T& value);                                                \
     MAELSTROM_SDK_API void fromVar(const Poco::Dynamic::Var& value, T& out, const std::string& path);
 MAELSTROM_SDK_MODEL_TYPES(MAELSTROM_SDK_DECLARE_CODEC)
 #undef MAELSTROM_SDK_DECLARE_CODEC
