@@ -20,7 +20,7 @@ struct Row {
     bool secret = false;
 };
 
-// The reference's variables plus ours (http_max_*, router_max_queued, shutdown_keep_containers, private_token, data_dir, log_level).
+// The reference's variables plus ours (http_event_loops, http_max_connections, http_worker_threads, router_max_queued, shutdown_keep_containers, private_token, data_dir, log_level).
 const Row kRows[] = {
     {"public_port", "MAEL_PUBLIC_PORT", &NodeSettings::publicPort},
     {"public_https_port", "MAEL_PUBLIC_HTTPS_PORT", &NodeSettings::publicHttpsPort},
@@ -28,8 +28,9 @@ const Row kRows[] = {
     {"http_read_timeout", "MAEL_HTTP_READ_TIMEOUT", &NodeSettings::httpReadTimeoutSeconds},
     {"http_write_timeout", "MAEL_HTTP_WRITE_TIMEOUT", &NodeSettings::httpWriteTimeoutSeconds},
     {"http_idle_timeout", "MAEL_HTTP_IDLE_TIMEOUT", &NodeSettings::httpIdleTimeoutSeconds},
-    {"http_max_threads", "MAEL_HTTP_MAX_THREADS", &NodeSettings::httpMaxThreads},
-    {"http_max_queued", "MAEL_HTTP_MAX_QUEUED", &NodeSettings::httpMaxQueued},
+    {"http_event_loops", "MAEL_HTTP_EVENT_LOOPS", &NodeSettings::httpEventLoops},
+    {"http_max_connections", "MAEL_HTTP_MAX_CONNECTIONS", &NodeSettings::httpMaxConnections},
+    {"http_worker_threads", "MAEL_HTTP_WORKER_THREADS", &NodeSettings::httpWorkerThreads},
     {"router_max_queued", "MAEL_ROUTER_MAX_QUEUED", &NodeSettings::routerMaxQueued},
     {"instance_id", "MAEL_INSTANCE_ID", &NodeSettings::instanceId},
     {"cron_refresh_seconds", "MAEL_CRON_REFRESH_SECONDS", &NodeSettings::cronRefreshSeconds},
@@ -148,6 +149,17 @@ NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile,
     }
     if (settings.publicPort < 0 || settings.publicPort > 65535) {
         throw ConfigError("public_port out of range: " + std::to_string(settings.publicPort));
+    }
+    if (settings.httpEventLoops < 0 || settings.httpEventLoops > 256) {
+        throw ConfigError("http_event_loops must be between 0 (one per core) and 256: " +
+                          std::to_string(settings.httpEventLoops));
+    }
+    if (settings.httpMaxConnections < 1) {
+        throw ConfigError("http_max_connections must be at least 1: " + std::to_string(settings.httpMaxConnections));
+    }
+    if (settings.httpWorkerThreads < 1 || settings.httpWorkerThreads > 4096) {
+        throw ConfigError("http_worker_threads must be between 1 and 4096: " +
+                          std::to_string(settings.httpWorkerThreads));
     }
     return settings;
 }

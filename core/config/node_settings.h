@@ -17,9 +17,10 @@ struct NodeSettings {
     std::int64_t httpReadTimeoutSeconds = 300;
     std::int64_t httpWriteTimeoutSeconds = 310;
     std::int64_t httpIdleTimeoutSeconds = 310;
-    std::int64_t httpMaxThreads = 1024; ///< worker threads per listener (one per open connection)
-    std::int64_t httpMaxQueued = 256;   ///< accepted connections waiting for a thread
-    std::int64_t routerMaxQueued = 0;   ///< requests waiting for a slot per component; 0 = unbounded
+    std::int64_t httpEventLoops = 0;         ///< event-loop threads shared by both listeners; 0 = one per core
+    std::int64_t httpMaxConnections = 20000; ///< open connections per listener; more are closed at once
+    std::int64_t httpWorkerThreads = 32;     ///< threads for blocking work of the private port (RPC methods, logs)
+    std::int64_t routerMaxQueued = 0;        ///< requests waiting for a slot per component; 0 = unbounded
     std::string instanceId;
     std::int64_t cronRefreshSeconds = 60;
     std::int64_t totalMemoryMiB = -1; ///< -1: no cap

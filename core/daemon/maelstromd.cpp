@@ -32,6 +32,8 @@
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -102,6 +104,22 @@ void waitForRequestsToDrain(RouterRegistry& routers) {
     }
 }
 
+// Every connection is a file descriptor (two when proxied): the soft limit (often 1024) goes up to the hard one.
+void raiseOpenFilesLimit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return;
+    }
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    Poco::Logger::get("maelstrom.daemon")
+        .information("open files limit " + std::to_string(limit.rlim_cur) +
+                     " (connections beyond it are refused until some end)");
+}
+
 // One serving maelstromd: the control plane (RPC dispatcher over the database), the data plane (resolver,
 // component cache, routers, gateways), container logs and the container lifecycle, wired in dependency order
 // over the plugins of the service registry. Construction opens no port; start() does. Members are declared
@@ -119,8 +137,11 @@ public:
 
     /// Opens the private and public ports. @throws what binding throws, after stopping what was started.
     void start() {
-        privateServer_ = std::make_unique<PrivateServer>(config_.node, routes_);
-        publicServer_ = std::make_unique<PublicServer>(config_.node, gateway_);
+        raiseOpenFilesLimit();
+        // Both listeners share the node's event loops (one per core unless http_event_loops says otherwise).
+        loops_ = std::make_shared<net::EventLoops>(static_cast<std::size_t>(config_.node.httpEventLoops));
+        privateServer_ = std::make_unique<PrivateServer>(config_.node, routes_, loops_);
+        publicServer_ = std::make_unique<PublicServer>(config_.node, gateway_, "0.0.0.0", loops_);
         try {
             privateServer_->start();
             publicServer_->start();
@@ -310,6 +331,7 @@ private:
     std::unique_ptr<LogStreams> logStreams_;
     std::unique_ptr<LogBridge> logBridge_;
     std::shared_ptr<LifecycleManager> lifecycle_; ///< shared only to hand out weak_ptrs; owned here
+    std::shared_ptr<net::EventLoops> loops_;      ///< the listeners' threads; outlives both servers
     std::unique_ptr<PrivateServer> privateServer_;
     std::unique_ptr<PublicServer> publicServer_;
     // After what they call into: destroyed first, and each waits for a call of it in progress.

@@ -1,29 +1,15 @@
 // http_framing.h — the header rules of the reverse proxy: which headers are hop-by-hop (never forwarded in either
-// direction, RFC 7230 §6.1 and Go's httputil.ReverseProxy), and request-smuggling checks on the client's framing.
+// direction, RFC 9110 §7.6.1 and Go's httputil.ReverseProxy), and ASCII case-insensitive helpers for header names.
 // SPDX-License-Identifier: Apache-2.0
 //
-// Pure functions; thread-safe.
+// The request-smuggling checks on the client's framing are in net/request_head.h. Pure functions; thread-safe.
 #pragma once
 
-#include <Poco/Net/MessageHeader.h>
-
-#include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 namespace maelstrom::core {
-
-/// Names (lowercase) of the headers not to forward: the fixed hop-by-hop list plus every token of the
-/// `Connection` header(s) of `message`.
-std::unordered_set<std::string> hopByHopHeaders(const Poco::Net::MessageHeader& message);
-
-/// Why the request's framing is ambiguous (Content-Length together with Transfer-Encoding, several differing
-/// or malformed Content-Length values, a Transfer-Encoding other than plain `chunked`), or empty when it is fine.
-/// Such a request is refused with 400 and the connection closed: a proxy that picks one reading while the
-/// upstream picks another lets a client smuggle a second request.
-std::optional<std::string> ambiguousFraming(const Poco::Net::MessageHeader& message);
 
 /// Lowercase ASCII copy.
 std::string lowerAscii(std::string_view text);
@@ -31,20 +17,39 @@ std::string lowerAscii(std::string_view text);
 /// ASCII case-insensitive equality (header names).
 bool iequalsAscii(std::string_view a, std::string_view b) noexcept;
 
-/// Whether `name` is one of the fixed hop-by-hop headers (case-insensitive).
+/// Whether `name` is one of the fixed hop-by-hop headers (case-insensitive): Connection, Proxy-Connection,
+/// Keep-Alive, Proxy-Authenticate, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade.
 bool isFixedHopByHop(std::string_view name) noexcept;
 
-/// The same rule as hopByHopHeaders() for the proxy's hot path: no allocation unless the message's
-/// `Connection` header names headers of its own (tokens other than the fixed names and `close`).
-/// Holds views into `message`'s values: `message` must outlive the filter and stay unmodified.
+/// Which headers of one message are not forwarded: the fixed hop-by-hop names plus every header the message's
+/// `Connection` header(s) name. No allocation unless `Connection` names headers of its own (tokens other than
+/// the fixed names and `close`). Holds views into the values given: they must outlive the filter.
 class HopByHopFilter {
 public:
-    explicit HopByHopFilter(const Poco::Net::MessageHeader& message);
+    HopByHopFilter() = default;
+    /// Adds the tokens of one `Connection` header value.
+    void addConnectionValue(std::string_view value);
     /// Whether the header `name` must not be forwarded.
     bool skip(std::string_view name) const noexcept;
+    /// Whether `token` (e.g. "upgrade") is among the Connection tokens, fixed names included.
+    bool connectionHas(std::string_view token) const noexcept;
+
+    /// The filter of a Beast-style field container (iterable, with name_string() and value()).
+    template <typename Fields>
+    static HopByHopFilter of(const Fields& fields) {
+        HopByHopFilter filter;
+        for (const auto& field : fields) {
+            const auto name = field.name_string();
+            if (iequalsAscii(std::string_view(name.data(), name.size()), "connection")) {
+                const auto value = field.value();
+                filter.addConnectionValue(std::string_view(value.data(), value.size()));
+            }
+        }
+        return filter;
+    }
 
 private:
-    std::vector<std::string_view> connectionTokens_;
+    std::vector<std::string_view> connectionTokens_; ///< every token, fixed names and `close` included
 };
 
 } // namespace maelstrom::core

@@ -1,320 +1,497 @@
-// reverse_proxy.cpp — one proxied exchange, streamed.
+// reverse_proxy.cpp — one proxied exchange, streamed both ways.
+// SPDX-License-Identifier: Apache-2.0
 #include "gateway/reverse_proxy.h"
 
 #include "gateway/http_framing.h"
+#include "gateway/upstream_pool.h"
+#include "gateway/websocket_tunnel.h"
+#include "routing/router.h"
 
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/NetException.h>
-
-#include <algorithm>
-#include <istream>
+#include <array>
+#include <cstdio>
 #include <memory>
-#include <optional>
-#include <ostream>
+#include <vector>
 
 namespace maelstrom::core {
+
+using namespace std::string_view_literals;
+
+using namespace net;
+
 namespace {
 
-using Poco::Net::HTTPClientSession;
-using Poco::Net::HTTPMessage;
+using ErrorCode = boost::system::error_code;
+using UpstreamResponse = http::response_parser<http::buffer_body>;
 
-/// How copying the client's body to the upstream ended.
-enum class BodyCopy {
-    Copied,
-    ClientGone,     ///< reading the client's body failed, or the client closed before sending all of it
-    UpstreamBroken, ///< a write to the upstream failed (upstreamTimedOut() tells whether by the deadline)
+/// This loop's body buffers, reused across requests (a request holds one while it runs).
+class BufferCache {
+public:
+    static std::unique_ptr<char[]> take() {
+        auto& free = list();
+        if (free.empty()) {
+            return std::make_unique<char[]>(kProxyBufferBytes);
+        }
+        auto buffer = std::move(free.back());
+        free.pop_back();
+        return buffer;
+    }
+    static void give(std::unique_ptr<char[]> buffer) {
+        auto& free = list();
+        if (free.size() < 64) {
+            free.push_back(std::move(buffer));
+        }
+    }
+
+private:
+    static std::vector<std::unique_ptr<char[]>>& list() {
+        thread_local std::vector<std::unique_ptr<char[]>> free;
+        return free;
+    }
 };
 
-/// How one attempt at sending the request and reading the response head ended.
-enum class Attempt {
-    HeadReceived,  ///< the response head is read; its body can be relayed
-    StaleSession,  ///< a reused keep-alive session the upstream had closed: worth one attempt on a fresh one
-    ClientGone,    ///< the client disconnected or sent a short body
-    UpstreamError, ///< the upstream cannot be reached or broke the exchange: 502
-    Timeout,       ///< the deadline passed: 504
+struct PooledBuffer {
+    std::unique_ptr<char[]> data = BufferCache::take();
+    ~PooledBuffer() { BufferCache::give(std::move(data)); }
+    char* get() const { return data.get(); }
 };
 
-Poco::Timespan remaining(SteadyTime deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - SteadyClock::now()).count();
-    return Poco::Timespan(std::max<std::int64_t>(left, 1000)); // at least 1 ms: 0 would mean "no timeout"
+std::string_view view(std::string_view s) { return s; }
+
+bool isTimeout(const ErrorCode& ec) { return ec == beast::error::timeout; }
+
+/// A parser error about the bytes the client sent (bad chunk, oversized chunk extension), as opposed to the
+/// client going away before its body ended.
+bool isMalformedBody(const ErrorCode& ec) {
+    return ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message;
 }
 
-bool isTimeout(const HTTPClientSession& session) {
-    const Poco::Exception* e = session.networkException();
-    return e != nullptr && dynamic_cast<const Poco::TimeoutException*>(e) != nullptr;
-}
-
-/// Whether a failed upstream read or write is the deadline's doing (504) rather than the upstream's (502).
-bool upstreamTimedOut(const HTTPClientSession& session, SteadyTime deadline) {
-    return isTimeout(session) || SteadyClock::now() >= deadline;
-}
-
-void setUpstreamTimeouts(UpstreamSession& session, SteadyTime deadline) { session.limitWait(remaining(deadline)); }
-
-/// This thread's body-copy buffer: allocated once per server thread, not zeroed or freed per request.
-char* copyBuffer() {
-    thread_local const std::unique_ptr<char[]> buffer(new char[kProxyBufferBytes]);
-    return buffer.get();
-}
-
-/// Copies the client's body to the upstream in fixed-size chunks. Only called when the request has a body
-/// (Content-Length or chunked): Poco would otherwise read a POST until the client closes.
-BodyCopy copyRequestBody(Poco::Net::HTTPServerRequest& request, std::ostream& upstream, UpstreamSession& session,
-                         const ProxyTarget& target) {
-    char* const buffer = copyBuffer();
-    std::istream& in = request.stream();
-    std::int64_t copied = 0;
-    for (;;) {
-        std::streamsize n = 0;
-        try {
-            in.read(buffer, static_cast<std::streamsize>(kProxyBufferBytes));
-            n = in.gcount();
-        } catch (...) {
-            return BodyCopy::ClientGone;
-        }
-        if (n > 0) {
-            setUpstreamTimeouts(session, target.deadline);
-            upstream.write(buffer, n);
-            if (!upstream) {
-                return BodyCopy::UpstreamBroken;
+/// The request head sent upstream: method and target, end-to-end headers of the client (hop-by-hop removed, Host
+/// kept; Upgrade and Connection kept for an upgrade), X-Forwarded-For/-Host/-Proto, MAELSTROM-DEADLINE-NANO and
+/// MAELSTROM-START-NANO when absent, the client's framing (chunked or Content-Length).
+std::string upstreamHead(const HttpExchange& exchange, const ProxyTarget& target, bool upgrade) {
+    const auto& head = exchange.head();
+    std::string out;
+    out.reserve(512);
+    out += view(head.method_string());
+    out += ' ';
+    out += target.pathAndQuery;
+    out += " HTTP/1.1\r\n";
+    const HopByHopFilter hopByHop = HopByHopFilter::of(head);
+    std::string_view forwardedFor;
+    bool hasForwardedHost = false;
+    bool hasForwardedProto = false;
+    bool hasDeadline = false;
+    bool hasStart = false;
+    std::string_view host;
+    for (const auto& field : head) {
+        const std::string_view name = view(field.name_string());
+        const std::string_view value = view(field.value());
+        if (iequalsAscii(name, "x-forwarded-for")) {
+            if (forwardedFor.empty()) {
+                forwardedFor = value;
             }
-            copied += n;
+            continue;
         }
-        if (in.eof()) {
-            break;
+        const bool keepForUpgrade = upgrade && (iequalsAscii(name, "upgrade") || iequalsAscii(name, "connection"));
+        if (!keepForUpgrade &&
+            (hopByHop.skip(name) || iequalsAscii(name, "content-length") || iequalsAscii(name, "expect"))) {
+            continue;
         }
-        if (!in) {
-            return BodyCopy::ClientGone;
+        hasForwardedHost = hasForwardedHost || iequalsAscii(name, "x-forwarded-host");
+        hasForwardedProto = hasForwardedProto || iequalsAscii(name, "x-forwarded-proto");
+        hasDeadline = hasDeadline || iequalsAscii(name, "maelstrom-deadline-nano");
+        hasStart = hasStart || iequalsAscii(name, "maelstrom-start-nano");
+        if (host.empty() && iequalsAscii(name, "host")) {
+            host = value;
         }
+        out += name;
+        out += ": ";
+        out += value;
+        out += "\r\n";
     }
-    if (request.hasContentLength() && !request.getChunkedTransferEncoding() && copied != request.getContentLength64()) {
-        return BodyCopy::ClientGone; // the client closed before sending its whole body
+    out += "X-Forwarded-For: ";
+    if (!forwardedFor.empty()) {
+        out += forwardedFor;
+        out += ", ";
     }
-    upstream.flush();
-    return upstream ? BodyCopy::Copied : BodyCopy::UpstreamBroken;
+    out += exchange.clientIp();
+    out += "\r\n";
+    if (!hasForwardedHost && !host.empty()) {
+        out += "X-Forwarded-Host: ";
+        out += host;
+        out += "\r\n";
+    }
+    if (!hasForwardedProto) {
+        out += "X-Forwarded-Proto: http\r\n";
+    }
+    if (!hasDeadline) {
+        out += "MAELSTROM-DEADLINE-NANO: " + std::to_string(target.deadlineUnixNanos) + "\r\n";
+    }
+    if (!hasStart) {
+        out += "MAELSTROM-START-NANO: " + std::to_string(target.startUnixNanos) + "\r\n";
+    }
+    if (exchange.chunked()) {
+        out += "Transfer-Encoding: chunked\r\n";
+    } else if (const auto length = exchange.contentLength()) {
+        out += "Content-Length: " + std::to_string(*length) + "\r\n";
+    }
+    out += "\r\n";
+    return out;
 }
 
-bool hasBody(const Poco::Net::HTTPServerRequest& request) {
-    return request.getChunkedTransferEncoding() || (request.hasContentLength() && request.getContentLength64() > 0);
-}
-
-/// Cuts the client connection without letting Poco finish the response cleanly (a truncated body must not
-/// look complete).
-void abortClient(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
-    response.setKeepAlive(false);
-    try {
-        static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().shutdown();
-    } catch (...) {
-    }
-}
-
-/// One attempt: sends `out` and the client's body on `session`, then reads the response head into `head` (`body`
-/// is set to its body stream). With `retryIfStale`, a network error that is not a timeout is reported as a
-/// stale session rather than an upstream error.
-Attempt sendRequestReadHead(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPRequest& out,
-                            UpstreamSession& session, const ProxyTarget& target, bool withBody, bool retryIfStale,
-                            Poco::Net::HTTPResponse& head, std::istream*& body) {
-    try {
-        setUpstreamTimeouts(session, target.deadline);
-        std::ostream& upstream = session.sendRequest(out);
-        if (withBody) {
-            switch (copyRequestBody(request, upstream, session, target)) {
-            case BodyCopy::Copied:
-                break;
-            case BodyCopy::ClientGone:
-                return Attempt::ClientGone;
-            case BodyCopy::UpstreamBroken:
-                return upstreamTimedOut(session, target.deadline) ? Attempt::Timeout : Attempt::UpstreamError;
-            }
+/// The response head sent to the client: the upstream's status, reason and end-to-end headers; the framing
+/// chosen here (Content-Length when the upstream gave one, else chunked for HTTP/1.1 clients, else the end of the
+/// connection marks the end of the body). Sets `chunkedOut`, and closeAfter() on the exchange when needed.
+std::string clientHead(HttpExchange& exchange, const UpstreamResponse& response, bool& chunkedOut) {
+    const auto& head = response.get().base();
+    const int status = static_cast<int>(head.result_int());
+    const bool clientHttp11 = exchange.version() >= 11;
+    std::string out;
+    out.reserve(512);
+    out += clientHttp11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+    out += std::to_string(status);
+    out += ' ';
+    out += view(head.reason());
+    out += "\r\n";
+    const bool switching = status == 101;
+    const HopByHopFilter hopByHop = HopByHopFilter::of(head);
+    for (const auto& field : head) {
+        const std::string_view name = view(field.name_string());
+        const bool keepForUpgrade = switching && (iequalsAscii(name, "upgrade") || iequalsAscii(name, "connection"));
+        if (!keepForUpgrade && (hopByHop.skip(name) || iequalsAscii(name, "content-length"))) {
+            continue;
         }
-        setUpstreamTimeouts(session, target.deadline);
-        body = &session.receiveResponse(head);
-        return Attempt::HeadReceived;
-    } catch (const Poco::Exception& e) {
-        const bool timedOut =
-            dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr || SteadyClock::now() >= target.deadline;
-        if (timedOut) {
-            return Attempt::Timeout;
-        }
-        return retryIfStale ? Attempt::StaleSession : Attempt::UpstreamError;
-    } catch (const std::exception&) {
-        return Attempt::UpstreamError;
+        out += name;
+        out += ": ";
+        out += view(field.value());
+        out += "\r\n";
     }
-}
-
-/// Request and response head, on a session of `pool` (left in `session`). A reused keep-alive session may have
-/// been closed by the upstream meanwhile: a body-less request is then retried once on a fresh connection (nothing
-/// reached the application). Never returns StaleSession.
-Attempt forwardRequest(Poco::Net::HTTPServerRequest& request, SessionPool& pool, const ProxyTarget& target,
-                       std::unique_ptr<UpstreamSession>& session, Poco::Net::HTTPResponse& head, std::istream*& body) {
-    Poco::Net::HTTPRequest out = upstreamRequest(request, target);
-    const bool withBody = hasBody(request);
-    for (int attempt = 0;; ++attempt) {
-        bool reused = false;
-        session = pool.take(reused);
-        const bool retryIfStale = reused && !withBody && attempt == 0;
-        const Attempt result = sendRequestReadHead(request, out, *session, target, withBody, retryIfStale, head, body);
-        if (result != Attempt::StaleSession) {
-            return result;
+    chunkedOut = false;
+    const bool bodiless = status == 204 || status == 304 || status < 200 || exchange.method() == "HEAD";
+    if (switching) {
+        // The connection becomes the tunnel.
+    } else if (!response.chunked() && response.content_length()) {
+        out += "Content-Length: " + std::to_string(*response.content_length()) + "\r\n";
+    } else if (!bodiless) {
+        if (clientHttp11) {
+            out += "Transfer-Encoding: chunked\r\n";
+            chunkedOut = true;
+        } else {
+            exchange.closeAfter(); // HTTP/1.0: the body ends with the connection
+        }
+    } else if (exchange.method() == "HEAD" && response.content_length()) {
+        out += "Content-Length: " + std::to_string(*response.content_length()) + "\r\n";
+    }
+    if (!switching) {
+        if (!exchange.keepAlive()) {
+            out += "Connection: close\r\n";
+        } else if (!clientHttp11) {
+            out += "Connection: keep-alive\r\n";
         }
     }
+    out += "\r\n";
+    return out;
 }
 
-/// The gateway's own answer when the exchange failed before the response head: the one place that sends the
-/// 502 and the 504. A client that went away gets nothing.
-ProxyOutcome answerFailedRequest(Poco::Net::HTTPServerResponse& response, const ProxyTarget& target, Attempt failure) {
-    if (failure == Attempt::ClientGone) {
-        return ProxyOutcome::ClientGone;
+/// Adds one body piece to `out`, framed as a chunk when `chunked` (`sizeLine` holds the chunk-size line).
+void addBodyPiece(BufferList& out, const char* data, std::size_t size, bool chunked, std::array<char, 24>& sizeLine) {
+    if (size == 0) {
+        return;
     }
-    if (failure == Attempt::Timeout) {
-        sendGatewayText(response, 504, timeoutBody(target.componentName));
-        return ProxyOutcome::Timeout;
+    if (!chunked) {
+        out.add(data, size);
+        return;
     }
-    sendGatewayText(response, 502, "");
-    return ProxyOutcome::UpstreamError;
+    const int n = std::snprintf(sizeLine.data(), sizeLine.size(), "%zx\r\n", size);
+    out.add(sizeLine.data(), static_cast<std::size_t>(n));
+    out.add(data, size);
+    out.add("\r\n", 2);
 }
 
-/// Response head: status, reason and end-to-end headers as the upstream sent them; framing chosen here.
-void copyResponseHead(const Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                      const Poco::Net::HTTPResponse& upstreamResponse) {
-    response.setStatusAndReason(upstreamResponse.getStatus(), upstreamResponse.getReason());
-    const HopByHopFilter hopByHop(upstreamResponse);
-    const auto forwarded = [&hopByHop](const std::string& name) {
-        return !hopByHop.skip(name) && !iequalsAscii(name, "content-length");
+/// Watches the client connection while the instance works on the request: a client that closes its connection
+/// (EOF or reset, not more request bytes) gets the upstream connection closed, which cancels the request there.
+class ClientWatch {
+public:
+    ClientWatch(beast::tcp_stream& client, UpstreamConnection& upstream)
+        : state_(std::make_shared<State>(State{&client, &upstream, true, false})) {
+        asio::co_spawn(client.get_executor(), watch(state_), asio::detached);
+    }
+    ~ClientWatch() { stop(); }
+    ClientWatch(const ClientWatch&) = delete;
+    ClientWatch& operator=(const ClientWatch&) = delete;
+
+    /// Stops watching (before the client connection is read or written again).
+    void stop() {
+        if (state_->active) {
+            state_->active = false;
+            ErrorCode ec;
+            state_->client->socket().cancel(ec);
+        }
+    }
+    bool clientGone() const { return state_->gone; }
+
+private:
+    struct State {
+        beast::tcp_stream* client;
+        UpstreamConnection* upstream;
+        bool active;
+        bool gone;
     };
-    for (const auto& [name, value] : upstreamResponse) {
-        if (forwarded(name) && response.has(name)) {
-            response.erase(name); // defaults Poco set (Server, Date) give way to the upstream's
+    static Task<void> watch(std::shared_ptr<State> state) {
+        ErrorCode ec;
+        co_await state->client->socket().async_wait(tcp::socket::wait_read, withError(ec));
+        if (!state->active || ec == asio::error::operation_aborted) {
+            co_return;
         }
-    }
-    for (const auto& [name, value] : upstreamResponse) {
-        if (forwarded(name)) {
-            response.add(name, value);
+        char c;
+        const ssize_t n = ::recv(state->client->socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            state->gone = true;
+            state->active = false;
+            ErrorCode ignored;
+            state->upstream->stream.socket().close(ignored);
         }
+        // Otherwise the client sent more (a pipelined request): nothing to watch any more.
     }
-    if (upstreamResponse.hasContentLength() && !upstreamResponse.getChunkedTransferEncoding()) {
-        response.setContentLength64(upstreamResponse.getContentLength64());
-    } else {
-        const int status = upstreamResponse.getStatus();
-        const bool bodiless = status == 204 || status == 304 || status < 200 || request.getMethod() == "HEAD";
-        if (!bodiless && request.getVersion() == HTTPMessage::HTTP_1_1) {
-            response.setChunkedTransferEncoding(true);
+    std::shared_ptr<State> state_;
+};
+
+/// How sending the request and reading the response head went.
+enum class Sent { Head, Stale, ClientGone, BadRequest, UpstreamError, Timeout };
+
+struct Exchange {
+    HttpExchange& client;
+    const std::string& endpoint;
+    const ProxyTarget& target;
+    const bool upgrade;
+    PooledBuffer buffer;
+    std::size_t firstPiece = 0; ///< body bytes read before anything went upstream (in buffer)
+    bool bodyComplete = false;  ///< the whole body is in the first piece
+};
+
+/// Reads the first piece of the client's body before anything goes upstream: a malformed body (bad chunk size)
+/// is refused with nothing sent to the instance, and a body that fits in one piece may be resent on a fresh
+/// connection when a pooled one turns out stale.
+Task<Sent> readFirstPiece(Exchange& x) {
+    if (!x.client.hasBody()) {
+        x.bodyComplete = true;
+        co_return Sent::Head;
+    }
+    ErrorCode ec;
+    x.firstPiece = co_await x.client.readBody(x.buffer.get(), kProxyBufferBytes, ec);
+    if (ec) {
+        co_return isMalformedBody(ec) ? Sent::BadRequest : Sent::ClientGone;
+    }
+    x.bodyComplete = x.client.bodyDone();
+    co_return Sent::Head;
+}
+
+/// Sends the head and the body (the first piece already read, the rest streamed) on `up`.
+Task<Sent> sendRequest(Exchange& x, UpstreamConnection& up, const std::string& head) {
+    ErrorCode ec;
+    std::array<char, 24> sizeLine{};
+    BufferList buffers(head.data(), head.size());
+    addBodyPiece(buffers, x.buffer.get(), x.firstPiece, x.client.chunked(), sizeLine);
+    if (x.bodyComplete && x.client.chunked()) {
+        buffers.add("0\r\n\r\n", 5);
+    }
+    co_await asio::async_write(up.stream, buffers, withError(ec));
+    if (ec) {
+        co_return isTimeout(ec) ? Sent::Timeout : (up.reused && x.bodyComplete ? Sent::Stale : Sent::UpstreamError);
+    }
+    if (x.bodyComplete) {
+        co_return Sent::Head;
+    }
+    // The rest of the body, piece by piece: nothing more is read from the client than the instance takes.
+    for (;;) {
+        const std::size_t n = co_await x.client.readBody(x.buffer.get(), kProxyBufferBytes, ec);
+        if (ec) {
+            co_return isMalformedBody(ec) ? Sent::BadRequest : Sent::ClientGone;
+        }
+        const bool last = x.client.bodyDone();
+        BufferList piece;
+        addBodyPiece(piece, x.buffer.get(), n, x.client.chunked(), sizeLine);
+        if (last && x.client.chunked()) {
+            piece.add("0\r\n\r\n", 5);
+        }
+        if (!piece.empty()) {
+            co_await asio::async_write(up.stream, piece, withError(ec));
+            if (ec) {
+                co_return isTimeout(ec) ? Sent::Timeout : Sent::UpstreamError;
+            }
+        }
+        if (last) {
+            co_return Sent::Head;
         }
     }
 }
 
-/// Copies the upstream's body to the client up to its end. Once the head went out a failure can only cut the
-/// client connection: returns how the exchange ended then, nothing when the whole body was written.
-std::optional<ProxyOutcome> relayResponseBody(Poco::Net::HTTPServerRequest& request,
-                                              Poco::Net::HTTPServerResponse& response, std::ostream& client,
-                                              std::istream& upstreamBody, UpstreamSession& session,
-                                              const ProxyTarget& target) {
-    char* const buffer = copyBuffer();
-    std::int64_t relayed = 0;
-    for (;;) {
-        setUpstreamTimeouts(session, target.deadline);
-        upstreamBody.read(buffer, static_cast<std::streamsize>(kProxyBufferBytes));
-        const std::streamsize n = upstreamBody.gcount();
-        if (n > 0) {
-            client.write(buffer, n);
-            if (!client) {
-                return ProxyOutcome::ClientGone;
-            }
-            relayed += n;
-        }
-        if (upstreamBody.eof()) {
-            if (response.hasContentLength() && request.getMethod() != "HEAD" &&
-                relayed < response.getContentLength64()) {
-                abortClient(request, response); // the upstream closed before its whole body
-                return ProxyOutcome::UpstreamError;
-            }
-            return std::nullopt;
-        }
-        if (!upstreamBody) {
-            const bool timedOut = upstreamTimedOut(session, target.deadline);
-            abortClient(request, response);
-            return timedOut ? ProxyOutcome::Timeout : ProxyOutcome::UpstreamError;
+/// One attempt: connection (pooled or new), request, response head. `up` keeps the connection.
+Task<Sent> attempt(Exchange& x, const std::string& head, std::unique_ptr<UpstreamConnection>& up,
+                   UpstreamResponse& response, bool allowPooled) {
+    ErrorCode ec;
+    up = allowPooled ? UpstreamPool::local().take(x.endpoint) : nullptr;
+    if (!up) {
+        up = co_await connectUpstream(x.endpoint, x.target.deadline, ec);
+        if (!up) {
+            co_return SteadyClock::now() >= x.target.deadline || isTimeout(ec) ? Sent::Timeout : Sent::UpstreamError;
         }
     }
+    up->stream.expires_at(x.target.deadline);
+    const Sent sent = co_await sendRequest(x, *up, head);
+    if (sent != Sent::Head) {
+        co_return sent;
+    }
+    response.header_limit(64 * 1024);
+    response.body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (x.client.method() == "HEAD") {
+        response.skip(true);
+    }
+    bool gone = false;
+    {
+        ClientWatch watch(x.client.stream(), *up);
+        co_await http::async_read_header(up->stream, up->buffer, response, withError(ec));
+        gone = watch.clientGone();
+    }
+    if (gone) {
+        co_return Sent::ClientGone;
+    }
+    if (ec) {
+        if (isTimeout(ec)) {
+            co_return Sent::Timeout;
+        }
+        // A pooled connection the instance had closed: nothing reached the application, worth one fresh try.
+        const bool stale = up->reused && x.bodyComplete && up->buffer.size() == 0 &&
+                           (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+                            ec == asio::error::eof || ec == asio::error::broken_pipe);
+        co_return stale ? Sent::Stale : Sent::UpstreamError;
+    }
+    co_return Sent::Head;
+}
+
+/// The gateway's own answer when the exchange failed before the response head.
+Task<ProxyResult> answerFailure(HttpExchange& client, const ProxyTarget& target, Sent failure) {
+    switch (failure) {
+    case Sent::ClientGone:
+        client.closeAfter();
+        co_return ProxyResult{ProxyOutcome::ClientGone, 499};
+    case Sent::BadRequest:
+        client.closeAfter();
+        co_await client.sendText(400, "Bad Request: malformed request body"sv);
+        co_return ProxyResult{ProxyOutcome::BadRequest, 400};
+    case Sent::Timeout:
+        co_await client.sendText(504, timeoutBody(target.componentName));
+        co_return ProxyResult{ProxyOutcome::Timeout, 504};
+    default:
+        co_await client.sendText(502, ""sv);
+        co_return ProxyResult{ProxyOutcome::UpstreamError, 502};
+    }
+}
+
+/// Cuts the client connection after a partial answer: a truncated body must not look complete.
+void abortClient(HttpExchange& client) {
+    client.closeAfter();
+    ErrorCode ec;
+    client.stream().socket().shutdown(tcp::socket::shutdown_both, ec);
+    client.stream().socket().close(ec);
+}
+
+/// Copies the upstream's body to the client piece by piece. Returns the outcome.
+Task<ProxyOutcome> relayBody(Exchange& x, UpstreamConnection& up, UpstreamResponse& response, bool chunkedOut) {
+    ErrorCode ec;
+    std::array<char, 24> sizeLine{};
+    auto& body = response.get().body();
+    while (!response.is_done()) {
+        body.data = x.buffer.get();
+        body.size = kProxyBufferBytes;
+        co_await http::async_read_some(up.stream, up.buffer, response, withError(ec));
+        if (ec == http::error::need_buffer) {
+            ec = {};
+        }
+        const std::size_t n = kProxyBufferBytes - body.size;
+        body.data = nullptr;
+        if (ec) {
+            abortClient(x.client);
+            co_return isTimeout(ec) ? ProxyOutcome::Timeout : ProxyOutcome::UpstreamError;
+        }
+        BufferList piece;
+        addBodyPiece(piece, x.buffer.get(), n, chunkedOut, sizeLine);
+        if (response.is_done() && chunkedOut) {
+            piece.add("0\r\n\r\n", 5);
+        }
+        if (!piece.empty()) {
+            co_await x.client.write(piece, ec);
+            if (ec) {
+                abortClient(x.client);
+                co_return ProxyOutcome::ClientGone;
+            }
+        }
+    }
+    co_return ProxyOutcome::Completed;
 }
 
 } // namespace
 
-Poco::Net::HTTPRequest upstreamRequest(const Poco::Net::HTTPServerRequest& request, const ProxyTarget& target) {
-    Poco::Net::HTTPRequest out(request.getMethod(), target.pathAndQuery, HTTPMessage::HTTP_1_1);
-    const HopByHopFilter hopByHop(request);
-    for (const auto& [name, value] : request) {
-        if (hopByHop.skip(name) || iequalsAscii(name, "content-length") || iequalsAscii(name, "expect")) {
-            continue;
-        }
-        out.add(name, value);
+bool isUpgradeRequest(const HttpExchange& exchange) {
+    if (!exchange.hasHeader("Upgrade")) {
+        return false;
     }
-    // The client's Host is kept (copied above); the proxy chain is recorded for the container.
-    const std::string peer = request.clientAddress().host().toString();
-    const std::string forwardedFor = request.get("X-Forwarded-For", "");
-    out.set("X-Forwarded-For", forwardedFor.empty() ? peer : forwardedFor + ", " + peer);
-    if (!request.has("X-Forwarded-Host") && request.has("Host")) {
-        out.set("X-Forwarded-Host", request.get("Host"));
-    }
-    if (!request.has("X-Forwarded-Proto")) {
-        out.set("X-Forwarded-Proto", "http");
-    }
-    if (!request.has("MAELSTROM-DEADLINE-NANO")) {
-        out.set("MAELSTROM-DEADLINE-NANO", std::to_string(target.deadlineUnixNanos));
-    }
-    if (!request.has("MAELSTROM-START-NANO")) {
-        out.set("MAELSTROM-START-NANO", std::to_string(target.startUnixNanos));
-    }
-    if (request.getChunkedTransferEncoding()) {
-        out.setChunkedTransferEncoding(true);
-    } else if (request.hasContentLength()) {
-        out.setContentLength64(request.getContentLength64());
-    }
-    out.setKeepAlive(true);
-    return out;
+    return HopByHopFilter::of(exchange.head()).connectionHas("upgrade");
 }
 
-void sendGatewayText(Poco::Net::HTTPServerResponse& response, int status, const std::string& body) {
-    try {
-        if (response.sent()) {
-            return;
+Task<ProxyResult> proxyRequest(HttpExchange& client, const std::string& endpoint, const ProxyTarget& target) {
+    Exchange x{client, endpoint, target, isUpgradeRequest(client), {}};
+    Sent sent = co_await readFirstPiece(x);
+    if (sent != Sent::Head) {
+        co_return co_await answerFailure(client, target, sent);
+    }
+    const std::string head = upstreamHead(client, target, x.upgrade);
+    std::unique_ptr<UpstreamConnection> up;
+    auto response = std::make_unique<UpstreamResponse>();
+    sent = co_await attempt(x, head, up, *response, !x.upgrade);
+    if (sent == Sent::Stale) {
+        response = std::make_unique<UpstreamResponse>();
+        sent = co_await attempt(x, head, up, *response, false);
+        if (sent == Sent::Stale) {
+            sent = Sent::UpstreamError;
         }
-        response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-        response.setContentType("text/plain");
-        response.setContentLength(static_cast<std::streamsize>(body.size()));
-        response.send() << body;
-    } catch (...) {
-        // The client is gone; nothing to tell it.
     }
-}
-
-ProxyOutcome proxyRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                          SessionPool& pool, const ProxyTarget& target) {
-    Poco::Net::HTTPResponse upstreamResponse;
-    std::unique_ptr<UpstreamSession> session;
-    std::istream* upstreamBody = nullptr;
-    const Attempt sent = forwardRequest(request, pool, target, session, upstreamResponse, upstreamBody);
-    if (sent != Attempt::HeadReceived) {
-        return answerFailedRequest(response, target, sent);
+    // A stop() of the server closes the upstream connection too (the client's is closed by the server).
+    client.onForceClose([&up] {
+        if (up) {
+            ErrorCode ec;
+            up->stream.socket().close(ec);
+        }
+    });
+    if (sent != Sent::Head) {
+        co_return co_await answerFailure(client, target, sent);
     }
 
-    copyResponseHead(request, response, upstreamResponse);
-    std::ostream* client = nullptr;
-    try {
-        client = &response.send();
-    } catch (...) {
-        return ProxyOutcome::ClientGone; // the session has an unread body: dropped with it
+    const int status = static_cast<int>(response->get().result_int());
+    const bool switching = x.upgrade && status == 101;
+    if (!client.bodyDone() && !switching) {
+        client.closeAfter(); // the instance answered before the body ended: the rest is not read
     }
-    if (const auto failed = relayResponseBody(request, response, *client, *upstreamBody, *session, target)) {
-        return *failed;
+    bool chunkedOut = false;
+    const std::string outHead = clientHead(client, *response, chunkedOut);
+    client.markAnswered();
+    ErrorCode ec;
+    co_await client.write(std::string_view(outHead), ec);
+    if (ec) {
+        abortClient(client);
+        co_return ProxyResult{ProxyOutcome::ClientGone, status};
     }
-    client->flush();
-    if (session->getKeepAlive() && upstreamResponse.getKeepAlive()) {
-        pool.give(std::move(session));
+    if (switching) {
+        client.closeAfter();
+        co_await joinConnections(client.stream(), client.buffer(), up->stream, up->buffer, target.deadline);
+        co_return ProxyResult{ProxyOutcome::Completed, status, true};
     }
-    return *client ? ProxyOutcome::Completed : ProxyOutcome::ClientGone;
+    const ProxyOutcome outcome = co_await relayBody(x, *up, *response, chunkedOut);
+    if (outcome == ProxyOutcome::Completed && response->keep_alive() && !x.upgrade) {
+        UpstreamPool::local().give(endpoint, std::move(up));
+    }
+    co_return ProxyResult{outcome, status};
 }
 
 } // namespace maelstrom::core

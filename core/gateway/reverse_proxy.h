@@ -1,22 +1,21 @@
-// reverse_proxy.h — forwards one request received by a Poco HTTPServer to one upstream instance and streams the
-// answer back: hop-by-hop headers removed both ways, X-Forwarded-* added,
-// the maelstrom deadline headers set when absent, bodies copied in fixed-size chunks (never held whole), the
-// deadline enforced on every upstream read and write.
+// reverse_proxy.h — forwards one request to one upstream instance and streams the answer back, on the event loop
+// that owns the client connection: hop-by-hop headers removed both ways, X-Forwarded-* added, the maelstrom
+// deadline headers set when absent; bodies streamed piece by piece both ways (each piece read from one side is
+// written to the other before the next is read, so a slow reader slows the writer instead of growing a buffer,
+// and a server-sent event reaches the client as soon as the instance writes it); the deadline enforced on every
+// upstream read and write; a client that goes away while the instance works cancels the upstream request.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Failures map to the reference's answers: upstream unreachable or broken before the response head → 502 with
-// an empty body; deadline passed before the response head → 504 `gateway: Timeout proxying component: <name>`.
-// Once the response head went out a failure can only cut the client connection (never a clean-looking
-// truncated body). A client that disconnects just ends the exchange. Nothing here throws.
-// Thread-safety: proxy() is reentrant; the SessionPool is shared.
+// an empty body; deadline passed before the response head → 504 `gateway: Timeout proxying component: <name>`;
+// a malformed request body (bad chunk) → 400, and the upstream connection is dropped without the body's end, so
+// the instance never sees a complete request. Once the response head went out a failure can only cut the
+// client connection (never a clean-looking truncated body). Upgrades (WebSocket) are relayed through the
+// handshake and then joined byte for byte (websocket_tunnel.h). Nothing here throws but std::bad_alloc.
 #pragma once
 
-#include "gateway/session_pool.h"
+#include "net/http_server.h"
 #include "routing/activity.h"
-
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 
 #include <cstdint>
 #include <string>
@@ -32,24 +31,27 @@ struct ProxyTarget {
 };
 
 enum class ProxyOutcome {
-    Completed,     ///< upstream response relayed in full
+    Completed,     ///< upstream response relayed in full (or a tunnel ran and ended)
     UpstreamError, ///< 502 sent (or the client connection cut after the head)
     Timeout,       ///< 504 sent (or the client connection cut after the head)
     ClientGone,    ///< the client disconnected or sent a short body
+    BadRequest,    ///< 400 sent: the client's body was malformed
 };
 
-/// Chunk size of every body copy.
+struct ProxyResult {
+    ProxyOutcome outcome = ProxyOutcome::UpstreamError;
+    int status = 502;    ///< the status the client saw (or would have)
+    bool tunnel = false; ///< the exchange became a tunnel (101)
+};
+
+/// Body pieces are read and written in pieces of at most this size.
 inline constexpr std::size_t kProxyBufferBytes = 64 * 1024;
 
-ProxyOutcome proxyRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                          SessionPool& pool, const ProxyTarget& target);
+/// Proxies the exchange to `endpoint` ("http://host:port").
+net::Task<ProxyResult> proxyRequest(net::HttpExchange& exchange, const std::string& endpoint,
+                                    const ProxyTarget& target);
 
-/// The request sent upstream: method and target, end-to-end headers of the client (hop-by-hop removed, Host
-/// kept), X-Forwarded-For/-Host/-Proto, MAELSTROM-DEADLINE-NANO and MAELSTROM-START-NANO when absent, the
-/// client's framing (chunked or Content-Length). Also used by the WebSocket tunnel.
-Poco::Net::HTTPRequest upstreamRequest(const Poco::Net::HTTPServerRequest& request, const ProxyTarget& target);
-
-/// Sends a small text/plain answer (gateway errors); swallows a client disconnect.
-void sendGatewayText(Poco::Net::HTTPServerResponse& response, int status, const std::string& body);
+/// True for a request asking to switch protocols: an Upgrade header and "upgrade" among the Connection tokens.
+bool isUpgradeRequest(const net::HttpExchange& exchange);
 
 } // namespace maelstrom::core

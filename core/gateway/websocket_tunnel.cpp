@@ -1,135 +1,81 @@
-// websocket_tunnel.cpp — upgrade handshake relay and byte pump.
+// websocket_tunnel.cpp — the two copy directions of a tunnel.
+// SPDX-License-Identifier: Apache-2.0
 #include "gateway/websocket_tunnel.h"
 
-#include "gateway/http_framing.h"
-
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/StreamSocket.h>
-
-#include <poll.h>
-
-#include <algorithm>
-#include <sstream>
-#include <vector>
+#include <memory>
 
 namespace maelstrom::core {
+
+using namespace net;
+
 namespace {
 
-Poco::Timespan remainingTime(SteadyTime deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - SteadyClock::now()).count();
-    return Poco::Timespan(std::max<std::int64_t>(left, 1000));
-}
+constexpr std::size_t kTunnelPieceBytes = 16 * 1024;
 
-bool sendAll(Poco::Net::StreamSocket& socket, const char* data, std::size_t size) {
-    while (size > 0) {
-        const int n = socket.sendBytes(data, static_cast<int>(std::min<std::size_t>(size, 1 << 20)));
-        if (n <= 0) {
-            return false;
-        }
-        data += n;
-        size -= static_cast<std::size_t>(n);
+/// What both directions share; the first to end closes both sockets so the other ends too.
+struct Tunnel {
+    beast::tcp_stream& client;
+    beast::tcp_stream& upstream;
+    asio::steady_timer ended; ///< cancelled when a direction ends
+    int running = 2;
+    void close() {
+        boost::system::error_code ec;
+        client.socket().shutdown(tcp::socket::shutdown_both, ec);
+        upstream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        client.socket().cancel(ec);
+        upstream.socket().cancel(ec);
     }
-    return true;
-}
+};
 
-/// Copies bytes both ways until one side closes, an error occurs or the deadline passes.
-void pump(Poco::Net::StreamSocket& client, Poco::Net::StreamSocket& upstream, SteadyTime deadline) {
-    std::vector<char> buffer(kProxyBufferBytes);
-    pollfd fds[2] = {{client.impl()->sockfd(), POLLIN, 0}, {upstream.impl()->sockfd(), POLLIN, 0}};
-    Poco::Net::StreamSocket* sockets[2] = {&client, &upstream};
-    for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
-        if (left <= 0) {
-            return;
-        }
-        fds[0].revents = fds[1].revents = 0;
-        const int ready = ::poll(fds, 2, static_cast<int>(std::min<std::int64_t>(left, 1000)));
-        if (ready < 0 && errno != EINTR) {
-            return;
-        }
-        for (int i = 0; i < 2; ++i) {
-            if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
-                continue;
-            }
-            const int n = sockets[i]->receiveBytes(buffer.data(), static_cast<int>(buffer.size()));
-            if (n <= 0 || !sendAll(*sockets[1 - i], buffer.data(), static_cast<std::size_t>(n))) {
-                return;
-            }
-        }
+Task<void> copyDirection(std::shared_ptr<Tunnel> tunnel, beast::tcp_stream& from, beast::flat_buffer& buffered,
+                         beast::tcp_stream& to) {
+    boost::system::error_code ec;
+    if (buffered.size() > 0) {
+        co_await asio::async_write(to.socket(), buffered.data(), withError(ec));
+        buffered.consume(buffered.size());
     }
+    while (!ec) {
+        // An open but quiet tunnel holds no buffer: wait until bytes are there, then take one for this piece.
+        co_await from.socket().async_wait(tcp::socket::wait_read, withError(ec));
+        if (ec) {
+            break;
+        }
+        const auto piece = std::make_unique<char[]>(kTunnelPieceBytes);
+        const std::size_t n =
+            co_await from.socket().async_read_some(asio::buffer(piece.get(), kTunnelPieceBytes), withError(ec));
+        if (ec || n == 0) {
+            break;
+        }
+        co_await asio::async_write(to.socket(), asio::buffer(piece.get(), n), withError(ec));
+    }
+    if (--tunnel->running == 1) {
+        tunnel->close();
+    }
+    tunnel->ended.cancel();
 }
 
 } // namespace
 
-bool isUpgradeRequest(const Poco::Net::HTTPServerRequest& request) {
-    if (!request.has("Upgrade")) {
-        return false;
+Task<void> joinConnections(beast::tcp_stream& client, beast::flat_buffer& clientBuffered, beast::tcp_stream& upstream,
+                           beast::flat_buffer& upstreamBuffered, SteadyTime deadline) {
+    const auto executor = co_await asio::this_coro::executor;
+    // The tunnel lives as long as the request may: no per-operation timeouts, one deadline for the whole.
+    client.expires_never();
+    upstream.expires_never();
+    auto tunnel = std::make_shared<Tunnel>(Tunnel{client, upstream, asio::steady_timer(executor), 2});
+    asio::co_spawn(executor, copyDirection(tunnel, client, clientBuffered, upstream), asio::detached);
+    asio::co_spawn(executor, copyDirection(tunnel, upstream, upstreamBuffered, client), asio::detached);
+    boost::system::error_code ec;
+    tunnel->ended.expires_at(deadline);
+    co_await tunnel->ended.async_wait(withError(ec));
+    if (tunnel->running > 0) {
+        tunnel->close(); // deadline, or one direction ended: end the other
     }
-    const auto hop = hopByHopHeaders(request);
-    return hop.count("upgrade") != 0 && request.has("Connection");
-}
-
-ProxyOutcome tunnelUpgrade(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                           const std::string& host, std::uint16_t port, const ProxyTarget& target) {
-    Poco::Net::HTTPRequest out = upstreamRequest(request, target);
-    out.set("Connection", "Upgrade");
-    out.set("Upgrade", request.get("Upgrade"));
-    std::ostringstream head;
-    out.write(head);
-    const std::string headText = head.str();
-
-    Poco::Net::StreamSocket upstream;
-    std::string answer; // the instance's response head (and whatever followed it in the same reads)
-    try {
-        upstream.connect(Poco::Net::SocketAddress(host, port), remainingTime(target.deadline));
-        upstream.setReceiveTimeout(remainingTime(target.deadline));
-        upstream.setSendTimeout(remainingTime(target.deadline));
-        if (!sendAll(upstream, headText.data(), headText.size())) {
-            sendGatewayText(response, 502, "");
-            return ProxyOutcome::UpstreamError;
-        }
-        char buffer[4096];
-        while (answer.find("\r\n\r\n") == std::string::npos) {
-            if (answer.size() > 64 * 1024) {
-                sendGatewayText(response, 502, "");
-                return ProxyOutcome::UpstreamError;
-            }
-            const int n = upstream.receiveBytes(buffer, sizeof buffer);
-            if (n <= 0) {
-                sendGatewayText(response, 502, "");
-                return ProxyOutcome::UpstreamError;
-            }
-            answer.append(buffer, static_cast<std::size_t>(n));
-        }
-    } catch (const Poco::TimeoutException&) {
-        sendGatewayText(response, 504, timeoutBody(target.componentName));
-        return ProxyOutcome::Timeout;
-    } catch (const std::exception&) {
-        if (SteadyClock::now() >= target.deadline) {
-            sendGatewayText(response, 504, timeoutBody(target.componentName));
-            return ProxyOutcome::Timeout;
-        }
-        sendGatewayText(response, 502, "");
-        return ProxyOutcome::UpstreamError;
+    while (tunnel->running > 0) {
+        // Both directions refer to the streams, which live on the caller's frame: wait until they have ended.
+        tunnel->ended.expires_after(std::chrono::seconds(5));
+        co_await tunnel->ended.async_wait(withError(ec));
     }
-
-    // From here the client connection is ours: relay the instance's answer verbatim, then join the streams.
-    // (A non-101 answer is relayed until the instance closes; the client connection then closes too.)
-    try {
-        Poco::Net::StreamSocket client = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).detachSocket();
-        client.setReceiveTimeout(Poco::Timespan(0));
-        if (!sendAll(client, answer.data(), answer.size())) {
-            return ProxyOutcome::ClientGone;
-        }
-        upstream.setReceiveTimeout(Poco::Timespan(0));
-        pump(client, upstream, target.deadline);
-        client.close();
-        upstream.close();
-    } catch (const std::exception&) {
-        return ProxyOutcome::ClientGone;
-    }
-    return ProxyOutcome::Completed;
 }
 
 } // namespace maelstrom::core

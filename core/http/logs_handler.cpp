@@ -2,15 +2,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/logs_handler.h"
 
+#include "http/blocking_response.h"
 #include "logs/container_log_followers.h"
 #include "logs/log_format.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/StreamSocket.h>
 
 #include <sys/socket.h>
 
@@ -42,12 +39,11 @@ constexpr std::size_t kMaxComponentItems = 100;
 
 Poco::Logger& logger() { return Poco::Logger::get("maelstrom.logs"); }
 
-void sendText(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
-              const std::string& body) {
-    response.setStatus(status);
-    response.setContentType("text/plain; charset=utf-8");
-    response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.send() << body;
+using Headers = BlockingResponse::Headers;
+
+const Headers& retryLater() {
+    static const Headers headers{{"Retry-After", "5"}};
+    return headers;
 }
 
 // Lines between the followers (producers) and the response writer (consumer), bounded in bytes: a producer waits
@@ -126,33 +122,39 @@ struct StreamRequest {
     std::int64_t sinceMillis = 0;
 };
 
-/// Reads `components` and `since`; answers 400 and returns nothing when one of them is invalid.
-std::optional<StreamRequest> readStreamRequest(Poco::Net::HTTPServerRequest& request,
-                                               Poco::Net::HTTPServerResponse& response) {
-    using Status = Poco::Net::HTTPResponse::HTTPStatus;
+/// The query string of a request target ("" when it has none).
+std::string queryOf(const std::string& target) {
+    const auto q = target.find('?');
+    if (q == std::string::npos) {
+        return {};
+    }
+    const auto fragment = target.find('#', q + 1);
+    return target.substr(q + 1, fragment == std::string::npos ? std::string::npos : fragment - q - 1);
+}
+
+/// Reads `components` and `since` from the query; answers 400 and returns nothing when one of them is invalid.
+std::optional<StreamRequest> readStreamRequest(const LogsRequest& request, BlockingResponse& response) {
     StreamRequest asked;
-    // Query or form parameters, as Go's FormValue reads them.
     try {
         Poco::Net::HTMLForm form;
         form.setFieldLimit(100);
         form.setValueLengthLimit(static_cast<int>(kMaxComponentsBytes));
-        form.load(request, request.stream());
+        form.read(queryOf(request.target));
         asked.componentsArg = form.get("components", "");
         asked.sinceArg = form.get("since", "");
     } catch (const Poco::Exception& e) {
-        sendText(response, Status::HTTP_BAD_REQUEST, "invalid parameters: " + e.displayText());
+        response.sendText(400, "invalid parameters: " + e.displayText());
         return std::nullopt;
     }
     asked.filter = ComponentFilter(asked.componentsArg);
     if (asked.filter.items().size() > kMaxComponentItems) {
-        sendText(response, Status::HTTP_BAD_REQUEST,
-                 "invalid components: more than " + std::to_string(kMaxComponentItems) + " items");
+        response.sendText(400, "invalid components: more than " + std::to_string(kMaxComponentItems) + " items");
         return std::nullopt;
     }
     try {
         asked.sinceMillis = parseSince(asked.sinceArg.empty() ? std::string("1m") : asked.sinceArg, sdk::unixMillis());
     } catch (const InvalidSince& e) {
-        sendText(response, Status::HTTP_BAD_REQUEST, e.what());
+        response.sendText(400, e.what());
         return std::nullopt;
     }
     return asked;
@@ -180,62 +182,63 @@ struct StreamTeardown {
 };
 
 /// Follows the containers running now; answers 500 and returns false when they cannot be listed.
-bool followRunning(ContainerLogFollowers& followers, Poco::Net::HTTPServerResponse& response) {
+bool followRunning(ContainerLogFollowers& followers, BlockingResponse& response) {
     try {
         followers.followRunning();
     } catch (const std::exception& e) {
         logger().error(std::string("logs: cannot list the containers: ") + e.what());
-        sendText(response, Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "Can't list docker containers");
+        response.sendText(500, "Can't list docker containers");
         return false;
     }
     return true;
 }
 
-/// Sends the head of the endless chunked 200 answer; returns its body stream.
-std::ostream& startStream(Poco::Net::HTTPServerResponse& response) {
-    response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
-    response.setContentType("text/plain; charset=utf-8");
-    response.setChunkedTransferEncoding(true);
-    response.set("Cache-Control", "no-cache");
-    std::ostream& out = response.send();
-    out.flush();
-    return out;
-}
-
-/// The client connection's socket, or -1 when the request does not come from Poco's server (then only failed
-/// writes tell that the client went away).
-int clientSocket(Poco::Net::HTTPServerRequest& request) {
-    if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request)) {
-        return static_cast<int>(impl->socket().impl()->sockfd());
-    }
-    return -1;
-}
-
-class LogsRequestHandler : public Poco::Net::HTTPRequestHandler {
+// One `/_mael/logs` request, from its query to the end of its answer.
+class LogsRequestServer {
 public:
-    explicit LogsRequestHandler(std::shared_ptr<LogStreams::State> state) : state_(std::move(state)) {}
+    LogsRequestServer(std::shared_ptr<LogStreams::State> state, const LogsRequest& request, int fd)
+        : state_(std::move(state)), request_(request), fd_(fd),
+          response_(fd, BlockingResponse::kDefaultWriteTimeout, state_->stopping.get_token()) {}
 
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
-        using Status = Poco::Net::HTTPResponse::HTTPStatus;
-        response.setKeepAlive(false); // the stream ends only when one side goes away
+    /// Never throws: an unexpected error before the answer started answers 500; after, it ends the stream.
+    void run() noexcept {
+        try {
+            serve();
+        } catch (const std::exception& e) {
+            failed(e.what());
+        } catch (...) {
+            failed("unknown exception");
+        }
+    }
+
+private:
+    void failed(const char* what) noexcept {
+        try {
+            logger().error("logs: request of " + request_.clientAddress + " failed: " + what);
+        } catch (...) {
+        }
+        response_.sendText(500, "internal error"); // does nothing when the answer has started
+    }
+
+    void serve() {
         if (state_->stopping.stop_requested()) {
-            sendText(response, Status::HTTP_SERVICE_UNAVAILABLE, "maelstromd is shutting down");
+            response_.sendText(503, "maelstromd is shutting down", retryLater());
             return;
         }
-        const std::optional<StreamRequest> asked = readStreamRequest(request, response);
+        const std::optional<StreamRequest> asked = readStreamRequest(request_, response_);
         if (!asked) {
             return;
         }
         if (!state_->runtime->capabilities().logs) {
-            sendText(response, Status::HTTP_NOT_IMPLEMENTED, "the container runtime plugin cannot read logs");
+            response_.sendText(501, "the container runtime plugin cannot read logs");
             return;
         }
-        if (!takeStreamSlot(response)) {
+        if (!takeStreamSlot()) {
             return;
         }
         const StreamSlotRelease release{*state_};
 
-        const std::string client = request.clientAddress().toString();
+        const std::string& client = request_.clientAddress;
         LineQueue queue(state_->limits.maxQueuedBytes);
         ContainerLogFollowers followers(
             state_->runtime,
@@ -246,7 +249,7 @@ public:
             followerOptions(asked->sinceMillis, client));
         const StreamTeardown teardown{queue, followers};
 
-        if (!followRunning(followers, response)) {
+        if (!followRunning(followers, response_)) {
             return;
         }
         followers.startPolling();
@@ -255,22 +258,29 @@ public:
                              ", since=" + (asked->sinceArg.empty() ? "1m" : asked->sinceArg) + "), following " +
                              std::to_string(followers.following()) + " containers");
 
-        std::ostream& out = startStream(response);
-        const bool clientGone = relayLines(out, queue, clientSocket(request));
+        std::ostream& out = response_.startChunked(200, {{"Cache-Control", "no-cache"}});
+        const bool clientGone = !out.good() || relayLines(out, queue);
+        response_.finish(); // the last chunk, when the client is still there to take it
         logger().information("logs: stream of " + client + " closed (" +
                              (clientGone ? "client went away" : "maelstromd is stopping") + ")");
     }
 
-private:
-    /// Counts this response among the open streams; answers 503 + Retry-After and returns false when
-    /// `maxStreams` are open already.
-    bool takeStreamSlot(Poco::Net::HTTPServerResponse& response) {
-        std::lock_guard lock(state_->m);
+    /// Counts this request among the open streams; answers 503 + Retry-After and returns false when
+    /// `maxStreams` are open already or maelstromd is stopping (checked under the lock, so that stop() either
+    /// waits for this stream or this request sees the stop).
+    bool takeStreamSlot() {
+        std::unique_lock lock(state_->m);
+        if (state_->stopping.stop_requested()) {
+            lock.unlock();
+            response_.sendText(503, "maelstromd is shutting down", retryLater());
+            return false;
+        }
         if (state_->open >= state_->limits.maxStreams) {
-            response.set("Retry-After", "5");
-            sendText(response, Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                     "too many log streams open (limit " + std::to_string(state_->limits.maxStreams) +
-                         "); close one and retry");
+            const std::size_t limit = state_->limits.maxStreams;
+            lock.unlock();
+            response_.sendText(503,
+                               "too many log streams open (limit " + std::to_string(limit) + "); close one and retry",
+                               retryLater());
             return false;
         }
         ++state_->open;
@@ -287,54 +297,50 @@ private:
     }
 
     /// Writes the followers' lines (and a PING every pingInterval) to `out` until the client goes away or
-    /// maelstromd stops; returns true in the first case. `fd`: the client's socket (-1 = unknown).
-    bool relayLines(std::ostream& out, LineQueue& queue, int fd) {
+    /// maelstromd stops; returns true in the first case.
+    bool relayLines(std::ostream& out, LineQueue& queue) {
         bool sentMore = false;
         const auto ping = state_->limits.pingInterval;
         auto nextPing = std::chrono::steady_clock::now() + ping;
         const std::stop_token stop = state_->stopping.get_token();
         std::vector<std::string> batch;
-        bool clientGone = false;
-        try {
-            while (!stop.stop_requested()) {
-                batch.clear();
-                queue.takeAll(batch, std::min(nextPing, std::chrono::steady_clock::now() + kHangupCheck), stop);
-                if (stop.stop_requested()) {
-                    break;
-                }
-                if (clientHungUp(fd, sentMore)) {
-                    clientGone = true;
-                    break;
-                }
-                for (const auto& line : batch) {
-                    out.write(line.data(), static_cast<std::streamsize>(line.size()));
-                    out.write("\r\n", 2);
-                }
-                bool wrote = !batch.empty();
-                const auto now = std::chrono::steady_clock::now();
-                if (now >= nextPing) {
-                    wrote = true;
-                    out.write("PING\r\n", 6);
-                    nextPing += ping;
-                    if (nextPing <= now) {
-                        nextPing = now + ping;
-                    }
-                }
-                if (wrote) {
-                    out.flush();
-                }
-                if (!out.good()) {
-                    clientGone = true;
-                    break;
+        while (!stop.stop_requested()) {
+            batch.clear();
+            queue.takeAll(batch, std::min(nextPing, std::chrono::steady_clock::now() + kHangupCheck), stop);
+            if (stop.stop_requested()) {
+                break;
+            }
+            if (clientHungUp(fd_, sentMore)) {
+                return true;
+            }
+            for (const auto& line : batch) {
+                out.write(line.data(), static_cast<std::streamsize>(line.size()));
+                out.write("\r\n", 2);
+            }
+            bool wrote = !batch.empty();
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= nextPing) {
+                wrote = true;
+                out.write("PING\r\n", 6);
+                nextPing += ping;
+                if (nextPing <= now) {
+                    nextPing = now + ping;
                 }
             }
-        } catch (const std::exception&) {
-            clientGone = true;
+            if (wrote) {
+                out.flush();
+            }
+            if (!out.good()) {
+                return true;
+            }
         }
-        return clientGone;
+        return false;
     }
 
     std::shared_ptr<LogStreams::State> state_;
+    const LogsRequest& request_;
+    const int fd_;
+    BlockingResponse response_;
 };
 
 } // namespace
@@ -347,7 +353,12 @@ LogStreams::LogStreams(std::shared_ptr<sdk::ContainerRuntime> runtime, LogStream
 
 LogStreams::~LogStreams() { stop(); }
 
-Poco::Net::HTTPRequestHandler* LogStreams::newHandler() { return new LogsRequestHandler(state_); }
+void LogStreams::serve(const LogsRequest& request, int socketFd) {
+    try {
+        LogsRequestServer(state_, request, socketFd).run();
+    } catch (...) { // run() throws nothing; this covers setting the response writer up
+    }
+}
 
 void LogStreams::stop(std::chrono::milliseconds wait) {
     state_->stopping.request_stop();

@@ -1,170 +1,32 @@
-// private_server.cpp — the private port's HTTP server and its request routing.
+// private_server.cpp — the private port's request routing.
+// SPDX-License-Identifier: Apache-2.0
 #include "http/private_server.h"
 
-#include "config/config_error.h"
 #include "gateway/gateway.h"
-#include "gateway/http_listener.h"
+#include "gateway/http_framing.h"
+#include "gateway/public_server.h"
 #include "http/logs_handler.h"
 #include "metrics/gateway_metrics.h"
-
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/ServerSocket.h>
+#include "net/http_server.h"
 
 #include <algorithm>
 #include <malloc.h>
+#include <vector>
 
 namespace maelstrom::core {
+
+using namespace std::string_view_literals;
+
+using namespace net;
+
 namespace {
 
-void sendText(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
-              const std::string& body) {
-    response.setStatus(status);
-    response.setContentType("text/plain");
-    response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.send() << body;
-}
-
-// Health check of the reference: exact raw URI, any method.
-class HealthCheckHandler : public Poco::Net::HTTPRequestHandler {
-public:
-    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
-        sendText(response, Poco::Net::HTTPResponse::HTTP_OK, "OK");
-    }
-};
-
-class TextHandler : public Poco::Net::HTTPRequestHandler {
-public:
-    TextHandler(Poco::Net::HTTPResponse::HTTPStatus status, std::string body, bool askForToken = false)
-        : status_(status), body_(std::move(body)), askForToken_(askForToken) {}
-    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
-        if (askForToken_) {
-            response.set("WWW-Authenticate", "Bearer realm=\"maelstrom\"");
-        }
-        sendText(response, status_, body_);
-    }
-
-private:
-    Poco::Net::HTTPResponse::HTTPStatus status_;
-    std::string body_;
-    bool askForToken_;
-};
-
-// The control plane: reads the whole body (bounded by the transport's limit) and lets the transport answer.
 /// A request or answer at least this large (a project of hundreds of components, a long listing) is decoded
 /// through parse trees many times its size.
 constexpr std::size_t kLargeRpcBytes = 64 * 1024;
-
-class RpcHandler : public Poco::Net::HTTPRequestHandler {
-public:
-    explicit RpcHandler(const PrivateRoutes& routes) : routes_(routes) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
-        std::size_t largest = 0;
-        serve(request, response, largest);
-        if (largest >= kLargeRpcBytes) {
-            // Everything the call allocated is free now, but glibc keeps freed pages mapped in the thread's arena:
-            // without this, maelstromd's RSS would stay at the peak of its largest call (a 1,000-component project
-            // put peaks at ~25 MB of heap for ~4 MB in use afterwards). Costs a few ms, only after large calls.
-            malloc_trim(0);
-        }
-    }
-
-private:
-    /// Reads the body (within the transport's limit), hands it to the transport, writes its answer. `largest`
-    /// receives the larger of the body's and the answer's sizes.
-    void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, std::size_t& largest) {
-        const std::int64_t limit = routes_.transport->maxBodyBytes();
-        if (request.hasContentLength() && request.getContentLength64() > limit) {
-            sendText(response, Poco::Net::HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
-                     "request body larger than " + std::to_string(limit) + " bytes");
-            return;
-        }
-        sdk::RpcHttpRequest rpc;
-        rpc.method = request.getMethod();
-        rpc.uri = request.getURI();
-        for (const auto& [name, value] : request) {
-            rpc.headers.push_back({name, value});
-        }
-        std::istream& in = request.stream();
-        char buffer[16384];
-        while (in) {
-            in.read(buffer, sizeof buffer);
-            rpc.body.append(buffer, static_cast<std::size_t>(in.gcount()));
-            if (static_cast<std::int64_t>(rpc.body.size()) > limit) {
-                response.setKeepAlive(false); // the rest of the body is not read
-                sendText(response, Poco::Net::HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
-                         "request body larger than " + std::to_string(limit) + " bytes");
-                return;
-            }
-        }
-        const sdk::RpcHttpResponse answer = routes_.transport->handle(rpc, *routes_.dispatcher);
-        largest = std::max(rpc.body.size(), answer.body.size());
-        response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
-        for (const auto& header : answer.headers) {
-            response.set(header.name, header.value);
-        }
-        response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
-        response.send().write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
-    }
-
-    const PrivateRoutes& routes_;
-};
-
-// Prometheus scrape: the whole exposition text, rendered per request.
-class MetricsHandler : public Poco::Net::HTTPRequestHandler {
-public:
-    explicit MetricsHandler(const GatewayMetrics& metrics) : metrics_(metrics) {}
-    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
-        const std::string text = metrics_.render();
-        response.setContentType(kPrometheusContentType);
-        response.setContentLength(static_cast<std::streamsize>(text.size()));
-        response.send().write(text.data(), static_cast<std::streamsize>(text.size()));
-    }
-
-private:
-    const GatewayMetrics& metrics_;
-};
-
-class PrivateRequestRouter : public Poco::Net::HTTPRequestHandlerFactory {
-public:
-    PrivateRequestRouter(const PrivateRoutes& routes, const std::string& token) : routes_(routes), token_(token) {}
-
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
-        const std::string& uri = request.getURI();
-        // Peers and load balancers probe the health check without credentials; it reveals nothing.
-        if (uri == "/_mael_health_check") {
-            return new HealthCheckHandler;
-        }
-        if (!token_.empty() && !bearerTokenMatches(request.get("Authorization", ""), token_)) {
-            return new TextHandler(Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED,
-                                   "maelstromd requires 'Authorization: Bearer <token>' on the private port "
-                                   "(maelctl: set MAELSTROM_PRIVATE_TOKEN)",
-                                   true);
-        }
-        const std::string path = uri.substr(0, uri.find('?'));
-        if (routes_.transport && routes_.dispatcher && path == routes_.transport->path()) {
-            return new RpcHandler(routes_);
-        }
-        if (routes_.metrics && path == "/_mael/metrics") {
-            return new MetricsHandler(*routes_.metrics);
-        }
-        if (routes_.logs && path == "/_mael/logs") {
-            return routes_.logs->newHandler();
-        }
-        if (routes_.gateway) {
-            return routes_.gateway->newHandler(true);
-        }
-        return new TextHandler(Poco::Net::HTTPResponse::HTTP_NOT_FOUND, "No component matches the request");
-    }
-
-private:
-    const PrivateRoutes& routes_;
-    std::string token_;
-};
+/// Log streams open at once beyond which the private port answers 503 itself (LogStreams has its own, lower
+/// bound and answers 503 with its reason below this).
+constexpr std::size_t kMaxLogThreads = 16;
 
 } // namespace
 
@@ -178,29 +40,167 @@ bool bearerTokenMatches(const std::string& header, const std::string& token) {
     return diff == 0;
 }
 
-PrivateServer::PrivateServer(const NodeSettings& settings, PrivateRoutes routes)
-    : settings_(settings), routes_(std::move(routes)) {}
+PrivateServer::PrivateServer(const NodeSettings& settings, PrivateRoutes routes, std::shared_ptr<EventLoops> loops)
+    : settings_(settings), routes_(std::move(routes)), loops_(std::move(loops)) {}
 
 PrivateServer::~PrivateServer() { stop(); }
 
 void PrivateServer::start() {
-    listener_ = std::make_unique<HttpListener>(
-        "private port", new PrivateRequestRouter(routes_, settings_.privateToken), listenerLimits(settings_));
+    if (!loops_) {
+        loops_ = std::make_shared<EventLoops>(static_cast<std::size_t>(settings_.httpEventLoops), "mael-private");
+    }
+    const auto threads = static_cast<std::size_t>(std::max<std::int64_t>(settings_.httpWorkerThreads, 1));
+    workers_ = std::make_unique<WorkerPool>(threads, threads * 32);
+    logThreads_ = std::make_unique<WorkerPool>(kMaxLogThreads, kMaxLogThreads);
+    server_ = std::make_unique<HttpServer>(
+        "private port", *loops_, [this](HttpExchange& exchange) { return handle(exchange); }, serverLimits(settings_));
     try {
-        listener_->start("0.0.0.0", static_cast<int>(settings_.privatePort));
+        server_->start("0.0.0.0", static_cast<int>(settings_.privatePort));
     } catch (...) {
-        listener_.reset();
+        server_.reset();
         throw;
     }
 }
 
 void PrivateServer::stop() {
-    if (listener_) {
-        listener_->stop();
-        listener_.reset();
+    if (server_) {
+        server_->stop();
+        server_.reset();
+    }
+    if (workers_) {
+        workers_->stop();
+        logThreads_->stop();
     }
 }
 
-int PrivateServer::port() const { return listener_ ? listener_->port() : 0; }
+int PrivateServer::port() const { return server_ ? server_->port() : 0; }
+
+Task<void> PrivateServer::handle(HttpExchange& exchange) {
+    const std::string_view target = exchange.target();
+    // Peers and load balancers probe the health check without credentials; it reveals nothing.
+    if (target == kHealthCheckPath) {
+        co_await exchange.sendText(200, "OK"sv);
+        co_return;
+    }
+    const std::string& token = settings_.privateToken;
+    if (!token.empty() && !bearerTokenMatches(std::string(exchange.header("Authorization")), token)) {
+        co_await exchange.sendText(401,
+                                   "maelstromd requires 'Authorization: Bearer <token>' on the private port "sv
+                                   "(maelctl: set MAELSTROM_PRIVATE_TOKEN)"sv,
+                                   "WWW-Authenticate: Bearer realm=\"maelstrom\"\r\n"sv);
+        co_return;
+    }
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (routes_.transport && routes_.dispatcher && path == routes_.transport->path()) {
+        co_await serveRpc(exchange);
+    } else if (routes_.metrics && path == "/_mael/metrics") {
+        const std::string text = routes_.metrics->render();
+        std::string head = statusLine(200, exchange.version() >= 11 ? 11 : 10);
+        head += std::string("Content-Type: ") + kPrometheusContentType +
+                "\r\nContent-Length: " + std::to_string(text.size()) + "\r\n\r\n";
+        exchange.markAnswered();
+        boost::system::error_code ec;
+        BufferList buffers(head.data(), head.size());
+        buffers.add(text);
+        co_await exchange.write(buffers, ec);
+    } else if (routes_.logs && path == "/_mael/logs") {
+        co_await serveLogs(exchange);
+    } else if (routes_.gateway) {
+        co_await routes_.gateway->handle(exchange, true);
+    } else {
+        co_await exchange.sendText(404, "No component matches the request"sv);
+    }
+}
+
+Task<void> PrivateServer::serveRpc(HttpExchange& exchange) {
+    // The control plane: reads the whole body (bounded by the transport's limit) and lets the transport answer
+    // on a worker thread (methods reach the database and Docker).
+    const std::int64_t limit = routes_.transport->maxBodyBytes();
+    const std::string tooLarge = "request body larger than " + std::to_string(limit) + " bytes";
+    if (exchange.contentLength() && static_cast<std::int64_t>(*exchange.contentLength()) > limit) {
+        co_await exchange.sendText(413, tooLarge);
+        co_return;
+    }
+    sdk::RpcHttpRequest rpc;
+    rpc.method = std::string(exchange.method());
+    rpc.uri = std::string(exchange.target());
+    for (const auto& field : exchange.head()) {
+        rpc.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    std::vector<char> piece(16 * 1024);
+    for (;;) {
+        boost::system::error_code ec;
+        const std::size_t n = co_await exchange.readBody(piece.data(), piece.size(), ec);
+        if (ec) {
+            exchange.closeAfter();
+            co_await exchange.sendText(400, std::string("Bad Request: ") + ec.message());
+            co_return;
+        }
+        rpc.body.append(piece.data(), n);
+        if (static_cast<std::int64_t>(rpc.body.size()) > limit) {
+            exchange.closeAfter(); // the rest of the body is not read
+            co_await exchange.sendText(413, tooLarge);
+            co_return;
+        }
+        if (n == 0 || exchange.bodyDone()) {
+            break;
+        }
+    }
+    sdk::RpcHttpResponse answer;
+    const bool ran = co_await workers_->runBlocking([&] {
+        answer = routes_.transport->handle(rpc, *routes_.dispatcher);
+        if (std::max(rpc.body.size(), answer.body.size()) >= kLargeRpcBytes) {
+            // Everything the call allocated is free once it returns, but glibc keeps freed pages mapped in the
+            // thread's arena: without this, maelstromd's RSS would stay at the peak of its largest call (a
+            // 1,000-component project put peaks at ~25 MB of heap for ~4 MB in use afterwards).
+            rpc.body.clear();
+            rpc.body.shrink_to_fit();
+            malloc_trim(0);
+        }
+    });
+    if (!ran) {
+        co_await exchange.sendText(503, "maelstromd is busy: too many control-plane calls in progress"sv,
+                                   "Retry-After: 1\r\n"sv);
+        co_return;
+    }
+    std::string head = statusLine(answer.status, exchange.version() >= 11 ? 11 : 10);
+    for (const auto& header : answer.headers) {
+        if (iequalsAscii(header.name, "content-length") || iequalsAscii(header.name, "connection")) {
+            continue;
+        }
+        head += header.name + ": " + header.value + "\r\n";
+    }
+    head += "Content-Length: " + std::to_string(answer.body.size()) + "\r\n";
+    if (!exchange.keepAlive()) {
+        head += "Connection: close\r\n";
+    }
+    head += "\r\n";
+    exchange.markAnswered();
+    boost::system::error_code ec;
+    BufferList buffers(head.data(), head.size());
+    buffers.add(answer.body);
+    co_await exchange.write(buffers, ec);
+}
+
+Task<void> PrivateServer::serveLogs(HttpExchange& exchange) {
+    // A log stream lasts as long as the client reads it and is written by blocking code: it gets a thread of its
+    // own and the connection's socket (blocking from now on); the connection closes afterwards.
+    exchange.closeAfter();
+    LogsRequest request;
+    request.target = std::string(exchange.target());
+    request.clientAddress = exchange.clientIp() + ":" + std::to_string(exchange.clientPort());
+    auto& socket = exchange.stream().socket();
+    exchange.stream().expires_never();
+    boost::system::error_code ec;
+    socket.native_non_blocking(false, ec);
+    const int fd = socket.native_handle();
+    LogStreams* const logs = routes_.logs;
+    const bool ran = co_await logThreads_->runBlocking([logs, &request, fd] { logs->serve(request, fd); });
+    if (!ran) {
+        socket.native_non_blocking(true, ec);
+        co_await exchange.sendText(503, "too many log streams open"sv, "Retry-After: 5\r\n"sv);
+    }
+    exchange.markAnswered();
+}
 
 } // namespace maelstrom::core

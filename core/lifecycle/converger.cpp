@@ -1,9 +1,9 @@
 // converger.cpp — see converger.h.
 #include "lifecycle/converger.h"
 
-#include "gateway/session_pool.h"
 #include "lifecycle/converge_plan.h"
 #include "lifecycle/health_probe.h"
+#include "routing/router.h"
 
 #include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/errors.h>

@@ -25,6 +25,15 @@ std::string timeoutBody(const std::string& componentName) {
     return "gateway: Timeout proxying component: " + componentName;
 }
 
+InstanceSpec makeInstanceSpec(std::string id, std::string endpoint, std::int64_t capacity, bool remote) {
+    InstanceSpec spec;
+    spec.id = std::move(id);
+    spec.endpoint = std::move(endpoint);
+    spec.capacity = capacity;
+    spec.remote = remote;
+    return spec;
+}
+
 struct RouterInstance {
     RouterInstance(InstanceSpec s, SteadyTime now) : spec(std::move(s)), capacity(spec.capacity), activity(now) {}
     const InstanceSpec spec;   ///< immutable: leases read it without the lock
@@ -36,10 +45,23 @@ struct RouterInstance {
 
 struct Router::Waiter {
     SteadyTime deadline;
+    SteadyTime start;   ///< the request's start (for its duration)
+    SteadyTime arrived; ///< when acquire began (for the wait it reports)
     std::optional<SteadyTime> localOnlyUntil;
-    std::condition_variable cv;
+    std::condition_variable cv;        ///< the blocking acquire() waits on it
+    std::function<void()> wake;        ///< an AsyncAcquire's notification (instead of cv); called under mutex_
     std::shared_ptr<Instance> granted; ///< set (under mutex_) by the dispatcher
     std::list<Waiter*>::iterator pos;
+    bool queued = false; ///< guarded; in waiters_
+    bool done = false;   ///< guarded; finished (granted lease handed out, timed out or refused)
+
+    void notify() {
+        if (wake) {
+            wake();
+        } else {
+            cv.notify_one();
+        }
+    }
 };
 
 // ---- Lease ----
@@ -71,7 +93,6 @@ Lease::~Lease() { release(); }
 
 const std::string& Lease::instanceId() const { return spec_->id; }
 const std::string& Lease::endpoint() const { return spec_->endpoint; }
-const std::shared_ptr<SessionPool>& Lease::upstreams() const { return spec_->upstreams; }
 bool Lease::remote() const { return spec_->remote; }
 
 void Lease::release() noexcept {
@@ -155,7 +176,8 @@ void Router::dispatchLocked(SteadyTime now) {
             ++inFlight_;
             waiter.granted = std::move(instance);
             waiters_.erase(it);
-            waiter.cv.notify_one();
+            waiter.queued = false;
+            waiter.notify();
             granted = true;
             break;
         }
@@ -166,73 +188,172 @@ void Router::dispatchLocked(SteadyTime now) {
 }
 
 void Router::removeWaiterLocked(Waiter& waiter) {
+    if (!waiter.queued) {
+        return;
+    }
+    waiter.queued = false;
     waiters_.erase(waiter.pos);
     if (waiters_.empty() && instances_.empty()) {
         pending_ = false; // state "off": the next request asks for a start again
     }
 }
 
-AcquireResult Router::acquire(const AcquireOptions& options) {
-    const SteadyTime start = options.start.value_or(now());
-    const SteadyTime arrived = SteadyClock::now();
-    Waiter waiter;
+std::optional<AcquireResult> Router::beginLocked(Waiter& waiter, const AcquireOptions& options, bool& callStart) {
+    waiter.start = options.start.value_or(now());
+    waiter.arrived = SteadyClock::now();
     waiter.deadline = options.deadline;
     waiter.localOnlyUntil = options.localOnlyUntil;
-
-    std::unique_lock lock(mutex_);
     lastRequest_ = now();
     if (settings_.maxQueued > 0 && waiters_.size() >= settings_.maxQueued) {
         ++rejected_;
-        return {AcquireStatus::QueueFull, {}};
+        waiter.done = true;
+        return AcquireResult{AcquireStatus::QueueFull, {}};
     }
     waiters_.push_back(&waiter);
     waiter.pos = std::prev(waiters_.end());
+    waiter.queued = true;
     dispatchLocked(SteadyClock::now());
-
-    bool callStart = false;
     if (!waiter.granted && instances_.empty() && !pending_) {
         pending_ = true;
         nextColdStart_ = SteadyClock::now() + settings_.coldStartRetry;
         callStart = true;
     }
-    while (!waiter.granted) {
+    return std::nullopt;
+}
+
+std::optional<AcquireResult> Router::stepLocked(Waiter& waiter, SteadyTime& wakeAt, bool& callStart) {
+    if (waiter.done) {
+        return AcquireResult{AcquireStatus::Timeout, {}};
+    }
+    if (waiter.granted) {
+        waiter.done = true;
+        auto instance = std::move(waiter.granted);
+        const InstanceSpec* spec = &instance->spec;
+        Lease lease(shared_from_this(), std::move(instance), spec, waiter.start);
+        lease.waited_ = SteadyClock::now() - waiter.arrived;
+        return AcquireResult{AcquireStatus::Acquired, std::move(lease)};
+    }
+    const auto t = SteadyClock::now();
+    if (t >= waiter.deadline) {
+        removeWaiterLocked(waiter);
+        waiter.done = true;
+        ++timeouts_;
+        return AcquireResult{AcquireStatus::Timeout, {}};
+    }
+    const bool localOnly = waiter.localOnlyUntil && t < *waiter.localOnlyUntil;
+    if (!localOnly && waiter.localOnlyUntil) {
+        dispatchLocked(t); // remote slots are now allowed for it
+        if (waiter.granted) {
+            return stepLocked(waiter, wakeAt, callStart);
+        }
+    }
+    if (pending_ && t >= nextColdStart_) {
+        // Still no instance: ask again (the original retries every httpStartHealthCheckSeconds). One waiter claims it.
+        nextColdStart_ = t + settings_.coldStartRetry;
+        callStart = true;
+    }
+    wakeAt = waiter.deadline;
+    if (pending_ && nextColdStart_ < wakeAt) {
+        wakeAt = nextColdStart_;
+    }
+    if (localOnly && *waiter.localOnlyUntil < wakeAt) {
+        wakeAt = *waiter.localOnlyUntil;
+    }
+    return std::nullopt;
+}
+
+void Router::abandonLocked(Waiter& waiter) {
+    removeWaiterLocked(waiter);
+    if (waiter.granted) {
+        // Granted after its owner stopped waiting (cancelled): the slot goes back.
+        auto instance = std::move(waiter.granted);
+        --instance->inFlight;
+        --inFlight_;
+        if (!instance->removed) {
+            dispatchLocked(SteadyClock::now());
+        } else if (instance->inFlight == 0) {
+            const auto it = draining_.find(instance->spec.id);
+            if (it != draining_.end() && it->second == instance) {
+                draining_.erase(it);
+            }
+            drainCv_.notify_all();
+        }
+    }
+    waiter.done = true;
+}
+
+AcquireResult Router::acquire(const AcquireOptions& options) {
+    Waiter waiter;
+    bool callStart = false;
+    std::unique_lock lock(mutex_);
+    if (auto refused = beginLocked(waiter, options, callStart)) {
+        return std::move(*refused);
+    }
+    for (;;) {
         if (callStart) {
             callStart = false;
             lock.unlock();
             requestColdStart();
             lock.lock();
-            continue;
         }
-        const auto t = SteadyClock::now();
-        if (t >= waiter.deadline) {
-            removeWaiterLocked(waiter);
-            ++timeouts_;
-            return {AcquireStatus::Timeout, {}};
+        SteadyTime wakeAt;
+        if (auto result = stepLocked(waiter, wakeAt, callStart)) {
+            return std::move(*result);
         }
-        auto wake = waiter.deadline;
-        if (pending_ && nextColdStart_ < wake) {
-            wake = nextColdStart_;
-        }
-        const bool localOnly = waiter.localOnlyUntil && t < *waiter.localOnlyUntil;
-        if (localOnly && *waiter.localOnlyUntil < wake) {
-            wake = *waiter.localOnlyUntil;
-        }
-        waiter.cv.wait_until(lock, wake);
-        if (!waiter.granted && localOnly && SteadyClock::now() >= *waiter.localOnlyUntil) {
-            dispatchLocked(SteadyClock::now()); // remote slots are now allowed for it
-        }
-        if (!waiter.granted && pending_ && SteadyClock::now() >= nextColdStart_) {
-            // Still no instance: ask again (the original retries every httpStartHealthCheckSeconds). One waiter claims it.
-            nextColdStart_ = SteadyClock::now() + settings_.coldStartRetry;
-            callStart = true;
+        if (!callStart) {
+            waiter.cv.wait_until(lock, wakeAt);
         }
     }
-    auto instance = std::move(waiter.granted);
-    const InstanceSpec* spec = &instance->spec;
-    lock.unlock();
-    Lease lease(shared_from_this(), std::move(instance), spec, start);
-    lease.waited_ = SteadyClock::now() - arrived;
-    return {AcquireStatus::Acquired, std::move(lease)};
+}
+
+// ---- AsyncAcquire ----
+
+AsyncAcquire::AsyncAcquire(std::shared_ptr<Router> router, const AcquireOptions& options, std::function<void()> wake)
+    : router_(std::move(router)), waiter_(std::make_unique<Router::Waiter>()) {
+    waiter_->wake = std::move(wake);
+    bool callStart = false;
+    {
+        std::lock_guard lock(router_->mutex_);
+        if (auto refused = router_->beginLocked(*waiter_, options, callStart)) {
+            result_ = std::move(*refused);
+        }
+    }
+    if (callStart) {
+        router_->requestColdStart();
+    }
+}
+
+AsyncAcquire::~AsyncAcquire() { cancel(); }
+
+void AsyncAcquire::cancel() noexcept {
+    if (!waiter_) {
+        return;
+    }
+    std::lock_guard lock(router_->mutex_);
+    if (!waiter_->done) {
+        router_->abandonLocked(*waiter_);
+    }
+}
+
+std::optional<AcquireResult> AsyncAcquire::poll(SteadyTime& wakeAt) {
+    if (result_) {
+        auto out = std::move(result_);
+        result_.reset();
+        return out;
+    }
+    bool callStart = false;
+    std::optional<AcquireResult> out;
+    {
+        std::lock_guard lock(router_->mutex_);
+        out = router_->stepLocked(*waiter_, wakeAt, callStart);
+    }
+    if (callStart) {
+        router_->requestColdStart();
+        if (!out) {
+            wakeAt = SteadyClock::now(); // poll again at once: the state may have moved meanwhile
+        }
+    }
+    return out;
 }
 
 void Router::requestColdStart() noexcept {
@@ -274,7 +395,7 @@ void Router::addInstance(InstanceSpec spec) {
     const auto it =
         std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) { return i->spec.id == spec.id; });
     if (it != instances_.end()) {
-        (*it)->capacity = spec.capacity; // same instance announced again: endpoint and upstreams stay
+        (*it)->capacity = spec.capacity; // same instance announced again: endpoint stays
     } else {
         instances_.push_back(std::make_shared<Instance>(std::move(spec), now()));
     }

@@ -10,8 +10,11 @@
 // duration in the instance's activity windows. Instances may be local containers or (later) remote peers: a
 // request may be restricted to local instances until a given time (relayed requests prefer local instances).
 //
-// Threads: every public method is thread-safe; one mutex (mutex_) guards all router state. Each waiter has
-// its own condition variable, so a grant wakes exactly one thread. ColdStarter::requestStart is called with no
+// Waiting comes in two forms over the same FIFO: acquire() blocks its thread on the waiter's condition variable;
+// an AsyncAcquire (the event-loop gateway) holds no thread: the router calls its wake function when the waiter
+// was granted a slot, and its owner polls at the times poll() names (deadline, cold-start retry).
+// Threads: every public method is thread-safe; one mutex (mutex_) guards all router state. Each waiter is woken
+// on its own, so a grant wakes exactly one request. ColdStarter::requestStart is called with no
 // lock held, from a request thread (or the thread calling removeInstance); it must not block for long.
 #pragma once
 
@@ -33,7 +36,6 @@
 
 namespace maelstrom::core {
 
-class SessionPool; // gateway/session_pool.h
 /// One registered instance as the router tracks it (slots, activity); defined in router.cpp.
 struct RouterInstance;
 
@@ -69,14 +71,14 @@ struct RouterSettings {
 };
 
 struct InstanceSpec {
-    std::string id;       ///< unique within the router (container id, or peer handler id)
-    std::string endpoint; ///< where to proxy, e.g. "http://127.0.0.1:32768"
-    /// The gateway's keep-alive connections to this instance (gateway/session_pool.h); null = the gateway keeps
-    /// one pool per endpoint. The router only hands it over with the lease.
-    std::shared_ptr<SessionPool> upstreams;
+    std::string id;            ///< unique within the router (container id, or peer handler id)
+    std::string endpoint;      ///< where to proxy, e.g. "http://127.0.0.1:32768"
     std::int64_t capacity = 1; ///< slots; 0 = unlimited (softConcurrencyLimit)
     bool remote = false;       ///< a peer node rather than a local container
 };
+
+/// An InstanceSpec as the lifecycle code and the tests register instances.
+InstanceSpec makeInstanceSpec(std::string id, std::string endpoint, std::int64_t capacity, bool remote = false);
 
 struct AcquireOptions {
     SteadyTime deadline;                      ///< give up waiting at this time
@@ -87,6 +89,7 @@ struct AcquireOptions {
 enum class AcquireStatus { Acquired, Timeout, QueueFull };
 
 class Router;
+class AsyncAcquire;
 
 /// One slot of one instance, held while a request is proxied. Movable, not copyable. Released (slot freed,
 /// duration recorded) by release() or the destructor. Not thread-safe itself: one request thread owns it.
@@ -102,7 +105,6 @@ public:
     explicit operator bool() const noexcept { return instance_ != nullptr; }
     const std::string& instanceId() const;
     const std::string& endpoint() const;
-    const std::shared_ptr<SessionPool>& upstreams() const;
     bool remote() const;
     /// How long acquire() waited for this slot (queue wait and cold start), for metrics.
     SteadyClock::duration waited() const noexcept { return waited_; }
@@ -111,6 +113,7 @@ public:
 
 private:
     friend class Router;
+    friend class AsyncAcquire;
     Lease(std::shared_ptr<Router> router, std::shared_ptr<RouterInstance> instance, const InstanceSpec* spec,
           SteadyTime start);
 
@@ -162,8 +165,18 @@ public:
 
 private:
     friend class Lease;
+    friend class AsyncAcquire;
     using Instance = RouterInstance;
     struct Waiter;
+
+    /// Queues `waiter` and hands it a slot when one is free; the result when refused at once (queue full).
+    /// `callStart` is set when the caller must call requestColdStart() (without the lock).
+    std::optional<AcquireResult> beginLocked(Waiter& waiter, const AcquireOptions& options, bool& callStart);
+    /// The waiter's outcome when it has one (lease, timeout); otherwise sets `wakeAt` (when to look again at the
+    /// latest: deadline, cold-start retry, end of local-only) and maybe `callStart`.
+    std::optional<AcquireResult> stepLocked(Waiter& waiter, SteadyTime& wakeAt, bool& callStart);
+    /// Gives up waiting (a slot granted meanwhile goes back).
+    void abandonLocked(Waiter& waiter);
 
     void release(Instance& instance, SteadyTime start) noexcept;
     /// Asks the cold starter (if it still exists) for a start; a failure is logged. Call without mutex_.
@@ -197,6 +210,29 @@ private:
     std::optional<SteadyTime> lastRequest_;     ///< guarded
     std::vector<sdk::Candidate> candidates_;    ///< guarded; scratch for pickLocked
     std::vector<Instance*> candidateInstances_; ///< guarded; parallel to candidates_
+};
+
+/// An acquire that holds no thread while it waits. `wake` is called (under the router's lock, from any thread:
+/// it must only schedule work, e.g. post to the owner's event loop) when the waiter may be done; the owner then
+/// calls poll(), and also calls it at the latest at the `wakeAt` time poll() returned. Destroying it before it
+/// finished gives up the wait. Not thread-safe itself: one owner.
+class AsyncAcquire {
+public:
+    AsyncAcquire(std::shared_ptr<Router> router, const AcquireOptions& options, std::function<void()> wake);
+    ~AsyncAcquire();
+    AsyncAcquire(const AsyncAcquire&) = delete;
+    AsyncAcquire& operator=(const AsyncAcquire&) = delete;
+
+    /// The result once there is one (Acquired, Timeout at the deadline, QueueFull at once); else nothing and
+    /// `wakeAt` says when to poll again at the latest.
+    std::optional<AcquireResult> poll(SteadyTime& wakeAt);
+    /// Gives up waiting (idempotent); poll() answers Timeout afterwards.
+    void cancel() noexcept;
+
+private:
+    std::shared_ptr<Router> router_;
+    std::unique_ptr<Router::Waiter> waiter_;
+    std::optional<AcquireResult> result_; ///< refused at once
 };
 
 } // namespace maelstrom::core

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fake_container_runtime.h"
 
+#include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/errors.h>
 
 #include <algorithm>
@@ -58,6 +59,7 @@ bool FakeContainerRuntime::kill(const std::string& containerId) {
         }
         it->second.summary.state = sdk::ContainerState::Exited;
         it->second.summary.endpoint.reset();
+        logsChanged_.notify_all();
         event.kind = sdk::ContainerEventKind::Died;
         event.containerId = containerId;
         event.attributes = it->second.summary.labels;
@@ -69,6 +71,22 @@ bool FakeContainerRuntime::kill(const std::string& containerId) {
     for (const auto& sink : sinks) {
         sink(event);
     }
+    return true;
+}
+
+void FakeContainerRuntime::setLogsSupported(bool supported) {
+    std::lock_guard lock(mutex_);
+    logsSupported_ = supported;
+}
+
+bool FakeContainerRuntime::appendLog(const std::string& containerId, const std::string& text, bool stderrStream) {
+    std::lock_guard lock(mutex_);
+    const auto it = containers_.find(containerId);
+    if (it == containers_.end()) {
+        return false;
+    }
+    it->second.log.push_back(FakeLogLine{sdk::unixMillis(), stderrStream, text});
+    logsChanged_.notify_all();
     return true;
 }
 
@@ -121,6 +139,8 @@ sdk::RuntimeCapabilities FakeContainerRuntime::capabilities() const {
     sdk::RuntimeCapabilities caps;
     caps.events = true;
     caps.adopt = true;
+    std::lock_guard lock(mutex_);
+    caps.logs = logsSupported_;
     return caps;
 }
 
@@ -176,6 +196,7 @@ void FakeContainerRuntime::stop(const std::string& containerId, std::chrono::sec
     if (const auto it = containers_.find(containerId); it != containers_.end()) {
         it->second.summary.state = sdk::ContainerState::Exited;
         it->second.summary.endpoint.reset();
+        logsChanged_.notify_all();
     }
 }
 
@@ -184,6 +205,7 @@ void FakeContainerRuntime::remove(const std::string& containerId, bool) {
     throwIfUnavailableLocked();
     ++removeCalls_;
     containers_.erase(containerId);
+    logsChanged_.notify_all();
 }
 
 sdk::ContainerSummary FakeContainerRuntime::inspect(const std::string& containerId) {
@@ -200,6 +222,53 @@ std::vector<sdk::ContainerSummary> FakeContainerRuntime::listManaged(bool all) {
     std::lock_guard lock(mutex_);
     throwIfUnavailableLocked();
     return listLocked(all);
+}
+
+void FakeContainerRuntime::logs(const std::string& containerId, const sdk::LogOptions& options,
+                                const std::function<void(const sdk::LogLine&)>& sink, std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    if (!logsSupported_) {
+        throw sdk::NotSupported("fake runtime: logs are off");
+    }
+    std::size_t next = 0; // the next line of the container's log to look at
+    for (bool first = true;; first = false) {
+        throwIfUnavailableLocked();
+        const auto it = containers_.find(containerId);
+        if (it == containers_.end()) {
+            if (first) {
+                throw sdk::NotFound("no such container: " + containerId);
+            }
+            return; // removed while followed
+        }
+        std::vector<sdk::LogLine> batch;
+        for (; next < it->second.log.size(); ++next) {
+            const FakeLogLine& line = it->second.log[next];
+            if (line.atMillis >= options.sinceMillis &&
+                (line.stderrStream ? options.stderrStream : options.stdoutStream)) {
+                batch.push_back(sdk::LogLine{containerId, line.stderrStream, line.text});
+            }
+        }
+        const bool running = it->second.summary.state == sdk::ContainerState::Running;
+        if (!batch.empty()) {
+            lock.unlock();
+            for (const auto& line : batch) {
+                sink(line);
+            }
+            lock.lock();
+            continue; // lines may have come in meanwhile
+        }
+        if (!options.follow || !running || stop.stop_requested()) {
+            return;
+        }
+        logsChanged_.wait(lock, stop, [&] {
+            const auto c = containers_.find(containerId);
+            return c == containers_.end() || c->second.log.size() > next ||
+                   c->second.summary.state != sdk::ContainerState::Running;
+        });
+        if (stop.stop_requested()) {
+            return;
+        }
+    }
 }
 
 std::unique_ptr<sdk::Subscription>

@@ -10,12 +10,16 @@
 //     503 for one marked unhealthy, -1 ("connection refused") for an unknown port or a container not running.
 //   - kill() marks the container Exited and delivers a Died event to every subscriber on the calling thread.
 //   - stop() marks a container Exited without an event (the lifecycle asked for it); remove() forgets it.
-//   - Thread-safe; subscribers are called without the fake's lock held.
+//   - Logs (off unless setLogsSupported(true)): appendLog() adds a line to a container's log, stamped with the
+//     system clock; logs() delivers the lines at or after sinceMillis and, when following, the ones appended
+//     later, until `stop` is requested or the container is no longer running (stopped, killed or removed).
+//   - Thread-safe; subscribers and log sinks are called without the fake's lock held.
 #pragma once
 
 #include <maelstrom/sdk/container_runtime.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -42,6 +46,10 @@ public:
     void setHealthy(const std::string& containerId, bool healthy);
     /// Marks the container Exited and delivers a Died event. @return false when there is no such container.
     bool kill(const std::string& containerId);
+    /// Whether capabilities() declares logs (default false).
+    void setLogsSupported(bool supported);
+    /// Adds a line (without its newline) to the container's log. @return false when there is no such container.
+    bool appendLog(const std::string& containerId, const std::string& text, bool stderrStream = false);
     /// Health checks of the fake containers, for LifecycleContext::probe.
     Probe healthProbe();
 
@@ -64,13 +72,21 @@ public:
     void remove(const std::string& containerId, bool force) override;
     sdk::ContainerSummary inspect(const std::string& containerId) override;
     std::vector<sdk::ContainerSummary> listManaged(bool all) override;
+    void logs(const std::string& containerId, const sdk::LogOptions& options,
+              const std::function<void(const sdk::LogLine&)>& sink, std::stop_token stop) override;
     std::unique_ptr<sdk::Subscription> subscribe(std::function<void(const sdk::ContainerEvent&)> sink) override;
 
 private:
+    struct FakeLogLine {
+        std::int64_t atMillis = 0;
+        bool stderrStream = false;
+        std::string text;
+    };
     struct FakeContainer {
         sdk::ContainerSummary summary;
         bool healthy = true;
         std::int64_t order = 0;
+        std::vector<FakeLogLine> log;
     };
     class FakeSubscription;
 
@@ -89,6 +105,9 @@ private:
     int startCalls_ = 0;       ///< guarded
     int removeCalls_ = 0;      ///< guarded
     int ensureImageCalls_ = 0; ///< guarded
+
+    bool logsSupported_ = false;              ///< guarded
+    std::condition_variable_any logsChanged_; ///< a log grew or a container stopped running (with mutex_)
 };
 
 } // namespace maelstrom::testing

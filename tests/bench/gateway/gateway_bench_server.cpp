@@ -16,11 +16,11 @@
 #include "gateway/component_cache.h"
 #include "gateway/gateway.h"
 #include "gateway/public_server.h"
-#include "gateway/session_pool.h"
 #include "metrics/gateway_metrics.h"
 #include "model_builders.h"
 #include "round_robin.h"
 #include "routing/resolver.h"
+#include "routing/router.h"
 #include "routing/router_registry.h"
 
 #include <Poco/Net/ServerSocket.h>
@@ -107,8 +107,11 @@ int main(int argc, char** argv) {
         sources.push_back(std::move(es));
     }
 
-    NodeSettings settings; // the daemon's defaults (thread and queue limits, timeouts)
+    NodeSettings settings; // the daemon's defaults (event loops: one per core, timeouts)
     settings.publicPort = port;
+    if (const char* loops = std::getenv("MAEL_HTTP_EVENT_LOOPS")) {
+        settings.httpEventLoops = std::atoi(loops);
+    }
 
     HttpResolver resolver;
     ComponentCache cache;
@@ -126,8 +129,8 @@ int main(int argc, char** argv) {
         std::cerr << "gateway-bench-server: " << e.what() << "\n";
         return 1;
     }
-    std::printf("port %d rules %zu threads %lld\n", server.port(), resolver.table()->size(),
-                static_cast<long long>(settings.httpMaxThreads));
+    std::printf("port %d rules %zu event-loops %lld\n", server.port(), resolver.table()->size(),
+                static_cast<long long>(settings.httpEventLoops));
     std::fflush(stdout);
 
     int received = 0;

@@ -67,7 +67,7 @@ int main() {
     auto router = std::make_shared<Router>("bench", std::make_unique<plugins::round_robin::RoundRobinPicker>(),
                                            std::weak_ptr<ColdStarter>{});
     for (int i = 0; i < 4; ++i) {
-        router->addInstance({std::string("i").append(std::to_string(i)), "http://127.0.0.1:1", nullptr, 2, false});
+        router->addInstance(makeInstanceSpec(std::string("i").append(std::to_string(i)), "http://127.0.0.1:1", 2));
     }
     const int single = 1000000;
     t0 = Clock::now();

@@ -90,6 +90,8 @@ class RouterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSetCapacityServesWaiters);
     CPPUNIT_TEST(testActivityWindowsFromLeases);
     CPPUNIT_TEST(testRegistry);
+    CPPUNIT_TEST(testAsyncAcquireSharesTheFifo);
+    CPPUNIT_TEST(testAsyncAcquireDeadlineColdStartAndCancel);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -463,6 +465,80 @@ public:
         auto r = plain.byComponent("x");
         r->addInstance(instance("a", 1));
         CPPUNIT_ASSERT(r->acquire(within(1s)).status == AcquireStatus::Acquired);
+    }
+
+    void testAsyncAcquireSharesTheFifo() {
+        // Asynchronous and blocking waiters queue in one FIFO; a grant calls the async waiter's wake function.
+        auto router = makeRouter();
+        router->addInstance(instance("a", 1));
+        AcquireResult held = router->acquire(within(1s));
+        CPPUNIT_ASSERT(held.status == AcquireStatus::Acquired);
+        std::atomic<int> wakesFirst{0};
+        std::atomic<int> wakesThird{0};
+        AsyncAcquire first(router, within(10s), [&] { ++wakesFirst; });
+        std::atomic<bool> secondDone{false};
+        std::thread second([&] {
+            AcquireResult r = router->acquire(within(10s));
+            CPPUNIT_ASSERT(r.status == AcquireStatus::Acquired);
+            secondDone = true;
+            std::this_thread::sleep_for(50ms);
+        });
+        waitFor([&] { return router->activity().queued == 2; }, "two waiters");
+        AsyncAcquire third(router, within(10s), [&] { ++wakesThird; });
+        SteadyTime wakeAt;
+        CPPUNIT_ASSERT(!first.poll(wakeAt));
+        CPPUNIT_ASSERT(wakeAt > SteadyClock::now());
+        held.lease.release();
+        CPPUNIT_ASSERT_EQUAL(1, wakesFirst.load());
+        auto got = first.poll(wakeAt);
+        CPPUNIT_ASSERT(got && got->status == AcquireStatus::Acquired);
+        CPPUNIT_ASSERT(!secondDone);
+        got->lease.release(); // the blocking waiter is next, then the third
+        second.join();
+        CPPUNIT_ASSERT(secondDone);
+        waitFor([&] { return wakesThird.load() == 1; }, "the third waiter woken");
+        auto last = third.poll(wakeAt);
+        CPPUNIT_ASSERT(last && last->status == AcquireStatus::Acquired);
+        CPPUNIT_ASSERT(last->lease.waited() > 0ms);
+    }
+
+    void testAsyncAcquireDeadlineColdStartAndCancel() {
+        const auto starter = std::make_shared<CountingStarter>();
+        RouterSettings settings;
+        settings.maxQueued = 2;
+        auto router = makeRouter(starter, settings);
+        std::atomic<int> wakes{0};
+        {
+            // No instance: a cold start is requested at once; poll names the deadline; then Timeout.
+            AsyncAcquire waiting(router, within(100ms), [&] { ++wakes; });
+            CPPUNIT_ASSERT_EQUAL(1, starter->count());
+            SteadyTime wakeAt;
+            CPPUNIT_ASSERT(!waiting.poll(wakeAt));
+            std::this_thread::sleep_until(wakeAt);
+            auto result = waiting.poll(wakeAt);
+            CPPUNIT_ASSERT(result && result->status == AcquireStatus::Timeout);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::int64_t{0}, router->activity().queued);
+        {
+            // The queue bound refuses at once; a cancelled waiter leaves the queue and gets nothing.
+            AsyncAcquire one(router, within(10s), [&] { ++wakes; });
+            AsyncAcquire two(router, within(10s), [&] { ++wakes; });
+            AsyncAcquire full(router, within(10s), [&] { ++wakes; });
+            SteadyTime wakeAt;
+            auto refused = full.poll(wakeAt);
+            CPPUNIT_ASSERT(refused && refused->status == AcquireStatus::QueueFull);
+            one.cancel();
+            CPPUNIT_ASSERT_EQUAL(std::int64_t{1}, router->activity().queued);
+            auto cancelled = one.poll(wakeAt);
+            CPPUNIT_ASSERT(cancelled && cancelled->status == AcquireStatus::Timeout);
+            // Granted but never collected (the request went away): destroying it gives the slot back.
+            router->addInstance(instance("a", 1));
+            CPPUNIT_ASSERT_EQUAL(1, wakes.load());
+            CPPUNIT_ASSERT_EQUAL(std::int64_t{1}, router->activity().inFlight);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::int64_t{0}, router->activity().inFlight);
+        AcquireResult again = router->acquire(within(1s));
+        CPPUNIT_ASSERT(again.status == AcquireStatus::Acquired);
     }
 };
 
