@@ -171,8 +171,8 @@ Task<void> Gateway::handle(HttpExchange& exchange, bool privateGateway) {
         co_return;
     }
     const SteadyTime leased = SteadyClock::now();
-    const std::string endpoint = acquired.lease.endpoint();
-    const ProxyResult result = co_await proxyRequest(exchange, endpoint, target);
+    // The lease (and the endpoint it refers to) is held until the exchange is over.
+    const ProxyResult result = co_await proxyRequest(exchange, acquired.lease.endpoint(), target);
     acquired.lease.release();
     if (result.outcome == ProxyOutcome::ClientGone) {
         exchange.closeAfter(); // never wait on that connection for a next request

@@ -180,8 +180,6 @@ std::string clientHead(HttpExchange& exchange, const UpstreamResponse& response,
         } else {
             exchange.closeAfter(); // HTTP/1.0: the body ends with the connection
         }
-    } else if (exchange.method() == "HEAD" && response.content_length()) {
-        out += "Content-Length: " + std::to_string(*response.content_length()) + "\r\n";
     }
     if (!switching) {
         if (!exchange.keepAlive()) {

@@ -33,7 +33,7 @@ struct ServerState {
     std::condition_variable closed; ///< signalled when `connections` shrinks
     /// guarded by mutex; each entry is touched only on the loop that owns the connection
     std::unordered_map<ConnectionState*, asio::any_io_executor> connections;
-    std::vector<std::unique_ptr<tcp::acceptor>> acceptors; ///< one, used on loop 0 only
+    std::unique_ptr<tcp::acceptor> acceptor; ///< used on loop 0 only
     std::atomic<std::int64_t> lastLimitLogMs{0};
 };
 
@@ -432,7 +432,7 @@ Task<void> HttpExchange::sendText(int status, std::string_view body, std::string
     head += std::to_string(body.size());
     head += keepAlive_ ? (version() < 11 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n")
                        : "\r\nConnection: close\r\n\r\n";
-    const bool withBody = head.size() > 0 && method() != "HEAD";
+    const bool withBody = method() != "HEAD";
     boost::system::error_code ec;
     BufferList buffers(head.data(), head.size());
     buffers.add(body.data(), withBody ? body.size() : 0);
@@ -475,8 +475,8 @@ void HttpServer::start(const std::string& bindAddress, int port) {
         throw ConfigError("cannot listen on the " + name_ + " " + std::to_string(port) + ": " + ec.message());
     }
     port_ = acceptor->local_endpoint().port();
-    state_->acceptors.push_back(std::move(acceptor));
-    asio::co_spawn(loops_.loop(0), acceptLoop(state_, *state_->acceptors[0], loops_), asio::detached);
+    state_->acceptor = std::move(acceptor);
+    asio::co_spawn(loops_.loop(0), acceptLoop(state_, *state_->acceptor, loops_), asio::detached);
     started_ = true;
 }
 
@@ -489,16 +489,20 @@ void HttpServer::stop() {
     started_ = false;
     ServerState& st = *state_;
     st.stopping = true;
-    // The acceptor closes on its loop (an acceptor is not thread-safe).
-    for (std::size_t i = 0; i < st.acceptors.size(); ++i) {
+    // The acceptor is used on its loop only (it is not thread-safe): closed there, and destroyed there once its
+    // accept loop has seen the close.
+    const auto onAcceptorLoop = [this](const std::function<void()>& fn) {
         std::promise<void> done;
-        asio::post(loops_.loop(0), [&, i] {
-            boost::system::error_code ec;
-            st.acceptors[i]->close(ec);
+        asio::post(loops_.loop(0), [&] {
+            fn();
             done.set_value();
         });
         done.get_future().wait();
-    }
+    };
+    onAcceptorLoop([&st] {
+        boost::system::error_code ec;
+        st.acceptor->close(ec);
+    });
     const auto closeConnections = [&st, shared = state_](bool all) {
         std::lock_guard lock(st.mutex);
         for (const auto& [connection, executor] : st.connections) {
@@ -529,15 +533,7 @@ void HttpServer::stop() {
         st.closed.wait_for(lock, std::chrono::seconds(10), [&] { return st.connections.empty(); });
     }
     lock.unlock();
-    for (std::size_t i = 0; i < st.acceptors.size(); ++i) {
-        std::promise<void> done;
-        asio::post(loops_.loop(0), [&, i] {
-            st.acceptors[i].reset();
-            done.set_value();
-        });
-        done.get_future().wait();
-    }
-    st.acceptors.clear();
+    onAcceptorLoop([&st] { st.acceptor.reset(); });
 }
 
 } // namespace maelstrom::core::net

@@ -154,43 +154,11 @@ struct InProcessGateway {
 
 // ---- sockets ----
 
-int connectTo(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    CPPUNIT_ASSERT(fd >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        const std::string why = std::strerror(errno);
-        ::close(fd);
-        CPPUNIT_FAIL("connect to 127.0.0.1:" + std::to_string(port) + ": " + why);
-    }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
-
 void setTimeouts(int fd, std::chrono::seconds timeout) {
     timeval tv{};
     tv.tv_sec = static_cast<time_t>(timeout.count());
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-bool sendAll(int fd, std::string_view data) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
 }
 
 void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
@@ -707,51 +675,6 @@ std::string answer(int status, const std::string& body, const std::string& extra
 }
 
 // ---- the process ----
-
-/// A field of /proc/self/status (the number in front of its unit), or -1.
-std::int64_t procStatus(const std::string& field) {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(field + ":", 0) == 0) {
-            return std::stoll(line.substr(field.size() + 1));
-        }
-    }
-    return -1;
-}
-
-std::int64_t rssKiB() { return procStatus("VmRSS"); }
-std::int64_t threadCount() { return procStatus("Threads"); }
-
-/// Samples VmRSS every 20 ms on its own thread; growthKiB() is the highest value seen minus the first.
-class RssSampler {
-public:
-    RssSampler() : base_(rssKiB()), peak_(base_) {
-        thread_ = std::thread([this] {
-            while (!stop_) {
-                const std::int64_t now = rssKiB();
-                std::int64_t seen = peak_.load();
-                while (now > seen && !peak_.compare_exchange_weak(seen, now)) {
-                }
-                std::this_thread::sleep_for(20ms);
-            }
-        });
-    }
-    ~RssSampler() { finish(); }
-    void finish() {
-        stop_ = true;
-        if (thread_.joinable()) {
-            thread_.join();
-        }
-    }
-    std::int64_t growthKiB() const { return peak_.load() - base_; }
-
-private:
-    std::int64_t base_;
-    std::atomic<std::int64_t> peak_;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
-};
 
 // ---- the desync corpus (format: the top of desync-corpus.txt) ----
 

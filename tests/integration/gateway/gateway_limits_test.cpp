@@ -127,49 +127,7 @@ struct InProcessGateway {
 
 // Reply, send() and get(): gateway_test_env.h
 
-int connectTo(int port, int receiveBuffer = 0) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    CPPUNIT_ASSERT(fd >= 0);
-    if (receiveBuffer > 0) {
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        const std::string why = std::strerror(errno);
-        ::close(fd);
-        CPPUNIT_FAIL("connect to 127.0.0.1:" + std::to_string(port) + ": " + why);
-    }
-    return fd;
-}
-
-bool sendAll(int fd, const std::string& data) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-        if (n <= 0) {
-            return false;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
 /// Reads until the peer closes, `limit` passes or an error; returns what arrived.
-/// Threads of this process (/proc/self/status).
-int threadCount() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("Threads:", 0) == 0) {
-            return std::stoi(line.substr(8));
-        }
-    }
-    return -1;
-}
-
 std::string readUntilClosed(int fd, std::chrono::milliseconds limit, bool* closed = nullptr) {
     std::string answer;
     const auto end = Clock::now() + limit;
@@ -279,47 +237,6 @@ ManyResult runMany(int port, const std::vector<std::string>& requests, std::chro
 std::string requestFor(const std::string& target, const std::string& host) {
     return "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
 }
-
-std::int64_t rssKiB() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) {
-            return std::stoll(line.substr(6));
-        }
-    }
-    return -1;
-}
-
-/// Samples VmRSS every 20 ms on its own thread; peak() is the highest value seen.
-class RssSampler {
-public:
-    RssSampler() : base_(rssKiB()), peak_(base_) {
-        thread_ = std::thread([this] {
-            while (!stop_) {
-                const std::int64_t now = rssKiB();
-                std::int64_t seen = peak_.load();
-                while (now > seen && !peak_.compare_exchange_weak(seen, now)) {
-                }
-                std::this_thread::sleep_for(20ms);
-            }
-        });
-    }
-    ~RssSampler() { finish(); }
-    void finish() {
-        stop_ = true;
-        if (thread_.joinable()) {
-            thread_.join();
-        }
-    }
-    std::int64_t growthKiB() const { return peak_.load() - base_; }
-
-private:
-    std::int64_t base_;
-    std::atomic<std::int64_t> peak_;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
-};
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -893,7 +810,7 @@ public:
         InProcessGateway gw(settings);
         gw.route("web", "web.test");
         gw.addInstance("web", "web-1", hellos()[0].endpoint());
-        const int threadsBefore = threadCount();
+        const std::int64_t threadsBefore = threadCount();
         std::vector<int> idle;
         for (int i = 0; i < 4; ++i) {
             idle.push_back(connectTo(gw.port()));
@@ -907,7 +824,7 @@ public:
         const auto start = Clock::now();
         const Reply reply = get(gw.port(), "/", "web.test");
         const long long waited = msSince(start);
-        const int threadsAfter = threadCount();
+        const std::int64_t threadsAfter = threadCount();
         const auto idleStart = Clock::now();
         int closedByServer = 0;
         for (int fd : idle) {

@@ -199,17 +199,6 @@ std::string instanceOf(const Reply& reply) {
     return reply.body.substr(pos + 14, reply.body.find('\n', pos) - pos - 14);
 }
 
-std::int64_t rssKiB() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) {
-            return std::stoll(line.substr(6));
-        }
-    }
-    return -1;
-}
-
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 } // namespace

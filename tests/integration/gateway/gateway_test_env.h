@@ -8,9 +8,13 @@
 
 #include <maelstrom/sdk/load_balancer.h>
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 namespace maelstrom::testing {
@@ -42,5 +46,35 @@ Reply send(int port, const std::string& method, const std::string& target,
 /// GET with the Host header `host`.
 Reply get(int port, const std::string& target, const std::string& host,
           const std::map<std::string, std::string>& extra = {});
+
+// ---- raw sockets and the process's own figures, for the suites that drive connections by hand ----
+
+/// A connected TCP socket to 127.0.0.1:port (TCP_NODELAY; `receiveBuffer` > 0 sets SO_RCVBUF before connecting);
+/// fails the test when the connection is refused.
+int connectTo(int port, int receiveBuffer = 0);
+/// Writes all of `data` (no SIGPIPE); false when the peer is gone.
+bool sendAll(int fd, std::string_view data);
+
+/// A field of /proc/self/status (the number in front of its unit), or -1.
+std::int64_t procStatus(const std::string& field);
+inline std::int64_t rssKiB() { return procStatus("VmRSS"); }
+inline std::int64_t threadCount() { return procStatus("Threads"); }
+
+/// Samples VmRSS every 20 ms on its own thread; growthKiB() is the highest value seen minus the first.
+class RssSampler {
+public:
+    RssSampler();
+    ~RssSampler() { finish(); }
+    RssSampler(const RssSampler&) = delete;
+    RssSampler& operator=(const RssSampler&) = delete;
+    void finish();
+    std::int64_t growthKiB() const { return peak_.load() - base_; }
+
+private:
+    std::int64_t base_;
+    std::atomic<std::int64_t> peak_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
 
 } // namespace maelstrom::testing
