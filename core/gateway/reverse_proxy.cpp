@@ -209,11 +209,27 @@ void addBodyPiece(BufferList& out, const char* data, std::size_t size, bool chun
 
 /// Watches the client connection while the instance works on the request: a client that closes its connection
 /// (EOF or reset, not more request bytes) gets the upstream connection closed, which cancels the request there.
+/// The watch is a one-byte MSG_PEEK receive with a plain completion handler: it consumes nothing (pipelined
+/// bytes stay for the next request), and unlike async_wait it needs no epoll_ctl on every request, since the
+/// socket is already registered edge-triggered for reading.
 class ClientWatch {
 public:
     ClientWatch(beast::tcp_stream& client, UpstreamConnection& upstream)
-        : state_(std::make_shared<State>(State{&client, &upstream, true, false})) {
-        asio::co_spawn(client.get_executor(), watch(state_), asio::detached);
+        : state_(std::make_shared<State>(State{&client, &upstream, true, false, 0})) {
+        auto* socket = &client.socket();
+        socket->async_receive(asio::buffer(&state_->peeked, 1), tcp::socket::message_peek,
+                              [state = state_](const ErrorCode& ec, std::size_t n) {
+                                  if (!state->active || ec == asio::error::operation_aborted) {
+                                      return;
+                                  }
+                                  if (n > 0 && !ec) {
+                                      return; // the client sent more (a pipelined request): nothing to watch
+                                  }
+                                  state->gone = true; // EOF or a reset
+                                  state->active = false;
+                                  ErrorCode ignored;
+                                  state->upstream->stream.socket().close(ignored);
+                              });
     }
     ~ClientWatch() { stop(); }
     ClientWatch(const ClientWatch&) = delete;
@@ -230,28 +246,14 @@ public:
     bool clientGone() const { return state_->gone; }
 
 private:
+    /// Shared with the completion handler, which may run after the watch is gone.
     struct State {
         beast::tcp_stream* client;
         UpstreamConnection* upstream;
         bool active;
         bool gone;
+        char peeked;
     };
-    static Task<void> watch(std::shared_ptr<State> state) {
-        ErrorCode ec;
-        co_await state->client->socket().async_wait(tcp::socket::wait_read, withError(ec));
-        if (!state->active || ec == asio::error::operation_aborted) {
-            co_return;
-        }
-        char c;
-        const ssize_t n = ::recv(state->client->socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-            state->gone = true;
-            state->active = false;
-            ErrorCode ignored;
-            state->upstream->stream.socket().close(ignored);
-        }
-        // Otherwise the client sent more (a pipelined request): nothing to watch any more.
-    }
     std::shared_ptr<State> state_;
 };
 
@@ -395,29 +397,40 @@ void abortClient(HttpExchange& client) {
     client.stream().socket().close(ec);
 }
 
-/// Copies the upstream's body to the client piece by piece. Returns the outcome.
-Task<ProxyOutcome> relayBody(Exchange& x, UpstreamConnection& up, UpstreamResponse& response, bool chunkedOut) {
+/// Sends the response head and then the upstream's body to the client piece by piece. The head travels with the
+/// first piece when that piece is already at hand (read along with the head): one write, one TCP segment, for
+/// the common small response. When nothing of the body has arrived yet (a stream that starts later) the head
+/// goes out alone at once. Returns the outcome.
+Task<ProxyOutcome> relayResponse(Exchange& x, UpstreamConnection& up, UpstreamResponse& response, std::string_view head,
+                                 bool chunkedOut) {
     ErrorCode ec;
     std::array<char, 24> sizeLine{};
     auto& body = response.get().body();
-    while (!response.is_done()) {
-        body.data = x.buffer.get();
-        body.size = kProxyBufferBytes;
-        co_await http::async_read_some(up.stream, up.buffer, response, withError(ec));
-        if (ec == http::error::need_buffer) {
-            ec = {};
-        }
-        const std::size_t n = kProxyBufferBytes - body.size;
-        body.data = nullptr;
-        if (ec) {
-            abortClient(x.client);
-            co_return isTimeout(ec) ? ProxyOutcome::Timeout : ProxyOutcome::UpstreamError;
-        }
+    bool headSent = false;
+    for (;;) {
         BufferList piece;
-        addBodyPiece(piece, x.buffer.get(), n, chunkedOut, sizeLine);
-        if (response.is_done() && chunkedOut) {
-            piece.add("0\r\n\r\n", 5);
+        if (!headSent) {
+            piece.add(head);
         }
+        if (!response.is_done() && (headSent || up.buffer.size() > 0)) {
+            body.data = x.buffer.get();
+            body.size = kProxyBufferBytes;
+            co_await http::async_read_some(up.stream, up.buffer, response, withError(ec));
+            if (ec == http::error::need_buffer) {
+                ec = {};
+            }
+            const std::size_t n = kProxyBufferBytes - body.size;
+            body.data = nullptr;
+            if (ec) {
+                abortClient(x.client); // a cut connection, never a response that looks complete
+                co_return isTimeout(ec) ? ProxyOutcome::Timeout : ProxyOutcome::UpstreamError;
+            }
+            addBodyPiece(piece, x.buffer.get(), n, chunkedOut, sizeLine);
+            if (response.is_done() && chunkedOut) {
+                piece.add("0\r\n\r\n", 5);
+            }
+        }
+        headSent = true;
         if (!piece.empty()) {
             co_await x.client.write(piece, ec);
             if (ec) {
@@ -425,8 +438,10 @@ Task<ProxyOutcome> relayBody(Exchange& x, UpstreamConnection& up, UpstreamRespon
                 co_return ProxyOutcome::ClientGone;
             }
         }
+        if (response.is_done()) {
+            co_return ProxyOutcome::Completed;
+        }
     }
-    co_return ProxyOutcome::Completed;
 }
 
 } // namespace
@@ -474,18 +489,18 @@ Task<ProxyResult> proxyRequest(HttpExchange& client, const std::string& endpoint
     bool chunkedOut = false;
     const std::string outHead = clientHead(client, *response, chunkedOut);
     client.markAnswered();
-    ErrorCode ec;
-    co_await client.write(std::string_view(outHead), ec);
-    if (ec) {
-        abortClient(client);
-        co_return ProxyResult{ProxyOutcome::ClientGone, status};
-    }
     if (switching) {
+        ErrorCode ec;
+        co_await client.write(std::string_view(outHead), ec);
+        if (ec) {
+            abortClient(client);
+            co_return ProxyResult{ProxyOutcome::ClientGone, status};
+        }
         client.closeAfter();
         co_await joinConnections(client.stream(), client.buffer(), up->stream, up->buffer, target.deadline);
         co_return ProxyResult{ProxyOutcome::Completed, status, true};
     }
-    const ProxyOutcome outcome = co_await relayBody(x, *up, *response, chunkedOut);
+    const ProxyOutcome outcome = co_await relayResponse(x, *up, *response, outHead, chunkedOut);
     if (outcome == ProxyOutcome::Completed && response->keep_alive() && !x.upgrade) {
         UpstreamPool::local().give(endpoint, std::move(up));
     }
