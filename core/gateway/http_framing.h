@@ -1,5 +1,6 @@
 // http_framing.h — the header rules of the reverse proxy: which headers are hop-by-hop (never forwarded in either
-// direction: the connection-specific fields of HTTP/1.1, as Go's httputil.ReverseProxy drops them), and ASCII case-insensitive helpers for header names.
+// direction: the connection-specific fields of HTTP/1.1, as Go's httputil.ReverseProxy drops them), and ASCII
+// case-insensitive helpers for header names.
 // SPDX-License-Identifier: Apache-2.0
 //
 // The request-smuggling checks on the client's framing are in net/request_head.h. Pure functions; thread-safe.

@@ -216,20 +216,8 @@ class ClientWatch {
 public:
     ClientWatch(beast::tcp_stream& client, UpstreamConnection& upstream)
         : state_(std::make_shared<State>(State{&client, &upstream, true, false, 0})) {
-        auto* socket = &client.socket();
-        socket->async_receive(asio::buffer(&state_->peeked, 1), tcp::socket::message_peek,
-                              [state = state_](const ErrorCode& ec, std::size_t n) {
-                                  if (!state->active || ec == asio::error::operation_aborted) {
-                                      return;
-                                  }
-                                  if (n > 0 && !ec) {
-                                      return; // the client sent more (a pipelined request): nothing to watch
-                                  }
-                                  state->gone = true; // EOF or a reset
-                                  state->active = false;
-                                  ErrorCode ignored;
-                                  state->upstream->stream.socket().close(ignored);
-                              });
+        client.socket().async_receive(asio::buffer(&state_->peeked, 1), tcp::socket::message_peek,
+                                      [state = state_](const ErrorCode& ec, std::size_t n) { onPeek(*state, ec, n); });
     }
     ~ClientWatch() { stop(); }
     ClientWatch(const ClientWatch&) = delete;
@@ -254,6 +242,18 @@ private:
         bool gone;
         char peeked;
     };
+    static void onPeek(State& state, const ErrorCode& ec, std::size_t n) {
+        if (!state.active || ec == asio::error::operation_aborted) {
+            return;
+        }
+        if (n > 0 && !ec) {
+            return; // the client sent more (a pipelined request): nothing to watch any more
+        }
+        state.gone = true; // EOF or a reset
+        state.active = false;
+        ErrorCode ignored;
+        state.upstream->stream.socket().close(ignored);
+    }
     std::shared_ptr<State> state_;
 };
 

@@ -1133,21 +1133,7 @@ public:
     }
 
 private:
-    static bool writeLine(int fd, const std::string& text) {
-        const std::string line = text + "\n";
-        std::size_t done = 0;
-        while (done < line.size()) {
-            const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                return false;
-            }
-            done += static_cast<std::size_t>(n);
-        }
-        return true;
-    }
+    static bool writeLine(int fd, const std::string& text) { return sendAll(fd, text + "\n"); }
     static bool readLine(int fd, std::string& line, Clock::time_point deadline) {
         line.clear();
         for (;;) {

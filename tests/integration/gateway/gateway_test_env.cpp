@@ -113,7 +113,10 @@ int connectTo(int port, int receiveBuffer) {
 bool sendAll(int fd, std::string_view data) {
     std::size_t done = 0;
     while (done < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+        ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+        if (n < 0 && errno == ENOTSOCK) {
+            n = ::write(fd, data.data() + done, data.size() - done); // a pipe
+        }
         if (n < 0 && errno == EINTR) {
             continue;
         }

@@ -52,7 +52,7 @@ Reply get(int port, const std::string& target, const std::string& host,
 /// A connected TCP socket to 127.0.0.1:port (TCP_NODELAY; `receiveBuffer` > 0 sets SO_RCVBUF before connecting);
 /// fails the test when the connection is refused.
 int connectTo(int port, int receiveBuffer = 0);
-/// Writes all of `data` (no SIGPIPE); false when the peer is gone.
+/// Writes all of `data` to a socket (no SIGPIPE) or a pipe; false when the peer is gone.
 bool sendAll(int fd, std::string_view data);
 
 /// A field of /proc/self/status (the number in front of its unit), or -1.
