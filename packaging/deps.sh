@@ -23,6 +23,8 @@ test_packages=(
   wrk nginx-light
   # tools used by the scripts
   procps iproute2 psmisc
+  # the cluster suite's network-namespace variant: database relay into the namespaces, forwarding rule
+  socat iptables
 )
 
 case "$profile" in

@@ -69,6 +69,7 @@ void publishDataChanges(const codec::ObjectReader& in, MaelstromService& service
                 c.kind = ComponentChange::Kind::ComponentPut;
                 c.componentName = stored.name;
                 c.component = stored;
+                c.fromPeer = true;
                 changes.publish(c);
             } catch (const sdk::RpcError&) {
                 // removed again meanwhile: nothing to tell
@@ -80,6 +81,7 @@ void publishDataChanges(const codec::ObjectReader& in, MaelstromService& service
             c.kind = ComponentChange::Kind::ComponentRemoved;
             c.componentName = r.getString("name", true);
             c.found = r.getBool("found", true);
+            c.fromPeer = true;
             changes.publish(c);
         }
     }
@@ -87,11 +89,13 @@ void publishDataChanges(const codec::ObjectReader& in, MaelstromService& service
 
 } // namespace
 
-ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, const LocalNode& node) {
+ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, NodeService& nodes,
+                             Placement* placement) {
     addProjectMethods(service);
     addComponentMethods(service);
     addEventSourceMethods(service);
-    addNodeMethods(service, changes, node);
+    addNodeMethods(service, changes, nodes);
+    addPlacementMethods(nodes, placement);
 }
 
 void ApiDispatcher::addProjectMethods(MaelstromService& service) {
@@ -190,9 +194,9 @@ void ApiDispatcher::addEventSourceMethods(MaelstromService& service) {
     };
 }
 
-void ApiDispatcher::addNodeMethods(MaelstromService& service, DataChanges& changes, const LocalNode& node) {
+void ApiDispatcher::addNodeMethods(MaelstromService& service, DataChanges& changes, NodeService& nodes) {
     MaelstromService* s = &service;
-    const LocalNode* n = &node;
+    NodeService* n = &nodes;
     DataChanges* dc = &changes;
     methods_["MaelstromService.NotifyDataChanged"] = [s, n, dc](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
@@ -200,19 +204,75 @@ void ApiDispatcher::addNodeMethods(MaelstromService& service, DataChanges& chang
             return OutputWriter().string("respondingNodeId", n->nodeId()).text();
         });
     };
-    // This node's view: itself (the cluster view comes with the cluster work).
     methods_["NodeService.ListNodeStatus"] = [n](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
-            in.getBool("forceRefresh");
-            return OutputWriter()
-                .string("respondingNodeId", n->nodeId())
-                .list("nodes", std::vector<sdk::NodeStatus>{n->status()})
-                .text();
+            const auto nodes = n->listNodeStatus(in.getBool("forceRefresh"));
+            return OutputWriter().string("respondingNodeId", n->nodeId()).list("nodes", nodes).text();
         });
     };
     methods_["NodeService.GetStatus"] = [n](const std::string& json) {
         return withInput(
             json, [&](const codec::ObjectReader&) { return OutputWriter().model("status", n->status()).text(); });
+    };
+    methods_["NodeService.StatusChanged"] = [n](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            const std::string nodeId = in.getString("nodeId", true);
+            const bool exiting = in.getBool("exiting", true);
+            sdk::NodeStatus status;
+            const bool hasStatus = in.getObject("status", status);
+            n->statusChanged(nodeId, exiting, hasStatus ? &status : nullptr);
+            return OutputWriter().string("nodeId", n->nodeId()).text();
+        });
+    };
+    methods_["NodeService.TerminateNode"] = [n](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            std::string instanceId;
+            if (const Poco::Dynamic::Var* hook = in.find("awsLifecycleHook")) {
+                instanceId = codec::ObjectReader(*hook, in.childPath("awsLifecycleHook")).getString("InstanceId", true);
+            }
+            const TerminateAnswer answer = n->terminate(instanceId);
+            return OutputWriter()
+                .boolean("acceptedMessage", answer.acceptedMessage)
+                .optionalString("nodeId", answer.nodeId)
+                .optionalString("instanceId", answer.instanceId)
+                .text();
+        });
+    };
+}
+
+void ApiDispatcher::addPlacementMethods(NodeService& nodes, Placement* placement) {
+    NodeService* n = &nodes;
+    methods_["NodeService.PlaceComponent"] = [placement](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            const std::string name = in.getString("componentName", true);
+            if (!placement) {
+                throw sdk::RpcError(sdk::RpcCode::MiscError, "nodesvc: PlaceComponent: this node has no database");
+            }
+            const sdk::NodeStatus node = placement->placeComponent(name);
+            return OutputWriter().string("componentName", name).model("node", node).text();
+        });
+    };
+    methods_["NodeService.StartStopComponents"] = [n](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            StartStopRequest request;
+            request.clientNodeId = in.getString("clientNodeId", true);
+            request.targetVersion = in.getInt("targetVersion", true);
+            request.returnStatus = in.getBool("returnStatus");
+            request.block = in.getBool("block");
+            const Poco::Dynamic::Var& list = in.require("targetCounts");
+            if (list.type() != typeid(Poco::JSON::Array::Ptr)) {
+                throw sdk::JsonError(in.childPath("targetCounts"), "expected array");
+            }
+            const auto array = list.extract<Poco::JSON::Array::Ptr>();
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                const codec::ObjectReader t(array->get(static_cast<unsigned>(i)),
+                                            in.childPath("targetCounts") + "[" + std::to_string(i) + "]");
+                request.targetCounts.push_back(ComponentTarget{t.getString("componentName", true),
+                                                               t.getInt("requiredMemoryMiB", true),
+                                                               t.getInt("targetCount", true)});
+            }
+            return encodeStartStopResult(n->startStop(request));
+        });
     };
 }
 

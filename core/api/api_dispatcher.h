@@ -6,7 +6,8 @@
 #pragma once
 
 #include "api/maelstrom_service.h"
-#include "cluster/local_node.h"
+#include "cluster/node_service.h"
+#include "cluster/placement.h"
 
 #include <maelstrom/sdk/rpc_transport.h>
 
@@ -18,7 +19,8 @@ namespace maelstrom::core {
 
 class ApiDispatcher : public sdk::RpcDispatcher {
 public:
-    ApiDispatcher(MaelstromService& service, DataChanges& changes, const LocalNode& node);
+    /// `placement` may be null (PlaceComponent then fails: this node cannot place).
+    ApiDispatcher(MaelstromService& service, DataChanges& changes, NodeService& nodes, Placement* placement);
 
     /// @throws sdk::RpcError (-32601 unknown method, -32602 bad input, service codes)
     std::string call(const std::string& method, const std::string& inputJson) override;
@@ -30,7 +32,8 @@ private:
     void addProjectMethods(MaelstromService& service);
     void addComponentMethods(MaelstromService& service);
     void addEventSourceMethods(MaelstromService& service);
-    void addNodeMethods(MaelstromService& service, DataChanges& changes, const LocalNode& node);
+    void addNodeMethods(MaelstromService& service, DataChanges& changes, NodeService& nodes);
+    void addPlacementMethods(NodeService& nodes, Placement* placement);
     std::map<std::string, Handler> methods_;
 };
 

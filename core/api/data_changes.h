@@ -1,6 +1,6 @@
 // data_changes.h — maelstrom core: in-process notification of component changes. MaelstromService publishes
 // every put/remove of a component after it is stored; the resolver, convergers and image puller subscribe.
-// (Peers are notified through NotifyDataChanged once the cluster exists.)
+// Peers are told through NotifyDataChanged (cluster/change_broadcast.h); what they tell us is published here too.
 // Read-your-writes: a writer calls settle() once it has published every change of one write and before it
 // answers its caller; settle() runs the settle hooks (the gateway's route reload), which return when this
 // node's routing reflects the database as of that moment. So the request that follows a put, remove or toggle
@@ -36,6 +36,7 @@ struct ComponentChange {
     std::string componentName;
     std::optional<sdk::Component> component;
     bool found = false;
+    bool fromPeer = false; ///< told by another node (NotifyDataChanged): not to be broadcast again
 };
 
 class DataChanges {

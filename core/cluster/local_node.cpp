@@ -2,6 +2,7 @@
 #include "cluster/local_node.h"
 
 #include <arpa/inet.h>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <ifaddrs.h>
@@ -72,16 +73,28 @@ std::string LocalNode::hostNodeId() {
     return host;
 }
 
-LocalNode::LocalNode(std::string nodeId, std::int64_t privatePort, std::int64_t totalMemoryCapMiB)
-    : nodeId_(std::move(nodeId)), peerUrl_("http://" + outboundAddress() + ":" + std::to_string(privatePort)),
-      totalMemoryCapMiB_(totalMemoryCapMiB), startedAt_(sdk::unixMillis()), version_(startedAt_) {}
+std::string LocalNode::defaultNodeId(const std::string& engineId, std::int64_t privatePort) {
+    std::string id;
+    for (const char c : engineId) {
+        if (std::isalnum(static_cast<unsigned char>(c)) && id.size() < 8) {
+            id += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+    }
+    return (id.empty() ? std::string("node") : id) + "-" + std::to_string(privatePort);
+}
+
+LocalNode::LocalNode(std::string nodeId, std::string peerUrl, std::int64_t privatePort, std::int64_t totalMemoryCapMiB)
+    : nodeId_(std::move(nodeId)),
+      peerUrl_(peerUrl.empty() ? "http://" + outboundAddress() + ":" + std::to_string(privatePort)
+                               : std::move(peerUrl)),
+      totalMemoryCapMiB_(totalMemoryCapMiB), startedAt_(sdk::unixMillis()) {}
 
 sdk::NodeStatus LocalNode::status() const {
     sdk::NodeStatus s;
     s.nodeId = nodeId_;
     s.startedAt = startedAt_;
     s.observedAt = sdk::unixMillis();
-    s.version = version_.load();
+    s.version = version_ ? version_() : startedAt_;
     s.peerUrl = peerUrl_;
     auto [total, available] = memoryMiB();
     // MAEL_TOTAL_MEMORY caps what this node offers: both total and free shrink by the difference.

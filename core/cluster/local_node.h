@@ -6,7 +6,6 @@
 
 #include <maelstrom/sdk/model.h>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -16,8 +15,8 @@ namespace maelstrom::core {
 
 class LocalNode {
 public:
-    /// `nodeId` comes from the container runtime when there is one (Docker daemon ID), else from the host.
-    LocalNode(std::string nodeId, std::int64_t privatePort, std::int64_t totalMemoryCapMiB);
+    /// `peerUrl` empty: http://<first non-loopback IPv4 address>:<privatePort>.
+    LocalNode(std::string nodeId, std::string peerUrl, std::int64_t privatePort, std::int64_t totalMemoryCapMiB);
 
     const std::string& nodeId() const { return nodeId_; }
     const std::string& peerUrl() const { return peerUrl_; }
@@ -27,16 +26,22 @@ public:
     void setRunningComponentsSource(std::function<std::vector<sdk::ComponentInfo>()> source) {
         runningComponents_ = std::move(source);
     }
+    /// Where status() reads the version from (the lifecycle's target version); unset = the start time.
+    void setVersionSource(std::function<std::int64_t()> source) { version_ = std::move(source); }
 
     /// A stable id for this host when no runtime provides one: /etc/machine-id, else the hostname.
     static std::string hostNodeId();
+    /// The default node id: the first 8 letters and digits of the runtime's (or host's) id, lowercased, a dash
+    /// and the private port — distinct for several maelstromd sharing one Docker engine, and short enough to
+    /// show whole in `maelctl cluster nodes`.
+    static std::string defaultNodeId(const std::string& engineId, std::int64_t privatePort);
 
 private:
     std::string nodeId_;
     std::string peerUrl_;
     std::int64_t totalMemoryCapMiB_;
     std::int64_t startedAt_;
-    std::atomic<std::int64_t> version_;
+    std::function<std::int64_t()> version_;
     std::function<std::vector<sdk::ComponentInfo>()> runningComponents_;
 };
 

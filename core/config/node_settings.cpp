@@ -20,7 +20,7 @@ struct Row {
     bool secret = false;
 };
 
-// The reference's variables plus ours (http_event_loops, http_max_connections, http_worker_threads, router_max_queued, shutdown_keep_containers, private_token, data_dir, log_level).
+// The reference's variables plus ours (node_id, peer_url, http_event_loops, http_max_connections, http_worker_threads, router_max_queued, shutdown_keep_containers, private_token, data_dir, log_level).
 const Row kRows[] = {
     {"public_port", "MAEL_PUBLIC_PORT", &NodeSettings::publicPort},
     {"public_https_port", "MAEL_PUBLIC_HTTPS_PORT", &NodeSettings::publicHttpsPort},
@@ -33,6 +33,8 @@ const Row kRows[] = {
     {"http_worker_threads", "MAEL_HTTP_WORKER_THREADS", &NodeSettings::httpWorkerThreads},
     {"router_max_queued", "MAEL_ROUTER_MAX_QUEUED", &NodeSettings::routerMaxQueued},
     {"instance_id", "MAEL_INSTANCE_ID", &NodeSettings::instanceId},
+    {"node_id", "MAEL_NODE_ID", &NodeSettings::nodeId},
+    {"peer_url", "MAEL_PEER_URL", &NodeSettings::peerUrl},
     {"cron_refresh_seconds", "MAEL_CRON_REFRESH_SECONDS", &NodeSettings::cronRefreshSeconds},
     {"total_memory", "MAEL_TOTAL_MEMORY", &NodeSettings::totalMemoryMiB},
     {"terminate_command", "MAEL_TERMINATE_COMMAND", &NodeSettings::terminateCommand},

@@ -22,6 +22,8 @@ struct NodeSettings {
     std::int64_t httpWorkerThreads = 32;     ///< threads for blocking work of the private port (RPC methods, logs)
     std::int64_t routerMaxQueued = 0;        ///< requests waiting for a slot per component; 0 = unbounded
     std::string instanceId;
+    std::string nodeId;  ///< empty: derived from the container runtime's id and the private port
+    std::string peerUrl; ///< how peers reach this node's private port; empty: outbound address + private port
     std::int64_t cronRefreshSeconds = 60;
     std::int64_t totalMemoryMiB = -1; ///< -1: no cap
     std::string terminateCommand;

@@ -4,7 +4,15 @@
 #include "api/api_dispatcher.h"
 #include "api/data_changes.h"
 #include "api/maelstrom_service.h"
+#include "cluster/change_broadcast.h"
+#include "cluster/cluster_autoscaler.h"
+#include "cluster/cluster_view.h"
 #include "cluster/local_node.h"
+#include "cluster/membership.h"
+#include "cluster/node_service.h"
+#include "cluster/peer_client.h"
+#include "cluster/placement.h"
+#include "cluster/remote_instances.h"
 #include "common/env_file.h"
 #include "config/config_error.h"
 #include "config/registry_config.h"
@@ -39,6 +47,7 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -133,6 +142,7 @@ public:
         setUpDataPlane();
         setUpLogs();
         setUpLifecycle();
+        setUpCluster();
     }
 
     /// Opens the private and public ports. @throws what binding throws, after stopping what was started.
@@ -157,6 +167,11 @@ public:
         if (lifecycle_) {
             lifecycle_->start();
         }
+        // Joining after adoption: the first status this node publishes lists the containers it kept.
+        if (membership_) {
+            membership_->start();
+            autoscaler_->start();
+        }
     }
 
     // Graceful shutdown: no more scaling; pause so peers and load balancers notice;
@@ -164,6 +179,17 @@ public:
     // maelstromd to adopt); pause again; close the private port last.
     void stopGracefully() {
         log_.information("maelstromd: stopping");
+        // Leave the cluster first: no more scaling or placement decisions here, the row deleted and every peer
+        // told (they stop relaying here at once), the roles released for another node to take.
+        if (autoscaler_) {
+            autoscaler_->stop();
+        }
+        if (placement_) {
+            placement_->stop();
+        }
+        if (membership_) {
+            membership_->stop();
+        }
         if (lifecycle_) {
             lifecycle_->stopBackground();
         }
@@ -182,27 +208,49 @@ public:
         }
         privateServer_->stop();
         stopBackgroundWork();
+        if (auto database = services_.database()) {
+            try {
+                database->releaseAllRoles(nodeId_);
+            } catch (const std::exception& e) {
+                log_.warning(std::string("releasing this node's roles (they expire by themselves): ") + e.what());
+            }
+        }
     }
 
 private:
+    // The node id: node_id / MAEL_NODE_ID, else derived from the container runtime's id (the reference used the
+    // Docker daemon's ID alone, so several maelstromd on one engine collided) and the private port.
     void identifyNode() {
-        nodeId_ = LocalNode::hostNodeId();
+        std::string engineId = LocalNode::hostNodeId();
         if (auto runtime = services_.containerRuntime()) {
             try {
                 runtimeInfo_ = runtime->info();
-                nodeId_ = runtimeInfo_.nodeId; // the reference's node id is the Docker daemon's ID
+                engineId = runtimeInfo_.nodeId;
             } catch (const std::exception& e) {
                 services_.shutdown();
                 throw ConfigError(std::string("the container runtime does not answer: ") + e.what());
             }
         }
-        node_ = std::make_unique<LocalNode>(nodeId_, config_.node.privatePort, config_.node.totalMemoryMiB);
+        nodeId_ = !config_.node.nodeId.empty() ? config_.node.nodeId
+                                               : LocalNode::defaultNodeId(engineId, config_.node.privatePort);
+        node_ = std::make_unique<LocalNode>(nodeId_, config_.node.peerUrl, config_.node.privatePort,
+                                            config_.node.totalMemoryMiB);
+        view_ = std::make_unique<ClusterView>(nodeId_);
+        peers_ = std::make_unique<PeerClient>(services_.rpcTransport(), config_.node.privateToken);
+        nodeService_ = std::make_unique<NodeService>(*node_, *view_, *peers_, services_.database(),
+                                                     std::weak_ptr<LifecycleManager>(), config_.node.instanceId,
+                                                     [] { ::kill(::getpid(), SIGTERM); });
+        log_.information("node id " + nodeId_ + ", peer URL " + node_->peerUrl());
     }
 
     void setUpControlPlane() {
+        if (services_.database()) {
+            placement_ = std::make_shared<Placement>(*nodeService_, services_.database());
+            routers_.setColdStarter(placement_);
+        }
         if (services_.database() && services_.rpcTransport()) {
             api_ = std::make_unique<MaelstromService>(services_.database(), changes_);
-            dispatcher_ = std::make_unique<ApiDispatcher>(*api_, changes_, *node_);
+            dispatcher_ = std::make_unique<ApiDispatcher>(*api_, changes_, *nodeService_, placement_.get());
             routes_.transport = services_.rpcTransport();
             routes_.dispatcher = dispatcher_.get();
         } else {
@@ -240,6 +288,7 @@ private:
         }
         routes_.gateway = &gateway_;
         routes_.metrics = &metrics_;
+        gateway_.setRelayIdentity(nodeId_, config_.node.privateToken);
     }
 
     // /_mael/logs streams, and the `logdriver: maelstrom` bridge to our stdout.
@@ -275,16 +324,27 @@ private:
         const std::string privateUrl =
             "http://" + runtimeInfo_.hostGateway + ":" + std::to_string(config_.node.privatePort);
         const std::string ownerId = ownerIdFor(fs::absolute(config_.node.dataDir).lexically_normal().string());
+        // The membership loop is created with the cluster (after this); the callback finds it through this node.
+        RunningNode* self = this;
         lifecycle_ =
             std::make_shared<LifecycleManager>(*runtime, services_.database().get(), routers_, components_,
-                                               LifecycleSettings{nodeId_, privateUrl, totalMemoryMiB, ownerId});
+                                               LifecycleSettings{nodeId_, privateUrl, totalMemoryMiB, ownerId, [self] {
+                                                                     if (self->membership_) {
+                                                                         self->membership_->containersChanged();
+                                                                     }
+                                                                 }});
         // Everything that calls the lifecycle holds it weakly: once stopBackgroundWork drops it, a late request,
         // status poll or change finds nothing to call instead of a destroyed manager.
         const std::weak_ptr<LifecycleManager> lifecycle = lifecycle_;
-        routers_.setColdStarter(lifecycle);
+        nodeService_->attachLifecycle(lifecycle);
         node_->setRunningComponentsSource([lifecycle] {
             const auto manager = lifecycle.lock();
             return manager ? manager->runningComponents() : std::vector<sdk::ComponentInfo>{};
+        });
+        const std::int64_t startedAt = node_->status().startedAt;
+        node_->setVersionSource([lifecycle, startedAt] {
+            const auto manager = lifecycle.lock();
+            return manager ? manager->version() : startedAt;
         });
         lifecycleUpdates_ = changes_.subscribe([lifecycle](const ComponentChange& change) {
             if (const auto manager = lifecycle.lock()) {
@@ -293,9 +353,32 @@ private:
         });
     }
 
+    // Membership (status rows, health checks, broadcasts), the routers' view of the peers' instances, change
+    // broadcasts and the cluster-wide autoscaler. Needs the database; one node alone is a cluster of one.
+    void setUpCluster() {
+        if (!services_.database()) {
+            return;
+        }
+        remote_ = std::make_unique<RemoteInstances>(nodeId_, routers_, components_);
+        RemoteInstances* remote = remote_.get();
+        view_->setObserver([remote](const std::vector<sdk::NodeStatus>& nodes) { remote->update(nodes); });
+        membership_ =
+            std::make_unique<Membership>(*nodeService_, services_.database(), config_.node.nodeLivenessSeconds);
+        changeBroadcast_ = std::make_unique<ChangeBroadcast>(*nodeService_, changes_);
+        autoscaler_ = std::make_unique<ClusterAutoscaler>(*nodeService_, services_.database(), components_);
+    }
+
     /// Stops the lifecycle (containers still running are left running; after stopGracefully there are none
     /// unless kept on purpose), the log bridge and the route refresher.
     void stopBackgroundWork() {
+        if (autoscaler_) {
+            autoscaler_->stop();
+        }
+        if (placement_) {
+            placement_->stop();
+        }
+        changeBroadcast_.reset();
+        view_->setObserver(nullptr);
         // No change reaches the lifecycle or the refresher once they stop (a late RPC may still publish one).
         lifecycleUpdates_.reset();
         routeUpdates_.reset();
@@ -318,7 +401,11 @@ private:
     std::string nodeId_;
     sdk::RuntimeInfo runtimeInfo_;
     std::unique_ptr<LocalNode> node_;
+    std::unique_ptr<ClusterView> view_;
+    std::unique_ptr<PeerClient> peers_;
+    std::unique_ptr<NodeService> nodeService_;
     DataChanges changes_;
+    std::shared_ptr<Placement> placement_; ///< the routers' cold starter (held weakly by them)
     std::unique_ptr<MaelstromService> api_;
     std::unique_ptr<ApiDispatcher> dispatcher_;
     PrivateRoutes routes_;
@@ -331,7 +418,11 @@ private:
     std::unique_ptr<LogStreams> logStreams_;
     std::unique_ptr<LogBridge> logBridge_;
     std::shared_ptr<LifecycleManager> lifecycle_; ///< shared only to hand out weak_ptrs; owned here
-    std::shared_ptr<net::EventLoops> loops_;      ///< the listeners' threads; outlives both servers
+    std::unique_ptr<RemoteInstances> remote_;
+    std::unique_ptr<Membership> membership_;
+    std::unique_ptr<ChangeBroadcast> changeBroadcast_;
+    std::unique_ptr<ClusterAutoscaler> autoscaler_;
+    std::shared_ptr<net::EventLoops> loops_; ///< the listeners' threads; outlives both servers
     std::unique_ptr<PrivateServer> privateServer_;
     std::unique_ptr<PublicServer> publicServer_;
     // After what they call into: destroyed first, and each waits for a call of it in progress.

@@ -151,28 +151,55 @@ Task<void> Gateway::handle(HttpExchange& exchange, bool privateGateway) {
         times.nowNanos + std::chrono::duration_cast<std::chrono::nanoseconds>(times.deadline - times.steadyNow).count();
     target.pathAndQuery = upstreamTarget(exchange.target(), *uri, route->match);
 
-    AcquireResult acquired = co_await acquireSlot(exchange, component, times.deadline, times.steadyNow);
-    if (acquired.status == AcquireStatus::QueueFull) {
-        co_await exchange.sendText(
-            503, std::string("gateway: too many requests waiting for component: ") + component.name,
-            std::string("Retry-After: ") + std::to_string(kQueueFullRetryAfterSeconds) + std::string("\r\n"));
-        if (stats != nullptr) {
-            stats->countRequest(503);
-            stats->countError(ErrorCause::QueueFull);
-        }
-        co_return;
+    AcquireOptions options;
+    options.deadline = times.deadline;
+    options.start = times.steadyNow;
+    if (privateGateway && exchange.hasHeader(kRelayPathHeader)) {
+        const auto window = std::chrono::seconds(std::max<std::int64_t>(1, component.maxDurationSeconds / 10));
+        options.localOnlyUntil = std::min(times.deadline, times.steadyNow + window);
     }
-    if (acquired.status != AcquireStatus::Acquired) {
-        co_await exchange.sendText(504, timeoutBody(component.name));
-        if (stats != nullptr) {
-            stats->countRequest(504);
-            stats->countError(ErrorCause::Timeout);
+    AcquireResult acquired = co_await acquireSlot(exchange, component, options);
+    ProxyResult result;
+    SteadyTime leased;
+    for (;;) {
+        if (acquired.status == AcquireStatus::QueueFull) {
+            co_await exchange.sendText(
+                503, std::string("gateway: too many requests waiting for component: ") + component.name,
+                std::string("Retry-After: ") + std::to_string(kQueueFullRetryAfterSeconds) + std::string("\r\n"));
+            if (stats != nullptr) {
+                stats->countRequest(503);
+                stats->countError(ErrorCause::QueueFull);
+            }
+            co_return;
         }
-        co_return;
+        if (acquired.status != AcquireStatus::Acquired) {
+            co_await exchange.sendText(504, timeoutBody(component.name));
+            if (stats != nullptr) {
+                stats->countRequest(504);
+                stats->countError(ErrorCause::Timeout);
+            }
+            co_return;
+        }
+        leased = SteadyClock::now();
+        const bool remote = acquired.lease.remote();
+        target.relayPath = remote ? relayPathOf(exchange, privateGateway) : std::string();
+        target.relayToken = remote ? relayToken_ : std::string();
+        target.connectFirst = remote;
+        // The lease (and the endpoint it refers to) is held until the exchange is over.
+        result = co_await proxyRequest(exchange, acquired.lease.endpoint(), target);
+        if (result.outcome != ProxyOutcome::Unreachable) {
+            break;
+        }
+        // A peer that cannot be reached loses its slots and the request takes another: nothing of it was sent.
+        const std::string peer = acquired.lease.instanceId();
+        acquired.lease.release();
+        if (const auto router = routers_.find(component.name); router && router->removeInstance(peer)) {
+            Poco::Logger::get("maelstrom.gateway")
+                .warning("gateway: " + peer + " cannot be reached for " + component.name +
+                         ": removed from its router until the node reports again");
+        }
+        acquired = co_await acquireSlot(exchange, component, options);
     }
-    const SteadyTime leased = SteadyClock::now();
-    // The lease (and the endpoint it refers to) is held until the exchange is over.
-    const ProxyResult result = co_await proxyRequest(exchange, acquired.lease.endpoint(), target);
     acquired.lease.release();
     if (result.outcome == ProxyOutcome::ClientGone) {
         exchange.closeAfter(); // never wait on that connection for a next request
@@ -202,16 +229,24 @@ std::optional<Gateway::Route> Gateway::resolveComponent(const HttpExchange& exch
     return Route{std::move(*match), std::move(component)};
 }
 
-Task<AcquireResult> Gateway::acquireSlot(HttpExchange& exchange, const sdk::Component& component, SteadyTime deadline,
-                                         SteadyTime start) {
+std::string Gateway::relayPathOf(const HttpExchange& exchange, bool privateGateway) const {
+    const std::string_view incoming = privateGateway ? exchange.header(kRelayPathHeader) : std::string_view();
+    if (incoming.empty()) {
+        return nodeId_;
+    }
+    if (incoming.size() >= 1024) {
+        return std::string(incoming); // as the reference: the path stops growing, the request still goes
+    }
+    return std::string(incoming) + "|" + nodeId_;
+}
+
+Task<AcquireResult> Gateway::acquireSlot(HttpExchange& exchange, const sdk::Component& component,
+                                         const AcquireOptions& options) {
     RouterSettings settings = routers_.defaults();
     if (component.docker && component.docker->httpStartHealthCheckSeconds > 0) {
         settings.coldStartRetry = std::chrono::seconds(component.docker->httpStartHealthCheckSeconds);
     }
     const auto router = routers_.byComponent(component.name, settings);
-    AcquireOptions options;
-    options.deadline = deadline;
-    options.start = start;
     // The router wakes the request by cancelling its timer on the request's own loop.
     const auto executor = co_await asio::this_coro::executor;
     const auto timer = std::make_shared<asio::steady_timer>(executor);

@@ -7,6 +7,11 @@
 // Answers of its own: 400 bad URI, 404 `No component matches the request`, 500 `Server Error`, 503 + Retry-After
 // when the router's queue bound is reached, 504 at the deadline, 502 when the instance cannot be reached
 // (reverse_proxy.h). Requests with malformed framing never get here (net/request_head.h).
+// Relaying: a slot on a remote instance (a peer node that runs the component) sends the request to the peer's private
+// gateway with the relay headers (reverse_proxy.h). A peer that cannot be reached is taken out of the router and
+// the request tries the next slot, since nothing of it was sent. A request that arrives relayed (it carries
+// MAELSTROM-RELAY-PATH) is served by local instances only for max(1 s, maxDurationSeconds / 10), as in the
+// reference, so it does not bounce between nodes while the instance it was sent for is still there.
 // A request waiting for a slot or a cold start holds no thread: it is an AsyncAcquire woken by the router, with
 // a loop timer for its deadline and the cold-start retries.
 // Every answer is counted in the GatewayMetrics when one is given (gateway_metrics.h: status codes, 5xx causes,
@@ -41,6 +46,13 @@ public:
     Gateway(HttpResolver& resolver, ComponentCache& components, RouterRegistry& routers,
             GatewayMetrics* metrics = nullptr);
 
+    /// This node's id and the private token, for requests relayed to peers (remote router instances): they carry
+    /// the relay path and, when a token is set, MAELSTROM-RELAY-TOKEN. Call before serving.
+    void setRelayIdentity(std::string nodeId, std::string token) {
+        nodeId_ = std::move(nodeId);
+        relayToken_ = std::move(token);
+    }
+
     /// Serves one request; never throws but std::bad_alloc.
     net::Task<void> handle(net::HttpExchange& exchange, bool privateGateway);
 
@@ -57,13 +69,17 @@ private:
                                           bool privateGateway) const;
     /// Waits until `deadline` for a slot on one of the component's instances, holding no thread.
     net::Task<AcquireResult> acquireSlot(net::HttpExchange& exchange, const sdk::Component& component,
-                                         SteadyTime deadline, SteadyTime start);
+                                         const AcquireOptions& options);
+    /// The relay path a request relayed from this node carries: the incoming one (private gateway) plus this node.
+    std::string relayPathOf(const net::HttpExchange& exchange, bool privateGateway) const;
     void countUnrouted(int status) noexcept;
 
     HttpResolver& resolver_;
     ComponentCache& components_;
     RouterRegistry& routers_;
     GatewayMetrics* const metrics_;
+    std::string nodeId_;
+    std::string relayToken_;
 };
 
 } // namespace maelstrom::core

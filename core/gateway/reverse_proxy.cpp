@@ -98,6 +98,11 @@ std::string upstreamHead(const HttpExchange& exchange, const ProxyTarget& target
             (hopByHop.skip(name) || iequalsAscii(name, "content-length") || iequalsAscii(name, "expect"))) {
             continue;
         }
+        if (iequalsAscii(name, kRelayTokenHeader) ||
+            (!target.relayPath.empty() &&
+             (iequalsAscii(name, kRelayPathHeader) || iequalsAscii(name, kComponentHeader)))) {
+            continue; // set below for a relay; a client's relay token never reaches an instance
+        }
         hasForwardedHost = hasForwardedHost || iequalsAscii(name, "x-forwarded-host");
         hasForwardedProto = hasForwardedProto || iequalsAscii(name, "x-forwarded-proto");
         hasDeadline = hasDeadline || iequalsAscii(name, "maelstrom-deadline-nano");
@@ -127,6 +132,13 @@ std::string upstreamHead(const HttpExchange& exchange, const ProxyTarget& target
     }
     if (!hasDeadline) {
         out += "MAELSTROM-DEADLINE-NANO: " + std::to_string(target.deadlineUnixNanos) + "\r\n";
+    }
+    if (!target.relayPath.empty()) {
+        out += std::string(kComponentHeader) + ": " + target.componentName + "\r\n";
+        out += std::string(kRelayPathHeader) + ": " + target.relayPath + "\r\n";
+        if (!target.relayToken.empty()) {
+            out += std::string(kRelayTokenHeader) + ": " + target.relayToken + "\r\n";
+        }
     }
     if (!hasStart) {
         out += "MAELSTROM-START-NANO: " + std::to_string(target.startUnixNanos) + "\r\n";
@@ -331,7 +343,9 @@ Task<Sent> sendRequest(Exchange& x, UpstreamConnection& up, const std::string& h
 Task<Sent> attempt(Exchange& x, const std::string& head, std::unique_ptr<UpstreamConnection>& up,
                    UpstreamResponse& response, bool allowPooled) {
     ErrorCode ec;
-    up = allowPooled ? UpstreamPool::local().take(x.endpoint) : nullptr;
+    if (!up) {
+        up = allowPooled ? UpstreamPool::local().take(x.endpoint) : nullptr;
+    }
     if (!up) {
         up = co_await connectUpstream(x.endpoint, x.target.deadline, ec);
         if (!up) {
@@ -455,16 +469,27 @@ bool isUpgradeRequest(const HttpExchange& exchange) {
 
 Task<ProxyResult> proxyRequest(HttpExchange& client, const std::string& endpoint, const ProxyTarget& target) {
     Exchange x{client, endpoint, target, isUpgradeRequest(client), {}};
+    std::unique_ptr<UpstreamConnection> up;
+    if (target.connectFirst) {
+        up = x.upgrade ? nullptr : UpstreamPool::local().take(endpoint);
+        if (!up) {
+            ErrorCode ec;
+            up = co_await connectUpstream(endpoint, target.deadline, ec);
+            if (!up) {
+                co_return ProxyResult{ProxyOutcome::Unreachable, 502};
+            }
+        }
+    }
     Sent sent = co_await readFirstPiece(x);
     if (sent != Sent::Head) {
         co_return co_await answerFailure(client, target, sent);
     }
     const std::string head = upstreamHead(client, target, x.upgrade);
-    std::unique_ptr<UpstreamConnection> up;
     auto response = std::make_unique<UpstreamResponse>();
     sent = co_await attempt(x, head, up, *response, !x.upgrade);
     if (sent == Sent::Stale) {
         response = std::make_unique<UpstreamResponse>();
+        up.reset();
         sent = co_await attempt(x, head, up, *response, false);
         if (sent == Sent::Stale) {
             sent = Sent::UpstreamError;

@@ -28,6 +28,14 @@ struct ProxyTarget {
     SteadyTime deadline;                ///< steady-clock deadline of the whole request
     std::int64_t deadlineUnixNanos = 0; ///< MAELSTROM-DEADLINE-NANO when the request has none
     std::int64_t startUnixNanos = 0;    ///< MAELSTROM-START-NANO when the request has none
+    /// Set when the upstream is a peer node's private gateway: the request goes with MAELSTROM-COMPONENT and this
+    /// MAELSTROM-RELAY-PATH (the node ids it went through), and with MAELSTROM-RELAY-TOKEN when `relayToken`
+    /// is set. Those headers coming from the client are never passed on otherwise.
+    std::string relayPath;
+    std::string relayToken;
+    /// The connection to the upstream is made before anything of the request is read or sent; when it fails the
+    /// client is not answered (ProxyOutcome::Unreachable) so the caller may try another instance.
+    bool connectFirst = false;
 };
 
 enum class ProxyOutcome {
@@ -36,6 +44,7 @@ enum class ProxyOutcome {
     Timeout,       ///< 504 sent (or the client connection cut after the head)
     ClientGone,    ///< the client disconnected or sent a short body
     BadRequest,    ///< 400 sent: the client's body was malformed
+    Unreachable,   ///< connectFirst and the connection failed: nothing sent either way, the client not answered
 };
 
 struct ProxyResult {
@@ -46,6 +55,11 @@ struct ProxyResult {
 
 /// Body pieces are read and written in pieces of at most this size.
 inline constexpr std::size_t kProxyBufferBytes = 64 * 1024;
+
+/// The names of the headers a relay between nodes carries.
+inline constexpr const char* kRelayPathHeader = "MAELSTROM-RELAY-PATH";
+inline constexpr const char* kRelayTokenHeader = "MAELSTROM-RELAY-TOKEN";
+inline constexpr const char* kComponentHeader = "MAELSTROM-COMPONENT";
 
 /// Proxies the exchange to `endpoint` ("http://host:port").
 net::Task<ProxyResult> proxyRequest(net::HttpExchange& exchange, const std::string& endpoint,

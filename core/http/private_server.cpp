@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/private_server.h"
 
+#include "gateway/reverse_proxy.h"
+
 #include "gateway/gateway.h"
 #include "gateway/http_framing.h"
 #include "gateway/public_server.h"
@@ -83,7 +85,10 @@ Task<void> PrivateServer::handle(HttpExchange& exchange) {
         co_return;
     }
     const std::string& token = settings_.privateToken;
-    if (!token.empty() && !bearerTokenMatches(std::string(exchange.header("Authorization")), token)) {
+    // A request a peer relays keeps the client's own Authorization header for the instance; it proves itself with
+    // MAELSTROM-RELAY-TOKEN instead (removed before the instance sees the request).
+    if (!token.empty() && !bearerTokenMatches(std::string(exchange.header("Authorization")), token) &&
+        !bearerTokenMatches("Bearer " + std::string(exchange.header(kRelayTokenHeader)), token)) {
         co_await exchange.sendText(401,
                                    "maelstromd requires 'Authorization: Bearer <token>' on the private port "sv
                                    "(maelctl: set MAELSTROM_PRIVATE_TOKEN)"sv,

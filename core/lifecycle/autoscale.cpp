@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
+#include <optional>
 
 namespace maelstrom::core {
 
@@ -42,10 +44,31 @@ std::int64_t autoscaleTarget(const sdk::Component& component, const AutoscaleInp
     if (component.maxInstances > 0 && component.maxInstances >= minInstances) {
         target = std::min(target, component.maxInstances);
     }
-    if (component.maxInstancesPerNode > 0) {
-        target = std::min(target, component.maxInstancesPerNode);
-    }
     return std::max<std::int64_t>(target, 0);
+}
+
+AutoscaleInput clusterAutoscaleInput(const std::string& component, const std::vector<sdk::NodeStatus>& nodes,
+                                     std::int64_t nowUnixMs) {
+    AutoscaleInput input;
+    std::optional<std::int64_t> latest;
+    for (const auto& node : nodes) {
+        for (const auto& info : node.runningComponents) {
+            if (info.componentName != component || info.status == "stopping") {
+                continue;
+            }
+            std::vector<double> windows;
+            windows.reserve(info.activity.size());
+            for (const auto& window : info.activity) {
+                windows.push_back(window.concurrency);
+            }
+            input.instanceWindows.push_back(std::move(windows));
+            const std::int64_t last = std::max(info.lastRequestTime, info.startTime);
+            latest = latest ? std::max(*latest, last) : last;
+        }
+    }
+    input.secondsIdle =
+        latest ? std::max<std::int64_t>(0, (nowUnixMs - *latest) / 1000) : std::numeric_limits<std::int64_t>::max();
+    return input;
 }
 
 } // namespace maelstrom::core

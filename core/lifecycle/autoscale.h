@@ -7,12 +7,14 @@
 // fleet so that load sits at scaleUpConcurrencyPct of capacity. While the component is not idle
 // (secondsIdle <= idleTimeoutSeconds) at least one instance is kept; after that the target drops to
 // minInstances, which is what stops idle components (scale to zero). maxInstances caps the target when it is
-// not below the effective minimum; on one node maxInstancesPerNode caps it too.
+// not below the effective minimum. maxInstancesPerNode is not applied here: it limits each node, and the
+// placement of the instances enforces it.
 #pragma once
 
 #include <maelstrom/sdk/model.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace maelstrom::core {
@@ -25,7 +27,14 @@ struct AutoscaleInput {
     std::int64_t secondsIdle = 0;
 };
 
-/// The instance count this node should run for `component` (>= 0).
+/// The instance count `component` should have (>= 0): on this node, or cluster-wide from clusterAutoscaleInput.
 std::int64_t autoscaleTarget(const sdk::Component& component, const AutoscaleInput& input);
+
+/// The input of `component` over the whole cluster: every entry of it that is not "stopping" in any node's
+/// runningComponents is one instance, its windows the concurrency of its activity (newest first, as given).
+/// secondsIdle counts from the latest last request or start among those instances (never negative); with no
+/// instance the component is idle (a very large secondsIdle). Times are Unix milliseconds.
+AutoscaleInput clusterAutoscaleInput(const std::string& component, const std::vector<sdk::NodeStatus>& nodes,
+                                     std::int64_t nowUnixMs);
 
 } // namespace maelstrom::core

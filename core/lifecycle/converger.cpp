@@ -113,6 +113,12 @@ void Converger::wake() {
     cv_.notify_all();
 }
 
+void Converger::changed() const {
+    if (context_.containersChanged) {
+        context_.containersChanged();
+    }
+}
+
 void Converger::setComponent(const sdk::Component& component) {
     {
         std::lock_guard lock(mutex_);
@@ -132,31 +138,6 @@ void Converger::setTargetCount(std::int64_t count) {
             return;
         }
         targetCount_ = count;
-        dirty_ = true;
-    }
-    cv_.notify_all();
-}
-
-bool Converger::scaleTo(const State& seen, std::int64_t count) {
-    {
-        std::lock_guard lock(mutex_);
-        if (targetCount_ != seen.targetCount || lastDemand_ != seen.lastDemand) {
-            return false;
-        }
-        targetCount_ = count;
-        dirty_ = true;
-    }
-    cv_.notify_all();
-    return true;
-}
-
-void Converger::demandInstance() {
-    {
-        std::lock_guard lock(mutex_);
-        lastDemand_ = context_.clock.steadyNow();
-        if (targetCount_ < 1) {
-            targetCount_ = 1;
-        }
         dirty_ = true;
     }
     cv_.notify_all();
@@ -193,7 +174,7 @@ void Converger::imageTagged(const std::string& imageName) {
 
 Converger::State Converger::state() const {
     std::lock_guard lock(mutex_);
-    State s{component_, targetCount_, {}, lastDemand_};
+    State s{component_, targetCount_, {}};
     s.containers.reserve(containers_.size());
     for (const auto& c : containers_) {
         s.containers.push_back(c->info);
@@ -269,6 +250,9 @@ void Converger::handleDied() {
         std::lock_guard lock(mutex_);
         std::erase(containers_, c);
         died_.erase(c->info.id);
+    }
+    if (!dead.empty()) {
+        changed();
     }
 }
 
@@ -451,6 +435,7 @@ std::shared_ptr<Converger::Container> Converger::createContainer(const sdk::Comp
         std::lock_guard guard(mutex_);
         containers_.push_back(container);
     }
+    changed();
     if (!summary.endpoint) {
         discardStarting(container, "the runtime reports no endpoint for its HTTP port");
     }
@@ -495,6 +480,7 @@ void Converger::discardStarting(const std::shared_ptr<Container>& container, con
         std::erase(containers_, container);
         died_.erase(id);
     }
+    changed();
     throw std::runtime_error("container " + shortId(id) + " removed: " + why);
 }
 
@@ -505,6 +491,7 @@ void Converger::activate(const std::shared_ptr<Container>& container, const sdk:
         container->nextHealthCheck = context_.clock.steadyNow() + healthCheckPeriod(component);
     }
     registerWithRouter(*container, component);
+    changed();
     if (context_.database) {
         try {
             context_.database->incrementComponentStartCount(name_, component.version);
@@ -538,6 +525,7 @@ void Converger::retire(const std::shared_ptr<Container>& container, const sdk::C
         std::lock_guard lock(mutex_);
         container->info.status = ContainerStatus::Stopping;
     }
+    changed();
     if (auto router = context_.routers.find(name_)) {
         router->removeInstance(id);
         const auto longestRequest = std::chrono::seconds(sdk::effectiveMaxDurationSeconds(component));
@@ -558,6 +546,7 @@ void Converger::retire(const std::shared_ptr<Container>& container, const sdk::C
         std::erase(containers_, container);
         died_.erase(id);
     }
+    changed();
     log().information("component " + name_ + ": container " + shortId(id) + " stopped (" + reason + ")");
 }
 

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,9 @@ struct LifecycleContext {
     std::map<std::string, std::string> labels; ///< added to every container (the owner label)
     const sdk::Clock& clock = sdk::systemClock();
     HealthProbe probe = probeHealth; ///< start and periodic health checks
+    /// Called (from a converger's thread, no lock held) whenever a container starts, becomes active, begins
+    /// stopping or is gone: the node status is republished. Must return promptly. May be empty.
+    std::function<void()> containersChanged;
 };
 
 /// Grace period between SIGTERM and SIGKILL when a container is stopped (docker stop's default).
@@ -85,9 +89,6 @@ public:
     void setComponent(const sdk::Component& component);
     /// New instance count (min instances, a component put).
     void setTargetCount(std::int64_t count);
-    /// A request is waiting and no instance serves it: make the target at least one (cold start). Concurrent
-    /// calls start one container, not many.
-    void demandInstance();
     /// The runtime reported that `containerId` died (or it vanished); ignored unless it is ours.
     void containerDied(const std::string& containerId);
     /// The image `imageName` was re-tagged: replace our containers if they run it.
@@ -96,14 +97,9 @@ public:
     struct State {
         sdk::Component component;
         std::int64_t targetCount = 0;
-        std::vector<ConvergerContainer> containers;       ///< creation order
-        std::chrono::steady_clock::time_point lastDemand; ///< last demandInstance() (epoch = never)
+        std::vector<ConvergerContainer> containers; ///< creation order
     };
     State state() const;
-    /// The autoscaler's decision, taken from `seen` (a state() snapshot): applied only if neither the target
-    /// nor the last demand changed since, so a cold start that raced the decision is not undone.
-    /// @return whether it was applied.
-    bool scaleTo(const State& seen, std::int64_t count);
 
     /// Stops the thread (a start in progress is abandoned and its container removed). With
     /// `stopContainers` every container is unregistered, drained (bounded by maxDurationSeconds), stopped and
@@ -148,6 +144,8 @@ private:
     void registerWithRouter(const Container& container, const sdk::Component& component);
     bool acquireStartLock(const sdk::Component& component, std::stop_token stop);
     void wake();
+    /// Tells LifecycleContext::containersChanged (when set). Call without mutex_.
+    void changed() const;
 
     const std::string name_;
     LifecycleContext& context_;
@@ -159,7 +157,6 @@ private:
     bool dirty_ = true;                                  ///< guarded; a converge pass is wanted
     std::set<std::string> died_;                         ///< guarded; container ids reported dead
     std::vector<std::shared_ptr<Container>> containers_; ///< guarded; creation order
-    std::chrono::steady_clock::time_point lastDemand_;   ///< guarded
     std::jthread thread_;
 };
 

@@ -21,10 +21,6 @@ constexpr std::chrono::seconds kRemovalConfirmation{3};
 /// Timeout of the health probe of a container found running at boot.
 constexpr std::chrono::seconds kAdoptionProbeTimeout{3};
 
-std::int64_t secondsSince(steady_clock::time_point then, steady_clock::time_point now) {
-    return then >= now ? 0 : std::chrono::duration_cast<std::chrono::seconds>(now - then).count();
-}
-
 } // namespace
 
 LifecycleManager::LifecycleManager(sdk::ContainerRuntime& runtime, sdk::Database* database, RouterRegistry& routers,
@@ -34,10 +30,16 @@ LifecycleManager::LifecycleManager(sdk::ContainerRuntime& runtime, sdk::Database
       memory_(settings.totalMemoryMiB),
       ownerId_(settings.ownerId), context_{runtime, database,        routers,
                                            memory_, settings.nodeId, settings.privateUrl,
-                                           {},      clock,           std::move(probe)} {
+                                           {},      clock,           std::move(probe),
+                                           {}} {
     if (!ownerId_.empty()) {
         context_.labels[kLabelOwner] = ownerId_;
     }
+    if (!settings.nodeId.empty()) {
+        context_.labels[kLabelNode] = settings.nodeId;
+    }
+    context_.containersChanged = std::move(settings.containersChanged);
+    version_ = context_.clock.unixMillis();
 }
 
 std::string ownerIdFor(const std::string& dataDir) {
@@ -63,15 +65,11 @@ LifecycleManager::~LifecycleManager() {
 
 void LifecycleManager::start() {
     adoptRunningContainers();
-    std::set<std::string> held;
     {
         std::lock_guard lock(mutex_);
         adopting_ = false;
-        held.swap(heldColdStarts_);
     }
-    for (const auto& name : held) {
-        requestStart(name);
-    }
+    adopted_.notify_all();
     if (runtime_.capabilities().events) {
         subscription_ = runtime_.subscribe([this](const sdk::ContainerEvent& event) { onEvent(event); });
     }
@@ -168,21 +166,83 @@ std::vector<std::shared_ptr<Converger>> LifecycleManager::convergers() const {
     return all;
 }
 
-void LifecycleManager::requestStart(const std::string& componentName) {
+std::int64_t LifecycleManager::version() const {
+    std::lock_guard lock(mutex_);
+    return version_;
+}
+
+bool LifecycleManager::applyTargets(std::int64_t expectedVersion, const std::vector<TargetChange>& targets,
+                                    bool block) {
     {
-        std::lock_guard lock(mutex_);
-        if (adopting_) {
-            heldColdStarts_.insert(componentName);
-            return;
+        std::unique_lock lock(mutex_);
+        adopted_.wait(lock, [&] { return !adopting_ || stopping_; });
+        if (stopping_ || expectedVersion != version_) {
+            return false;
+        }
+        ++version_;
+    }
+    std::vector<std::pair<std::shared_ptr<Converger>, std::int64_t>> lower;
+    std::vector<std::pair<std::shared_ptr<Converger>, std::int64_t>> raise;
+    for (const auto& t : targets) {
+        if (!t.component.docker) {
+            log().warning("component " + t.component.name + " has no docker section: no instance started");
+            continue;
+        }
+        const auto c = converger(t.component);
+        if (!c) {
+            return false;
+        }
+        if (t.component.version > c->state().component.version) {
+            c->setComponent(t.component);
+        }
+        const std::int64_t count = std::max<std::int64_t>(0, t.count);
+        (count < c->state().targetCount ? lower : raise).emplace_back(c, count);
+    }
+    for (const auto& [c, count] : lower) {
+        c->setTargetCount(count);
+    }
+    for (const auto& [c, count] : lower) {
+        if (!raise.empty() || block) {
+            awaitCount(c, count, false);
         }
     }
-    const auto component = components_.find(componentName);
-    if (!component || !component->docker) {
-        log().warning("cold start of " + componentName + ": no such component with a docker section");
-        return;
+    for (const auto& [c, count] : raise) {
+        c->setTargetCount(count);
     }
-    if (auto c = converger(*component)) {
-        c->demandInstance();
+    if (block) {
+        for (const auto& [c, count] : raise) {
+            awaitCount(c, count, true);
+        }
+    }
+    return true;
+}
+
+void LifecycleManager::awaitCount(const std::shared_ptr<Converger>& converger, std::int64_t count, bool raising) const {
+    const auto state = converger->state();
+    std::int64_t seconds = 30;
+    if (raising && state.component.docker) {
+        const std::int64_t start = sdk::effectiveStartHealthCheckSeconds(*state.component.docker);
+        seconds = (start > 0 ? start : 0) + 10;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto now = converger->state();
+        std::int64_t active = 0;
+        std::int64_t all = 0;
+        for (const auto& c : now.containers) {
+            ++all;
+            active += c.status == ContainerStatus::Active && c.version == now.component.version ? 1 : 0;
+        }
+        if (now.targetCount != count || (raising ? active >= count : all <= count)) {
+            return; // reached, or another decision changed the target meanwhile
+        }
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) {
+                return;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }
 
@@ -198,10 +258,6 @@ void LifecycleManager::componentChanged(const ComponentChange& change) {
         }
         if (existing) {
             existing->setComponent(*change.component);
-        } else if (change.component->minInstances > 0 && change.component->docker) {
-            if (auto c = converger(*change.component)) {
-                c->setTargetCount(change.component->minInstances);
-            }
         }
     } else if (change.kind == ComponentChange::Kind::ComponentRemoved) {
         retireConverger(change.componentName);
@@ -245,7 +301,6 @@ void LifecycleManager::maintenanceLoop(std::stop_token stop) {
     while (!stop.stop_requested()) {
         try {
             applyComponentChanges();
-            autoscale();
             if (clock.steadyNow() >= nextReconcile) {
                 reconcile();
                 nextReconcile = clock.steadyNow() + kReconcilePeriod;
@@ -280,81 +335,6 @@ void LifecycleManager::applyComponentChanges() {
         missingSince_.erase(c->name());
         if (it->second.version > c->state().component.version) {
             c->setComponent(it->second);
-        }
-    }
-    for (const auto& [name, component] : *all) {
-        if (component.minInstances > 0 && component.docker) {
-            bool exists = false;
-            {
-                std::lock_guard lock(mutex_);
-                exists = convergers_.count(name) > 0;
-            }
-            if (!exists) {
-                if (auto c = converger(component)) {
-                    c->setTargetCount(component.minInstances);
-                }
-            }
-        }
-    }
-}
-
-AutoscaleInput autoscaleInputOf(const Converger::State& state, const ComponentActivitySnapshot& activity,
-                                steady_clock::time_point now, std::int64_t nowUnixMs) {
-    std::unordered_map<std::string, const InstanceActivitySnapshot*> byId;
-    for (const auto& i : activity.instances) {
-        byId[i.instanceId] = &i;
-    }
-    AutoscaleInput input;
-    std::int64_t newestStartMs = 0;
-    for (const auto& c : state.containers) {
-        // Only the current version counts: during a rolling deploy the old containers are on their way out.
-        if (c.status == ContainerStatus::Stopping || c.version != state.component.version) {
-            continue;
-        }
-        newestStartMs = std::max(newestStartMs, c.startedAtUnixMs);
-        std::vector<double> windows;
-        if (const auto it = byId.find(c.id); it != byId.end()) {
-            for (const auto& w : it->second->activity) {
-                windows.push_back(w.concurrency);
-            }
-        }
-        input.instanceWindows.push_back(std::move(windows));
-    }
-    std::int64_t idle = secondsSince(state.lastDemand, now);
-    if (activity.lastRequest) {
-        idle = std::min(idle, secondsSince(*activity.lastRequest, now));
-    }
-    if (newestStartMs > 0) {
-        idle = std::min<std::int64_t>(idle, std::max<std::int64_t>(0, (nowUnixMs - newestStartMs) / 1000));
-    }
-    if (activity.inFlight > 0 || activity.queued > 0) {
-        idle = 0; // a request (or an open WebSocket) in progress keeps the component alive
-    }
-    input.secondsIdle = idle;
-    return input;
-}
-
-void LifecycleManager::autoscale() {
-    const auto now = context_.clock.steadyNow();
-    const auto nowUnixMs = context_.clock.unixMillis();
-    for (const auto& converger : convergers()) {
-        const Converger::State state = converger->state();
-        ComponentActivitySnapshot activity;
-        if (const auto router = routers_.find(converger->name())) {
-            activity = router->activity();
-        }
-        const AutoscaleInput input = autoscaleInputOf(state, activity, now, nowUnixMs);
-        const std::int64_t target = autoscaleTarget(state.component, input);
-        if (target != state.targetCount && converger->scaleTo(state, target)) {
-            if (target < state.targetCount) {
-                log().information(
-                    "component " + converger->name() + ": scaling from " + std::to_string(state.targetCount) + " to " +
-                    std::to_string(target) +
-                    (target == 0 ? " (idle for " + std::to_string(input.secondsIdle) + " s)" : std::string()));
-            } else {
-                log().information("component " + converger->name() + ": scaling from " +
-                                  std::to_string(state.targetCount) + " to " + std::to_string(target));
-            }
         }
     }
 }
@@ -405,6 +385,7 @@ void LifecycleManager::shutdown(bool stopContainers) {
         convergers_.clear();
         retiring.swap(retiring_);
     }
+    adopted_.notify_all();
     std::vector<std::jthread> stoppers;
     for (const auto& c : all) {
         stoppers.emplace_back([c, stopContainers] { c->shutdown(stopContainers); });
@@ -417,11 +398,15 @@ std::vector<sdk::ComponentInfo> LifecycleManager::runningComponents() const {
     for (const auto& converger : convergers()) { // the map is ordered by name
         const Converger::State state = converger->state();
         std::unordered_map<std::string, InstanceActivitySnapshot> byId;
+        bool busy = false;
         if (const auto router = routers_.find(converger->name())) {
-            for (auto& i : router->activity().instances) {
+            auto activity = router->activity();
+            busy = activity.inFlight > 0 || activity.queued > 0;
+            for (auto& i : activity.instances) {
                 byId[i.instanceId] = std::move(i);
             }
         }
+        const std::int64_t nowMs = context_.clock.unixMillis();
         for (const auto& c : state.containers) {
             sdk::ComponentInfo info;
             info.componentName = converger->name();
@@ -436,6 +421,11 @@ std::vector<sdk::ComponentInfo> LifecycleManager::runningComponents() const {
                 info.lastRequestTime = it->second.lastRequestUnixMs;
                 info.totalRequests = it->second.totalRequests;
                 info.activity = it->second.activity;
+            }
+            if (busy && c.status != ContainerStatus::Stopping) {
+                // A request in flight or waiting (an open WebSocket too) keeps the component from looking idle to
+                // the autoscaler, which only sees completed requests otherwise.
+                info.lastRequestTime = nowMs;
             }
             infos.push_back(std::move(info));
         }

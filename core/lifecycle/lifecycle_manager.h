@@ -1,24 +1,24 @@
-// lifecycle_manager.h — the container lifecycle of this node: one Converger per component, created on a
-// cold start (it is the routers' ColdStarter), for minInstances, or for containers adopted at boot; the
-// runtime's events (a container died, an image was re-tagged) and a periodic re-listing of the containers
-// (events are lost while the Docker daemon restarts) handed to the convergers; and a maintenance pass every
-// second that applies component changes (also those made on other nodes), keeps minInstances, and runs the
-// autoscaling formula over the routers' activity, which is also what stops idle components (scale to zero).
+// lifecycle_manager.h — the container lifecycle of this node: one Converger per component, driven to the instance
+// counts the cluster asks for (applyTargets: StartStopComponents from placement and the autoscaler, with the
+// optimistic version check), containers adopted at boot, the runtime's events (a container died, an image was
+// re-tagged) and a periodic re-listing of the containers (events are lost while the Docker daemon restarts)
+// handed to the convergers, and a maintenance pass every second that applies component changes (also those made
+// on other nodes). How many instances run where is decided cluster-wide (cluster/placement.h,
+// cluster/cluster_autoscaler.h), never here.
 // SPDX-License-Identifier: Apache-2.0
 //
-// Improvements over the reference: running containers of current component versions are adopted
-// at boot instead of removed (2); idle components stop within about a second of idleTimeoutSeconds instead
-// of on a one-minute pass (5); the event stream is re-subscribed and containers that vanish without an event
-// are noticed within kReconcilePeriod.
+// Improvements over the reference: running containers of current component versions are adopted at boot
+// instead of removed; the event stream is re-subscribed and containers that vanish without an event are noticed
+// within kReconcilePeriod; a StartStopComponents that lowers some counts and raises others stops first, so the
+// memory of displaced instances is free before the new ones start.
 //
-// Threads: requestStart() and componentChanged() are called from request and API threads and return at
-// once; the maintenance thread and the runtime's event thread call into the convergers, whose own threads do
-// the work. mutex_ guards the converger map.
+// Threads: applyTargets() blocks (it is called from RPC worker threads and placement threads); the other public
+// methods return at once. The maintenance thread and the runtime's event thread call into the convergers, whose
+// own threads do the work. mutex_ guards the converger map and the version.
 #pragma once
 
 #include "api/data_changes.h"
 #include "gateway/component_cache.h"
-#include "lifecycle/autoscale.h"
 #include "lifecycle/converger.h"
 #include "lifecycle/health_probe.h"
 #include "lifecycle/memory_budget.h"
@@ -30,7 +30,9 @@
 #include <maelstrom/sdk/database.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -53,22 +55,25 @@ struct LifecycleSettings {
     /// Value of the kLabelOwner label on the containers this maelstromd starts (see ownerIdFor); at boot only
     /// containers with this owner, or with none, are adopted or removed as stale.
     std::string ownerId;
+    /// Called whenever a container starts, becomes active, begins stopping or is gone (the node status).
+    std::function<void()> containersChanged;
 };
 
 /// The label naming which maelstromd (data directory) started a container.
 inline constexpr const char* kLabelOwner = "maelstrom_owner";
+/// The label naming the node id of the maelstromd that started a container (for operators and tests).
+inline constexpr const char* kLabelNode = "maelstrom_node";
 /// A short stable id for a data directory (FNV-1a, hex): two maelstromd processes sharing one Docker daemon
 /// (tests, a second instance on another port) each leave the other's containers alone.
 std::string ownerIdFor(const std::string& dataDir);
 
-/// What the autoscaling formula sees of one converger at `now` (`nowUnixMs` on the wall clock): the concurrency
-/// windows of its starting and active containers of the current version (from the router's `activity`), and
-/// how long the component has been idle — since the last request, demand or container start; 0 while a
-/// request is in flight or queued. Pure.
-AutoscaleInput autoscaleInputOf(const Converger::State& state, const ComponentActivitySnapshot& activity,
-                                std::chrono::steady_clock::time_point now, std::int64_t nowUnixMs);
+/// One component's instance count in applyTargets.
+struct TargetChange {
+    sdk::Component component;
+    std::int64_t count = 0;
+};
 
-class LifecycleManager : public ColdStarter {
+class LifecycleManager {
 public:
     /// `database` may be null (no start locks, no adoption check against stored versions: uses `components`).
     /// `clock` times the maintenance passes, idle periods and the convergers; `probe` answers every health
@@ -76,17 +81,25 @@ public:
     LifecycleManager(sdk::ContainerRuntime& runtime, sdk::Database* database, RouterRegistry& routers,
                      ComponentCache& components, LifecycleSettings settings,
                      const sdk::Clock& clock = sdk::systemClock(), HealthProbe probe = probeHealth);
-    ~LifecycleManager() override;
+    ~LifecycleManager();
     LifecycleManager(const LifecycleManager&) = delete;
     LifecycleManager& operator=(const LifecycleManager&) = delete;
 
     /// Adopts the running managed containers of current component versions (health-checked) and removes the
-    /// others, subscribes to the runtime's events and starts the maintenance thread. Cold starts requested
-    /// while adoption runs are held and replayed after it, so an adopted component starts no second container.
+    /// others, subscribes to the runtime's events and starts the maintenance thread. applyTargets() calls made
+    /// while adoption runs wait for it, so an adopted component starts no second container.
     void start();
 
-    /// ColdStarter: a request waits for `component` and no instance exists.
-    void requestStart(const std::string& component) override;
+    /// The version of this node's targets (NodeStatus.version): the creation time in ms, +1 for each accepted
+    /// applyTargets().
+    std::int64_t version() const;
+
+    /// StartStopComponents on this node. When `expectedVersion` is the current version, the version goes up by
+    /// one and each component's instance count becomes the given one (a converger is created when missing);
+    /// counts that go down are applied first and awaited (bounded), so freed memory is available to the starts.
+    /// With `block`, also waits until the new counts run (bounded by the start health check). Components not
+    /// named keep their counts. @return false on a version mismatch (nothing changed) or after shutdown began.
+    bool applyTargets(std::int64_t expectedVersion, const std::vector<TargetChange>& targets, bool block);
 
     /// A component was put or removed on this node (DataChanges): deploy at once rather than at the next pass.
     void componentChanged(const ComponentChange& change);
@@ -109,7 +122,9 @@ private:
     void adoptRunningContainers();
     void maintenanceLoop(std::stop_token stop);
     void applyComponentChanges();
-    void autoscale();
+    /// Waits (bounded) until the converger of `component` runs `count` instances: all active when raising, every
+    /// other one gone when lowering.
+    void awaitCount(const std::shared_ptr<Converger>& converger, std::int64_t count, bool raising) const;
     void reconcile();
     void retireConverger(const std::string& name);
     void onEvent(const sdk::ContainerEvent& event);
@@ -128,7 +143,8 @@ private:
     std::vector<std::jthread> retiring_;                           ///< guarded; convergers being stopped
     bool stopping_ = false;                                        ///< guarded
     bool adopting_ = true;                                         ///< guarded; until start() adopted
-    std::set<std::string> heldColdStarts_;                         ///< guarded; requested while adopting
+    std::condition_variable adopted_;                              ///< signalled when adoption ends
+    std::int64_t version_ = 0;                                     ///< guarded
     /// When each converger's component was first seen missing from the cache; maintenance thread only.
     std::map<std::string, std::chrono::steady_clock::time_point> missingSince_;
     std::unique_ptr<sdk::Subscription> subscription_;

@@ -6,6 +6,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lifecycle_env.h"
 
+#include <cstdio>
+
 #include <barrier>
 
 using namespace maelstrom::testing;
@@ -17,6 +19,7 @@ class ColdStartTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testConcurrentFirstRequestsStartOneContainer);
     CPPUNIT_TEST(testStartHealthCheckTimeoutRemovesContainerAndAnswers504);
     CPPUNIT_TEST(testReservationLargerThanNodeMemoryIsNotStarted);
+    CPPUNIT_TEST(testColdStartDisplacesIdleInstancesWhenMemoryIsShort);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -139,8 +142,34 @@ public:
         const Reply reply = request(daemon.publicPort(), "big." + host, "/");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body + "\n" + daemon.tail(), 504, reply.status);
         CPPUNIT_ASSERT(allContainers(big).empty());
-        CPPUNIT_ASSERT_MESSAGE(daemon.tail(), daemon.waitForLog("not enough memory on this node: needs 300 MiB", 5s));
+        CPPUNIT_ASSERT_MESSAGE(daemon.tail(), daemon.waitForLog("reserves 300 MiB and fits on no node", 5s));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), runningContainers(small).size()); // untouched
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());
+    }
+
+    // 500 + 400 of 1100 MiB reserved: a 1000 MiB cold start displaces both (least recently used first) and is
+    // served, instead of waiting for its deadline.
+    void testColdStartDisplacesIdleInstancesWhenMemoryIsShort() {
+        MAELSTROM_REQUIRE_BACKEND(docker::dockerAvailable(), "dockerd");
+        TempDir dir;
+        const std::string project = uniqueProject("disp");
+        ProjectCleanup cleanup(project);
+        Daemon daemon(dir.path(), {{"MAEL_TOTAL_MEMORY", "1100"}});
+        const std::string host = project + ".cold.test";
+        daemon.putProject(projectYaml(
+            project, {componentYaml("five", "five." + host, {"reservememory: 500", "idletimeoutseconds: 600"}),
+                      componentYaml("four", "four." + host, {"reservememory: 400", "idletimeoutseconds: 600"}),
+                      componentYaml("big", "big." + host, {"reservememory: 1000", "maxdurationseconds: 30"})}));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 200, request(daemon.publicPort(), "five." + host, "/").status);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 200, request(daemon.publicPort(), "four." + host, "/").status);
+        const Reply reply = request(daemon.publicPort(), "big." + host, "/");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body + "\n" + daemon.tail(), 200, reply.status);
+        CPPUNIT_ASSERT_MESSAGE(reply.error, reply.millis < 20'000);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), runningContainers(project + "_big").size());
+        CPPUNIT_ASSERT(runningContainers(project + "_five").empty());
+        CPPUNIT_ASSERT(runningContainers(project + "_four").empty());
+        CPPUNIT_ASSERT_MESSAGE(daemon.tail(), daemon.waitForLog("(displacing: ", 1s));
+        std::printf("\ncold start with displacement of two instances: %.0f ms\n", reply.millis);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());
     }
 };

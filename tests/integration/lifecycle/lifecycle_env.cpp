@@ -56,12 +56,18 @@ int listeningPublicPort(const std::string& log) {
 
 } // namespace
 
-Daemon::Daemon(const fs::path& dataDir, const std::map<std::string, std::string>& env) : dataDir_(dataDir) {
+Daemon::Daemon(const fs::path& dataDir, const std::map<std::string, std::string>& env,
+               const std::map<std::string, std::string>& runtimeSettings)
+    : dataDir_(dataDir) {
+    std::string runtime = "  container_runtime:\n    plugin: docker\n";
+    if (!runtimeSettings.empty()) {
+        runtime += "    settings:\n";
+        for (const auto& [k, v] : runtimeSettings)
+            runtime += "      " + k + ": " + v + "\n";
+    }
     const std::string yaml = "services:\n"
                              "  database:\n    plugin: sqlite\n    settings:\n      path: " +
-                             (dataDir_ / "maelstrom.db").string() +
-                             "\n"
-                             "  container_runtime:\n    plugin: docker\n"
+                             (dataDir_ / "maelstrom.db").string() + "\n" + runtime +
                              "  load_balancer:\n    plugin: round-robin\n"
                              "  rpc_transport:\n    plugin: jsonrpc-http\n";
     fs::create_directories(dataDir_);
@@ -76,6 +82,11 @@ Daemon::Daemon(const fs::path& dataDir, const std::map<std::string, std::string>
     for (int attempt = 0; attempt < 3; ++attempt) {
         privatePort_ = freePort();
         all["MAEL_PRIVATE_PORT"] = std::to_string(privatePort_);
+        for (const auto& [k, v] : env) { // "{private_port}" in a value: the port chosen (e.g. MAEL_PEER_URL)
+            if (const auto at = v.find("{private_port}"); at != std::string::npos) {
+                all[k] = std::string(v).replace(at, 14, std::to_string(privatePort_));
+            }
+        }
         process_ =
             std::make_unique<BackgroundProcess>(std::vector<std::string>{(binDir() / "maelstromd").string(), "--config",
                                                                          (dataDir_ / "maelstromd.yml").string()},

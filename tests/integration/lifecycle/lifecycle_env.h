@@ -39,9 +39,13 @@ Reply request(int port, const std::string& host, const std::string& path, std::c
 /// A maelstromd process whose data (the SQLite file) lives in `dataDir`, so a second Daemon on the same
 /// directory sees the same components. Public port chosen by the OS (read from the log), private port free.
 /// With MAELSTROM_TEST_LOG_DIR set, the whole log is written there as maelstromd-<pid>.log when it goes.
+/// `env` overrides maelstromd's environment (a key with a leading '-' removes the variable); "{private_port}" in
+/// a value stands for the private port chosen (MAEL_PEER_URL=http://127.0.0.1:{private_port}).
+/// `runtimeSettings` go under the docker plugin's `settings:` in the registry (e.g. address: container-ip).
 class Daemon {
 public:
-    explicit Daemon(const std::filesystem::path& dataDir, const std::map<std::string, std::string>& env = {});
+    explicit Daemon(const std::filesystem::path& dataDir, const std::map<std::string, std::string>& env = {},
+                    const std::map<std::string, std::string>& runtimeSettings = {});
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;

@@ -1,7 +1,7 @@
 // autoscale_test.cpp — the original's target-count formula: the worked examples of the spec,
-// keeping one warm while not idle, scale to zero after the idle timeout, min/max instances and the per-node cap.
+// keeping one warm while not idle, scale to zero after the idle timeout, min/max instances (the per-node cap is the
+// placement's), and the cluster-wide input built from the nodes' statuses.
 #include "lifecycle/autoscale.h"
-#include "lifecycle/lifecycle_manager.h"
 #include "model_builders.h"
 #include "test_support.h"
 
@@ -17,25 +17,13 @@ class AutoscaleTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testMinInstancesWithoutContainers);
     CPPUNIT_TEST(testMaxInstancesCaps);
     CPPUNIT_TEST(testMaxInstancesBelowMinIgnored);
-    CPPUNIT_TEST(testMaxInstancesPerNodeCaps);
+    CPPUNIT_TEST(testMaxInstancesPerNodeIsNotACap);
     CPPUNIT_TEST(testYoungInstancesCountButAddNothing);
-    CPPUNIT_TEST(testInputCountsOnlyTheCurrentVersion);
-    CPPUNIT_TEST(testIdleIsTheShortestSinceDemandRequestOrStart);
-    CPPUNIT_TEST(testRequestInProgressIsNeverIdle);
+    CPPUNIT_TEST(testClusterInputCountsEveryNode);
+    CPPUNIT_TEST(testClusterInputWithoutInstancesIsIdle);
     CPPUNIT_TEST_SUITE_END();
 
-    using TimePoint = std::chrono::steady_clock::time_point;
     static constexpr std::int64_t kNowUnixMs = 1'700'000'000'000;
-    static TimePoint now() { return TimePoint{} + std::chrono::hours(1000); }
-
-    static Converger::State stateWith(std::vector<ConvergerContainer> containers, TimePoint lastDemand = {}) {
-        Converger::State state;
-        state.component = component();
-        state.component.version = 2;
-        state.containers = std::move(containers);
-        state.lastDemand = lastDemand;
-        return state;
-    }
 
     static sdk::Component component(std::int64_t maxConcurrency = 2) {
         auto c = testing::testComponent("scaled");
@@ -92,11 +80,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3), autoscaleTarget(c, AutoscaleInput{{}, 0}));
     }
 
-    void testMaxInstancesPerNodeCaps() {
+    void testMaxInstancesPerNodeIsNotACap() {
+        // The limit is per node; the placement enforces it, the cluster-wide target ignores it.
         auto c = component(1);
         c.maxInstancesPerNode = 1;
-        AutoscaleInput in{{{1.0}, {1.0}}, 0};
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), autoscaleTarget(c, in));
+        AutoscaleInput in{{{1.0}, {1.0}}, 0}; // pctAvg 1.0 > 0.75 → ceil(2 / 0.75) = 3
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), autoscaleTarget(c, in));
     }
 
     void testYoungInstancesCountButAddNothing() {
@@ -105,45 +94,45 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2), autoscaleTarget(component(), in));
     }
 
-    void testInputCountsOnlyTheCurrentVersion() {
-        // v1 (being replaced) and a stopping v2 are left out; the active v2 brings its router windows.
-        const auto state = stateWith({{"old", 1, ContainerStatus::Active, 0, 128},
-                                      {"new", 2, ContainerStatus::Active, 0, 128},
-                                      {"going", 2, ContainerStatus::Stopping, 0, 128}});
-        ComponentActivitySnapshot activity;
-        InstanceActivitySnapshot instance;
-        instance.instanceId = "new";
-        instance.activity = {{3, 0.5}, {1, 0.25}};
-        activity.instances.push_back(instance);
-        const AutoscaleInput in = autoscaleInputOf(state, activity, now(), kNowUnixMs);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), in.instanceWindows.size());
+    static sdk::ComponentInfo info(const std::string& name, const std::string& status, std::int64_t startTime,
+                                   std::int64_t lastRequestTime, const std::vector<double>& windows) {
+        sdk::ComponentInfo i;
+        i.componentName = name;
+        i.status = status;
+        i.startTime = startTime;
+        i.lastRequestTime = lastRequestTime;
+        for (const double w : windows) {
+            i.activity.push_back(sdk::ComponentActivity{1, w});
+        }
+        return i;
+    }
+
+    void testClusterInputCountsEveryNode() {
+        sdk::NodeStatus a;
+        a.nodeId = "a";
+        a.runningComponents = {info("scaled", "active", kNowUnixMs - 900'000, kNowUnixMs - 300'000, {0.5, 0.25}),
+                               info("other", "active", kNowUnixMs, kNowUnixMs, {2.0})};
+        sdk::NodeStatus b;
+        b.nodeId = "b";
+        b.runningComponents = {info("scaled", "stopping", kNowUnixMs, kNowUnixMs, {9.0}),
+                               info("scaled", "starting", kNowUnixMs - 45'500, 0, {})};
+        const AutoscaleInput in = clusterAutoscaleInput("scaled", {a, b}, kNowUnixMs);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), in.instanceWindows.size());
         CPPUNIT_ASSERT(in.instanceWindows[0] == std::vector<double>({0.5, 0.25}));
+        CPPUNIT_ASSERT(in.instanceWindows[1].empty());
+        // The newest of the last request (300 s ago) and the starts (45.5 s ago); the stopping entry is left out.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(45), in.secondsIdle);
+        // A clock behind the nodes' never gives a negative idle time.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), clusterAutoscaleInput("scaled", {a, b}, kNowUnixMs - 60'000).secondsIdle);
     }
 
-    void testIdleIsTheShortestSinceDemandRequestOrStart() {
-        using namespace std::chrono_literals;
-        // Started 500 s ago, last demand 300 s ago, last request 120 s ago → idle 120 s.
-        auto state = stateWith({{"c", 2, ContainerStatus::Active, kNowUnixMs - 500'000, 128}}, now() - 300s);
-        ComponentActivitySnapshot activity;
-        activity.lastRequest = now() - 120s;
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(120), autoscaleInputOf(state, activity, now(), kNowUnixMs).secondsIdle);
-        // Without a request, the demand counts; a container started 10 s ago counts as activity too.
-        activity.lastRequest.reset();
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(300), autoscaleInputOf(state, activity, now(), kNowUnixMs).secondsIdle);
-        state.containers[0].startedAtUnixMs = kNowUnixMs - 10'000;
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(10), autoscaleInputOf(state, activity, now(), kNowUnixMs).secondsIdle);
-    }
-
-    void testRequestInProgressIsNeverIdle() {
-        using namespace std::chrono_literals;
-        const auto state = stateWith({{"c", 2, ContainerStatus::Active, kNowUnixMs - 500'000, 128}}, now() - 300s);
-        ComponentActivitySnapshot activity;
-        activity.lastRequest = now() - 400s;
-        activity.inFlight = 1; // a long request or an open WebSocket
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), autoscaleInputOf(state, activity, now(), kNowUnixMs).secondsIdle);
-        activity.inFlight = 0;
-        activity.queued = 1;
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), autoscaleInputOf(state, activity, now(), kNowUnixMs).secondsIdle);
+    void testClusterInputWithoutInstancesIsIdle() {
+        sdk::NodeStatus a;
+        a.runningComponents = {info("scaled", "stopping", kNowUnixMs, kNowUnixMs, {1.0})};
+        const AutoscaleInput in = clusterAutoscaleInput("scaled", {a}, kNowUnixMs);
+        CPPUNIT_ASSERT(in.instanceWindows.empty());
+        CPPUNIT_ASSERT(in.secondsIdle > 1'000'000'000);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), autoscaleTarget(component(), in)); // idle, no minimum: none
     }
 };
 

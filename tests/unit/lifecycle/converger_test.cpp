@@ -124,7 +124,7 @@ public:
     RouterRegistry routers{nullptr, {}};
     MemoryBudget memory{100 * kMiB};
     LifecycleContext context{
-        runtime, &database, routers, memory, "node-a", "http://127.0.0.1:1", {}, clock, runtime.healthProbe()};
+        runtime, &database, routers, memory, "node-a", "http://127.0.0.1:1", {}, clock, runtime.healthProbe(), {}};
     std::unique_ptr<sdk::Subscription> subscription;
     std::unique_ptr<Converger> converger;
 };
@@ -148,11 +148,11 @@ public:
     void coldStartRegistersAHealthyContainer() {
         Harness h;
         h.startConverger(webComponent());
-        h.converger->demandInstance();
+        h.converger->setTargetCount(1);
         CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] { return h.convergedTo(1, 1); }));
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), h.database.componentStartCount("web", 1).startCount);
-        // A second demand while an instance exists starts nothing more.
-        h.converger->demandInstance();
+        // The same count again while the instance exists starts nothing more.
+        h.converger->setTargetCount(1);
         std::this_thread::sleep_for(50ms);
         CPPUNIT_ASSERT_EQUAL(1, h.runtime.startCalls());
     }

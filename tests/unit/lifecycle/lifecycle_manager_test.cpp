@@ -10,6 +10,7 @@
 #include "model_builders.h"
 #include "test_support.h"
 
+#include <future>
 #include <thread>
 
 using namespace maelstrom;
@@ -55,7 +56,7 @@ public:
                              &database,
                              routers,
                              components,
-                             LifecycleSettings{"node-a", "", 4096, "me"},
+                             LifecycleSettings{"node-a", "", 4096, "me", {}},
                              clock,
                              runtime.healthProbe()};
 };
@@ -64,47 +65,54 @@ public:
 
 class LifecycleManagerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(LifecycleManagerTest);
-    CPPUNIT_TEST(coldStartThenScaleToZeroWhenIdle);
-    CPPUNIT_TEST(minInstancesAreKeptWithoutTraffic);
+    CPPUNIT_TEST(targetsAreAppliedUnderTheVersionCheck);
+    CPPUNIT_TEST(lowerCountsGoBeforeRaisedOnes);
     CPPUNIT_TEST(deadContainerReportedByTheRuntimeIsReplaced);
     CPPUNIT_TEST(adoptsWhatAPreviousDaemonLeftRunning);
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void coldStartThenScaleToZeroWhenIdle() {
+    void targetsAreAppliedUnderTheVersionCheck() {
         Node node;
-        node.components.replace({idleComponent("web")});
+        const sdk::Component web = idleComponent("web");
+        node.components.replace({web});
         node.manager.start();
-        node.manager.requestStart("web");
-        CPPUNIT_ASSERT(node.eventually([&] { return node.routers.byComponent("web")->instanceCount() == 1; }));
-        // Still warm within the idle timeout...
-        node.clock.advance(50s);
+        const std::int64_t v = node.manager.version();
+        CPPUNIT_ASSERT(node.manager.applyTargets(v, {TargetChange{web, 2}}, false));
+        CPPUNIT_ASSERT_EQUAL(v + 1, node.manager.version());
+        CPPUNIT_ASSERT(node.eventually([&] { return node.routers.byComponent("web")->instanceCount() == 2; }));
+        // A decision taken on the old version changes nothing.
+        CPPUNIT_ASSERT(!node.manager.applyTargets(v, {TargetChange{web, 0}}, false));
         std::this_thread::sleep_for(50ms);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), node.running("web"));
-        // ...and stopped once it has been idle for longer.
-        CPPUNIT_ASSERT(node.eventually([&] { return node.running("web") == 0; }, 1s));
-        CPPUNIT_ASSERT(node.clock.elapsed() > 60s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), node.running("web"));
+        CPPUNIT_ASSERT(node.manager.applyTargets(v + 1, {TargetChange{web, 0}}, false));
+        CPPUNIT_ASSERT(node.eventually([&] { return node.running("web") == 0; }));
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), node.routers.byComponent("web")->instanceCount());
     }
 
-    void minInstancesAreKeptWithoutTraffic() {
+    void lowerCountsGoBeforeRaisedOnes() {
         Node node;
-        sdk::Component c = idleComponent("always");
-        c.minInstances = 2;
-        node.components.replace({c});
+        const sdk::Component a = idleComponent("a");
+        const sdk::Component b = idleComponent("b");
+        node.components.replace({a, b});
         node.manager.start();
-        node.manager.componentChanged(ComponentChange{ComponentChange::Kind::ComponentPut, c.name, c, true});
-        CPPUNIT_ASSERT(node.eventually([&] { return node.running("always") == 2; }));
-        node.clock.advance(10min);
-        std::this_thread::sleep_for(100ms);
-        CPPUNIT_ASSERT(node.eventually([&] { return node.running("always") == 2; }, 1s));
+        CPPUNIT_ASSERT(node.manager.applyTargets(node.manager.version(), {TargetChange{a, 1}}, false));
+        CPPUNIT_ASSERT(node.eventually([&] { return node.running("a") == 1; }));
+        // Displacement: a goes, b comes; b's start begins only once a is gone (its memory free).
+        auto applied = std::async(std::launch::async, [&] {
+            return node.manager.applyTargets(node.manager.version(), {TargetChange{a, 0}, TargetChange{b, 1}}, true);
+        });
+        CPPUNIT_ASSERT(node.eventually([&] { return node.running("b") == 1; }));
+        CPPUNIT_ASSERT(applied.get());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), node.running("a"));
     }
 
     void deadContainerReportedByTheRuntimeIsReplaced() {
         Node node;
         node.components.replace({idleComponent("web")});
         node.manager.start();
-        node.manager.requestStart("web");
+        CPPUNIT_ASSERT(
+            node.manager.applyTargets(node.manager.version(), {TargetChange{idleComponent("web"), 1}}, false));
         CPPUNIT_ASSERT(node.eventually([&] { return node.running("web") == 1; }));
         const std::string first = node.runtime.running().front().id;
         node.runtime.kill(first); // the runtime's Died event reaches the manager's subscription
