@@ -116,7 +116,9 @@ bool Placement::takeRole(const std::string& component, std::optional<sdk::NodeSt
             const auto lease = database_->acquireOrRenewRole(
                 kPlacementRole, me, std::chrono::duration_cast<std::chrono::milliseconds>(kPlacementLease).count());
             if (lease.acquired) {
-                ++holding_;
+                if (++holding_ == 1) {
+                    renewer_ = std::jthread([this, me](std::stop_token stop) { renewRole(me, stop); });
+                }
                 return true;
             }
             holder = lease.holderNodeId;
@@ -145,10 +147,34 @@ bool Placement::takeRole(const std::string& component, std::optional<sdk::NodeSt
     }
 }
 
+void Placement::renewRole(const std::string& me, std::stop_token stop) {
+    std::mutex sleepMutex;
+    std::condition_variable_any sleep; // nobody notifies it: the pause ends on time or on stop
+    for (;;) {
+        {
+            std::unique_lock lock(sleepMutex);
+            if (sleep.wait_for(lock, stop, kPlacementRenewal, [] { return false; }) || stop.stop_requested()) {
+                return;
+            }
+        }
+        try {
+            database_->acquireOrRenewRole(
+                kPlacementRole, me, std::chrono::duration_cast<std::chrono::milliseconds>(kPlacementLease).count());
+        } catch (const std::exception& e) {
+            log().warning(std::string("placement: renewing the placement role: ") + e.what());
+        }
+    }
+}
+
 void Placement::leaveRole() {
     std::lock_guard role(roleMutex_);
     if (--holding_ > 0) {
         return;
+    }
+    // The renewer finishes a renewal in progress before the release, so it never takes the role back after it.
+    renewer_.request_stop();
+    if (renewer_.joinable()) {
+        renewer_.join();
     }
     try {
         database_->releaseRole(kPlacementRole, nodes_.nodeId());

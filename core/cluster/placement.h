@@ -14,7 +14,7 @@
 //    when memory is short) gets StartStopComponents{block}. A version mismatch (the node changed meanwhile) is
 //    retried at once with fresh statuses. A component whose reservation fits on no node fails with a log line
 //    naming the reservation and the largest node; its waiting requests end at their deadline.
-// The role is released when the last placement in progress on this node ends (the reference released it when the
+// The lease is renewed while placements run here and the role is released when the last one ends (the reference released it when the
 // first ended, while others were still placing).
 // Threads: requestStart() returns at once (the work runs on a thread of its own per component);
 // placeComponent() blocks. Destruction waits for placements in progress.
@@ -38,7 +38,10 @@
 
 namespace maelstrom::core {
 
-inline constexpr std::chrono::seconds kPlacementLease{60};
+/// The placement role's lease, renewed every kPlacementRenewal while placements run here: a holder that dies
+/// mid-placement blocks the others' cold starts for at most this long (the reference: a one-minute lease).
+inline constexpr std::chrono::seconds kPlacementLease{10};
+inline constexpr std::chrono::seconds kPlacementRenewal{3};
 inline constexpr std::chrono::seconds kPlacementRoleWait{70};
 inline constexpr std::chrono::minutes kPlacementDeadline{3};
 
@@ -62,6 +65,8 @@ private:
     /// Takes the role (true), or delegates the placement to its holder (`delegated` set).
     bool takeRole(const std::string& component, std::optional<sdk::NodeStatus>& delegated);
     void leaveRole();
+    /// Renews the role every kPlacementRenewal until stopped.
+    void renewRole(const std::string& me, std::stop_token stop);
     sdk::NodeStatus placeShared(const std::string& component);
     sdk::NodeStatus placeHere(const std::string& component);
     /// One attempt on fresh statuses; nothing when the chosen node changed meanwhile (retry at once).
@@ -77,6 +82,7 @@ private:
     bool stopped_ = false;                                      ///< guarded
     std::mutex roleMutex_;                                      ///< orders role acquire/release with holding_
     int holding_ = 0;                                           ///< guarded by roleMutex_
+    std::jthread renewer_;                                      ///< guarded; renews the lease while holding_ > 0
 };
 
 } // namespace maelstrom::core
