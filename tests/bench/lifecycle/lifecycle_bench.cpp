@@ -15,6 +15,7 @@
 // the build it belongs to; removes every container it made.
 // SPDX-License-Identifier: Apache-2.0
 #include "bench_spawn.h"
+#include "first_byte.h"
 #include "lifecycle_env.h"
 
 #include <Poco/Net/SocketAddress.h>
@@ -42,24 +43,6 @@ std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
         s.pop_back();
     return s;
-}
-
-/// Milliseconds from connect to the first response byte of `GET /` with `Host: host` (then reads it all);
-/// -1 when the response is not a 200.
-double firstByteMillis(int port, const std::string& host) {
-    const auto t0 = Clock::now();
-    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
-    socket.setReceiveTimeout(Poco::Timespan(120, 0));
-    socket.setNoDelay(true);
-    const std::string req = "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
-    socket.sendBytes(req.data(), static_cast<int>(req.size()));
-    char buf[4096];
-    int n = socket.receiveBytes(buf, 1);
-    const double firstByte = ms(Clock::now() - t0);
-    std::string response(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-    while ((n = socket.receiveBytes(buf, sizeof buf)) > 0)
-        response.append(buf, static_cast<std::size_t>(n));
-    return response.rfind("HTTP/1.1 200", 0) == 0 ? firstByte : -1;
 }
 
 /// docker run + docker port + curl every 10 ms until 200 (the steps of a hand-made cold start).
@@ -133,7 +116,8 @@ int coldStart(int rounds) {
     }
     daemon.putProject(projectYaml(project, components));
     auto maelRound = [&](int i) {
-        const double t = firstByteMillis(daemon.publicPort(), "c" + std::to_string(i) + ".bench.test");
+        const double t =
+            maelstrom::bench::firstByteMillis(daemon.publicPort(), "c" + std::to_string(i) + ".bench.test");
         if (t < 0)
             throw std::runtime_error("maelstromd cold start did not answer 200\n" + daemon.tail());
         return t;
@@ -185,7 +169,7 @@ int rss() {
     std::this_thread::sleep_for(std::chrono::seconds(3)); // a few route refreshes over the 1,000 components
     const Memory registered = memoryOf(daemon.pid());
     for (int i = 0; i < 10; ++i) {
-        if (firstByteMillis(daemon.publicPort(), "r" + std::to_string(i) + ".rss.test") < 0) {
+        if (maelstrom::bench::firstByteMillis(daemon.publicPort(), "r" + std::to_string(i) + ".rss.test") < 0) {
             throw std::runtime_error("cold start of r" + std::to_string(i) + " failed\n" + daemon.tail());
         }
     }

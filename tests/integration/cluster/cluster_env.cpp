@@ -221,6 +221,7 @@ Cluster::~Cluster() {
             ::kill(n.daemon->pid(), SIGTERM);
     }
     nodes_.clear(); // each waits for its process (and keeps its log when MAELSTROM_TEST_LOG_DIR is set)
+    exited_.clear();
     for (const auto& id : suiteNodeIds())
         removeNodeContainers(id);
 }
@@ -229,6 +230,15 @@ Daemon& Cluster::start(const std::string& id, const NodeOptions& options) {
     const auto& allowed = suiteNodeIds();
     if (std::find(allowed.begin(), allowed.end(), id) == allowed.end())
         CPPUNIT_FAIL("node id " + id + " is not one of the suite's (Cluster::suiteNodeIds)");
+    for (auto it = nodes_.begin(); it != nodes_.end(); ++it) {
+        if (it->id != id)
+            continue;
+        if (it->daemon->running())
+            CPPUNIT_FAIL("node " + id + " still runs: stop it before starting it again");
+        exited_.push_back(std::move(it->daemon));
+        nodes_.erase(it);
+        break;
+    }
     std::map<std::string, std::string> env{
         {"-MAEL_TOTAL_MEMORY", ""}, {"-MAEL_NODE_LIVENESS_SECONDS", ""}, {"-MAEL_SHUTDOWN_PAUSE_SECONDS", ""}};
     for (const auto& [k, v] : options.env)
