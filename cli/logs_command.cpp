@@ -1,7 +1,9 @@
 // logs_command.cpp — maelctl logs [--components=<list>] [--since=<since>]: GETs
-// <MAELSTROM_PRIVATE_URL>/_mael/logs (with MAELSTROM_PRIVATE_TOKEN as a bearer token when set), skips the PING
-// keep-alives and prints every message as `[<Component>]\t<Data trimmed>`, to stderr for the stderr stream and
-// to stdout otherwise, until the stream ends or the user interrupts.
+// <MAELSTROM_PRIVATE_URL>/_mael/logs (with MAELSTROM_PRIVATE_TOKEN as a bearer token when set) — the logs of every
+// node's containers, merged by the node asked — skips the PING keep-alives and prints every message as
+// `[<Component>@<Node>]\t<Data trimmed>` (`[<Component>]\t<Data trimmed>` when it names no node, as an older
+// maelstromd sends them), to stderr for the stderr stream and to stdout otherwise, until the stream ends or the
+// user interrupts.
 // Differences from the reference (on purpose): a non-200 answer is an error that says the status and the body
 // (the reference tried to decode the body as messages); a stream silent for 60 s (no PING) is an error instead of
 // a hang; a trailing slash on the URL is tolerated.
@@ -65,7 +67,9 @@ void printMessage(const std::string& line) {
             throw Poco::JSON::JSONException("not a JSON object");
         }
         const auto o = value.extract<Poco::JSON::Object::Ptr>();
-        const std::string text = "[" + field(o, "Component") + "]\t" + trimSpace(field(o, "Data")) + "\n";
+        const std::string node = field(o, "Node");
+        const std::string text =
+            "[" + field(o, "Component") + (node.empty() ? "" : "@" + node) + "]\t" + trimSpace(field(o, "Data")) + "\n";
         std::FILE* out = field(o, "Stream") == "stderr" ? stderr : stdout;
         std::fwrite(text.data(), 1, text.size(), out);
         std::fflush(out);

@@ -298,6 +298,18 @@ private:
             return;
         }
         logStreams_ = std::make_unique<LogStreams>(runtime);
+        // `maelctl logs` through any node shows every node's containers: the stream also follows the peers' logs.
+        ClusterView* view = view_.get();
+        logStreams_->setCluster(
+            nodeId_,
+            [view] {
+                std::vector<PeerLogSource> peers;
+                for (const auto& node : view->peers()) {
+                    peers.push_back({node.nodeId, node.peerUrl});
+                }
+                return peers;
+            },
+            config_.node.privateToken);
         routes_.logs = logStreams_.get();
         ComponentCache* cache = &components_;
         logBridge_ = std::make_unique<LogBridge>(

@@ -228,13 +228,18 @@ std::int64_t parseSince(const std::string& raw, std::int64_t nowMillis) {
     throw invalid("not a duration, Unix timestamp or date/time");
 }
 
-std::string logMessageJson(std::string_view component, bool stderrStream, std::string_view data) {
+std::string logMessageJson(std::string_view component, bool stderrStream, std::string_view data,
+                           std::string_view node) {
     std::string out;
-    out.reserve(data.size() + component.size() + 48);
+    out.reserve(data.size() + component.size() + node.size() + 60);
     out += "{\"Component\":";
     sdk::appendJsonString(out, component, sdk::JsonStringStyle::GoHtmlSafe);
     out += stderrStream ? ",\"Stream\":\"stderr\",\"Data\":" : ",\"Stream\":\"stdout\",\"Data\":";
     sdk::appendJsonString(out, data, sdk::JsonStringStyle::GoHtmlSafe);
+    if (!node.empty()) {
+        out += ",\"Node\":";
+        sdk::appendJsonString(out, node, sdk::JsonStringStyle::GoHtmlSafe);
+    }
     out += '}';
     return out;
 }

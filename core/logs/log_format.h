@@ -45,9 +45,11 @@ public:
 /// `±hh:mm`; without a zone it is local time). `0` means the beginning. @throws InvalidSince.
 std::int64_t parseSince(const std::string& value, std::int64_t nowMillis);
 
-/// One message of the stream, without the trailing CRLF: {"Component":..,"Stream":"stdout"|"stderr","Data":..}
-/// escaped as Go's encoding/json does (<, >, & and U+2028/9 as \u escapes; invalid UTF-8 becomes U+FFFD), so
-/// the output is always valid UTF-8 JSON.
-std::string logMessageJson(std::string_view component, bool stderrStream, std::string_view data);
+/// One message of the stream, without the trailing CRLF:
+/// {"Component":..,"Stream":"stdout"|"stderr","Data":..,"Node":..} — `Node` is the id of the node that runs the
+/// container, left out when `node` is empty (clients that do not know the field ignore it). Escaped as Go's
+/// encoding/json does (<, >, & and U+2028/9 as \u escapes; invalid UTF-8 becomes U+FFFD), so the output is always
+/// valid UTF-8 JSON.
+std::string logMessageJson(std::string_view component, bool stderrStream, std::string_view data, std::string_view node);
 
 } // namespace maelstrom::core

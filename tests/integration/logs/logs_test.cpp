@@ -3,8 +3,8 @@
 // the managed labels (maelstrom=true, maelstrom_component, maelstrom_version), reached on their published
 // 127.0.0.1 port; their `/log?msg=T` route prints a line. Covers the line format, the components filter, `since`,
 // PING keep-alives, containers started after the stream began, `maelctl logs`, a disconnecting client freeing
-// its followers (maelstromd's threads and descriptors), bad parameters (400), the token, `logdriver: maelstrom`,
-// and a shutdown with a stream open.
+// its followers (maelstromd's threads and descriptors), bad parameters (400), the token, `local=1` (a node alone
+// streams the same), `logdriver: maelstrom`, and a shutdown with a stream open.
 #include "docker_test_env.h"
 #include "test_support.h"
 
@@ -31,6 +31,7 @@ namespace {
 
 const std::string kSuite = "logs-test";
 const std::string kToken = "logs-test-token";
+const std::string kNode = "logs-test-node";
 
 struct Daemon {
     TempDir dir;
@@ -51,6 +52,7 @@ struct Daemon {
                                                {"MAEL_PUBLIC_PORT", "0"},
                                                {"MAEL_DATA_DIR", dir.path().string()},
                                                {"MAEL_PRIVATE_TOKEN", kToken},
+                                               {"MAEL_NODE_ID", kNode},
                                                {"-MAEL_SQL_DRIVER", ""},
                                                {"-MAEL_SQL_DSN", ""}});
         if (!waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(60))) {
@@ -108,9 +110,19 @@ void logLine(const Container& c, const std::string& msg, bool stderrStream = fal
     CPPUNIT_ASSERT_EQUAL_MESSAGE("/log of " + c.component, 200, status);
 }
 
-std::string expectedLine(const std::string& component, const std::string& data, bool stderrStream = false) {
-    return R"({"Component":")" + component + R"(","Stream":")" + (stderrStream ? "stderr" : "stdout") +
-           R"(","Data":")" + data + R"(\n"})";
+/// Whether `text` is the message of `data` logged by `component`: tagged with the daemon's node, or without a
+/// node when maelstromd was not given its cluster (LogStreams::setCluster) — the original's three fields.
+bool isExpectedLine(const std::string& text, const std::string& component, const std::string& data,
+                    bool stderrStream = false) {
+    const std::string fields = R"({"Component":")" + component + R"(","Stream":")" +
+                               (stderrStream ? "stderr" : "stdout") + R"(","Data":")" + data + R"(\n")";
+    return text == fields + "}" || text == fields + R"(,"Node":")" + kNode + R"("})";
+}
+
+/// What `maelctl logs` prints before a line of `component`: with the node, or without when the message has none.
+bool hasCliLine(const std::string& output, const std::string& component, const std::string& data) {
+    return output.find("[" + component + "@" + kNode + "]\t" + data + "\n") != std::string::npos ||
+           output.find("[" + component + "]\t" + data + "\n") != std::string::npos;
 }
 
 /// A /_mael/logs client reading the stream on its own thread; close() disconnects (the socket is closed).
@@ -185,6 +197,11 @@ public:
     }
     bool waitForText(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(30)) {
         return waitFor([&](const Line& l) { return l.text == text; }, timeout);
+    }
+    /// Waits for the message of `data` from `component` (isExpectedLine).
+    bool waitForMessage(const std::string& component, const std::string& data, bool stderrStream = false,
+                        std::chrono::seconds timeout = std::chrono::seconds(30)) {
+        return waitFor([&](const Line& l) { return isExpectedLine(l.text, component, data, stderrStream); }, timeout);
     }
     bool waitForContaining(const std::string& part, std::chrono::seconds timeout = std::chrono::seconds(30)) {
         return waitFor([&](const Line& l) { return l.text.find(part) != std::string::npos; }, timeout);
@@ -370,8 +387,8 @@ public:
         const std::string err = unique("format-err");
         logLine(a, out);
         logLine(a, err, true);
-        CPPUNIT_ASSERT_MESSAGE(stream.dump(), stream.waitForText(expectedLine(a.component, out)));
-        CPPUNIT_ASSERT_MESSAGE(stream.dump(), stream.waitForText(expectedLine(a.component, err, true)));
+        CPPUNIT_ASSERT_MESSAGE(stream.dump(), stream.waitForMessage(a.component, out));
+        CPPUNIT_ASSERT_MESSAGE(stream.dump(), stream.waitForMessage(a.component, err, true));
         for (const auto& l : stream.lines()) {
             CPPUNIT_ASSERT_MESSAGE("not CRLF-terminated: " + l.text, l.crlf);
         }
@@ -452,7 +469,7 @@ public:
         const Container c = startContainer(component);
         const std::string mark = unique("later");
         logLine(c, mark);
-        const bool seen = stream.waitForText(expectedLine(component, mark), std::chrono::seconds(30));
+        const bool seen = stream.waitForMessage(component, mark);
         removeContainer(c);
         CPPUNIT_ASSERT_MESSAGE(stream.dump(), seen);
     }
@@ -466,8 +483,8 @@ public:
         logLine(a, err, true);
         // The command streams until interrupted: it is killed after a few seconds, having printed the last minute.
         const auto r = maelctl({"logs", "--components=" + a.component, "--since=1m"}, kToken, std::chrono::seconds(6));
-        CPPUNIT_ASSERT_MESSAGE(r.out + r.err, r.out.find("[" + a.component + "]\t" + out + "\n") != std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(r.out + r.err, r.err.find("[" + a.component + "]\t" + err + "\n") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(r.out + r.err, hasCliLine(r.out, a.component, out));
+        CPPUNIT_ASSERT_MESSAGE(r.out + r.err, hasCliLine(r.err, a.component, err));
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("PING") == std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find(err) == std::string::npos);
 
@@ -531,7 +548,21 @@ public:
             logLine(a, mark);
             LogClient s("", kToken, "POST", "components=" + a.component + "&since=1m");
             CPPUNIT_ASSERT_EQUAL_MESSAGE(s.body(), 200, s.status());
-            CPPUNIT_ASSERT_MESSAGE(s.dump(), s.waitForText(expectedLine(a.component, mark)));
+            CPPUNIT_ASSERT_MESSAGE(s.dump(), s.waitForMessage(a.component, mark));
+        }
+        {
+            LogClient s("?since=1m&local=yes");
+            CPPUNIT_ASSERT_EQUAL(400, s.status());
+            CPPUNIT_ASSERT_MESSAGE(s.body(), s.body().find("invalid local 'yes'") == 0);
+        }
+        {
+            // A node alone: its local stream is the whole stream.
+            const auto& a = shared().a;
+            const std::string mark = unique("local");
+            logLine(a, mark);
+            LogClient s("?components=" + a.component + "&since=1m&local=1");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(s.body(), 200, s.status());
+            CPPUNIT_ASSERT_MESSAGE(s.dump(), s.waitForMessage(a.component, mark));
         }
     }
 

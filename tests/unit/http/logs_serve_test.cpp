@@ -1,7 +1,10 @@
 // logs_serve_test.cpp — `/_mael/logs` served straight on a socket (LogStreams::serve, with a socketpair standing in
 // for the client's connection and the fake container runtime for Docker): status answers (400, 501, 503), the
-// chunked 200 stream (head, log lines, PING), its end when the client goes away or maelstromd stops; and the
-// framing of the blocking response writer (complete answers, chunks, a gone or stalled peer, cancellation).
+// chunked 200 stream (head, log lines, PING), its end when the client goes away or maelstromd stops; the merge of
+// the peers' streams (fake peers: Poco HTTP servers on 127.0.0.1 that stream JSON lines and PINGs): their lines
+// relayed with their node, the local ones tagged with this node, `local=1` asking no peer, a peer that is down,
+// refuses or ends its stream, peers listed later; and the framing of the blocking response writer (complete
+// answers, chunks, a gone or stalled peer, cancellation).
 // SPDX-License-Identifier: Apache-2.0
 #include "fake_container_runtime.h"
 #include "http/blocking_response.h"
@@ -9,18 +12,32 @@
 #include "model_builders.h"
 #include "test_support.h"
 
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include <maelstrom/sdk/clock.h>
 
 using namespace maelstrom;
 using namespace maelstrom::core;
@@ -195,13 +212,19 @@ std::string fixedBody(const Response& r) {
 // serve() on a thread of its own, as the private port runs it.
 class ServeThread {
 public:
-    ServeThread(LogStreams& streams, std::string target, int fd) {
+    ServeThread(LogStreams& streams, std::string target, int fd) : streams_(streams) {
         thread_ = std::thread([this, &streams, target = std::move(target), fd] {
             streams.serve(LogsRequest{target, "127.0.0.1:5555"}, fd);
             done_ = true;
         });
     }
-    ~ServeThread() { join(); }
+    /// Stops the streams first, so that a test that failed with its stream open ends instead of hanging.
+    ~ServeThread() {
+        if (!done_) {
+            streams_.stop();
+        }
+        join();
+    }
     ServeThread(const ServeThread&) = delete;
     ServeThread& operator=(const ServeThread&) = delete;
 
@@ -215,6 +238,7 @@ public:
     }
 
 private:
+    LogStreams& streams_;
     std::atomic<bool> done_{false};
     std::thread thread_;
 };
@@ -250,6 +274,164 @@ LogStreamLimits quickLimits() {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+/// A readUntil() condition: the chunked body received so far contains `part`.
+std::function<bool(const std::string&)> bodyHas(const std::string& part) {
+    return [part](const std::string& text) {
+        const auto r = parseHead(text);
+        return r && contains(dechunk(r->rest).body(), part);
+    };
+}
+
+std::string bodyOf(const SocketPair& sockets) {
+    const auto r = parseHead(sockets.received);
+    return r ? dechunk(r->rest).body() : std::string();
+}
+
+/// The value of `name` in the query of `target` ("" when absent).
+std::string queryValue(const std::string& target, const std::string& name) {
+    const auto q = target.find('?');
+    if (q == std::string::npos) {
+        return {};
+    }
+    const std::string query = "&" + target.substr(q + 1) + "&";
+    const auto at = query.find("&" + name + "=");
+    if (at == std::string::npos) {
+        return {};
+    }
+    const auto begin = at + name.size() + 2;
+    return query.substr(begin, query.find('&', begin) - begin);
+}
+
+// A peer's private port, played by a Poco HTTP server on 127.0.0.1: every request is recorded; the first
+// `refusals` answer 503; the others get a chunked stream of `lines`, then (unless `endAfterLines`) a PING every
+// 100 ms until the client goes away or the peer is destroyed.
+class FakePeer {
+public:
+    struct Seen {
+        std::string target;
+        std::string authorization;
+        int status = 0;
+    };
+
+    explicit FakePeer(std::vector<std::string> lines, int refusals = 0, bool endAfterLines = false)
+        : shared_(std::make_shared<Shared>()) {
+        shared_->lines = std::move(lines);
+        shared_->refusals = refusals;
+        shared_->endAfterLines = endAfterLines;
+        Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+        auto* params = new Poco::Net::HTTPServerParams;
+        params->setMaxThreads(8);
+        params->setKeepAlive(false);
+        server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(shared_), socket, params);
+        server_->start();
+    }
+    ~FakePeer() {
+        shared_->stopping = true;
+        server_->stopAll(true);
+    }
+    FakePeer(const FakePeer&) = delete;
+    FakePeer& operator=(const FakePeer&) = delete;
+
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+    std::vector<Seen> seen() const {
+        std::lock_guard lock(shared_->m);
+        return shared_->seen;
+    }
+    /// Streams being written now.
+    int streaming() const { return shared_->streaming.load(); }
+
+private:
+    struct Shared {
+        std::vector<std::string> lines;
+        int refusals = 0;
+        bool endAfterLines = false;
+        mutable std::mutex m;
+        std::vector<Seen> seen; // guarded by m
+        std::atomic<int> streaming{0};
+        std::atomic<bool> stopping{false};
+    };
+
+    class Handler : public Poco::Net::HTTPRequestHandler {
+    public:
+        explicit Handler(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+        void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+            Seen seen{request.getURI(), request.get("Authorization", ""), 200};
+            {
+                std::lock_guard lock(shared_->m);
+                if (static_cast<int>(shared_->seen.size()) < shared_->refusals) {
+                    seen.status = 503;
+                }
+                shared_->seen.push_back(seen);
+            }
+            if (seen.status != 200) {
+                response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+                response.setContentType("text/plain");
+                response.setContentLength(4);
+                response.send() << "busy";
+                return;
+            }
+            response.setContentType("text/plain; charset=utf-8");
+            response.setChunkedTransferEncoding(true);
+            std::ostream& out = response.send();
+            ++shared_->streaming;
+            out << "PING\r\n";
+            for (const auto& line : shared_->lines) {
+                out << line << "\r\n";
+            }
+            out << std::flush;
+            while (!shared_->endAfterLines && !shared_->stopping && out.good()) {
+                std::this_thread::sleep_for(100ms);
+                out << "PING\r\n" << std::flush;
+            }
+            --shared_->streaming;
+        }
+
+    private:
+        std::shared_ptr<Shared> shared_;
+    };
+
+    class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+    public:
+        explicit Factory(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+        Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+            return new Handler(shared_);
+        }
+
+    private:
+        std::shared_ptr<Shared> shared_;
+    };
+
+    std::shared_ptr<Shared> shared_;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+};
+
+/// The message a peer sends (with its node, or without one as an older maelstromd).
+std::string peerLine(const std::string& data, const std::string& node = "node-b") {
+    return R"({"Component":"api","Stream":"stdout","Data":")" + data + R"(\n")" +
+           (node.empty() ? "" : R"(,"Node":")" + node + "\"") + "}";
+}
+
+/// A peer list that can change while a stream is open, counting its calls.
+class PeerList {
+public:
+    void set(std::vector<PeerLogSource> peers) {
+        std::lock_guard lock(m_);
+        peers_ = std::move(peers);
+    }
+    std::function<std::vector<PeerLogSource>()> callback() {
+        return [this] {
+            ++calls;
+            std::lock_guard lock(m_);
+            return peers_;
+        };
+    }
+    std::atomic<int> calls{0};
+
+private:
+    std::mutex m_;
+    std::vector<PeerLogSource> peers_;
+};
+
 } // namespace
 
 class LogsServeTest : public CppUnit::TestFixture {
@@ -264,6 +446,10 @@ class LogsServeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(clientClosingEndsTheStream);
     CPPUNIT_TEST(stopEndsTheStreamWithTheLastChunk);
     CPPUNIT_TEST(tooManyStreamsAnswer503);
+    CPPUNIT_TEST(badLocalAnswers400);
+    CPPUNIT_TEST(mergedStreamRelaysThePeers);
+    CPPUNIT_TEST(localStreamAsksNoPeer);
+    CPPUNIT_TEST(peersRetriedAndFollowedWhenListedLater);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -519,6 +705,149 @@ public:
 
         sockets.closeClient();
         CPPUNIT_ASSERT(serving.waitDone(1000ms));
+    }
+
+    // ---- merging the peers' streams ----
+
+    void badLocalAnswers400() {
+        LogStreams streams(runtimeWithLogs(), quickLimits());
+        for (const std::string value : {"yes", "", "2", "true"}) {
+            const Response r = serveOnce(streams, "/_mael/logs?since=1m&local=" + value);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(value, std::string("HTTP/1.1 400 Bad Request"), r.statusLine);
+            CPPUNIT_ASSERT_MESSAGE(value, contains(fixedBody(r), "invalid local '" + value + "'"));
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), streams.openStreams());
+    }
+
+    void mergedStreamRelaysThePeers() {
+        auto runtime = runtimeWithLogs();
+        const std::string api = startContainer(*runtime, "api");
+        CPPUNIT_ASSERT(runtime->appendLog(api, "from a"));
+        FakePeer peer({peerLine("from b"), peerLine("from an older b", ""), "not a message", "", "PING"});
+        FakePeer self({peerLine("must not be asked", "node-a")});
+        const std::string down = "http://127.0.0.1:" + std::to_string(testing::freePort()); // nothing listens
+        PeerList peers;
+        peers.set({{"node-a", self.url()}, {"node-b", peer.url()}, {"node-c", down}});
+        LogStreams streams(runtime, quickLimits());
+        streams.setCluster("node-a", peers.callback(), "secret");
+
+        SocketPair sockets;
+        const std::int64_t opened = sdk::unixMillis();
+        ServeThread serving(streams, "/_mael/logs?components=api%2Cweb&since=5m", sockets.server);
+        CPPUNIT_ASSERT(sockets.readUntil(bodyHas("from an older b"), 3s));
+        CPPUNIT_ASSERT(sockets.readUntil(bodyHas("from a\\n"), 3s));
+        const auto pings = [&] {
+            std::size_t n = 0;
+            for (auto at = bodyOf(sockets).find("PING\r\n"); at != std::string::npos;
+                 at = bodyOf(sockets).find("PING\r\n", at + 1)) {
+                ++n;
+            }
+            return n;
+        };
+        CPPUNIT_ASSERT(sockets.readUntil([&](const std::string&) { return pings() >= 2; }, 3s)); // keeps going
+
+        const std::string body = bodyOf(sockets);
+        // Local lines carry this node; the peer's keep theirs; one without a node gets the peer's.
+        CPPUNIT_ASSERT_MESSAGE(body, contains(body, R"({"Component":"api","Stream":"stdout","Data":"from a\n",)"
+                                                    R"("Node":"node-a"})"
+                                                    "\r\n"));
+        CPPUNIT_ASSERT_MESSAGE(body, contains(body, peerLine("from b") + "\r\n"));
+        CPPUNIT_ASSERT_MESSAGE(body, contains(body, peerLine("from an older b") + "\r\n"));
+        CPPUNIT_ASSERT_MESSAGE(body, !contains(body, "not a message"));
+        CPPUNIT_ASSERT_MESSAGE(body, !contains(body, "must not be asked"));
+        // Only the peer's PINGs are dropped: ours come once a second.
+        CPPUNIT_ASSERT_MESSAGE(body, pings() <= 3);
+
+        // The peer was asked for its own containers only, with the same components and start, and the token.
+        const auto seen = peer.seen();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), seen.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("Bearer secret"), seen[0].authorization);
+        CPPUNIT_ASSERT_MESSAGE(seen[0].target, seen[0].target.rfind("/_mael/logs?", 0) == 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("api%2Cweb"), queryValue(seen[0].target, "components"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), queryValue(seen[0].target, "local"));
+        const double since = std::stod(queryValue(seen[0].target, "since"));
+        CPPUNIT_ASSERT_MESSAGE(seen[0].target, std::abs(since * 1000 - static_cast<double>(opened - 300000)) < 5000);
+        CPPUNIT_ASSERT(self.seen().empty()); // this node, although listed
+        CPPUNIT_ASSERT_EQUAL(1, peer.streaming());
+
+        // The client goes away: the stream ends and so does the peer's.
+        sockets.closeClient();
+        CPPUNIT_ASSERT(serving.waitDone(1000ms));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), streams.openStreams());
+        CPPUNIT_ASSERT(testing::waitUntil([&] { return peer.streaming() == 0; }, 2000ms));
+    }
+
+    void localStreamAsksNoPeer() {
+        auto runtime = runtimeWithLogs();
+        const std::string api = startContainer(*runtime, "api");
+        CPPUNIT_ASSERT(runtime->appendLog(api, "only here"));
+        FakePeer peer({peerLine("from b")});
+        PeerList peers;
+        peers.set({{"node-b", peer.url()}});
+        LogStreams streams(runtime, quickLimits());
+        streams.setCluster("node-a", peers.callback(), "");
+
+        SocketPair sockets;
+        ServeThread serving(streams, "/_mael/logs?since=5m&local=1", sockets.server);
+        CPPUNIT_ASSERT(sockets.readUntil(bodyHas(R"("Data":"only here\n","Node":"node-a"})"), 3s));
+        CPPUNIT_ASSERT(sockets.readUntil(bodyHas("PING\r\n"), 3s));
+        std::this_thread::sleep_for(300ms); // three poll intervals
+        CPPUNIT_ASSERT_EQUAL(0, peers.calls.load());
+        CPPUNIT_ASSERT(peer.seen().empty());
+        CPPUNIT_ASSERT(!contains(bodyOf(sockets), "from b"));
+        streams.stop();
+        CPPUNIT_ASSERT(serving.waitDone(2s));
+
+        // local=0 is the merged stream; without a token no Authorization is sent.
+        LogStreams merged(runtime, quickLimits());
+        merged.setCluster("node-a", peers.callback(), "");
+        SocketPair again;
+        ServeThread servingAgain(merged, "/_mael/logs?since=5m&local=0", again.server);
+        CPPUNIT_ASSERT(again.readUntil(bodyHas("from b"), 3s));
+        CPPUNIT_ASSERT_EQUAL(std::string(), peer.seen().at(0).authorization);
+        CPPUNIT_ASSERT_EQUAL(std::string(), queryValue(peer.seen().at(0).target, "components"));
+        merged.stop();
+        CPPUNIT_ASSERT(servingAgain.waitDone(2s));
+    }
+
+    void peersRetriedAndFollowedWhenListedLater() {
+        auto runtime = runtimeWithLogs();
+        startContainer(*runtime, "api");
+        FakePeer refusing({peerLine("after a refusal", "node-b")}, 1);
+        FakePeer ending({peerLine("short stream", "node-c")}, 0, true);
+        PeerList peers;
+        LogStreams streams(runtime, quickLimits());
+        streams.setCluster("node-a", peers.callback(), "secret");
+
+        SocketPair sockets;
+        ServeThread serving(streams, "/_mael/logs?since=1m", sockets.server);
+        CPPUNIT_ASSERT(sockets.readUntil(headComplete, 1500ms));
+        std::this_thread::sleep_for(300ms);
+        CPPUNIT_ASSERT(refusing.seen().empty());
+        // Listed while the stream is open: followed within a poll interval.
+        peers.set({{"node-b", refusing.url()}, {"node-c", ending.url()}});
+
+        // A 503 is retried after the first backoff.
+        CPPUNIT_ASSERT(sockets.readUntil(bodyHas("after a refusal"), 3s));
+        const auto refused = refusing.seen();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), refused.size());
+        CPPUNIT_ASSERT_EQUAL(503, refused[0].status);
+        CPPUNIT_ASSERT_EQUAL(refused[0].target, refused[1].target); // nothing was received: the same start
+
+        // A stream that ends is reconnected, from its last sign of life on.
+        CPPUNIT_ASSERT(sockets.readUntil(bodyHas("short stream"), 3s));
+        CPPUNIT_ASSERT(testing::waitUntil([&] { return ending.seen().size() >= 2; }, 3000ms));
+        const auto ended = ending.seen();
+        const double first = std::stod(queryValue(ended[0].target, "since"));
+        const double second = std::stod(queryValue(ended[1].target, "since"));
+        CPPUNIT_ASSERT_MESSAGE(ended[0].target + " " + ended[1].target, second > first + 50);
+
+        // stop() ends the stream with its relays connected, promptly.
+        const auto stopping = Clock::now();
+        streams.stop();
+        CPPUNIT_ASSERT(serving.waitDone(2s));
+        CPPUNIT_ASSERT(Clock::now() - stopping < 1500ms);
+        CPPUNIT_ASSERT(testing::waitUntil([&] { return refusing.streaming() == 0; }, 2000ms));
     }
 };
 

@@ -1,6 +1,6 @@
 // log_format_test.cpp — the components filter (exact, prefix*, *suffix, *contains*, *), the `since` forms
 // Docker accepts (Go durations, Unix timestamps, dates and times with and without zones) and the JSON line of
-// /_mael/logs (Go's escaping, valid UTF-8 out of any bytes).
+// /_mael/logs (Go's escaping, valid UTF-8 out of any bytes, the node last and only when there is one).
 #include "logs/log_format.h"
 #include "test_support.h"
 
@@ -116,12 +116,17 @@ public:
 
     void jsonLineLikeGo() {
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"Component":"api","Stream":"stdout","Data":"hello\n"})"),
-                             logMessageJson("api", false, "hello\n"));
+                             logMessageJson("api", false, "hello\n", ""));
         CPPUNIT_ASSERT_EQUAL(
             std::string(R"({"Component":"w","Stream":"stderr","Data":"a\"b\\c\t\r\u0001\u003c\u003e\u0026 é\n"})"),
-            logMessageJson("w", true, "a\"b\\c\t\r\x01<>& \xC3\xA9\n"));
+            logMessageJson("w", true, "a\"b\\c\t\r\x01<>& \xC3\xA9\n", ""));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"Component":"x","Stream":"stdout","Data":"\u2028\u2029"})"),
-                             logMessageJson("x", false, "\xE2\x80\xA8\xE2\x80\xA9"));
+                             logMessageJson("x", false, "\xE2\x80\xA8\xE2\x80\xA9", ""));
+        // The node comes last, escaped the same way; an empty one is left out (above).
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"Component":"api","Stream":"stderr","Data":"x\n","Node":"node-1"})"),
+                             logMessageJson("api", true, "x\n", "node-1"));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"Component":"a","Stream":"stdout","Data":"","Node":"n\"\u003c1\u003e"})"),
+                             logMessageJson("a", false, "", "n\"<1>"));
     }
 
     void jsonLineAlwaysValidUtf8() {
@@ -132,13 +137,14 @@ public:
                                 "d\xED\xA0\x80"
                                 "e\xF4\x90\x80\x80"
                                 "f\xF0\x9F\x98\x80";
-        const std::string line = logMessageJson("c", false, bad);
+        const std::string line = logMessageJson("c", false, bad, "n\xFF");
         Poco::JSON::Parser parser;
         const auto o = parser.parse(line).extract<Poco::JSON::Object::Ptr>();
         const std::string data = o->getValue<std::string>("Data");
         CPPUNIT_ASSERT_MESSAGE(line, data.find("a\xEF\xBF\xBD"
                                                "b") == 0);
         CPPUNIT_ASSERT_MESSAGE(line, data.find("f\xF0\x9F\x98\x80") != std::string::npos); // a valid emoji stays
+        CPPUNIT_ASSERT_EQUAL(std::string("n\xEF\xBF\xBD"), o->getValue<std::string>("Node"));
         for (std::size_t i = 0; i < line.size(); ++i) {
             const auto c = static_cast<unsigned char>(line[i]);
             CPPUNIT_ASSERT_MESSAGE(line, c >= 0x20);
