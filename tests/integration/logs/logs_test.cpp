@@ -110,19 +110,18 @@ void logLine(const Container& c, const std::string& msg, bool stderrStream = fal
     CPPUNIT_ASSERT_EQUAL_MESSAGE("/log of " + c.component, 200, status);
 }
 
-/// Whether `text` is the message of `data` logged by `component`: tagged with the daemon's node, or without a
-/// node when maelstromd was not given its cluster (LogStreams::setCluster) — the original's three fields.
+/// Whether `text` is the message of `data` logged by `component`: the original's three fields, tagged with the
+/// daemon's node.
 bool isExpectedLine(const std::string& text, const std::string& component, const std::string& data,
                     bool stderrStream = false) {
     const std::string fields = R"({"Component":")" + component + R"(","Stream":")" +
                                (stderrStream ? "stderr" : "stdout") + R"(","Data":")" + data + R"(\n")";
-    return text == fields + "}" || text == fields + R"(,"Node":")" + kNode + R"("})";
+    return text == fields + R"(,"Node":")" + kNode + R"("})";
 }
 
-/// What `maelctl logs` prints before a line of `component`: with the node, or without when the message has none.
+/// Whether `maelctl logs` printed the line of `component`, tagged with the daemon's node.
 bool hasCliLine(const std::string& output, const std::string& component, const std::string& data) {
-    return output.find("[" + component + "@" + kNode + "]\t" + data + "\n") != std::string::npos ||
-           output.find("[" + component + "]\t" + data + "\n") != std::string::npos;
+    return output.find("[" + component + "@" + kNode + "]\t" + data + "\n") != std::string::npos;
 }
 
 /// A /_mael/logs client reading the stream on its own thread; close() disconnects (the socket is closed).
