@@ -79,7 +79,8 @@ int spawn(const std::vector<std::string>& argv, const std::map<std::string, std:
     if (pid == 0) {
         setpgid(0, 0);
         const int in = open("/dev/null", O_RDONLY);
-        const int out = open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        // Both appending: when stdout and stderr share one file, neither may write over what the other wrote.
+        const int out = open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
         const int err = open(errFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(in, 0);
         dup2(out, 1);
