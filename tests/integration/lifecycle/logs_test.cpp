@@ -35,12 +35,25 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, daemon.request(host, "/log?msg=" + marker).status);
         CPPUNIT_ASSERT_EQUAL(200, daemon.request(host, "/log?msg=" + marker + "-err&stream=stderr").status);
         CPPUNIT_ASSERT_EQUAL(200, daemon.request(otherHost, "/log?msg=" + otherMarker).status);
-        const std::string expected = "[" + component + "]\t" + marker + "\n";
-        const std::string expectedErr = "[" + component + "]\t" + marker + "-err\n";
+        // Each line is tagged with the component and the node that runs it: [<component>@<node id>]\t<line>.
+        const auto printed = [&](const std::string& out, const std::string& line) {
+            std::size_t at = 0;
+            while ((at = out.find("[" + component + "@", at)) != std::string::npos) {
+                const std::size_t end = out.find('\n', at);
+                const std::string text = out.substr(at, end == std::string::npos ? std::string::npos : end - at);
+                const std::string tail = "]\t" + line;
+                if (end != std::string::npos && text.size() > tail.size() &&
+                    text.compare(text.size() - tail.size(), tail.size(), tail) == 0) {
+                    return true;
+                }
+                at += 1;
+            }
+            return false;
+        };
         const bool seen = waitUntil(
             [&] {
                 const auto out = logs.output();
-                return out.find(expected) != std::string::npos && out.find(expectedErr) != std::string::npos;
+                return printed(out, marker) && printed(out, marker + "-err");
             },
             30s);
         const std::string out = logs.output();
