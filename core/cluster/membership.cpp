@@ -151,7 +151,7 @@ bool Membership::readRows() {
         return false;
     }
     const std::string me = nodes_.nodeId();
-    const std::string myUrl = nodes_.status().peerUrl;
+    const std::string& myUrl = nodes_.peerUrl();
     std::vector<sdk::NodeStatus> unknown;
     for (const auto& row : rows) {
         if (row.nodeId == me) {

@@ -47,6 +47,7 @@ public:
     void attachLifecycle(std::weak_ptr<LifecycleManager> lifecycle) { lifecycle_ = std::move(lifecycle); }
 
     const std::string& nodeId() const { return node_.nodeId(); }
+    const std::string& peerUrl() const { return node_.peerUrl(); }
     ClusterView& view() { return view_; }
     PeerClient& peers() { return peers_; }
 

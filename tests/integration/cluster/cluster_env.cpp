@@ -27,15 +27,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<std::string> words(const std::string& text) {
-    std::istringstream in(text);
-    std::vector<std::string> out;
-    std::string w;
-    while (in >> w)
-        out.push_back(w);
-    return out;
-}
-
 /// The rows of a maelctl table: the lines after the line of dashes under the header.
 std::vector<std::vector<std::string>> tableRows(const std::string& text) {
     std::istringstream lines(text);
@@ -47,7 +38,7 @@ std::vector<std::vector<std::string>> tableRows(const std::string& text) {
             body = line.size() >= 10 && line.find_first_not_of('-') == std::string::npos;
             continue;
         }
-        auto parts = words(line);
+        auto parts = lifecycle::words(line);
         if (!parts.empty())
             rows.push_back(std::move(parts));
     }
@@ -143,7 +134,7 @@ std::vector<Placement> runningPlacements(const std::string& component) {
     std::istringstream lines(r.out);
     std::string line;
     while (std::getline(lines, line)) {
-        auto parts = words(line);
+        auto parts = lifecycle::words(line);
         if (!parts.empty())
             out.push_back({parts[0], parts.size() > 1 ? parts[1] : ""});
     }
@@ -158,12 +149,13 @@ std::map<std::string, int> countByNode(const std::string& component) {
 }
 
 std::vector<std::string> nodeContainers(const std::string& nodeId) {
-    return words(docker::dockerCli({"ps", "-q", "--no-trunc", "--filter", "label=maelstrom_node=" + nodeId}).out);
+    return lifecycle::words(
+        docker::dockerCli({"ps", "-q", "--no-trunc", "--filter", "label=maelstrom_node=" + nodeId}).out);
 }
 
 void removeNodeContainers(const std::string& nodeId) {
-    const auto ids =
-        words(docker::dockerCli({"ps", "-aq", "--no-trunc", "--filter", "label=maelstrom_node=" + nodeId}).out);
+    const auto ids = lifecycle::words(
+        docker::dockerCli({"ps", "-aq", "--no-trunc", "--filter", "label=maelstrom_node=" + nodeId}).out);
     if (ids.empty())
         return;
     std::vector<std::string> args{"rm", "-f", "-v"};
@@ -463,14 +455,14 @@ void PeerNetwork::removeLeftovers() {
     std::istringstream lines(list.out);
     std::string line;
     while (std::getline(lines, line)) {
-        const auto name = words(line);
+        const auto name = lifecycle::words(line);
         if (!name.empty() && name[0].rfind("maelcl-", 0) == 0)
             runProcess({"ip", "netns", "del", name[0]}, {}, 10s);
     }
     const auto links = runProcess({"ip", "-o", "link", "show"}, {}, 10s);
     std::istringstream linkLines(links.out);
     while (std::getline(linkLines, line)) {
-        const auto parts = words(line);
+        const auto parts = lifecycle::words(line);
         if (parts.size() < 2 || parts[1].rfind("maelcl-up-", 0) != 0)
             continue;
         runProcess({"ip", "link", "del", parts[1].substr(0, parts[1].find_first_of(":@"))}, {}, 10s);

@@ -28,15 +28,6 @@ double millisSince(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-std::vector<std::string> words(const std::string& text) {
-    std::istringstream in(text);
-    std::vector<std::string> out;
-    std::string w;
-    while (in >> w)
-        out.push_back(w);
-    return out;
-}
-
 /// The public port from maelstromd's "private port listening on X, public port on Y" line (0: not yet).
 int listeningPublicPort(const std::string& log) {
     const std::string needle = ", public port on ";
@@ -399,6 +390,15 @@ double percentile(std::vector<double> values, double p) {
     if (rank >= values.size())
         rank = values.size() - 1;
     return values[rank];
+}
+
+std::vector<std::string> words(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> out;
+    std::string w;
+    while (in >> w)
+        out.push_back(w);
+    return out;
 }
 
 } // namespace maelstrom::testing::lifecycle

@@ -163,4 +163,7 @@ private:
 /// The p-th percentile (0..1) of `values` (nearest rank; 0 when empty).
 double percentile(std::vector<double> values, double p);
 
+/// The whitespace-separated words of `text` (columns of CLI output).
+std::vector<std::string> words(const std::string& text);
+
 } // namespace maelstrom::testing::lifecycle
