@@ -12,6 +12,8 @@ run_packages=(
   libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev libcppunit-dev
   default-libmysqlclient-dev libpq-dev libsqlite3-dev
   docker.io
+  # IANA time zones for cron schedules' CRON_TZ= prefixes (the SDK's cron_schedule.h reads /usr/share/zoneinfo)
+  tzdata
 )
 test_packages=(
   # fuzzing (libFuzzer); the layout check and the clang-tidy profile (tests/lint.sh)

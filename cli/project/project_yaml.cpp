@@ -3,8 +3,9 @@
 #include "project_yaml.h"
 
 #include "common/env_file.h"
-#include "cron_schedule.h"
 #include "interpolation.h"
+
+#include <maelstrom/sdk/cron_schedule.h>
 
 #include <algorithm>
 #include <charconv>
@@ -707,7 +708,7 @@ private:
                 if (const auto* headers = r.get("headers"))
                     ces.http.headers = nameValues(*headers, r.pathOf("headers"));
             }
-            if (auto error = checkCronSchedule(ces.schedule)) {
+            if (auto error = sdk::CronSchedule::check(ces.schedule)) {
                 const auto* at = c.get("schedule");
                 fail(at ? at->line : cron->line, c.pathOf("schedule"),
                      "invalid cron schedule " + quoted(ces.schedule) + ": " + *error);
@@ -773,7 +774,7 @@ private:
                 schedule += columns[k];
             }
             const int line = literalBlock ? node.line + 1 + index : node.line;
-            if (auto error = checkCronSchedule(schedule))
+            if (auto error = sdk::CronSchedule::check(schedule))
                 fail(line, path, "invalid cron schedule " + quoted(schedule) + ": " + *error);
             sdk::EventSourceWithStatus es;
             es.enabled = true;

@@ -17,7 +17,7 @@
 // like go-yaml v2: `yes/no/on/off/y/n` are booleans, a float in an integer field is truncated, a quoted
 // number is a string (and so an error in an integer field); string fields keep any scalar's text.
 //
-// Deliberate improvements (strictness with clear errors): cron schedules are validated (cron_schedule.h);
+// Deliberate improvements (strictness with clear errors): cron schedules are validated (sdk/cron_schedule.h);
 // two components, or two event sources of one project, whose names collide after the server's lowercasing
 // are rejected (the original fails half-way through the writes); a second non-empty YAML document is an
 // error; merge keys (`<<: *base`) work as in go-yaml. yaml-cpp differences that remain: a plain scalar
