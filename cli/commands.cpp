@@ -7,13 +7,16 @@
 #include <maelstrom/sdk/poco/json_codec.h>
 
 #include <maelstrom/sdk/clock.h>
+#include <maelstrom/sdk/cron_schedule.h>
 #include <maelstrom/sdk/json.h>
 #include <maelstrom/sdk/rpc_transport.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
+#include <stdexcept>
 
 namespace maelstrom::cli {
 namespace codec = sdk::json::codec;
@@ -265,6 +268,30 @@ std::pair<std::string, std::string> typeAndDescription(const sdk::EventSource& e
     return {"??", "??"};
 }
 
+// "2026-12-06 05:03:00 (in 42 seconds)" in local time; "-" when disabled; why not when it never fires.
+std::string nextFiring(const sdk::EventSourceWithStatus& e, std::int64_t now) {
+    if (!e.eventSource.cron) {
+        return "";
+    }
+    if (!e.enabled) {
+        return "- (disabled)";
+    }
+    try {
+        const auto next = sdk::CronSchedule::parse(e.eventSource.cron->schedule).next(now);
+        if (!next) {
+            return "never (no time in 5 years matches)";
+        }
+        const std::time_t seconds = static_cast<std::time_t>(*next / 1000);
+        std::tm local{};
+        ::localtime_r(&seconds, &local);
+        char text[32];
+        std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+        return std::string(text) + " (" + relativeTime(*next, now) + ")";
+    } catch (const std::invalid_argument& error) {
+        return std::string("invalid schedule: ") + error.what();
+    }
+}
+
 Input eventSourceFilters(const CommandContext& ctx, bool withProject) {
     Input in;
     in.string("namePrefix", ctx.flag("prefix")).string("componentName", ctx.flag("component"));
@@ -291,16 +318,21 @@ int eventSourceList(CommandContext& ctx) {
         std::printf("No event sources found\n");
         return 0;
     }
-    const char* format = "%-20s  %-20s  %-7s  %-30s  %-5s  %-13s  %-8s\n";
-    std::printf(format, "Event Source", "Component", "Type", "Description", "Ver", "Last Modified", "Status");
-    std::printf("%s\n", dashes(114).c_str());
+    // With --type=cron a last column says when each schedule fires next (maelctl computes it with the scheduler's
+    // own parser, on this machine's clock and, for schedules without CRON_TZ=, its local time zone).
+    const bool cron = ctx.flag("type") == "cron";
+    const char* format = "%-20s  %-20s  %-7s  %-30s  %-5s  %-13s  %-8s%s\n";
+    std::printf(format, "Event Source", "Component", "Type", "Description", "Ver", "Last Modified", "Status",
+                cron ? "  Next Firing" : "");
+    std::printf("%s\n", dashes(cron ? 150 : 114).c_str());
     const auto now = sdk::unixMillis();
     for (const auto& e : list) {
         const auto [type, description] = typeAndDescription(e.eventSource);
-        std::printf("%-20s  %-20s  %-7s  %-30s  %-5lld  %-13s  %-8s\n", trunc(e.eventSource.name, 20).c_str(),
+        const std::string next = cron ? "  " + nextFiring(e, now) : std::string();
+        std::printf("%-20s  %-20s  %-7s  %-30s  %-5lld  %-13s  %-8s%s\n", trunc(e.eventSource.name, 20).c_str(),
                     trunc(e.eventSource.componentName, 20).c_str(), type.c_str(), trunc(description, 30).c_str(),
                     static_cast<long long>(e.eventSource.version), relativeTime(e.eventSource.modifiedAt, now).c_str(),
-                    e.enabled ? "Enabled" : "Disabled");
+                    e.enabled ? "Enabled" : "Disabled", next.c_str());
     }
     return 0;
 }

@@ -8,7 +8,8 @@
 
 namespace maelstrom::core {
 
-ChangeBroadcast::ChangeBroadcast(NodeService& nodes, DataChanges& changes) : nodes_(nodes) {
+ChangeBroadcast::ChangeBroadcast(NodeService& nodes, DataChanges& changes, const ComponentCache& components)
+    : nodes_(nodes), components_(components) {
     thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
     subscription_ = changes.subscribe([this](const ComponentChange& change) { queue(change); });
 }
@@ -29,8 +30,10 @@ void ChangeBroadcast::queue(const ComponentChange& change) {
     } else if (change.kind == ComponentChange::Kind::ComponentRemoved) {
         notice.removedName = change.componentName;
         notice.removedFound = change.found;
+    } else if (const auto component = components_.find(change.componentName)) {
+        notice.putComponent = *component; // event sources changed: peers re-read the component and reload
     } else {
-        return; // event sources: every node reloads its routes every second
+        return; // not cached yet: the peers' one-second reload picks the change up
     }
     {
         std::lock_guard lock(mutex_);

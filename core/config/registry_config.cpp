@@ -24,13 +24,15 @@ std::string at(const std::string& file, const YAML::Node& node) {
     return file + ":" + std::to_string(node.Mark().line + 1);
 }
 
+constexpr const char* kEventSourcesKey = "event_sources";
+
 std::string kindList() {
     std::string out;
     for (auto kind : {sdk::ServiceKind::ContainerRuntime, sdk::ServiceKind::Database, sdk::ServiceKind::LoadBalancer,
                       sdk::ServiceKind::RpcTransport}) {
         out += (out.empty() ? "" : ", ") + std::string(sdk::serviceKindName(kind));
     }
-    return out;
+    return out + ", " + kEventSourcesKey + " (a list)";
 }
 
 void requireMap(const std::string& file, const YAML::Node& node, const std::string& what) {
@@ -82,40 +84,58 @@ void rejectDuplicateKeys(const std::string& file, const YAML::Node& map, const s
     }
 }
 
-ServiceEntry readService(const std::string& file, const std::string& kindName, const YAML::Node& node) {
-    const auto kind = sdk::serviceKindFromName(kindName);
-    if (!kind) {
-        throw ConfigError(at(file, node) + ": unknown service kind '" + kindName + "' (valid: " + kindList() + ")");
-    }
-    requireMap(file, node, "services." + kindName);
-    rejectDuplicateKeys(file, node, "services." + kindName);
+// One service entry; `where` names it in errors ("services.database", "services.event_sources[1]").
+ServiceEntry readService(const std::string& file, const std::string& where, const YAML::Node& node,
+                         sdk::ServiceKind kind) {
+    requireMap(file, node, where);
+    rejectDuplicateKeys(file, node, where);
     ServiceEntry entry;
-    entry.kind = *kind;
+    entry.kind = kind;
     entry.line = node.Mark().line + 1;
     entry.origin = at(file, node);
     for (const auto& item : node) {
         const std::string key = scalar(file, item.first, "key");
         if (key == "plugin") {
-            entry.plugin = scalar(file, item.second, "services." + kindName + ".plugin");
+            entry.plugin = scalar(file, item.second, where + ".plugin");
         } else if (key == "file") {
-            entry.file = scalar(file, item.second, "services." + kindName + ".file");
+            entry.file = scalar(file, item.second, where + ".file");
         } else if (key == "settings") {
-            entry.settings = readSettings(file, item.second, "services." + kindName + ".settings");
+            entry.settings = readSettings(file, item.second, where + ".settings");
         } else {
-            throw ConfigError(at(file, item.first) + ": unknown key '" + key + "' in services." + kindName +
+            throw ConfigError(at(file, item.first) + ": unknown key '" + key + "' in " + where +
                               " (valid: plugin, file, settings)");
         }
     }
     if (entry.plugin.empty()) {
-        throw ConfigError(at(file, node) + ": services." + kindName + " needs 'plugin: <name>'");
+        throw ConfigError(at(file, node) + ": " + where + " needs 'plugin: <name>'");
     }
     for (char c : entry.plugin) {
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
-            throw ConfigError(at(file, node) + ": services." + kindName + ".plugin '" + entry.plugin +
+            throw ConfigError(at(file, node) + ": " + where + ".plugin '" + entry.plugin +
                               "' is not a plugin name (letters, digits, - _ . only)");
         }
     }
     return entry;
+}
+
+// `event_sources:` is a list of entries (one plugin per event-source type); a plugin named twice is a mistake.
+void readEventSources(const std::string& file, const YAML::Node& node, std::vector<ServiceEntry>& services) {
+    if (node.IsNull()) {
+        return;
+    }
+    if (!node.IsSequence()) {
+        throw ConfigError(at(file, node) + ": services." + kEventSourcesKey +
+                          " must be a list of entries (- plugin: cron)");
+    }
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+        const std::string where = std::string("services.") + kEventSourcesKey + "[" + std::to_string(i) + "]";
+        ServiceEntry entry = readService(file, where, node[i], sdk::ServiceKind::EventSource);
+        if (!names.insert(entry.plugin).second) {
+            throw ConfigError(at(file, node[i]) + ": " + where + ": plugin '" + entry.plugin + "' is listed twice");
+        }
+        services.push_back(std::move(entry));
+    }
 }
 
 YAML::Node parseFile(const std::string& fileName) {
@@ -195,8 +215,17 @@ RegistryConfig loadRegistryConfig(const std::string& fileName, const std::string
                 requireMap(fileName, item.second, "services");
                 rejectDuplicateKeys(fileName, item.second, "services");
                 for (const auto& service : item.second) {
-                    config.services.push_back(
-                        readService(fileName, scalar(fileName, service.first, "service kind"), service.second));
+                    const std::string kindName = scalar(fileName, service.first, "service kind");
+                    if (kindName == kEventSourcesKey) {
+                        readEventSources(fileName, service.second, config.services);
+                        continue;
+                    }
+                    const auto kind = sdk::serviceKindFromName(kindName);
+                    if (!kind || *kind == sdk::ServiceKind::EventSource) {
+                        throw ConfigError(at(fileName, service.second) + ": unknown service kind '" + kindName +
+                                          "' (valid: " + kindList() + ")");
+                    }
+                    config.services.push_back(readService(fileName, "services." + kindName, service.second, *kind));
                 }
             } else {
                 throw ConfigError(at(fileName, item.first) + ": unknown key '" + key +
@@ -233,8 +262,10 @@ RegistryConfig loadRegistryConfig(const std::string& fileName, const std::string
                 return 2;
             case sdk::ServiceKind::RpcTransport:
                 return 3;
+            case sdk::ServiceKind::EventSource:
+                return 4;
             }
-            return 4;
+            return 5;
         };
         return rank(a.kind) < rank(b.kind);
     });

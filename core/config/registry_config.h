@@ -11,6 +11,8 @@
 //     load_balancer:
 //       plugin: round-robin                  # the file <plugin_dir>/<plugin>.so
 //       settings: {}                         # validated later against the plugin's table
+//     event_sources:                         # a list: any number, one per event-source type
+//       - plugin: cron                       # the shipped registry runs cron; absent or [] runs none
 #pragma once
 
 #include "config/node_settings.h"
@@ -35,12 +37,14 @@ struct ServiceEntry {
 };
 
 struct RegistryConfig {
-    std::string fileName;               ///< the registry file as given
-    std::string pluginDir;              ///< resolved absolute directory
-    std::vector<ServiceEntry> services; ///< in kind order: database, container_runtime, load_balancer, rpc_transport
+    std::string fileName;  ///< the registry file as given
+    std::string pluginDir; ///< resolved absolute directory
+    /// In kind order: database, container_runtime, load_balancer, rpc_transport, then the event sources.
+    std::vector<ServiceEntry> services;
     NodeSettings node;
     std::vector<NodeSettingInfo> nodeReport; ///< resolved node settings with their source (secrets redacted)
 
+    /// The first entry of `kind` (the only one, but for event sources).
     const ServiceEntry* find(sdk::ServiceKind kind) const;
 };
 

@@ -16,6 +16,7 @@
 #include "common/env_file.h"
 #include "config/config_error.h"
 #include "config/registry_config.h"
+#include "event_sources/event_sources.h"
 #include "gateway/component_cache.h"
 #include "gateway/gateway.h"
 #include "gateway/public_server.h"
@@ -143,6 +144,7 @@ public:
         setUpLogs();
         setUpLifecycle();
         setUpCluster();
+        setUpEventSources();
     }
 
     /// Opens the private and public ports. @throws what binding throws, after stopping what was started.
@@ -172,6 +174,10 @@ public:
             membership_->start();
             autoscaler_->start();
         }
+        // Last: firings go through the private port, which is open now.
+        if (eventSources_) {
+            eventSources_->start(InvokeTarget{"127.0.0.1", privateServer_->port(), config_.node.privateToken});
+        }
     }
 
     // Graceful shutdown: no more scaling; pause so peers and load balancers notice;
@@ -179,6 +185,10 @@ public:
     // maelstromd to adopt); pause again; close the private port last.
     void stopGracefully() {
         log_.information("maelstromd: stopping");
+        // No more firings; those in progress get a moment to finish; the cron role is released for another node.
+        if (eventSources_) {
+            eventSources_->stop();
+        }
         // Leave the cluster first: no more scaling or placement decisions here, the row deleted and every peer
         // told (they stop relaying here at once), the roles released for another node to take.
         if (autoscaler_) {
@@ -376,13 +386,39 @@ private:
         view_->setObserver([remote](const std::vector<sdk::NodeStatus>& nodes) { remote->update(nodes); });
         membership_ =
             std::make_unique<Membership>(*nodeService_, services_.database(), config_.node.nodeLivenessSeconds);
-        changeBroadcast_ = std::make_unique<ChangeBroadcast>(*nodeService_, changes_);
+        changeBroadcast_ = std::make_unique<ChangeBroadcast>(*nodeService_, changes_, components_);
         autoscaler_ = std::make_unique<ClusterAutoscaler>(*nodeService_, services_.database(), components_);
+    }
+
+    // The event-source drivers the registry names (cron by default), fed with their enabled event sources every
+    // second and at once after any change made here or told by a peer.
+    void setUpEventSources() {
+        auto drivers = services_.eventSourceDrivers();
+        if (drivers.empty()) {
+            return;
+        }
+        if (!services_.database()) {
+            log_.warning("event sources: the registry names no database, so no event source fires");
+            return;
+        }
+        std::vector<EventSources::Driver> list;
+        for (auto& [plugin, driver] : drivers) {
+            list.push_back({plugin, driver});
+        }
+        eventSources_ = std::make_unique<EventSources>(std::move(list), services_.database(), nodeId_, components_,
+                                                       eventSourceMetrics_);
+        routes_.eventSourceMetrics = &eventSourceMetrics_;
+        EventSources* feed = eventSources_.get();
+        eventSourceUpdates_ = changes_.subscribe([feed](const ComponentChange&) { feed->notify(); });
     }
 
     /// Stops the lifecycle (containers still running are left running; after stopGracefully there are none
     /// unless kept on purpose), the log bridge and the route refresher.
     void stopBackgroundWork() {
+        eventSourceUpdates_.reset();
+        if (eventSources_) {
+            eventSources_->stop();
+        }
         if (autoscaler_) {
             autoscaler_->stop();
         }
@@ -434,6 +470,8 @@ private:
     std::unique_ptr<Membership> membership_;
     std::unique_ptr<ChangeBroadcast> changeBroadcast_;
     std::unique_ptr<ClusterAutoscaler> autoscaler_;
+    EventSourceMetrics eventSourceMetrics_;
+    std::unique_ptr<EventSources> eventSources_;
     std::shared_ptr<net::EventLoops> loops_; ///< the listeners' threads; outlives both servers
     std::unique_ptr<PrivateServer> privateServer_;
     std::unique_ptr<PublicServer> publicServer_;
@@ -441,6 +479,7 @@ private:
     DataChanges::Subscription routeUpdates_;
     DataChanges::Subscription routeSettle_;
     DataChanges::Subscription lifecycleUpdates_;
+    DataChanges::Subscription eventSourceUpdates_;
 };
 
 class MaelstromDaemon : public Poco::Util::ServerApplication {

@@ -8,6 +8,7 @@
 #include "gateway/http_framing.h"
 #include "gateway/public_server.h"
 #include "http/logs_handler.h"
+#include "metrics/event_source_metrics.h"
 #include "metrics/gateway_metrics.h"
 #include "net/http_server.h"
 
@@ -99,7 +100,10 @@ Task<void> PrivateServer::handle(HttpExchange& exchange) {
     if (routes_.transport && routes_.dispatcher && path == routes_.transport->path()) {
         co_await serveRpc(exchange);
     } else if (routes_.metrics && path == "/_mael/metrics") {
-        const std::string text = routes_.metrics->render();
+        std::string text = routes_.metrics->render();
+        if (routes_.eventSourceMetrics) {
+            text += routes_.eventSourceMetrics->render();
+        }
         std::string head = statusLine(200, exchange.version() >= 11 ? 11 : 10);
         head += std::string("Content-Type: ") + kPrometheusContentType +
                 "\r\nContent-Length: " + std::to_string(text.size()) + "\r\n\r\n";

@@ -23,6 +23,7 @@ namespace maelstrom::core {
 
 class Gateway;
 class GatewayMetrics;
+class EventSourceMetrics;
 class LogStreams;
 namespace net {
 class HttpServer;
@@ -31,11 +32,12 @@ class HttpExchange;
 
 /// What the private port serves besides the health check. Absent parts answer 404 with a message saying so.
 struct PrivateRoutes {
-    std::shared_ptr<sdk::RpcTransport> transport; ///< the control plane's wire format
-    sdk::RpcDispatcher* dispatcher = nullptr;     ///< the methods it calls; outlives the server
-    Gateway* gateway = nullptr;                   ///< the private gateway (catch-all); outlives the server
-    const GatewayMetrics* metrics = nullptr;      ///< `/_mael/metrics` (Prometheus text); outlives the server
-    LogStreams* logs = nullptr;                   ///< `/_mael/logs` (container logs); outlives the server
+    std::shared_ptr<sdk::RpcTransport> transport;           ///< the control plane's wire format
+    sdk::RpcDispatcher* dispatcher = nullptr;               ///< the methods it calls; outlives the server
+    Gateway* gateway = nullptr;                             ///< the private gateway (catch-all); outlives the server
+    const GatewayMetrics* metrics = nullptr;                ///< `/_mael/metrics` (Prometheus text); outlives the server
+    const EventSourceMetrics* eventSourceMetrics = nullptr; ///< appended to `/_mael/metrics`; outlives the server
+    LogStreams* logs = nullptr;                             ///< `/_mael/logs` (container logs); outlives the server
 };
 
 class PrivateServer {

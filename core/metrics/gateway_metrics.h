@@ -21,6 +21,8 @@
 // concurrently with recording (the figures of one scrape are not a single atomic snapshot).
 #pragma once
 
+#include "metrics/prometheus_text.h"
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -34,23 +36,6 @@
 namespace maelstrom::core {
 
 class RouterRegistry;
-
-/// Upper bounds (seconds) of the histogram buckets, shared by both histograms: 1 ms to 300 s (the default
-/// deadline), then +Inf.
-inline constexpr std::array<double, 17> kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                                           1,     2.5,    5,     10,   30,    60,   120, 300};
-
-/// A lock-free histogram: one counter per bucket (not cumulative; render() accumulates), sum in nanoseconds.
-class LatencyHistogram {
-public:
-    void observe(std::chrono::nanoseconds value) noexcept;
-    /// Appends the `_bucket`, `_sum` and `_count` lines of `name` with the given label text (`component="x"`).
-    void render(std::string& out, const std::string& name, const std::string& labels) const;
-
-private:
-    std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> buckets_{};
-    std::atomic<std::uint64_t> sumNanos_{0};
-};
 
 enum class ErrorCause { UpstreamError, Timeout, QueueFull, Internal };
 

@@ -130,6 +130,18 @@ std::optional<std::uint64_t> plainDecimal(std::string_view text) {
     return value;
 }
 
+bool isToken(std::string_view text) {
+    if (text.empty()) {
+        return false;
+    }
+    for (const char c : text) {
+        if (!isTchar(static_cast<unsigned char>(c))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 std::optional<HeadRejection> checkRawHead(std::string_view head, std::size_t maxRequestLineBytes) {
     bool first = true;
     std::size_t pos = 0;

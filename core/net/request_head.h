@@ -31,6 +31,9 @@ std::optional<HeadRejection> checkRawHead(std::string_view head, std::size_t max
 /// The framing and Host rules on the parsed head.
 std::optional<HeadRejection> checkFraming(const http::request_header<>& head);
 
+/// Whether `text` is a non-empty RFC 9110 token (what a method or a field name must be).
+bool isToken(std::string_view text);
+
 /// Whether `text` is a non-empty plain decimal (digits only) that fits in 63 bits.
 std::optional<std::uint64_t> plainDecimal(std::string_view text);
 

@@ -6,6 +6,7 @@
 #include <maelstrom/sdk/container_runtime.h>
 #include <maelstrom/sdk/database.h>
 #include <maelstrom/sdk/errors.h>
+#include <maelstrom/sdk/event_source.h>
 #include <maelstrom/sdk/load_balancer.h>
 #include <maelstrom/sdk/rpc_transport.h>
 
@@ -43,6 +44,8 @@ bool implementsKind(const sdk::Service& service, sdk::ServiceKind kind) {
         return dynamic_cast<const sdk::LoadBalancer*>(&service) != nullptr;
     case sdk::ServiceKind::RpcTransport:
         return dynamic_cast<const sdk::RpcTransport*>(&service) != nullptr;
+    case sdk::ServiceKind::EventSource:
+        return dynamic_cast<const sdk::EventSourceDriver*>(&service) != nullptr;
     }
     return false;
 }

@@ -10,11 +10,19 @@ namespace {
 
 sdk::HostContext hostContextFor(const ServiceEntry& entry, const RegistryConfig& config,
                                 const std::string& daemonVersion) {
-    // One Poco logger per plugin instance: maelstrom.<kind>.<plugin>.
-    Poco::Logger& logger =
-        Poco::Logger::get(std::string("maelstrom.") + sdk::serviceKindName(entry.kind) + "." + entry.plugin);
     sdk::HostContext host;
-    host.logger = sdk::PluginLogger([&logger](sdk::LogLevel level, const std::string& message) {
+    host.logger = pluginLogger(entry.kind, entry.plugin);
+    host.dataDir = config.node.dataDir;
+    host.daemonVersion = daemonVersion;
+    return host;
+}
+
+} // namespace
+
+sdk::PluginLogger pluginLogger(sdk::ServiceKind kind, const std::string& plugin) {
+    // One Poco logger per plugin instance: maelstrom.<kind>.<plugin>.
+    Poco::Logger& logger = Poco::Logger::get(std::string("maelstrom.") + sdk::serviceKindName(kind) + "." + plugin);
+    return sdk::PluginLogger([&logger](sdk::LogLevel level, const std::string& message) {
         switch (level) {
         case sdk::LogLevel::Debug:
             logger.debug(message);
@@ -30,12 +38,7 @@ sdk::HostContext hostContextFor(const ServiceEntry& entry, const RegistryConfig&
             break;
         }
     });
-    host.dataDir = config.node.dataDir;
-    host.daemonVersion = daemonVersion;
-    return host;
 }
-
-} // namespace
 
 std::unique_ptr<ServiceRegistry> ServiceRegistry::start(const RegistryConfig& config,
                                                         const std::string& daemonVersion) {
@@ -94,6 +97,17 @@ std::shared_ptr<sdk::LoadBalancer> ServiceRegistry::loadBalancer() const {
 }
 std::shared_ptr<sdk::RpcTransport> ServiceRegistry::rpcTransport() const {
     return std::dynamic_pointer_cast<sdk::RpcTransport>(find(sdk::ServiceKind::RpcTransport));
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<sdk::EventSourceDriver>>>
+ServiceRegistry::eventSourceDrivers() const {
+    std::vector<std::pair<std::string, std::shared_ptr<sdk::EventSourceDriver>>> drivers;
+    for (const auto& r : running_) {
+        if (r.entry.kind == sdk::ServiceKind::EventSource) {
+            drivers.emplace_back(r.entry.plugin, std::dynamic_pointer_cast<sdk::EventSourceDriver>(r.service));
+        }
+    }
+    return drivers;
 }
 
 void ServiceRegistry::describe(std::ostream& out) const {

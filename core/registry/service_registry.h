@@ -9,12 +9,14 @@
 
 #include <maelstrom/sdk/container_runtime.h>
 #include <maelstrom/sdk/database.h>
+#include <maelstrom/sdk/event_source.h>
 #include <maelstrom/sdk/load_balancer.h>
 #include <maelstrom/sdk/rpc_transport.h>
 
 #include <memory>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace maelstrom::core {
@@ -34,6 +36,8 @@ public:
     std::shared_ptr<sdk::ContainerRuntime> containerRuntime() const;
     std::shared_ptr<sdk::LoadBalancer> loadBalancer() const;
     std::shared_ptr<sdk::RpcTransport> rpcTransport() const;
+    /// Every event-source driver, in registry order, with the name of its plugin.
+    std::vector<std::pair<std::string, std::shared_ptr<sdk::EventSourceDriver>>> eventSourceDrivers() const;
 
     /// Human-readable list of the services with their plugin, version, file and settings (secrets redacted).
     void describe(std::ostream& out) const;
@@ -54,6 +58,9 @@ private:
     std::vector<Running> running_;
     bool shutDown_ = false;
 };
+
+/// The logger a plugin of `kind` gets: its lines go to maelstromd's log as maelstrom.<kind>.<plugin>.
+sdk::PluginLogger pluginLogger(sdk::ServiceKind kind, const std::string& plugin);
 
 /// The text of `maelstromd --describe-plugin`: kind, name, version, description and the settings table.
 void describePlugin(const sdk::PluginDescriptor& descriptor, const std::string& path, std::ostream& out);

@@ -5,6 +5,7 @@
 #include <maelstrom/sdk/container_runtime.h>
 #include <maelstrom/sdk/database.h>
 #include <maelstrom/sdk/errors.h>
+#include <maelstrom/sdk/event_source.h>
 #include <maelstrom/sdk/load_balancer.h>
 #include <maelstrom/sdk/plugin.h>
 #include <maelstrom/sdk/rpc_transport.h>
@@ -20,6 +21,9 @@ RpcClient::~RpcClient() = default;
 RpcTransport::~RpcTransport() = default;
 Subscription::~Subscription() = default;
 ContainerRuntime::~ContainerRuntime() = default;
+Invoker::~Invoker() = default;
+RoleLocks::~RoleLocks() = default;
+EventSourceDriver::~EventSourceDriver() = default;
 
 ExecResult ContainerRuntime::exec(const std::string&, const std::vector<std::string>&, std::chrono::seconds) {
     throw NotSupported("this container runtime does not support exec");
@@ -50,10 +54,9 @@ struct KindName {
     const char* name;
 };
 constexpr KindName kKindNames[] = {
-    {ServiceKind::ContainerRuntime, "container_runtime"},
-    {ServiceKind::Database, "database"},
-    {ServiceKind::LoadBalancer, "load_balancer"},
-    {ServiceKind::RpcTransport, "rpc_transport"},
+    {ServiceKind::ContainerRuntime, "container_runtime"}, {ServiceKind::Database, "database"},
+    {ServiceKind::LoadBalancer, "load_balancer"},         {ServiceKind::RpcTransport, "rpc_transport"},
+    {ServiceKind::EventSource, "event_source"},
 };
 } // namespace
 

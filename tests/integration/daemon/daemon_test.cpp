@@ -130,8 +130,9 @@ public:
         auto r = runProcess({maelstromd(), "--config", (sourceDir() / "etc/maelstromd.yml").string(), "--check-config"},
                             env);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 0, r.exitCode);
-        for (const char* line : {"service database: sqlite", "service container_runtime: docker",
-                                 "service load_balancer: round-robin", "service rpc_transport: jsonrpc-http"}) {
+        for (const char* line :
+             {"service database: sqlite", "service container_runtime: docker", "service load_balancer: round-robin",
+              "service rpc_transport: jsonrpc-http", "service event_source: cron"}) {
             CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find(line) != std::string::npos);
         }
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("data_dir = " + data.path().string() + " (env, MAEL_DATA_DIR)") !=
@@ -178,7 +179,7 @@ public:
         auto r =
             checkConfig(dir, "services:\n  load_balancer:\n    plugin: round-robin\n  message_queue:\n    plugin: x\n");
         assertConfigError(r, "maelstromd.yml:5: unknown service kind 'message_queue' (valid: container_runtime, "
-                             "database, load_balancer, rpc_transport)");
+                             "database, load_balancer, rpc_transport, event_sources (a list))");
     }
 
     void testUnknownTopLevelKey() {
@@ -315,6 +316,15 @@ public:
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("plugin test-required 0.0.1 (load_balancer)") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("endpoint (string, required)") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("token (string, secret)") != std::string::npos);
+        // The event-source kind, from the build's own plugin directory.
+        auto cron = runProcess({maelstromd(), "--describe-plugin", "cron"}, {{"-MAELSTROM_CONFIG", ""}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(cron.out + cron.err, 0, cron.exitCode);
+        CPPUNIT_ASSERT_MESSAGE(cron.out, cron.out.find("(event_source)") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(cron.out, cron.out.find("lease_seconds (int, default: 10)") != std::string::npos);
+        // A setting the cron plugin refuses stops the daemon with its name.
+        const auto bad = dir.write("bad.yml", "services:\n  event_sources:\n    - plugin: cron\n"
+                                              "      settings: {renew_seconds: 5, lease_seconds: 6}\n");
+        assertConfigError(runProcess({maelstromd(), "--config", bad.string(), "--check-config"}), "lease_seconds");
     }
 
     void testServesHealthCheckAndStopsCleanly() {

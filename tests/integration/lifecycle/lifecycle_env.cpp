@@ -60,7 +60,8 @@ Daemon::Daemon(const fs::path& dataDir, const std::map<std::string, std::string>
                              "  database:\n    plugin: sqlite\n    settings:\n      path: " +
                              (dataDir_ / "maelstrom.db").string() + "\n" + runtime +
                              "  load_balancer:\n    plugin: round-robin\n"
-                             "  rpc_transport:\n    plugin: jsonrpc-http\n";
+                             "  rpc_transport:\n    plugin: jsonrpc-http\n"
+                             "  event_sources:\n    - plugin: cron\n";
     fs::create_directories(dataDir_);
     { std::ofstream(dataDir_ / "maelstromd.yml") << yaml; }
     std::map<std::string, std::string> all = {{"MAEL_PUBLIC_PORT", "0"},   {"MAEL_DATA_DIR", dataDir_.string()},

@@ -35,6 +35,7 @@ class RegistryConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testEnvironmentWinsOverFile);
     CPPUNIT_TEST(testSqlDriverReplacesDatabaseEntry);
     CPPUNIT_TEST(testErrorsNameFileAndLine);
+    CPPUNIT_TEST(testEventSourcesAreAList);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -137,6 +138,30 @@ public:
                              errorOf(dir, "services:\n  load_balancer:\n    plugin: ../evil\n"));
         CPPUNIT_ASSERT_EQUAL(std::string("MAEL_HTTP_IDLE_TIMEOUT: empty value, expected an integer"),
                              errorOf(dir, "", {{"MAEL_HTTP_IDLE_TIMEOUT", ""}}));
+    }
+
+    void testEventSourcesAreAList() {
+        TempDir dir;
+        const std::string file = (dir.path() / "maelstromd.yml").string();
+        const auto config = load(dir, "services:\n  event_sources:\n    - plugin: sqs\n      settings: {region: x}\n"
+                                      "    - {plugin: cron}\n  database: {plugin: d}\n");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), config.services.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("d"), config.services[0].plugin); // event sources start last
+        CPPUNIT_ASSERT(config.services[1].kind == sdk::ServiceKind::EventSource);
+        CPPUNIT_ASSERT_EQUAL(std::string("sqs"), config.services[1].plugin);
+        CPPUNIT_ASSERT_EQUAL(std::string("x"), config.services[1].settings.scalars.at("region"));
+        CPPUNIT_ASSERT_EQUAL(std::string("cron"), config.services[2].plugin);
+        CPPUNIT_ASSERT(load(dir, "services:\n  event_sources: []\n").services.empty());
+        CPPUNIT_ASSERT_EQUAL(file + ":2: services.event_sources must be a list of entries (- plugin: cron)",
+                             errorOf(dir, "services:\n  event_sources: {plugin: cron}\n"));
+        CPPUNIT_ASSERT_EQUAL(file + ":4: services.event_sources[1]: plugin 'cron' is listed twice",
+                             errorOf(dir, "services:\n  event_sources:\n    - plugin: cron\n    - plugin: cron\n"));
+        CPPUNIT_ASSERT_EQUAL(file + ":3: unknown key 'colour' in services.event_sources[0] (valid: plugin, file, "
+                                    "settings)",
+                             errorOf(dir, "services:\n  event_sources:\n    - {plugin: cron, colour: red}\n"));
+        CPPUNIT_ASSERT_EQUAL(file + ":2: unknown service kind 'event_source' (valid: container_runtime, database, "
+                                    "load_balancer, rpc_transport, event_sources (a list))",
+                             errorOf(dir, "services:\n  event_source: {plugin: cron}\n"));
     }
 };
 

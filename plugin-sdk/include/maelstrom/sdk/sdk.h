@@ -7,6 +7,7 @@
 #include <maelstrom/sdk/database.h>
 #include <maelstrom/sdk/duration.h>
 #include <maelstrom/sdk/errors.h>
+#include <maelstrom/sdk/event_source.h>
 #include <maelstrom/sdk/json.h>
 #include <maelstrom/sdk/load_balancer.h>
 #include <maelstrom/sdk/model.h>

@@ -11,15 +11,16 @@
 namespace maelstrom::sdk {
 
 /// The kinds of service a plugin can provide. Each has one interface header:
-/// container_runtime.h, database.h, load_balancer.h, rpc_transport.h.
+/// container_runtime.h, database.h, load_balancer.h, rpc_transport.h, event_source.h.
 enum class ServiceKind {
     ContainerRuntime,
     Database,
     LoadBalancer,
     RpcTransport,
+    EventSource, ///< any number of them run, one per event-source type
 };
 
-/// The registry key of a kind: "container_runtime", "database", "load_balancer", "rpc_transport".
+/// The registry key of a kind: "container_runtime", "database", "load_balancer", "rpc_transport", "event_source".
 MAELSTROM_SDK_API const char* serviceKindName(ServiceKind kind) noexcept;
 /// The inverse of serviceKindName; empty for an unknown name.
 MAELSTROM_SDK_API std::optional<ServiceKind> serviceKindFromName(std::string_view name) noexcept;
