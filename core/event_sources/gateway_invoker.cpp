@@ -138,11 +138,20 @@ sdk::InvokeResponse GatewayInvoker::send(const sdk::InvokeRequest& request, Poco
 void GatewayInvoker::stop(std::chrono::milliseconds grace) {
     std::unique_lock lock(mutex_);
     stopping_ = true;
-    if (!idle_.wait_for(lock, grace, [this] { return active_.empty(); })) {
+    if (idle_.wait_for(lock, grace, [this] { return active_.empty(); })) {
+        return;
+    }
+    // Cut what is left; a call that had not connected yet when it was cut connects a moment later, so cut again
+    // until none is left.
+    while (!active_.empty()) {
         for (auto* session : active_) {
-            session->abort(); // the blocked read fails at once; invoke() deregisters it
+            try {
+                session->abort(); // the blocked read or write fails at once; invoke() deregisters it
+            } catch (const Poco::Exception&) {
+                // not connected yet: the next round cuts it
+            }
         }
-        idle_.wait(lock, [this] { return active_.empty(); });
+        idle_.wait_for(lock, std::chrono::milliseconds(100), [this] { return active_.empty(); });
     }
 }
 

@@ -6,7 +6,14 @@
 #include "fake_database.h"
 #include "test_support.h"
 
+#include <maelstrom/sdk/errors.h>
+
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
 #include <cppunit/extensions/HelperMacros.h>
+
+#include <atomic>
+#include <thread>
 
 #include <mutex>
 
@@ -70,6 +77,7 @@ class EventSourcesTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTwoDriversOfOneTypeAreRefused);
     CPPUNIT_TEST(testNotifyReloadsAtOnce);
     CPPUNIT_TEST(testInvokerRefusesWhatCannotBeSent);
+    CPPUNIT_TEST(testInvokerStopCutsAFiringInProgress);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -192,6 +200,35 @@ public:
         invoker.stop(std::chrono::milliseconds(0));
         CPPUNIT_ASSERT(metrics.render().find("maelstrom_event_source_failures_total{event_source=\"\",component=\"c\","
                                              "type=\"cron\"} 1") != std::string::npos);
+    }
+
+    // A private port that takes the request and never answers: stop() gives it the grace, then cuts it.
+    void testInvokerStopCutsAFiringInProgress() {
+        Poco::Net::ServerSocket silent(Poco::Net::SocketAddress("127.0.0.1", 0));
+        ComponentCache components;
+        EventSourceMetrics metrics;
+        GatewayInvoker invoker(InvokeTarget{"127.0.0.1", silent.address().port(), ""}, "cron", components, metrics);
+        std::atomic<bool> unavailable{false};
+        std::thread firing([&] {
+            sdk::InvokeRequest request;
+            request.componentName = "c";
+            try {
+                invoker.invoke(request);
+            } catch (const sdk::Unavailable&) {
+                unavailable = true;
+            }
+        });
+        Poco::Net::StreamSocket accepted = silent.acceptConnection(); // the request is on its way
+        const auto t0 = std::chrono::steady_clock::now();
+        invoker.stop(200ms);
+        firing.join();
+        const auto took = std::chrono::steady_clock::now() - t0;
+        CPPUNIT_ASSERT(unavailable);
+        CPPUNIT_ASSERT(took >= 200ms && took < 5s);
+        // Stopped: no new firing is sent.
+        sdk::InvokeRequest late;
+        late.componentName = "c";
+        CPPUNIT_ASSERT_THROW(invoker.invoke(late), sdk::Unavailable);
     }
 };
 
