@@ -88,22 +88,6 @@ void requireDocker(const std::string& prefix, const sdk::Component& c) {
     }
 }
 
-template <class T, class List>
-std::vector<T> allPages(List&& list) {
-    std::vector<T> all;
-    sdk::PageRequest page{1000, ""};
-    while (true) {
-        auto result = list(page);
-        for (auto& item : result.items) {
-            all.push_back(std::move(item));
-        }
-        if (result.nextToken.empty()) {
-            return all;
-        }
-        page.nextToken = result.nextToken;
-    }
-}
-
 } // namespace
 
 std::string lowercase(std::string text) {
@@ -169,7 +153,7 @@ sdk::Project MaelstromService::loadProject(const std::string& projectName) {
     sdk::Project project;
     project.name = projectName;
     const auto components = dbCall("ListComponents", [&] {
-        return allPages<sdk::Component>([&](const sdk::PageRequest& page) {
+        return sdk::allPages<sdk::Component>([&](const sdk::PageRequest& page) {
             return database_->listComponents({"", projectName}, page);
         });
     });
@@ -177,7 +161,7 @@ sdk::Project MaelstromService::loadProject(const std::string& projectName) {
         sdk::ComponentWithEventSources entry;
         entry.component = c;
         entry.eventSources = dbCall("ListEventSources", [&] {
-            return allPages<sdk::EventSourceWithStatus>([&](const sdk::PageRequest& page) {
+            return sdk::allPages<sdk::EventSourceWithStatus>([&](const sdk::PageRequest& page) {
                 sdk::EventSourceFilter filter;
                 filter.componentName = c.name;
                 return database_->listEventSources(filter, page);
@@ -402,7 +386,7 @@ sdk::Project MaelstromService::getProject(const std::string& name) {
 NameFound MaelstromService::removeProject(const std::string& name) {
     const std::string projectName = lowercase(name);
     const auto components = dbCall("ListComponents", [&] {
-        return allPages<sdk::Component>([&](const sdk::PageRequest& page) {
+        return sdk::allPages<sdk::Component>([&](const sdk::PageRequest& page) {
             return database_->listComponents({"", projectName}, page);
         });
     });

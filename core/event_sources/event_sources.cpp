@@ -22,18 +22,11 @@ std::vector<sdk::EventSource> loadEnabled(sdk::Database& database, sdk::EventSou
     filter.type = type;
     filter.enabled = true;
     std::vector<sdk::EventSource> loaded;
-    sdk::PageRequest page;
-    for (;;) {
-        auto result = database.listEventSources(filter, page);
-        for (auto& item : result.items) {
-            if (item.enabled && item.eventSource.type() == type) {
-                loaded.push_back(std::move(item.eventSource));
-            }
+    for (auto& item : sdk::allPages<sdk::EventSourceWithStatus>(
+             [&](const sdk::PageRequest& page) { return database.listEventSources(filter, page); })) {
+        if (item.enabled && item.eventSource.type() == type) {
+            loaded.push_back(std::move(item.eventSource));
         }
-        if (result.nextToken.empty()) {
-            break;
-        }
-        page.nextToken = std::move(result.nextToken);
     }
     std::sort(loaded.begin(), loaded.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return loaded;

@@ -15,19 +15,8 @@ std::shared_ptr<const sdk::Component> ComponentCache::find(const std::string& na
 }
 
 void ComponentCache::refresh(sdk::Database& db) {
-    std::vector<sdk::Component> all;
-    sdk::PageRequest page;
-    page.limit = 1000;
-    for (;;) {
-        auto result = db.listComponents(sdk::ComponentFilter{}, page);
-        for (auto& c : result.items) {
-            all.push_back(std::move(c));
-        }
-        if (result.nextToken.empty()) {
-            break;
-        }
-        page.nextToken = result.nextToken;
-    }
+    const auto all = sdk::allPages<sdk::Component>(
+        [&](const sdk::PageRequest& page) { return db.listComponents(sdk::ComponentFilter{}, page); });
     replace(all);
 }
 

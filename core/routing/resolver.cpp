@@ -126,18 +126,11 @@ bool HttpResolver::refresh(sdk::Database& db) {
     filter.type = sdk::EventSourceType::Http;
     filter.enabled = true;
     std::vector<sdk::EventSource> loaded;
-    sdk::PageRequest page;
-    for (;;) {
-        auto result = db.listEventSources(filter, page);
-        for (auto& item : result.items) {
-            if (item.enabled && item.eventSource.http) {
-                loaded.push_back(std::move(item.eventSource));
-            }
+    for (auto& item : sdk::allPages<sdk::EventSourceWithStatus>(
+             [&](const sdk::PageRequest& page) { return db.listEventSources(filter, page); })) {
+        if (item.enabled && item.eventSource.http) {
+            loaded.push_back(std::move(item.eventSource));
         }
-        if (result.nextToken.empty()) {
-            break;
-        }
-        page.nextToken = std::move(result.nextToken);
     }
     std::sort(loaded.begin(), loaded.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
 

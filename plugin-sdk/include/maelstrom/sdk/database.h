@@ -41,6 +41,24 @@ struct Page {
     std::string nextToken; ///< empty when this is the last page
 };
 
+/// Every item of a paged listing: calls `list(PageRequest)` (returning a Page<T>) page after page, 1000 items at a
+/// time, until the last page. Blocking as `list` is; rethrows what it throws.
+template <class T, class List>
+std::vector<T> allPages(List&& list) {
+    std::vector<T> all;
+    PageRequest page{1000, ""};
+    for (;;) {
+        auto result = list(page);
+        for (auto& item : result.items) {
+            all.push_back(std::move(item));
+        }
+        if (result.nextToken.empty()) {
+            return all;
+        }
+        page.nextToken = std::move(result.nextToken);
+    }
+}
+
 struct ComponentFilter {
     std::string namePrefix;  ///< literal prefix of the name ("" = any)
     std::string projectName; ///< exact project ("" = any)
