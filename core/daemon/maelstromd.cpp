@@ -390,7 +390,7 @@ private:
         autoscaler_ = std::make_unique<ClusterAutoscaler>(*nodeService_, services_.database(), components_);
     }
 
-    // The event-source drivers the registry names (cron by default), fed with their enabled event sources every
+    // The event-source drivers the registry names (the shipped one: cron), fed with their enabled event sources every
     // second and at once after any change made here or told by a peer.
     void setUpEventSources() {
         auto drivers = services_.eventSourceDrivers();
