@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include "humanize.h"
+#include "listings.h"
 
 #include <maelstrom/sdk/poco/json_codec.h>
 
@@ -11,7 +12,6 @@
 #include <maelstrom/sdk/json.h>
 #include <maelstrom/sdk/rpc_transport.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -172,39 +172,11 @@ int clusterPs(CommandContext& ctx) {
     if (!ok) {
         return 1;
     }
-    std::size_t count = 0;
-    for (const auto& n : list) {
-        count += n.runningComponents.size();
-    }
     if (ctx.json()) {
         printJsonArray(list);
         return 0;
     }
-    if (count == 0) {
-        std::printf("No running containers found\n");
-        return 0;
-    }
-    std::printf("%-30s  %-5s  %-8s  %-14s  %-7s  %-15s  %-11s  %-8s\n", "Component", "Ver", "Status", "Node ID",
-                "Max RAM", "Last Request", "# Requests", "Concur %");
-    std::printf("%s\n", dashes(113).c_str());
-    const auto now = sdk::unixMillis();
-    for (const auto& n : list) {
-        for (const auto& c : n.runningComponents) {
-            double concurrency = 0;
-            for (const auto& a : c.activity) {
-                concurrency += a.concurrency;
-            }
-            const double pct = c.activity.empty()
-                                   ? 0
-                                   : 100.0 * (concurrency / static_cast<double>(c.activity.size())) /
-                                         static_cast<double>(std::max<std::int64_t>(c.maxConcurrency, 1));
-            std::printf("%-30s  %-5lld  %-8s  %-14s  %-7lld  %-15s  %-11lld  %-8.2f\n",
-                        trunc(c.componentName, 30).c_str(), static_cast<long long>(c.componentVersion),
-                        c.status.c_str(), trunc(n.nodeId, 14).c_str(), static_cast<long long>(c.memoryReservedMiB),
-                        c.lastRequestTime <= 0 ? "Never" : relativeTime(c.lastRequestTime, now).c_str(),
-                        static_cast<long long>(c.totalRequests), pct);
-        }
-    }
+    std::fputs(clusterPsTable(list, sdk::unixMillis()).c_str(), stdout);
     return 0;
 }
 
@@ -218,18 +190,7 @@ int componentList(CommandContext& ctx) {
         printJsonArray(list);
         return 0;
     }
-    if (list.empty()) {
-        std::printf("No components found\n");
-        return 0;
-    }
-    std::printf("%-20s  %-30s  %-5s  %-10s\n", "Component", "Image", "Ver", "Last Modified");
-    std::printf("%s\n", dashes(74).c_str());
-    const auto now = sdk::unixMillis();
-    for (const auto& c : list) {
-        std::printf("%-20s  %-30s  %-5lld  %-13s\n", trunc(c.name, 20).c_str(),
-                    trunc(c.docker ? c.docker->image : "", 30).c_str(), static_cast<long long>(c.version),
-                    relativeTime(c.modifiedAt, now).c_str());
-    }
+    std::fputs(componentTable(list, sdk::unixMillis()).c_str(), stdout);
     return 0;
 }
 

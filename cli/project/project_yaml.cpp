@@ -211,7 +211,8 @@ std::string joinPath(const std::string& path, std::string_view key) {
     return path.empty() ? printable(key) : path + "." + printable(key);
 }
 
-// ---- Key sets (the Go field names of the original's structs, lowercased) ----
+// ---- Key sets (the Go field names of the original's structs, lowercased; idlepause and pausedtimeoutseconds
+// are ours) ----
 
 using KeySet = std::span<const std::string_view>;
 
@@ -235,6 +236,8 @@ constexpr std::string_view kComponentKeys[] = {"image",
                                                "httphealthcheckmaxfailures",
                                                "healthcheckfailedcommand",
                                                "idletimeoutseconds",
+                                               "idlepause",
+                                               "pausedtimeoutseconds",
                                                "ports",
                                                "volumes",
                                                "networkname",
@@ -594,6 +597,12 @@ private:
         d.httpHealthCheckMaxFailures = integer(f, "httphealthcheckmaxfailures");
         d.healthCheckFailedCommand = strings(f, "healthcheckfailedcommand");
         d.idleTimeoutSeconds = integer(f, "idletimeoutseconds");
+        d.idlePause = boolean(f, "idlepause");
+        d.pausedTimeoutSeconds = integer(f, "pausedtimeoutseconds");
+        if (d.pausedTimeoutSeconds < 0)
+            fail(f.get("pausedtimeoutseconds")->line, f.pathOf("pausedtimeoutseconds"),
+                 "must not be negative, got " + std::to_string(d.pausedTimeoutSeconds) +
+                     " (0 or absent: the default, 1800 seconds)");
         d.ports = strings(f, "ports");
         if (const auto* volumes = f.get("volumes"))
             d.volumes = volumeMounts(*volumes, f.pathOf("volumes"));

@@ -24,6 +24,9 @@
 // holding `?` inside a flow collection (`{path: /a?b=1}`) must be quoted, and an unterminated quoted
 // scalar at the very end of the file is accepted.
 //
+// Component keys beyond the original's, beside `idletimeoutseconds`: `idlepause` (bool) and
+// `pausedtimeoutseconds` (int; negative is an error).
+//
 // Every error is a ProjectFileError whose what() is one line: `<file>:<line>: <what is wrong>`, the line being
 // that of the file as written (before interpolation). Thread-safe: no shared state.
 #pragma once

@@ -276,8 +276,22 @@ std::optional<sdk::NodeStatus> Placement::placeOnce(const sdk::Component& compon
         }
     }
     const std::int64_t required = sdk::effectiveReserveMemoryMiB(*component.docker);
-    const auto best =
-        bestStartOption(freshOptions(nodes), component.name, required, component.maxInstancesPerNode, true);
+    // Paused instances are not counted (their memory is freed when needed); a node holding a paused instance of
+    // this component is chosen first when it has room, since the start there is a wake of milliseconds.
+    std::vector<sdk::NodeStatus> live;
+    std::vector<sdk::NodeStatus> waking;
+    for (const auto& node : nodes) {
+        live.push_back(withoutPaused(node));
+        if (hasPaused(node, component.name)) {
+            waking.push_back(live.back());
+        }
+    }
+    auto best = waking.empty() ? std::nullopt
+                               : bestStartOption(freshOptions(waking), component.name, required,
+                                                 component.maxInstancesPerNode, false);
+    if (!best) {
+        best = bestStartOption(freshOptions(live), component.name, required, component.maxInstancesPerNode, true);
+    }
     if (!best) {
         std::int64_t largest = 0;
         for (const auto& node : nodes) {

@@ -354,4 +354,17 @@ sdk::NodeStatus withoutStopping(sdk::NodeStatus status) {
     return status;
 }
 
+sdk::NodeStatus withoutPaused(sdk::NodeStatus status) {
+    auto& running = status.runningComponents;
+    running.erase(
+        std::remove_if(running.begin(), running.end(), [](const sdk::ComponentInfo& info) { return info.paused; }),
+        running.end());
+    return status;
+}
+
+bool hasPaused(const sdk::NodeStatus& status, const std::string& component) {
+    return std::any_of(status.runningComponents.begin(), status.runningComponents.end(),
+                       [&](const sdk::ComponentInfo& info) { return info.paused && info.componentName == component; });
+}
+
 } // namespace maelstrom::core

@@ -102,5 +102,10 @@ std::vector<PlacementOption> planScale(const std::vector<sdk::NodeStatus>& nodes
 
 /// `status` without its "stopping" entries.
 sdk::NodeStatus withoutStopping(sdk::NodeStatus status);
+/// `status` without its paused entries: a paused instance serves nothing and its memory is given up when a start
+/// on its node needs it.
+sdk::NodeStatus withoutPaused(sdk::NodeStatus status);
+/// Whether `status` lists a paused instance of `component` (a start there is a wake).
+bool hasPaused(const sdk::NodeStatus& status, const std::string& component);
 
 } // namespace maelstrom::core

@@ -24,6 +24,7 @@
 #include "http/logs_handler.h"
 #include "http/private_server.h"
 #include "lifecycle/lifecycle_manager.h"
+#include "lifecycle/local_wake.h"
 #include "logs/log_bridge.h"
 #include "registry/plugin_loader.h"
 #include "registry/service_registry.h"
@@ -256,7 +257,8 @@ private:
     void setUpControlPlane() {
         if (services_.database()) {
             placement_ = std::make_shared<Placement>(*nodeService_, services_.database());
-            routers_.setColdStarter(placement_);
+            coldStarter_ = std::make_shared<LocalWakeColdStarter>(placement_);
+            routers_.setColdStarter(coldStarter_);
         }
         if (services_.database() && services_.rpcTransport()) {
             api_ = std::make_unique<MaelstromService>(services_.database(), changes_);
@@ -350,15 +352,21 @@ private:
         RunningNode* self = this;
         lifecycle_ =
             std::make_shared<LifecycleManager>(*runtime, services_.database().get(), routers_, components_,
-                                               LifecycleSettings{nodeId_, privateUrl, totalMemoryMiB, ownerId, [self] {
+                                               LifecycleSettings{nodeId_, privateUrl, totalMemoryMiB, ownerId,
+                                                                 [self] {
                                                                      if (self->membership_) {
                                                                          self->membership_->containersChanged();
                                                                      }
-                                                                 }});
+                                                                 },
+                                                                 &lifecycleMetrics_});
         // Everything that calls the lifecycle holds it weakly: once stopBackgroundWork drops it, a late request,
         // status poll or change finds nothing to call instead of a destroyed manager.
         const std::weak_ptr<LifecycleManager> lifecycle = lifecycle_;
         nodeService_->attachLifecycle(lifecycle);
+        if (coldStarter_) {
+            coldStarter_->attach(lifecycle); // a request for a paused component thaws it here first
+        }
+        routes_.lifecycleMetrics = &lifecycleMetrics_;
         node_->setRunningComponentsSource([lifecycle] {
             const auto manager = lifecycle.lock();
             return manager ? manager->runningComponents() : std::vector<sdk::ComponentInfo>{};
@@ -453,7 +461,8 @@ private:
     std::unique_ptr<PeerClient> peers_;
     std::unique_ptr<NodeService> nodeService_;
     DataChanges changes_;
-    std::shared_ptr<Placement> placement_; ///< the routers' cold starter (held weakly by them)
+    std::shared_ptr<Placement> placement_; ///< places the cold starts coldStarter_ does not answer by a wake
+    std::shared_ptr<LocalWakeColdStarter> coldStarter_; ///< the routers' cold starter (held weakly by them)
     std::unique_ptr<MaelstromService> api_;
     std::unique_ptr<ApiDispatcher> dispatcher_;
     PrivateRoutes routes_;
@@ -461,6 +470,7 @@ private:
     ComponentCache components_;
     RouterRegistry routers_{services_.loadBalancer(), {}, defaultRouterSettings(config_.node)};
     GatewayMetrics metrics_{&routers_};
+    LifecycleMetrics lifecycleMetrics_; ///< before lifecycle_: outlives it
     Gateway gateway_{resolver_, components_, routers_, &metrics_};
     std::unique_ptr<RouteRefresher> refresher_;
     std::unique_ptr<LogStreams> logStreams_;

@@ -10,6 +10,7 @@
 #include "http/logs_handler.h"
 #include "metrics/event_source_metrics.h"
 #include "metrics/gateway_metrics.h"
+#include "metrics/lifecycle_metrics.h"
 #include "net/http_server.h"
 
 #include <algorithm>
@@ -101,6 +102,9 @@ Task<void> PrivateServer::handle(HttpExchange& exchange) {
         co_await serveRpc(exchange);
     } else if (routes_.metrics && path == "/_mael/metrics") {
         std::string text = routes_.metrics->render();
+        if (routes_.lifecycleMetrics) {
+            text += routes_.lifecycleMetrics->render();
+        }
         if (routes_.eventSourceMetrics) {
             text += routes_.eventSourceMetrics->render();
         }

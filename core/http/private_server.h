@@ -24,6 +24,7 @@ namespace maelstrom::core {
 class Gateway;
 class GatewayMetrics;
 class EventSourceMetrics;
+class LifecycleMetrics;
 class LogStreams;
 namespace net {
 class HttpServer;
@@ -37,6 +38,7 @@ struct PrivateRoutes {
     Gateway* gateway = nullptr;                             ///< the private gateway (catch-all); outlives the server
     const GatewayMetrics* metrics = nullptr;                ///< `/_mael/metrics` (Prometheus text); outlives the server
     const EventSourceMetrics* eventSourceMetrics = nullptr; ///< appended to `/_mael/metrics`; outlives the server
+    const LifecycleMetrics* lifecycleMetrics = nullptr;     ///< appended to `/_mael/metrics`; outlives the server
     LogStreams* logs = nullptr;                             ///< `/_mael/logs` (container logs); outlives the server
 };
 

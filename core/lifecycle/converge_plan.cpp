@@ -13,7 +13,7 @@ ConvergePlan planConvergence(const std::vector<PlanContainer>& containers, std::
     for (const auto& c : containers) {
         std::string reason;
         if (active >= targetCount) {
-            reason = "scale down";
+            reason = kScaleDownReason;
         } else if (!c.terminateReason.empty()) {
             reason = c.terminateReason;
         } else if (c.version == targetVersion) {

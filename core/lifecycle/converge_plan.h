@@ -25,6 +25,9 @@ struct PlanContainer {
     std::string terminateReason; ///< non-empty: must be replaced (health check failed, image updated...)
 };
 
+/// PlanStep::reason of a stop that only lowers the count (the instance is healthy and of the target version).
+inline constexpr const char* kScaleDownReason = "scale down";
+
 struct PlanStep {
     enum class Kind { Start, Stop } kind = Kind::Start;
     std::string containerId; ///< Stop: the container

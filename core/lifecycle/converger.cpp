@@ -83,7 +83,13 @@ void Converger::adopt(const sdk::ContainerSummary& summary) {
     {
         std::lock_guard lock(mutex_);
         component = component_;
+        ranHere_ = true;
+        if (summary.state == sdk::ContainerState::Created) {
+            precreated_ = Precreated{summary.id, summary.componentVersion};
+            return;
+        }
     }
+    const bool paused = summary.state == sdk::ContainerState::Paused;
     const std::int64_t mib = component.docker ? sdk::effectiveReserveMemoryMiB(*component.docker) : 128;
     if (!context_.memory.reserve(mib)) {
         log().warning("component " + name_ + ": adopted container " + shortId(summary.id) +
@@ -94,12 +100,24 @@ void Converger::adopt(const sdk::ContainerSummary& summary) {
     container->host = summary.endpoint ? summary.endpoint->host : std::string();
     container->port = summary.endpoint ? static_cast<int>(summary.endpoint->port) : 0;
     container->nextHealthCheck = context_.clock.steadyNow() + healthCheckPeriod(component);
+    if (paused) {
+        container->info.status = ContainerStatus::Paused;
+        container->info.pausedAtUnixMs = context_.clock.unixMillis();
+        container->pausedSince = context_.clock.steadyNow();
+        if (context_.metrics) {
+            context_.metrics->addPaused(name_, 1);
+        }
+    }
     {
         std::lock_guard lock(mutex_);
         containers_.push_back(container);
-        ++targetCount_;
+        if (!paused) {
+            ++targetCount_;
+        }
     }
-    registerWithRouter(*container, component);
+    if (!paused) {
+        registerWithRouter(*container, component);
+    }
 }
 
 void Converger::start() {
@@ -172,6 +190,69 @@ void Converger::imageTagged(const std::string& imageName) {
     cv_.notify_all();
 }
 
+bool Converger::wakePaused() {
+    {
+        std::lock_guard lock(mutex_);
+        std::int64_t serving = 0;
+        bool paused = false;
+        for (const auto& c : containers_) {
+            serving += c->info.status == ContainerStatus::Starting || c->info.status == ContainerStatus::Active;
+            paused = paused || (c->info.status == ContainerStatus::Paused && c->info.version == component_.version);
+        }
+        if (!paused) {
+            return false;
+        }
+        if (targetCount_ > serving) {
+            return true; // a wake (or a start) is already under way
+        }
+        targetCount_ = serving + 1;
+        wakeRequested_ = context_.clock.steadyNow();
+        dirty_ = true;
+    }
+    cv_.notify_all();
+    return true;
+}
+
+std::optional<std::chrono::steady_clock::time_point> Converger::oldestPaused() const {
+    std::lock_guard lock(mutex_);
+    std::optional<steady_clock::time_point> oldest;
+    for (const auto& c : containers_) {
+        if (c->info.status == ContainerStatus::Paused && (!oldest || c->pausedSince < *oldest)) {
+            oldest = c->pausedSince;
+        }
+    }
+    return oldest;
+}
+
+std::int64_t Converger::stopOldestPaused(const std::string& reason) {
+    std::shared_ptr<Container> oldest;
+    sdk::Component component;
+    {
+        std::lock_guard lock(mutex_);
+        component = component_;
+        for (const auto& c : containers_) {
+            if (c->info.status == ContainerStatus::Paused && (!oldest || c->pausedSince < oldest->pausedSince)) {
+                oldest = c;
+            }
+        }
+        if (!oldest) {
+            return 0;
+        }
+        oldest->info.status = ContainerStatus::Stopping; // claimed: no wake or expiry takes it now
+    }
+    if (context_.metrics) {
+        context_.metrics->addPaused(name_, -1);
+    }
+    const std::int64_t mib = oldest->info.reservedMiB;
+    retire(oldest, component, reason);
+    return mib;
+}
+
+std::optional<std::string> Converger::precreatedId() const {
+    std::lock_guard lock(mutex_);
+    return precreated_ ? std::optional<std::string>(precreated_->id) : std::nullopt;
+}
+
 Converger::State Converger::state() const {
     std::lock_guard lock(mutex_);
     State s{component_, targetCount_, {}};
@@ -189,9 +270,13 @@ void Converger::run(std::stop_token stop) {
         {
             std::unique_lock lock(mutex_);
             auto wakeAt = nextPass;
+            const auto pausedFor =
+                std::chrono::seconds(component_.docker ? sdk::effectivePausedTimeoutSeconds(*component_.docker) : 1800);
             for (const auto& c : containers_) {
                 if (c->info.status == ContainerStatus::Active) {
                     wakeAt = std::min(wakeAt, c->nextHealthCheck);
+                } else if (c->info.status == ContainerStatus::Paused) {
+                    wakeAt = std::min(wakeAt, c->pausedSince + pausedFor);
                 }
             }
             clock.waitUntil(cv_, lock, stop, wakeAt, [&] { return dirty_ || !died_.empty(); });
@@ -201,6 +286,7 @@ void Converger::run(std::stop_token stop) {
         }
         handleDied();
         runHealthChecks(stop);
+        expirePaused();
         bool pass = false;
         {
             std::lock_guard lock(mutex_);
@@ -209,6 +295,14 @@ void Converger::run(std::stop_token stop) {
         }
         if (pass) {
             converge(stop);
+            bool again = false;
+            {
+                std::lock_guard lock(mutex_);
+                again = dirty_;
+            }
+            if (!again) {
+                maintainPrecreated(stop); // after the work asked for: a wake or start never waits for a create
+            }
             nextPass = clock.steadyNow() + kConvergeRetryPeriod;
         }
     }
@@ -223,7 +317,11 @@ void Converger::handleDied() {
                 std::find_if(containers_.begin(), containers_.end(), [&](const auto& c) { return c->info.id == *it; });
             if (found == containers_.end()) {
                 it = died_.erase(it);
-            } else if ((*found)->info.status == ContainerStatus::Active) {
+            } else if ((*found)->info.status == ContainerStatus::Active ||
+                       (*found)->info.status == ContainerStatus::Paused) {
+                if ((*found)->info.status == ContainerStatus::Paused && context_.metrics) {
+                    context_.metrics->addPaused(name_, -1);
+                }
                 dead.push_back(*found);
                 (*found)->info.status = ContainerStatus::Stopping;
                 it = died_.erase(it);
@@ -314,13 +412,16 @@ void Converger::runHealthChecks(std::stop_token stop) {
 void Converger::converge(std::stop_token stop) {
     sdk::Component component;
     std::int64_t target = 0;
+    bool hasPaused = false;
     std::vector<PlanContainer> current;
     {
         std::lock_guard lock(mutex_);
         component = component_;
         target = targetCount_;
         for (const auto& c : containers_) {
-            if (c->info.status != ContainerStatus::Stopping) {
+            if (c->info.status == ContainerStatus::Paused) {
+                hasPaused = true;
+            } else if (c->info.status != ContainerStatus::Stopping) {
                 current.push_back(PlanContainer{c->info.id, c->info.version, c->terminateReason});
             }
         }
@@ -334,20 +435,19 @@ void Converger::converge(std::stop_token stop) {
     if (plan.steps.empty()) {
         return;
     }
+    const bool canPause = component.docker->idlePause && context_.runtime.capabilities().pause;
+    imageEnsured_ = false;
     try {
-        if (plan.starts > 0) {
-            const auto policy =
-                component.docker->pullImageOnStart ? sdk::PullPolicy::Always : sdk::PullPolicy::IfMissing;
-            context_.runtime.ensureImage(*component.docker, policy, [this](const std::string& status) {
-                log().debug("component " + name_ + ": pull: " + status);
-            });
-        }
         for (const auto& step : plan.steps) {
             if (stop.stop_requested()) {
                 return;
             }
             if (step.kind == PlanStep::Kind::Start) {
                 startContainer(component, step.lock, stop);
+            } else if (canPause && !hasPaused && target == 0 && step.reason == kScaleDownReason) {
+                // Idle: the last instances go; the first of them is frozen for the next request instead.
+                hasPaused = true;
+                pauseContainer(findContainer(step.containerId), component);
             } else {
                 stopContainer(step.containerId, step.reason);
             }
@@ -359,6 +459,183 @@ void Converger::converge(std::stop_token stop) {
     } catch (const std::exception& e) {
         log().error("component " + name_ + ": converge pass failed (retried at the next event or within " +
                     std::to_string(kConvergeRetryPeriod.count()) + " s): " + e.what());
+    }
+}
+
+std::shared_ptr<Converger::Container> Converger::findContainer(const std::string& containerId) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& c : containers_) {
+        if (c->info.id == containerId) {
+            return c;
+        }
+    }
+    return nullptr;
+}
+
+void Converger::pauseContainer(const std::shared_ptr<Container>& container, const sdk::Component& component) {
+    if (!container) {
+        return;
+    }
+    const std::string& id = container->info.id;
+    {
+        std::lock_guard lock(mutex_);
+        container->info.status = ContainerStatus::Stopping; // out of service while it drains
+    }
+    changed();
+    if (auto router = context_.routers.find(name_)) {
+        router->removeInstance(id);
+        router->waitDrained(id,
+                            steady_clock::now() + std::chrono::seconds(sdk::effectiveMaxDurationSeconds(component)));
+    }
+    try {
+        context_.runtime.pause(id);
+    } catch (const std::exception& e) {
+        log().warning("component " + name_ + ": pausing container " + shortId(id) +
+                      " failed, stopping it: " + e.what());
+        retire(container, component, "scale down");
+        return;
+    }
+    const std::int64_t pausedFor = sdk::effectivePausedTimeoutSeconds(*component.docker);
+    {
+        std::lock_guard lock(mutex_);
+        container->info.status = ContainerStatus::Paused;
+        container->info.pausedAtUnixMs = context_.clock.unixMillis();
+        container->pausedSince = context_.clock.steadyNow();
+        container->frozen = true;
+    }
+    if (context_.metrics) {
+        context_.metrics->addPaused(name_, 1);
+    }
+    changed();
+    log().information("component " + name_ + ": container " + shortId(id) + " paused (idle; stopped after " +
+                      std::to_string(pausedFor) + " s unless a request wakes it)");
+}
+
+bool Converger::resumePaused(const std::shared_ptr<Container>& container, const sdk::Component& component) {
+    const std::string& id = container->info.id;
+    const auto began = context_.clock.steadyNow();
+    if (context_.metrics) {
+        context_.metrics->addPaused(name_, -1);
+    }
+    try {
+        context_.runtime.unpause(id);
+    } catch (const std::exception& e) {
+        log().warning("component " + name_ + ": thawing container " + shortId(id) +
+                      " failed, replacing it: " + e.what());
+        retire(container, component, "could not be thawed");
+        return false;
+    }
+    std::optional<steady_clock::time_point> requested;
+    {
+        std::lock_guard lock(mutex_);
+        container->frozen = false;
+        container->info.status = ContainerStatus::Active;
+        container->info.pausedAtUnixMs = 0;
+        container->info.startedAtUnixMs = context_.clock.unixMillis(); // idle time counts from the wake
+        container->healthFailures = 0;
+        container->nextHealthCheck = context_.clock.steadyNow() + healthCheckPeriod(component);
+        requested.swap(wakeRequested_);
+    }
+    registerWithRouter(*container, component);
+    changed();
+    const auto latency = context_.clock.steadyNow() - std::min(began, requested.value_or(began));
+    if (context_.metrics) {
+        context_.metrics->recordWake(name_, std::chrono::duration_cast<std::chrono::nanoseconds>(latency));
+    }
+    log().information("component " + name_ + ": container " + shortId(id) + " woken in " +
+                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(latency).count()) + " ms");
+    return true;
+}
+
+void Converger::expirePaused() {
+    std::vector<std::pair<std::shared_ptr<Container>, std::string>> due;
+    sdk::Component component;
+    {
+        std::lock_guard lock(mutex_);
+        component = component_;
+        if (!component.docker) {
+            return;
+        }
+        const auto now = context_.clock.steadyNow();
+        const std::int64_t pausedFor = sdk::effectivePausedTimeoutSeconds(*component.docker);
+        for (const auto& c : containers_) {
+            if (c->info.status != ContainerStatus::Paused) {
+                continue;
+            }
+            if (c->info.version != component.version) {
+                due.emplace_back(c, "component version changed");
+            } else if (now - c->pausedSince >= std::chrono::seconds(pausedFor)) {
+                due.emplace_back(c, "paused for " + std::to_string(pausedFor) + " s");
+            } else {
+                continue;
+            }
+            c->info.status = ContainerStatus::Stopping; // claimed
+        }
+    }
+    for (const auto& [c, reason] : due) {
+        if (context_.metrics) {
+            context_.metrics->addPaused(name_, -1);
+        }
+        retire(c, component, reason);
+    }
+}
+
+void Converger::maintainPrecreated(std::stop_token stop) {
+    if (!context_.runtime.capabilities().precreate || stop.stop_requested()) {
+        return;
+    }
+    sdk::Component component;
+    std::optional<Precreated> ahead;
+    bool ranHere = false;
+    {
+        std::lock_guard lock(mutex_);
+        component = component_;
+        ahead = precreated_;
+        ranHere = ranHere_;
+    }
+    // pullImageOnStart asks for a fresh pull at every start, which a container made earlier would skip.
+    const bool wanted = ranHere && component.docker && !component.docker->pullImageOnStart;
+    if (ahead && (!wanted || ahead->version != component.version)) {
+        removePrecreated(wanted ? "component version changed" : "no longer wanted");
+        ahead.reset();
+    }
+    if (!wanted || ahead) {
+        return;
+    }
+    try {
+        context_.runtime.ensureImage(*component.docker, sdk::PullPolicy::IfMissing, [this](const std::string& status) {
+            log().debug("component " + name_ + ": pull: " + status);
+        });
+        const auto created =
+            context_.runtime.create(sdk::ContainerSpec{component, context_.privateUrl, context_.labels});
+        {
+            std::lock_guard lock(mutex_);
+            precreated_ = Precreated{created.id, component.version};
+        }
+        log().debug("component " + name_ + " v" + std::to_string(component.version) + ": container " +
+                    shortId(created.id) + " created ahead of the next start");
+    } catch (const std::exception& e) {
+        log().warning("component " + name_ + ": creating a container ahead of the next start failed (retried within " +
+                      std::to_string(kConvergeRetryPeriod.count()) + " s): " + e.what());
+    }
+}
+
+void Converger::removePrecreated(const std::string& why) {
+    std::optional<Precreated> ahead;
+    {
+        std::lock_guard lock(mutex_);
+        ahead.swap(precreated_);
+    }
+    if (!ahead) {
+        return;
+    }
+    try {
+        context_.runtime.remove(ahead->id, true);
+        log().debug("component " + name_ + ": container " + shortId(ahead->id) + " created ahead removed (" + why +
+                    ")");
+    } catch (const std::exception& e) {
+        log().warning("component " + name_ + ": removing container " + shortId(ahead->id) +
+                      " created ahead: " + e.what());
     }
 }
 
@@ -390,38 +667,113 @@ bool Converger::acquireStartLock(const sdk::Component& component, std::stop_toke
 }
 
 void Converger::startContainer(const sdk::Component& component, bool lock, std::stop_token stop) {
+    std::shared_ptr<Container> paused;
+    {
+        std::lock_guard guard(mutex_);
+        for (const auto& c : containers_) {
+            if (c->info.status == ContainerStatus::Paused && c->info.version == component.version) {
+                paused = c;
+                paused->info.status = ContainerStatus::Starting; // claimed
+                break;
+            }
+        }
+    }
+    if (paused && resumePaused(paused, component)) {
+        return;
+    }
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
     const auto began = context_.clock.steadyNow();
     RoleHold startLock(lock && acquireStartLock(component, stop) ? context_.database : nullptr, startLockRole(name_),
                        context_.nodeId);
+    StartPhases phases;
+    bool precreated = false;
+    {
+        std::lock_guard guard(mutex_);
+        precreated = precreated_ && precreated_->version == component.version;
+    }
+    if (!precreated && !imageEnsured_) {
+        const auto pullBegan = context_.clock.steadyNow();
+        const auto policy = component.docker->pullImageOnStart ? sdk::PullPolicy::Always : sdk::PullPolicy::IfMissing;
+        context_.runtime.ensureImage(*component.docker, policy, [this](const std::string& status) {
+            log().debug("component " + name_ + ": pull: " + status);
+        });
+        imageEnsured_ = true;
+        phases.pull = context_.clock.steadyNow() - pullBegan;
+    }
     const std::int64_t mib = reserveMemory(*component.docker);
-    const auto container = createContainer(component, mib);
+    const auto container = createContainer(component, mib, phases);
+    const auto healthBegan = context_.clock.steadyNow();
     awaitStartHealthy(container, *component.docker, began, stop);
+    phases.health = context_.clock.steadyNow() - healthBegan;
     activate(container, component);
     startLock.release();
-    log().information(
-        "component " + name_ + " v" + std::to_string(component.version) + ": container " + shortId(container->info.id) +
-        " started and healthy in " +
-        std::to_string(
-            std::chrono::duration_cast<std::chrono::milliseconds>(context_.clock.steadyNow() - began).count()) +
-        " ms");
+    auto ms = [](steady_clock::duration d) { return std::to_string(duration_cast<milliseconds>(d).count()); };
+    log().information("component " + name_ + " v" + std::to_string(component.version) + ": container " +
+                      shortId(container->info.id) + " started and healthy in " +
+                      ms(context_.clock.steadyNow() - began) + " ms (pull " + ms(phases.pull) + " ms, create " +
+                      ms(phases.create) + " ms, start " + ms(phases.start) + " ms, health " + ms(phases.health) +
+                      " ms)");
+    if (context_.metrics) {
+        using std::chrono::nanoseconds;
+        context_.metrics->recordColdStart(
+            duration_cast<nanoseconds>(phases.pull), duration_cast<nanoseconds>(phases.create),
+            duration_cast<nanoseconds>(phases.start), duration_cast<nanoseconds>(phases.health));
+    }
 }
 
 std::int64_t Converger::reserveMemory(const sdk::DockerComponent& docker) {
     const std::int64_t mib = sdk::effectiveReserveMemoryMiB(docker);
-    if (!context_.memory.reserve(mib)) {
-        throw std::runtime_error("not enough memory on this node: needs " + std::to_string(mib) + " MiB, " +
-                                 std::to_string(context_.memory.reservedMiB()) + " of " +
-                                 std::to_string(context_.memory.totalMiB()) + " MiB reserved");
+    if (context_.memory.reserve(mib)) {
+        return mib;
     }
-    return mib;
+    if (context_.reclaimPaused) {
+        context_.reclaimPaused(mib); // paused instances hold memory only until a start needs it
+        if (context_.memory.reserve(mib)) {
+            return mib;
+        }
+    }
+    throw std::runtime_error("not enough memory on this node: needs " + std::to_string(mib) + " MiB, " +
+                             std::to_string(context_.memory.reservedMiB()) + " of " +
+                             std::to_string(context_.memory.totalMiB()) + " MiB reserved");
 }
 
-std::shared_ptr<Converger::Container> Converger::createContainer(const sdk::Component& component, std::int64_t mib) {
+std::shared_ptr<Converger::Container> Converger::createContainer(const sdk::Component& component, std::int64_t mib,
+                                                                 StartPhases& phases) {
+    std::optional<Precreated> ahead;
+    {
+        std::lock_guard guard(mutex_);
+        if (precreated_ && precreated_->version == component.version) {
+            ahead.swap(precreated_);
+        }
+    }
+    const bool split = ahead || context_.runtime.capabilities().precreate;
+    std::string createdId = ahead ? ahead->id : std::string();
     sdk::ContainerSummary summary;
     try {
-        summary = context_.runtime.start(sdk::ContainerSpec{component, context_.privateUrl, context_.labels});
+        auto phaseBegan = context_.clock.steadyNow();
+        if (!split) {
+            summary = context_.runtime.start(sdk::ContainerSpec{component, context_.privateUrl, context_.labels});
+        } else {
+            if (createdId.empty()) {
+                createdId =
+                    context_.runtime.create(sdk::ContainerSpec{component, context_.privateUrl, context_.labels}).id;
+                phases.create = context_.clock.steadyNow() - phaseBegan;
+                phaseBegan = context_.clock.steadyNow();
+            }
+            summary = context_.runtime.startCreated(createdId);
+        }
+        phases.start = context_.clock.steadyNow() - phaseBegan;
     } catch (...) {
         context_.memory.release(mib);
+        if (!createdId.empty()) {
+            try {
+                context_.runtime.remove(createdId, true);
+            } catch (const std::exception& e) {
+                log().warning("component " + name_ + ": removing container " + shortId(createdId) +
+                              " that did not start: " + e.what());
+            }
+        }
         throw;
     }
     auto container = std::make_shared<Container>();
@@ -434,6 +786,7 @@ std::shared_ptr<Converger::Container> Converger::createContainer(const sdk::Comp
     {
         std::lock_guard guard(mutex_);
         containers_.push_back(container);
+        ranHere_ = true;
     }
     changed();
     if (!summary.endpoint) {
@@ -521,11 +874,20 @@ void Converger::stopContainer(const std::string& containerId, const std::string&
 void Converger::retire(const std::shared_ptr<Container>& container, const sdk::Component& component,
                        const std::string& reason) {
     const std::string& id = container->info.id;
+    bool frozen = false;
     {
         std::lock_guard lock(mutex_);
         container->info.status = ContainerStatus::Stopping;
+        frozen = container->frozen;
     }
     changed();
+    if (frozen) {
+        try {
+            context_.runtime.unpause(id); // a frozen process cannot act on its SIGTERM
+        } catch (const std::exception& e) {
+            log().warning("component " + name_ + ": thawing container " + shortId(id) + " to stop it: " + e.what());
+        }
+    }
     if (auto router = context_.routers.find(name_)) {
         router->removeInstance(id);
         const auto longestRequest = std::chrono::seconds(sdk::effectiveMaxDurationSeconds(component));
@@ -569,11 +931,17 @@ void Converger::shutdown(bool stopContainers) {
         containers = containers_;
         component = component_;
     }
+    if (stopContainers) {
+        removePrecreated("maelstromd is stopping");
+    }
     for (const auto& c : containers) {
         if (stopContainers) {
+            if (c->info.status == ContainerStatus::Paused && context_.metrics) {
+                context_.metrics->addPaused(name_, -1);
+            }
             retire(c, component, "maelstromd is stopping");
         } else if (auto router = context_.routers.find(name_)) {
-            router->removeInstance(c->info.id);
+            router->removeInstance(c->info.id); // a paused one stays paused, for the next maelstromd to adopt
         }
     }
 }

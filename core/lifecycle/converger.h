@@ -3,6 +3,16 @@
 // check → register with the router; periodic health checks (failed command, then replacement); stop =
 // unregister → drain the requests the instance accepted → stop with grace → remove. Rolling deploys follow
 // from a new target version through the plan of converge_plan.h.
+//
+// Faster starts, when the runtime can:
+// - Pause before stop (component idlePause, runtime capability `pause`): when the target drops to zero (idle),
+//   one instance is frozen instead of stopped. It leaves the router, keeps its memory reservation and gets no
+//   health checks. The next start of the same version thaws it (a wake: milliseconds) instead of starting a
+//   container. It is stopped after pausedTimeoutSeconds, when the version changes, when another start on this node
+//   needs its memory (LifecycleContext::reclaimPaused) and on shutdown with containers stopped.
+// - Pre-created containers (capability `precreate`): once the component has run here, one container of its
+//   current version is kept created but not started, so the next cold start is start + health check only. It
+//   reserves no memory until started and is replaced when the version changes.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Threads: the converger thread is the only one that starts, stops, health-checks or removes containers, so a
@@ -16,6 +26,7 @@
 
 #include "lifecycle/health_probe.h"
 #include "lifecycle/memory_budget.h"
+#include "metrics/lifecycle_metrics.h"
 #include "routing/router_registry.h"
 
 #include <maelstrom/sdk/clock.h>
@@ -30,6 +41,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -52,6 +64,10 @@ struct LifecycleContext {
     /// Called (from a converger's thread, no lock held) whenever a container starts, becomes active, begins
     /// stopping or is gone: the node status is republished. Must return promptly. May be empty.
     std::function<void()> containersChanged;
+    /// Stops paused instances (of any component, least recently paused first) until `mib` more MiB fit in the
+    /// memory budget or none is left. Called from a converger's thread, no lock held. May be empty.
+    std::function<void(std::int64_t mib)> reclaimPaused;
+    LifecycleMetrics* metrics = nullptr; ///< cold-start phases, wakes, paused instances; may be null
 };
 
 /// Grace period between SIGTERM and SIGKILL when a container is stopped (docker stop's default).
@@ -59,7 +75,7 @@ inline constexpr std::chrono::seconds kStopGrace{10};
 /// How often a converger re-runs its plan without a trigger (a failed pass is retried).
 inline constexpr std::chrono::seconds kConvergeRetryPeriod{5};
 
-enum class ContainerStatus { Starting, Active, Stopping };
+enum class ContainerStatus { Starting, Active, Paused, Stopping };
 
 /// A container of the converger, as reported to the autoscaler, node status and tests.
 struct ConvergerContainer {
@@ -68,6 +84,7 @@ struct ConvergerContainer {
     ContainerStatus status = ContainerStatus::Starting;
     std::int64_t startedAtUnixMs = 0;
     std::int64_t reservedMiB = 0;
+    std::int64_t pausedAtUnixMs = 0; ///< when Paused: since when
 };
 
 class Converger {
@@ -81,7 +98,8 @@ public:
     const std::string& name() const noexcept { return name_; }
 
     /// Takes over a running container found at boot (already health-checked by the caller) and registers it
-    /// with the router. Call before start().
+    /// with the router; a paused one stays paused (its pause time restarts now); a created one of the current
+    /// version becomes the pre-created container. Call before start().
     void adopt(const sdk::ContainerSummary& container);
     void start();
 
@@ -93,11 +111,20 @@ public:
     void containerDied(const std::string& containerId);
     /// The image `imageName` was re-tagged: replace our containers if they run it.
     void imageTagged(const std::string& imageName);
+    /// A request waits for this component and nothing serves it: when an instance of the current version is
+    /// paused, raise the target by one so the converger thaws it at once. @return whether one is paused.
+    bool wakePaused();
+    /// When this converger has a paused instance: since when (steady time), for least-recently-paused-first.
+    std::optional<std::chrono::steady_clock::time_point> oldestPaused() const;
+    /// Stops the least recently paused instance on the calling thread. @return the MiB it reserved (0: none).
+    std::int64_t stopOldestPaused(const std::string& reason);
+    /// The id of the container created ahead for the next start, if any.
+    std::optional<std::string> precreatedId() const;
 
     struct State {
         sdk::Component component;
         std::int64_t targetCount = 0;
-        std::vector<ConvergerContainer> containers; ///< creation order
+        std::vector<ConvergerContainer> containers; ///< creation order (paused ones included)
     };
     State state() const;
 
@@ -114,20 +141,46 @@ private:
         std::string terminateReason;
         int healthFailures = 0;
         std::chrono::steady_clock::time_point nextHealthCheck;
+        std::chrono::steady_clock::time_point pausedSince; ///< when Paused
+        bool frozen = false;                               ///< the runtime holds it paused (until a successful unpause)
+    };
+    /// A container created ahead for the next start (not started, no memory reserved).
+    struct Precreated {
+        std::string id;
+        std::int64_t version = 0;
+    };
+    /// How long each phase of one start took (for the log line and the metrics).
+    struct StartPhases {
+        std::chrono::steady_clock::duration pull{0}, create{0}, start{0}, health{0};
     };
 
     void run(std::stop_token stop);
     void handleDied();
     void runHealthChecks(std::stop_token stop);
     void converge(std::stop_token stop);
-    /// Start lock (when `lock`) → memory reservation → runtime start → start health check → active and
-    /// registered with the router → start counted. @throws when the container could not be started healthy
-    /// (whatever was created is removed first).
+    /// Thaws a paused instance of the component's version when there is one (then nothing else is done), else:
+    /// start lock (when `lock`) → image → memory reservation → runtime start (of the pre-created container when
+    /// there is one) → start health check → active and registered with the router → start counted. @throws when
+    /// the container could not be started healthy (whatever was created is removed first).
     void startContainer(const sdk::Component& component, bool lock, std::stop_token stop);
-    /// Reserves the component's memory. @return the MiB reserved. @throws when the node's budget is exhausted.
+    /// Thaws the paused container `container` (already marked Starting) and makes it active. @return false when
+    /// the runtime failed (the container is then stopped and removed).
+    bool resumePaused(const std::shared_ptr<Container>& container, const sdk::Component& component);
+    /// Freezes `container` instead of stopping it (unregistered and drained first). Falls back to a stop.
+    void pauseContainer(const std::shared_ptr<Container>& container, const sdk::Component& component);
+    /// Stops paused instances that outlived pausedTimeoutSeconds or run another version.
+    void expirePaused();
+    /// Keeps one container of the current version created ahead (when the runtime can and the component ran
+    /// here); removes one of another version. Failures are logged and retried at the next pass.
+    void maintainPrecreated(std::stop_token stop);
+    /// Removes the pre-created container (version change, shutdown).
+    void removePrecreated(const std::string& why);
+    /// Reserves the component's memory, stopping paused instances of this node when it does not fit.
+    /// @return the MiB reserved. @throws when the node's budget is exhausted.
     std::int64_t reserveMemory(const sdk::DockerComponent& docker);
-    /// Has the runtime start a container, listed as Starting. Releases `mib` when the runtime fails.
-    std::shared_ptr<Container> createContainer(const sdk::Component& component, std::int64_t mib);
+    /// Has the runtime start a container (the pre-created one when it matches), listed as Starting. Releases
+    /// `mib` when the runtime fails.
+    std::shared_ptr<Container> createContainer(const sdk::Component& component, std::int64_t mib, StartPhases& phases);
     /// Runs the start health check (from `began`, the start of startContainer); a container that fails it, has
     /// no endpoint or died meanwhile is discarded.
     void awaitStartHealthy(const std::shared_ptr<Container>& container, const sdk::DockerComponent& docker,
@@ -138,7 +191,9 @@ private:
     /// Marks a healthy new container active, registers it with the router and counts the start.
     void activate(const std::shared_ptr<Container>& container, const sdk::Component& component);
     void stopContainer(const std::string& containerId, const std::string& reason);
-    /// Unregisters, drains, stops and removes one container (any thread; the converger thread or shutdown).
+    std::shared_ptr<Container> findContainer(const std::string& containerId) const;
+    /// Unregisters, drains, stops and removes one container (any thread; the converger thread or shutdown); a
+    /// paused one is thawed first so it can take its SIGTERM.
     void retire(const std::shared_ptr<Container>& container, const sdk::Component& component,
                 const std::string& reason);
     void registerWithRouter(const Container& container, const sdk::Component& component);
@@ -157,6 +212,10 @@ private:
     bool dirty_ = true;                                  ///< guarded; a converge pass is wanted
     std::set<std::string> died_;                         ///< guarded; container ids reported dead
     std::vector<std::shared_ptr<Container>> containers_; ///< guarded; creation order
+    std::optional<Precreated> precreated_;               ///< guarded
+    bool ranHere_ = false;                               ///< guarded; a container of it started or was adopted
+    std::optional<std::chrono::steady_clock::time_point> wakeRequested_; ///< guarded; by wakePaused()
+    bool imageEnsured_ = false; ///< converger thread; the image was ensured during this converge pass
     std::jthread thread_;
 };
 

@@ -55,6 +55,7 @@ bool waitHealthy(const std::string& host, int port, const std::string& path,
     // Nobody notifies `sleep`: the pause between attempts ends on the clock (or, with a clock that polls, when
     // cancelled() turns true).
     std::condition_variable_any sleep;
+    milliseconds interval = kStartHealthCheckFirstInterval;
     while (!cancelled()) {
         const auto now = clock.steadyNow();
         if (now >= deadline) {
@@ -66,7 +67,8 @@ bool waitHealthy(const std::string& host, int port, const std::string& path,
             return true;
         }
         std::unique_lock lock(sleepMutex);
-        clock.waitUntil(sleep, lock, {}, clock.steadyNow() + kStartHealthCheckInterval, cancelled);
+        clock.waitUntil(sleep, lock, {}, clock.steadyNow() + interval, cancelled);
+        interval = std::min(interval * 2, kStartHealthCheckMaxInterval);
     }
     lastError = "cancelled";
     return false;

@@ -15,8 +15,11 @@
 
 namespace maelstrom::core {
 
-/// Interval between attempts of the start health check.
-inline constexpr std::chrono::milliseconds kStartHealthCheckInterval{50};
+/// Pause after the first failed attempt of the start health check; it doubles after each further failure up to
+/// kStartHealthCheckMaxInterval. Most servers listen within a few milliseconds of their start, so a tight first
+/// retry adds no latency to a cold start, and the back-off keeps a slow starter from being probed 500 times a second.
+inline constexpr std::chrono::milliseconds kStartHealthCheckFirstInterval{2};
+inline constexpr std::chrono::milliseconds kStartHealthCheckMaxInterval{50};
 /// Client timeout of one health-check GET (the reference's 15 s).
 inline constexpr std::chrono::seconds kHealthCheckTimeout{15};
 
@@ -29,7 +32,8 @@ int probeHealth(const std::string& host, int port, const std::string& path, std:
 using HealthProbe = std::function<int(const std::string& host, int port, const std::string& path,
                                       std::chrono::milliseconds timeout, std::string* error)>;
 
-/// Probes with `probe` every kStartHealthCheckInterval of `clock` until a 200, the deadline (on `clock`), or
+/// Probes with `probe` (adaptively: kStartHealthCheckFirstInterval, doubling up to kStartHealthCheckMaxInterval, on
+/// `clock`) until a 200, the deadline (on `clock`), or
 /// `cancelled()` returns true. @return whether it became healthy; `lastError` receives the last failure.
 bool waitHealthy(const std::string& host, int port, const std::string& path,
                  std::chrono::steady_clock::time_point deadline, const std::function<bool()>& cancelled,

@@ -27,11 +27,9 @@ LifecycleManager::LifecycleManager(sdk::ContainerRuntime& runtime, sdk::Database
                                    ComponentCache& components, LifecycleSettings settings, const sdk::Clock& clock,
                                    HealthProbe probe)
     : runtime_(runtime), database_(database), routers_(routers), components_(components),
-      memory_(settings.totalMemoryMiB),
-      ownerId_(settings.ownerId), context_{runtime, database,        routers,
-                                           memory_, settings.nodeId, settings.privateUrl,
-                                           {},      clock,           std::move(probe),
-                                           {}} {
+      memory_(settings.totalMemoryMiB), ownerId_(settings.ownerId),
+      context_{runtime, database,         routers, memory_, settings.nodeId, settings.privateUrl, {},
+               clock,   std::move(probe), {},      {},      settings.metrics} {
     if (!ownerId_.empty()) {
         context_.labels[kLabelOwner] = ownerId_;
     }
@@ -39,6 +37,7 @@ LifecycleManager::LifecycleManager(sdk::ContainerRuntime& runtime, sdk::Database
         context_.labels[kLabelNode] = settings.nodeId;
     }
     context_.containersChanged = std::move(settings.containersChanged);
+    context_.reclaimPaused = [this](std::int64_t mib) { reclaimPaused(mib); };
     version_ = context_.clock.unixMillis();
 }
 
@@ -86,6 +85,7 @@ void LifecycleManager::adoptRunningContainers() {
     }
     std::map<std::string, std::vector<sdk::ContainerSummary>> adopt;
     std::map<std::string, sdk::Component> components;
+    std::set<std::string> precreated; ///< components whose created-ahead container was adopted
     for (const auto& c : found) {
         if (const auto owner = c.labels.find(kLabelOwner);
             owner != c.labels.end() && !ownerId_.empty() && owner->second != ownerId_) {
@@ -110,6 +110,16 @@ void LifecycleManager::adoptRunningContainers() {
         } else if (component->version != c.componentVersion) {
             why = "it runs version " + std::to_string(c.componentVersion) + ", the component is at " +
                   std::to_string(component->version);
+        } else if (c.state == sdk::ContainerState::Created) {
+            // Created ahead of a start (never started): the next start of the component uses it.
+            if (!precreated.insert(c.componentName).second) {
+                why = "another container of it is already created ahead";
+            }
+        } else if (c.state == sdk::ContainerState::Paused) {
+            // Frozen while idle: no health check can answer; the next request thaws it.
+            if (!c.endpoint) {
+                why = "it is paused without an endpoint";
+            }
         } else if (c.state != sdk::ContainerState::Running || !c.endpoint) {
             why = "it is not running";
         } else if (context_.probe(c.endpoint->host, static_cast<int>(c.endpoint->port),
@@ -134,8 +144,11 @@ void LifecycleManager::adoptRunningContainers() {
         auto converger = std::make_shared<Converger>(components[name], context_);
         for (const auto& c : containers) {
             converger->adopt(c);
+            const char* how = c.state == sdk::ContainerState::Paused    ? " (paused)"
+                              : c.state == sdk::ContainerState::Created ? " (created ahead of a start)"
+                                                                        : "";
             log().information("adopted container " + c.id.substr(0, 12) + " of " + name + " v" +
-                              std::to_string(c.componentVersion));
+                              std::to_string(c.componentVersion) + how);
         }
         converger->start();
         std::lock_guard lock(mutex_);
@@ -230,7 +243,7 @@ void LifecycleManager::awaitCount(const std::shared_ptr<Converger>& converger, s
         std::int64_t active = 0;
         std::int64_t all = 0;
         for (const auto& c : now.containers) {
-            ++all;
+            all += c.status != ContainerStatus::Paused; // a paused instance serves nothing: it is not counted
             active += c.status == ContainerStatus::Active && c.version == now.component.version ? 1 : 0;
         }
         if (now.targetCount != count || (raising ? active >= count : all <= count)) {
@@ -273,6 +286,41 @@ void LifecycleManager::retireConverger(const std::string& name) {
     log().information("component " + name + " removed: stopping its containers");
     retiring_.emplace_back([converger = it->second] { converger->shutdown(true); });
     convergers_.erase(it);
+}
+
+bool LifecycleManager::wakePaused(const std::string& component) {
+    std::shared_ptr<Converger> converger;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = convergers_.find(component);
+        if (stopping_ || adopting_ || it == convergers_.end()) {
+            return false;
+        }
+        converger = it->second;
+    }
+    if (!converger->wakePaused()) {
+        return false;
+    }
+    std::lock_guard lock(mutex_);
+    ++version_; // this node's targets changed: a placement or autoscale decision made before is stale now
+    return true;
+}
+
+void LifecycleManager::reclaimPaused(std::int64_t mib) {
+    while (memory_.totalMiB() > 0 && memory_.totalMiB() - memory_.reservedMiB() < mib) {
+        std::shared_ptr<Converger> oldest;
+        std::optional<steady_clock::time_point> oldestAt;
+        for (const auto& c : convergers()) {
+            const auto at = c->oldestPaused();
+            if (at && (!oldestAt || *at < *oldestAt)) {
+                oldest = c;
+                oldestAt = at;
+            }
+        }
+        if (!oldest || oldest->stopOldestPaused("its memory is needed by another start") == 0) {
+            return;
+        }
+    }
 }
 
 void LifecycleManager::onEvent(const sdk::ContainerEvent& event) {
@@ -354,7 +402,7 @@ void LifecycleManager::reconcile() {
     }
     for (const auto& converger : convergers()) {
         for (const auto& c : converger->state().containers) {
-            if (c.status == ContainerStatus::Active && ids.count(c.id) == 0) {
+            if ((c.status == ContainerStatus::Active || c.status == ContainerStatus::Paused) && ids.count(c.id) == 0) {
                 converger->containerDied(c.id);
             }
         }
@@ -414,6 +462,7 @@ std::vector<sdk::ComponentInfo> LifecycleManager::runningComponents() const {
             info.status = c.status == ContainerStatus::Active     ? "active"
                           : c.status == ContainerStatus::Starting ? "starting"
                                                                   : "stopping";
+            info.paused = c.status == ContainerStatus::Paused;
             info.maxConcurrency = state.component.maxConcurrency;
             info.memoryReservedMiB = state.component.docker ? state.component.docker->reserveMemoryMiB : 0;
             info.startTime = c.startedAtUnixMs;
@@ -421,8 +470,10 @@ std::vector<sdk::ComponentInfo> LifecycleManager::runningComponents() const {
                 info.lastRequestTime = it->second.lastRequestUnixMs;
                 info.totalRequests = it->second.totalRequests;
                 info.activity = it->second.activity;
+                info.recentConcurrency = it->second.recentConcurrency;
+                info.peakConcurrency = it->second.peakConcurrency;
             }
-            if (busy && c.status != ContainerStatus::Stopping) {
+            if (busy && c.status != ContainerStatus::Stopping && c.status != ContainerStatus::Paused) {
                 // A request in flight or waiting (an open WebSocket too) keeps the component from looking idle to
                 // the autoscaler, which only sees completed requests otherwise.
                 info.lastRequestTime = nowMs;

@@ -57,6 +57,7 @@ struct LifecycleSettings {
     std::string ownerId;
     /// Called whenever a container starts, becomes active, begins stopping or is gone (the node status).
     std::function<void()> containersChanged;
+    LifecycleMetrics* metrics = nullptr; ///< cold-start phases and wakes; may be null; outlives the manager
 };
 
 /// The label naming which maelstromd (data directory) started a container.
@@ -104,6 +105,10 @@ public:
     /// A component was put or removed on this node (DataChanges): deploy at once rather than at the next pass.
     void componentChanged(const ComponentChange& change);
 
+    /// A request waits for `component` and nothing serves it: thaw its paused instance on this node, if any (the
+    /// version goes up by one, as for a target change). @return whether one was paused (a wake is under way).
+    bool wakePaused(const std::string& component);
+
     /// Stops the maintenance thread and the event subscription: no more scaling decisions.
     void stopBackground();
     /// stopBackground(), then stops every converger in parallel: with `stopContainers` their containers are
@@ -127,6 +132,8 @@ private:
     void awaitCount(const std::shared_ptr<Converger>& converger, std::int64_t count, bool raising) const;
     void reconcile();
     void retireConverger(const std::string& name);
+    /// LifecycleContext::reclaimPaused: stops paused instances, least recently paused first, until `mib` fit.
+    void reclaimPaused(std::int64_t mib);
     void onEvent(const sdk::ContainerEvent& event);
     std::vector<std::shared_ptr<Converger>> convergers() const;
 

@@ -7,7 +7,86 @@
 
 namespace maelstrom::core {
 
-InstanceActivity::InstanceActivity(SteadyTime now) : windowStart_(now) {}
+namespace {
+
+/// Slots per kRecentConcurrencyWindow and slots kept (the peak window plus the one still open).
+constexpr std::size_t kSlotsPerRecentWindow = kRecentConcurrencyWindow / kConcurrencySlot;
+constexpr std::size_t kSlotsKept = kPeakConcurrencyWindow / kConcurrencySlot + 1;
+
+double seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+} // namespace
+
+InstanceActivity::InstanceActivity(SteadyTime now)
+    : windowStart_(now), created_(now), integratedUntil_(now), slotStart_(now), busySlots_(1, 0.0) {}
+
+void InstanceActivity::advance(SteadyTime now) {
+    if (now <= integratedUntil_) {
+        return;
+    }
+    const double inFlight = static_cast<double>(inFlight_);
+    auto slotEnd = slotStart_ + kConcurrencySlot;
+    if (now >= slotEnd) {
+        busySlots_.front() += inFlight * seconds(slotEnd - integratedUntil_);
+        // Whole slots between the open one and `now` all saw the same count; beyond kSlotsKept they would be
+        // dropped again, so a long quiet stretch costs no more than the history it replaces.
+        const auto whole = static_cast<std::size_t>((now - slotEnd) / kConcurrencySlot);
+        const double full = inFlight * seconds(kConcurrencySlot);
+        for (std::size_t i = 0; i < std::min(whole, kSlotsKept); ++i) {
+            busySlots_.push_front(full);
+        }
+        slotStart_ = slotEnd + static_cast<std::int64_t>(whole) * kConcurrencySlot;
+        busySlots_.push_front(0.0);
+        while (busySlots_.size() > kSlotsKept) {
+            busySlots_.pop_back();
+        }
+        integratedUntil_ = slotStart_;
+    }
+    busySlots_.front() += inFlight * seconds(now - integratedUntil_);
+    integratedUntil_ = now;
+}
+
+void InstanceActivity::setInFlight(std::int64_t inFlight, SteadyTime now) {
+    advance(now);
+    inFlight_ = std::max<std::int64_t>(0, inFlight);
+}
+
+double InstanceActivity::recentConcurrency(SteadyTime now) {
+    advance(now);
+    // The open slot plus the full slots before it, up to kRecentConcurrencyWindow of time.
+    double busy = 0;
+    const std::size_t slots = std::min(busySlots_.size(), kSlotsPerRecentWindow + 1);
+    for (std::size_t i = 0; i < slots; ++i) {
+        busy += busySlots_[i];
+    }
+    const SteadyClock::duration covered = (now - slotStart_) + static_cast<std::int64_t>(slots - 1) * kConcurrencySlot;
+    const auto span = std::min<SteadyClock::duration>(covered, now - created_);
+    if (span <= SteadyClock::duration{0}) {
+        return static_cast<double>(inFlight_);
+    }
+    // The oldest slot may reach back past the window: count it only in proportion to the span asked for.
+    const auto window = std::min<SteadyClock::duration>(span, kRecentConcurrencyWindow);
+    if (covered > window && slots > 1) {
+        busy -= busySlots_[slots - 1] * seconds(covered - window) / seconds(kConcurrencySlot);
+    }
+    return std::max(0.0, busy / seconds(window));
+}
+
+double InstanceActivity::peakConcurrency(SteadyTime now) {
+    double peak = recentConcurrency(now);
+    // Sliding sums over kSlotsPerRecentWindow full slots (index 0 is the open slot, left to recentConcurrency).
+    double sum = 0;
+    for (std::size_t i = 1; i < busySlots_.size(); ++i) {
+        sum += busySlots_[i];
+        if (i > kSlotsPerRecentWindow) {
+            sum -= busySlots_[i - kSlotsPerRecentWindow];
+        }
+        if (i >= kSlotsPerRecentWindow) {
+            peak = std::max(peak, sum / seconds(kRecentConcurrencyWindow));
+        }
+    }
+    return peak;
+}
 
 void InstanceActivity::roll(SteadyTime now) {
     if (now - windowStart_ < kActivityWindow) {

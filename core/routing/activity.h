@@ -24,6 +24,13 @@ using SteadyTime = SteadyClock::time_point;
 /// Window length and history size, as in the original.
 inline constexpr std::chrono::seconds kActivityWindow{20};
 inline constexpr std::size_t kActivityWindowCount = 10;
+/// The concurrency the autoscaler scales up on: requests in flight averaged over this last stretch, so sustained
+/// overload is seen within about a second instead of when a 20-second window closes.
+inline constexpr std::chrono::seconds kRecentConcurrencyWindow{1};
+/// How far back peakConcurrency() looks (the scale-down stability window: the span of the 20-second windows).
+inline constexpr std::chrono::seconds kPeakConcurrencyWindow{kActivityWindow * kActivityWindowCount};
+/// Resolution of the in-flight accounting behind both.
+inline constexpr std::chrono::milliseconds kConcurrencySlot{250};
 
 /// Not thread-safe: the owner (Router) guards it with its own mutex.
 class InstanceActivity {
@@ -37,6 +44,14 @@ public:
     /// Closed windows, newest first, at most kActivityWindowCount.
     std::vector<sdk::ComponentActivity> windows(SteadyTime now);
 
+    /// The instance's requests in flight became `inFlight` at `now` (the router calls it on every grant and
+    /// release): integrated over time into kConcurrencySlot slots.
+    void setInFlight(std::int64_t inFlight, SteadyTime now);
+    /// Average requests in flight over the last kRecentConcurrencyWindow (or the instance's life when shorter).
+    double recentConcurrency(SteadyTime now);
+    /// The highest kRecentConcurrencyWindow average over the last kPeakConcurrencyWindow, the current one included.
+    double peakConcurrency(SteadyTime now);
+
     std::int64_t totalRequests() const noexcept { return totalRequests_; }
     /// Steady time of the last completed request; empty = never.
     std::optional<SteadyTime> lastRequest() const noexcept { return lastRequest_; }
@@ -45,6 +60,8 @@ public:
 
 private:
     void roll(SteadyTime now);
+    /// Integrates the in-flight count up to `now`, opening slots as time passes.
+    void advance(SteadyTime now);
 
     std::int64_t totalRequests_ = 0;
     std::optional<SteadyTime> lastRequest_;
@@ -53,6 +70,12 @@ private:
     std::int64_t requestsAtWindowStart_ = 0;
     SteadyClock::duration durationSum_{0};       ///< of requests completed in the open window
     std::deque<sdk::ComponentActivity> windows_; ///< newest first
+
+    SteadyTime created_;
+    std::int64_t inFlight_ = 0;
+    SteadyTime integratedUntil_;   ///< busy time is accounted up to here
+    SteadyTime slotStart_;         ///< start of busySlots_.front()
+    std::deque<double> busySlots_; ///< request-seconds per slot, newest (still open) first
 };
 
 /// One instance as seen by the router.
@@ -65,6 +88,8 @@ struct InstanceActivitySnapshot {
     std::int64_t totalRequests = 0;
     std::int64_t lastRequestUnixMs = 0;           ///< 0 = never
     std::vector<sdk::ComponentActivity> activity; ///< newest first, at most 10
+    double recentConcurrency = 0;                 ///< see InstanceActivity::recentConcurrency
+    double peakConcurrency = 0;                   ///< see InstanceActivity::peakConcurrency
 };
 
 /// One component as seen by its router (idle stop, autoscaler, metrics).

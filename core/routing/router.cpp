@@ -173,6 +173,7 @@ void Router::dispatchLocked(SteadyTime now) {
                 continue; // restricted to local instances and none is free: the next waiter may use it
             }
             ++instance->inFlight;
+            instance->activity.setInFlight(instance->inFlight, this->now());
             ++inFlight_;
             waiter.granted = std::move(instance);
             waiters_.erase(it);
@@ -268,6 +269,7 @@ void Router::abandonLocked(Waiter& waiter) {
         // Granted after its owner stopped waiting (cancelled): the slot goes back.
         auto instance = std::move(waiter.granted);
         --instance->inFlight;
+        instance->activity.setInFlight(instance->inFlight, now());
         --inFlight_;
         if (!instance->removed) {
             dispatchLocked(SteadyClock::now());
@@ -373,6 +375,7 @@ void Router::release(Instance& instance, SteadyTime start) noexcept {
     const auto t = now();
     std::lock_guard lock(mutex_);
     --instance.inFlight;
+    instance.activity.setInFlight(instance.inFlight, t);
     --inFlight_;
     ++totalRequests_;
     lastRequest_ = t;
@@ -478,6 +481,8 @@ ComponentActivitySnapshot Router::activity() {
         s.totalRequests = instance.activity.totalRequests();
         s.lastRequestUnixMs = instance.activity.lastRequestUnixMs();
         s.activity = instance.activity.windows(t);
+        s.recentConcurrency = instance.activity.recentConcurrency(t);
+        s.peakConcurrency = instance.activity.peakConcurrency(t);
         out.instances.push_back(std::move(s));
     };
     for (const auto& instance : instances_) {

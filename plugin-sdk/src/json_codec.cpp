@@ -152,6 +152,8 @@ void describe(V& v, T& x) {
     v("httpHealthCheckMaxFailures", x.httpHealthCheckMaxFailures, kOpt);
     v("healthCheckFailedCommand", x.healthCheckFailedCommand, kOpt);
     v("idleTimeoutSeconds", x.idleTimeoutSeconds, kOpt);
+    v("idlePause", x.idlePause, kOpt);
+    v("pausedTimeoutSeconds", x.pausedTimeoutSeconds, kOpt);
     v("ports", x.ports, kOpt);
     v("volumes", x.volumes, kOpt);
     v("networkName", x.networkName, kOpt);
@@ -292,6 +294,9 @@ void describe(V& v, T& x) {
     v("lastRequestTime", x.lastRequestTime, kReq);
     v("totalRequests", x.totalRequests, kReq);
     v("activity", x.activity, kReq);
+    v("paused", x.paused, kOpt);
+    v("recentConcurrency", x.recentConcurrency, kOpt);
+    v("peakConcurrency", x.peakConcurrency, kOpt);
 }
 
 template <class V, Is<NodeStatus> T>

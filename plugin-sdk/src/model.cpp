@@ -59,6 +59,9 @@ std::int64_t effectiveReserveMemoryMiB(const DockerComponent& d) noexcept {
 std::int64_t effectiveIdleTimeoutSeconds(const DockerComponent& d) noexcept {
     return d.idleTimeoutSeconds <= 0 ? 300 : d.idleTimeoutSeconds;
 }
+std::int64_t effectivePausedTimeoutSeconds(const DockerComponent& d) noexcept {
+    return d.pausedTimeoutSeconds <= 0 ? 1800 : d.pausedTimeoutSeconds;
+}
 std::int64_t effectiveHealthCheckSeconds(const DockerComponent& d) noexcept {
     return d.httpHealthCheckSeconds <= 0 ? 10 : d.httpHealthCheckSeconds;
 }

@@ -42,6 +42,22 @@ PruneReport ContainerRuntime::prune(const PruneOptions&) {
     throw NotSupported("this container runtime does not support pruning");
 }
 
+void ContainerRuntime::pause(const std::string&) {
+    throw NotSupported("this container runtime does not support pausing containers");
+}
+
+void ContainerRuntime::unpause(const std::string&) {
+    throw NotSupported("this container runtime does not support pausing containers");
+}
+
+ContainerSummary ContainerRuntime::create(const ContainerSpec&) {
+    throw NotSupported("this container runtime does not support creating containers ahead");
+}
+
+ContainerSummary ContainerRuntime::startCreated(const std::string&) {
+    throw NotSupported("this container runtime does not support creating containers ahead");
+}
+
 void PluginLogger::log(LogLevel level, const std::string& message) const {
     if (sink_) {
         sink_(level, message);

@@ -60,8 +60,10 @@ private:
 };
 
 sdk::ContainerState toState(const std::string& status) {
-    if (status == "running" || status == "restarting" || status == "paused")
+    if (status == "running" || status == "restarting")
         return sdk::ContainerState::Running;
+    if (status == "paused")
+        return sdk::ContainerState::Paused;
     if (status == "created")
         return sdk::ContainerState::Created;
     if (status == "exited" || status == "dead" || status == "removing")
@@ -128,9 +130,17 @@ std::string firstHostOf(const std::string& subnet) {
            "." + std::to_string(ip & 255);
 }
 
+std::string componentLabel(const std::string& name, const std::string& image) {
+    return "component '" + name + "' (image '" + image + "')";
+}
+
 std::string componentLabel(const sdk::ContainerSpec& spec) {
-    std::string image = spec.component.docker ? spec.component.docker->image : std::string();
-    return "component '" + spec.component.name + "' (image '" + image + "')";
+    return componentLabel(spec.component.name, spec.component.docker ? spec.component.docker->image : std::string());
+}
+
+/// Running and paused containers have an address (a paused one answers there again once unpaused).
+bool hasEndpoint(sdk::ContainerState state) {
+    return state == sdk::ContainerState::Running || state == sdk::ContainerState::Paused;
 }
 
 } // namespace
@@ -148,6 +158,8 @@ sdk::RuntimeCapabilities DockerRuntime::capabilities() const {
     c.events = true;
     c.prune = true;
     c.adopt = true;
+    c.pause = true;
+    c.precreate = true;
     return c;
 }
 
@@ -194,8 +206,7 @@ void DockerRuntime::removeQuietly(const std::string& containerId, const std::str
     }
 }
 
-sdk::ContainerSummary DockerRuntime::start(const sdk::ContainerSpec& spec) {
-    std::string who = componentLabel(spec);
+std::string DockerRuntime::createContainer(const sdk::ContainerSpec& spec, const std::string& who) {
     Poco::JSON::Object::Ptr body = containerCreateBody(spec, address_);
     const auto& docker = *spec.component.docker;
     auto created = client_->request("POST", "/containers/create", "create container for " + who, toJson(body));
@@ -210,40 +221,111 @@ sdk::ContainerSummary DockerRuntime::start(const sdk::ContainerSpec& spec) {
     if (id.empty()) {
         throw sdk::PluginError("docker: create container for " + who + ": the answer carries no Id: " + created.body);
     }
-    std::string shortId = id.substr(0, 12);
+    return id;
+}
+
+std::string DockerRuntime::describeQuietly(const std::string& containerId) {
     try {
-        auto started =
-            client_->request("POST", "/containers/" + id + "/start", "start container " + shortId + " of " + who);
-        if (started.status >= 400) {
-            throwEngineError(started.status, started.body, "start container " + shortId + " of " + who);
-        }
-        auto inspected = client_->json("GET", "/containers/" + id + "/json", "inspect container " + shortId)
-                             .extract<Poco::JSON::Object::Ptr>();
-        sdk::ContainerSummary summary = summaryFromInspect(inspected);
-        if (summary.state != sdk::ContainerState::Running) {
-            auto state = jsonObject(inspected, "State");
-            std::string why = "exit code " + std::to_string(jsonInt(state, "ExitCode"));
-            if (jsonBool(state, "OOMKilled"))
-                why += ", out of memory (OOM-killed)";
-            std::string error = jsonString(state, "Error");
-            if (!error.empty())
-                why += ", " + error;
-            throw sdk::PluginError("docker: container " + shortId + " of " + who + " exited right after start (" + why +
-                                   ")");
-        }
-        if (docker.httpPort > 0 && !summary.endpoint) {
-            throw sdk::PluginError("docker: container " + shortId + " of " + who + ": no address for its httpPort " +
-                                   std::to_string(docker.httpPort) + " (network '" + docker.networkName + "')");
-        }
-        logger_.information("started container " + shortId + " of " + who + " at " +
-                            (summary.endpoint ? summary.endpoint->host + ":" + std::to_string(summary.endpoint->port)
-                                              : std::string("no endpoint")));
-        return summary;
+        auto s = inspect(containerId);
+        if (!s.componentName.empty())
+            return componentLabel(s.componentName, s.image);
+    } catch (const std::exception&) {
+        // Only used to word an error that is already being reported.
+    }
+    return {};
+}
+
+sdk::ContainerSummary DockerRuntime::startContainer(const std::string& id, std::string who) {
+    std::string shortId = id.substr(0, 12);
+    auto of = [&] { return who.empty() ? std::string() : " of " + who; };
+    auto started =
+        client_->request("POST", "/containers/" + urlEncode(id) + "/start", "start container " + shortId + of());
+    if (started.status >= 400) {
+        if (who.empty())
+            who = describeQuietly(id);
+        throwEngineError(started.status, started.body, "start container " + shortId + of());
+    }
+    auto inspected =
+        client_->json("GET", "/containers/" + urlEncode(id) + "/json", "inspect container " + shortId + of())
+            .extract<Poco::JSON::Object::Ptr>();
+    sdk::ContainerSummary summary = summaryFromInspect(inspected);
+    if (who.empty())
+        who = componentLabel(summary.componentName, summary.image);
+    if (summary.state != sdk::ContainerState::Running) {
+        auto state = jsonObject(inspected, "State");
+        std::string why = "exit code " + std::to_string(jsonInt(state, "ExitCode"));
+        if (jsonBool(state, "OOMKilled"))
+            why += ", out of memory (OOM-killed)";
+        std::string error = jsonString(state, "Error");
+        if (!error.empty())
+            why += ", " + error;
+        throw sdk::PluginError("docker: container " + shortId + " of " + who + " exited right after start (" + why +
+                               ")");
+    }
+    std::int64_t httpPort = labelInt(summary.labels, kLabelHttpPort);
+    if (httpPort > 0 && !summary.endpoint) {
+        throw sdk::PluginError("docker: container " + shortId + " of " + who + ": no address for its httpPort " +
+                               std::to_string(httpPort) + " (network '" +
+                               jsonString(jsonObject(inspected, "HostConfig"), "NetworkMode") + "')");
+    }
+    logger_.information("started container " + shortId + " of " + who + " at " +
+                        (summary.endpoint ? summary.endpoint->host + ":" + std::to_string(summary.endpoint->port)
+                                          : std::string("no endpoint")));
+    return summary;
+}
+
+sdk::ContainerSummary DockerRuntime::start(const sdk::ContainerSpec& spec) {
+    std::string who = componentLabel(spec);
+    std::string id = createContainer(spec, who);
+    try {
+        return startContainer(id, who);
     } catch (...) {
         removeQuietly(id, "failed start");
         throw;
     }
 }
+
+sdk::ContainerSummary DockerRuntime::create(const sdk::ContainerSpec& spec) {
+    std::string who = componentLabel(spec);
+    std::string id = createContainer(spec, who);
+    try {
+        auto summary = summaryFromInspect(
+            client_->json("GET", "/containers/" + id + "/json", "inspect container " + id.substr(0, 12) + " of " + who)
+                .extract<Poco::JSON::Object::Ptr>());
+        logger_.information("created container " + id.substr(0, 12) + " of " + who + " (not started)");
+        return summary;
+    } catch (...) {
+        removeQuietly(id, "failed create");
+        throw;
+    }
+}
+
+sdk::ContainerSummary DockerRuntime::startCreated(const std::string& containerId) {
+    return startContainer(containerId, {});
+}
+
+void DockerRuntime::setPaused(const std::string& containerId, bool paused) {
+    const std::string verb = paused ? "pause" : "unpause";
+    const std::string what = verb + " container " + containerId;
+    auto r = client_->request("POST", "/containers/" + urlEncode(containerId) + "/" + verb, what);
+    if (r.status < 300) {
+        logger_.debug(verb + "d container " + containerId);
+        return;
+    }
+    if (r.status != 404) {
+        // Docker refuses to pause a paused container and to unpause one that is not paused (409 or 500, depending
+        // on the version): fine when the container already is where it was asked to be (a stopped or created one
+        // is an error).
+        auto wanted = paused ? sdk::ContainerState::Paused : sdk::ContainerState::Running;
+        if (inspect(containerId).state == wanted)
+            return;
+    }
+    throwEngineError(r.status, r.body, what);
+}
+
+void DockerRuntime::pause(const std::string& containerId) { setPaused(containerId, true); }
+
+void DockerRuntime::unpause(const std::string& containerId) { setPaused(containerId, false); }
 
 void DockerRuntime::stop(const std::string& containerId, std::chrono::seconds grace) {
     std::string what = "stop container " + containerId;
@@ -297,7 +379,7 @@ sdk::ContainerSummary DockerRuntime::summaryFromInspect(const Poco::JSON::Object
     s.state = toState(jsonString(state, "Status"));
     s.createdAt = parseDockerTime(jsonString(o, "Created"));
     std::int64_t httpPort = labelInt(s.labels, kLabelHttpPort);
-    if (s.state != sdk::ContainerState::Running || httpPort <= 0)
+    if (!hasEndpoint(s.state) || httpPort <= 0)
         return s;
 
     std::string networkMode = jsonString(jsonObject(o, "HostConfig"), "NetworkMode");
@@ -332,7 +414,7 @@ sdk::ContainerSummary DockerRuntime::summaryFromList(const Poco::JSON::Object::P
     s.state = toState(jsonString(o, "State"));
     s.createdAt = jsonInt(o, "Created") * 1000;
     std::int64_t httpPort = labelInt(s.labels, kLabelHttpPort);
-    if (s.state != sdk::ContainerState::Running || httpPort <= 0)
+    if (!hasEndpoint(s.state) || httpPort <= 0)
         return s;
     std::string networkMode = jsonString(jsonObject(o, "HostConfig"), "NetworkMode");
     if (networkMode == "host") {

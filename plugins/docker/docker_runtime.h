@@ -1,6 +1,7 @@
 // docker_runtime.h — docker plugin: the ContainerRuntime service over the Docker Engine API: images, containers
-// (create + start with the container_config.h mapping, stop, remove, inspect, list), exec, logs, events, prune, and the
-// endpoint the proxy uses (127.0.0.1 and an ephemeral published port, or the bridge IP).
+// (create + start with the container_config.h mapping, or create ahead and start later; pause and unpause, stop,
+// remove, inspect, list), exec, logs, events, prune, and the endpoint the proxy uses (127.0.0.1 and an ephemeral
+// published port, or the bridge IP).
 // SPDX-License-Identifier: Apache-2.0
 //
 // Thread-safety: every method may be called concurrently (the core runs one converger per component); the
@@ -48,6 +49,10 @@ public:
               const std::function<void(const sdk::LogLine&)>& sink, std::stop_token stop) override;
     std::unique_ptr<sdk::Subscription> subscribe(std::function<void(const sdk::ContainerEvent&)> sink) override;
     sdk::PruneReport prune(const sdk::PruneOptions& options) override;
+    void pause(const std::string& containerId) override;
+    void unpause(const std::string& containerId) override;
+    sdk::ContainerSummary create(const sdk::ContainerSpec& spec) override;
+    sdk::ContainerSummary startCreated(const std::string& containerId) override;
     void shutdown() override;
 
     AddressMode addressMode() const { return address_; }
@@ -56,6 +61,15 @@ private:
     sdk::ContainerSummary summaryFromInspect(const Poco::JSON::Object::Ptr& inspect) const;
     sdk::ContainerSummary summaryFromList(const Poco::JSON::Object::Ptr& item) const;
     void removeQuietly(const std::string& containerId, const std::string& why);
+    /// POST /containers/create for the spec; returns the new id (nothing is left behind when it throws).
+    std::string createContainer(const sdk::ContainerSpec& spec, const std::string& who);
+    /// Starts a created container, inspects it and returns it running with its endpoint; throws when it exited
+    /// at once or has no address for its httpPort. Never removes it. `who` names the component for messages
+    /// (empty: taken from the container's labels).
+    sdk::ContainerSummary startContainer(const std::string& id, std::string who);
+    /// "component 'x' (image 'y')" from the container's labels, or "" when it cannot be inspected.
+    std::string describeQuietly(const std::string& containerId);
+    void setPaused(const std::string& containerId, bool paused);
 
     std::shared_ptr<EngineClient> client_;
     AddressMode address_;

@@ -1,4 +1,4 @@
-// pruner.cpp — containers/prune, unregistered images, images/prune.
+// pruner.cpp — stopped containers (keeping pre-created ones), unregistered images, images/prune.
 // SPDX-License-Identifier: Apache-2.0
 #include "pruner.h"
 
@@ -8,6 +8,7 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <chrono>
 #include <set>
 
 namespace maelstrom::plugins::docker {
@@ -47,11 +48,36 @@ std::vector<std::string> strings(const Poco::JSON::Array::Ptr& a) {
 sdk::PruneReport prune(EngineClient& client, const sdk::PluginLogger& logger, const sdk::PruneOptions& options) {
     sdk::PruneReport report;
 
-    // 1. Exited containers (all of the host's, as the reference does).
-    auto containers =
-        client.json("POST", "/containers/prune", "prune exited containers").extract<Poco::JSON::Object::Ptr>();
-    report.removedContainers = strings(jsonArray(containers, "ContainersDeleted"));
-    report.reclaimedBytes += jsonInt(containers, "SpaceReclaimed");
+    // 1. Stopped containers (all of the host's, as the reference does), except managed containers that were
+    //    created and never started: those are pre-created instances waiting for their start. Docker's
+    //    containers/prune would take them too, so the containers are listed and removed one by one; a removal
+    //    without force cannot take a container that was started meanwhile.
+    std::string filters = R"({"status":["exited","dead","created"]})";
+    auto stopped =
+        client.json("GET", "/containers/json?all=1&size=1&filters=" + urlEncode(filters), "list stopped containers")
+            .extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; stopped && i < stopped->size(); ++i) {
+        auto c = stopped->getObject(static_cast<unsigned>(i));
+        std::string id = jsonString(c, "Id");
+        if (id.empty())
+            continue;
+        if (jsonString(c, "State") == "created" && jsonString(jsonObject(c, "Labels"), sdk::kLabelManaged) == "true")
+            continue;
+        std::string what = "remove container " + id.substr(0, 12);
+        auto r =
+            client.request("DELETE", "/containers/" + urlEncode(id) + "?v=1", what, {}, {}, std::chrono::seconds(120));
+        if (r.status == 404)
+            continue;
+        if (r.status >= 400) {
+            // Started meanwhile (409), or Docker could not remove it: the next prune tries again, as Docker's own
+            // prune skips what it cannot remove.
+            logger.information("prune: keeping container " + id.substr(0, 12) + ": " + dockerMessage(r.body) +
+                               " (HTTP " + std::to_string(r.status) + ")");
+            continue;
+        }
+        report.removedContainers.push_back(id);
+        report.reclaimedBytes += jsonInt(c, "SizeRw");
+    }
 
     // 2. Images no component refers to and no running container uses.
     if (options.removeUnregisteredImages) {

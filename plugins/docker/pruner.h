@@ -1,5 +1,6 @@
-// pruner.h — docker plugin: image and container pruning: exited containers, dangling
-// images and, optionally, images no component refers to, keeping tags that match the keep globs.
+// pruner.h — docker plugin: image and container pruning: stopped containers (managed containers created and never
+// started are kept: they are pre-created instances), dangling images and, optionally, images no component refers
+// to, keeping tags that match the keep globs.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Differences from the reference, on purpose: exited containers are pruned first (so images they held can

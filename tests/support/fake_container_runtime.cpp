@@ -25,11 +25,12 @@ private:
     std::int64_t id_;
 };
 
-void FakeContainerRuntime::failNextStarts(int count, const std::string& why) {
+void FakeContainerRuntime::failNext(Operation operation, int count, const std::string& why) {
     std::lock_guard lock(mutex_);
-    failStarts_ = count;
-    failWhy_ = why;
+    failures_[operation] = InjectedFailure{count, why};
 }
+
+void FakeContainerRuntime::failNextStarts(int count, const std::string& why) { failNext(Operation::Start, count, why); }
 
 void FakeContainerRuntime::setUnavailable(bool unavailable) {
     std::lock_guard lock(mutex_);
@@ -54,7 +55,7 @@ bool FakeContainerRuntime::kill(const std::string& containerId) {
     {
         std::lock_guard lock(mutex_);
         const auto it = containers_.find(containerId);
-        if (it == containers_.end()) {
+        if (it == containers_.end() || it->second.summary.state == sdk::ContainerState::Created) {
             return false;
         }
         it->second.summary.state = sdk::ContainerState::Exited;
@@ -77,6 +78,16 @@ bool FakeContainerRuntime::kill(const std::string& containerId) {
 void FakeContainerRuntime::setLogsSupported(bool supported) {
     std::lock_guard lock(mutex_);
     logsSupported_ = supported;
+}
+
+void FakeContainerRuntime::setPauseSupported(bool supported) {
+    std::lock_guard lock(mutex_);
+    pauseSupported_ = supported;
+}
+
+void FakeContainerRuntime::setPrecreateSupported(bool supported) {
+    std::lock_guard lock(mutex_);
+    precreateSupported_ = supported;
 }
 
 bool FakeContainerRuntime::appendLog(const std::string& containerId, const std::string& text, bool stderrStream) {
@@ -112,12 +123,22 @@ FakeContainerRuntime::Probe FakeContainerRuntime::healthProbe() {
 
 std::vector<sdk::ContainerSummary> FakeContainerRuntime::running() const {
     std::lock_guard lock(mutex_);
-    return listLocked(false);
+    return listLocked([](sdk::ContainerState s) { return s == sdk::ContainerState::Running; });
+}
+
+std::vector<sdk::ContainerSummary> FakeContainerRuntime::paused() const {
+    std::lock_guard lock(mutex_);
+    return listLocked([](sdk::ContainerState s) { return s == sdk::ContainerState::Paused; });
+}
+
+std::vector<sdk::ContainerSummary> FakeContainerRuntime::created() const {
+    std::lock_guard lock(mutex_);
+    return listLocked([](sdk::ContainerState s) { return s == sdk::ContainerState::Created; });
 }
 
 std::vector<sdk::ContainerSummary> FakeContainerRuntime::all() const {
     std::lock_guard lock(mutex_);
-    return listLocked(true);
+    return listLocked([](sdk::ContainerState) { return true; });
 }
 
 int FakeContainerRuntime::startCalls() const {
@@ -135,12 +156,34 @@ int FakeContainerRuntime::ensureImageCalls() const {
     return ensureImageCalls_;
 }
 
+int FakeContainerRuntime::createCalls() const {
+    std::lock_guard lock(mutex_);
+    return createCalls_;
+}
+
+int FakeContainerRuntime::startCreatedCalls() const {
+    std::lock_guard lock(mutex_);
+    return startCreatedCalls_;
+}
+
+int FakeContainerRuntime::pauseCalls() const {
+    std::lock_guard lock(mutex_);
+    return pauseCalls_;
+}
+
+int FakeContainerRuntime::unpauseCalls() const {
+    std::lock_guard lock(mutex_);
+    return unpauseCalls_;
+}
+
 sdk::RuntimeCapabilities FakeContainerRuntime::capabilities() const {
     sdk::RuntimeCapabilities caps;
     caps.events = true;
     caps.adopt = true;
     std::lock_guard lock(mutex_);
     caps.logs = logsSupported_;
+    caps.pause = pauseSupported_;
+    caps.precreate = precreateSupported_;
     return caps;
 }
 
@@ -167,33 +210,83 @@ sdk::ContainerSummary FakeContainerRuntime::start(const sdk::ContainerSpec& spec
     std::lock_guard lock(mutex_);
     throwIfUnavailableLocked();
     ++startCalls_;
-    if (failStarts_ > 0) {
-        --failStarts_;
-        throw sdk::PluginError("starting a container for " + spec.component.name + ": " + failWhy_);
-    }
-    const std::int64_t n = nextId_++;
-    FakeContainer c;
-    c.order = n;
-    c.healthy = startHealthy_;
-    c.summary.id = "fake" + std::to_string(n) + std::string(60, '0');
-    c.summary.image = spec.component.docker ? spec.component.docker->image : std::string();
-    c.summary.componentName = spec.component.name;
-    c.summary.componentVersion = spec.component.version;
-    c.summary.state = sdk::ContainerState::Running;
-    c.summary.createdAt = n;
-    c.summary.endpoint = sdk::Endpoint{kHost, 20000 + n};
-    c.summary.labels = spec.extraLabels;
-    c.summary.labels[sdk::kLabelManaged] = "true";
-    c.summary.labels[sdk::kLabelComponent] = spec.component.name;
-    c.summary.labels[sdk::kLabelVersion] = std::to_string(spec.component.version);
-    containers_[c.summary.id] = c;
+    throwIfInjectedLocked(Operation::Start, "starting a container for " + spec.component.name);
+    FakeContainer& c = createLocked(spec);
+    runLocked(c);
     return c.summary;
+}
+
+sdk::ContainerSummary FakeContainerRuntime::create(const sdk::ContainerSpec& spec) {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    if (!precreateSupported_) {
+        throw sdk::NotSupported("fake runtime: precreate is off");
+    }
+    ++createCalls_;
+    throwIfInjectedLocked(Operation::Create, "creating a container for " + spec.component.name);
+    return createLocked(spec).summary;
+}
+
+sdk::ContainerSummary FakeContainerRuntime::startCreated(const std::string& containerId) {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    if (!precreateSupported_) {
+        throw sdk::NotSupported("fake runtime: precreate is off");
+    }
+    ++startCalls_;
+    ++startCreatedCalls_;
+    FakeContainer& c = findLocked(containerId);
+    throwIfInjectedLocked(Operation::Start, "starting container " + containerId);
+    switch (c.summary.state) {
+    case sdk::ContainerState::Running:
+        break; // already started: Docker answers "not modified"
+    case sdk::ContainerState::Paused:
+        throw sdk::PluginError("fake runtime: starting container " + containerId + ": it is paused (unpause it)");
+    default:
+        runLocked(c);
+        break;
+    }
+    return c.summary;
+}
+
+void FakeContainerRuntime::pause(const std::string& containerId) {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    if (!pauseSupported_) {
+        throw sdk::NotSupported("fake runtime: pause is off");
+    }
+    ++pauseCalls_;
+    FakeContainer& c = findLocked(containerId);
+    throwIfInjectedLocked(Operation::Pause, "pausing container " + containerId);
+    if (c.summary.state == sdk::ContainerState::Running) {
+        c.summary.state = sdk::ContainerState::Paused;
+    } else if (c.summary.state != sdk::ContainerState::Paused) {
+        throw sdk::PluginError("fake runtime: pausing container " + containerId + ": it is not running");
+    }
+}
+
+void FakeContainerRuntime::unpause(const std::string& containerId) {
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    if (!pauseSupported_) {
+        throw sdk::NotSupported("fake runtime: pause is off");
+    }
+    ++unpauseCalls_;
+    FakeContainer& c = findLocked(containerId);
+    throwIfInjectedLocked(Operation::Unpause, "unpausing container " + containerId);
+    if (c.summary.state == sdk::ContainerState::Paused) {
+        c.summary.state = sdk::ContainerState::Running;
+    } else if (c.summary.state != sdk::ContainerState::Running) {
+        throw sdk::PluginError("fake runtime: unpausing container " + containerId + ": it is not running");
+    }
 }
 
 void FakeContainerRuntime::stop(const std::string& containerId, std::chrono::seconds) {
     std::lock_guard lock(mutex_);
     throwIfUnavailableLocked();
-    if (const auto it = containers_.find(containerId); it != containers_.end()) {
+    // Stopping a container that never started leaves it Created, as Docker does.
+    if (const auto it = containers_.find(containerId);
+        it != containers_.end() && it->second.summary.state != sdk::ContainerState::Created) {
         it->second.summary.state = sdk::ContainerState::Exited;
         it->second.summary.endpoint.reset();
         logsChanged_.notify_all();
@@ -211,17 +304,15 @@ void FakeContainerRuntime::remove(const std::string& containerId, bool) {
 sdk::ContainerSummary FakeContainerRuntime::inspect(const std::string& containerId) {
     std::lock_guard lock(mutex_);
     throwIfUnavailableLocked();
-    const auto it = containers_.find(containerId);
-    if (it == containers_.end()) {
-        throw sdk::NotFound("no such container: " + containerId);
-    }
-    return it->second.summary;
+    return findLocked(containerId).summary;
 }
 
 std::vector<sdk::ContainerSummary> FakeContainerRuntime::listManaged(bool all) {
     std::lock_guard lock(mutex_);
     throwIfUnavailableLocked();
-    return listLocked(all);
+    return listLocked([all](sdk::ContainerState s) {
+        return all || s == sdk::ContainerState::Running || s == sdk::ContainerState::Paused;
+    });
 }
 
 void FakeContainerRuntime::logs(const std::string& containerId, const sdk::LogOptions& options,
@@ -248,7 +339,8 @@ void FakeContainerRuntime::logs(const std::string& containerId, const sdk::LogOp
                 batch.push_back(sdk::LogLine{containerId, line.stderrStream, line.text});
             }
         }
-        const bool running = it->second.summary.state == sdk::ContainerState::Running;
+        const bool running = it->second.summary.state == sdk::ContainerState::Running ||
+                             it->second.summary.state == sdk::ContainerState::Paused;
         if (!batch.empty()) {
             lock.unlock();
             for (const auto& line : batch) {
@@ -263,7 +355,8 @@ void FakeContainerRuntime::logs(const std::string& containerId, const sdk::LogOp
         logsChanged_.wait(lock, stop, [&] {
             const auto c = containers_.find(containerId);
             return c == containers_.end() || c->second.log.size() > next ||
-                   c->second.summary.state != sdk::ContainerState::Running;
+                   (c->second.summary.state != sdk::ContainerState::Running &&
+                    c->second.summary.state != sdk::ContainerState::Paused);
         });
         if (stop.stop_requested()) {
             return;
@@ -285,10 +378,51 @@ void FakeContainerRuntime::throwIfUnavailableLocked() const {
     }
 }
 
-std::vector<sdk::ContainerSummary> FakeContainerRuntime::listLocked(bool includeExited) const {
+void FakeContainerRuntime::throwIfInjectedLocked(Operation operation, const std::string& what) {
+    const auto it = failures_.find(operation);
+    if (it != failures_.end() && it->second.remaining > 0) {
+        --it->second.remaining;
+        throw sdk::PluginError(what + ": " + it->second.why);
+    }
+}
+
+FakeContainerRuntime::FakeContainer& FakeContainerRuntime::findLocked(const std::string& containerId) {
+    const auto it = containers_.find(containerId);
+    if (it == containers_.end()) {
+        throw sdk::NotFound("no such container: " + containerId);
+    }
+    return it->second;
+}
+
+FakeContainerRuntime::FakeContainer& FakeContainerRuntime::createLocked(const sdk::ContainerSpec& spec) {
+    const std::int64_t n = nextId_++;
+    FakeContainer c;
+    c.order = n;
+    c.summary.id = "fake" + std::to_string(n) + std::string(60, '0');
+    c.summary.image = spec.component.docker ? spec.component.docker->image : std::string();
+    c.summary.componentName = spec.component.name;
+    c.summary.componentVersion = spec.component.version;
+    c.summary.state = sdk::ContainerState::Created;
+    c.summary.createdAt = n;
+    c.summary.labels = spec.extraLabels;
+    c.summary.labels[sdk::kLabelManaged] = "true";
+    c.summary.labels[sdk::kLabelComponent] = spec.component.name;
+    c.summary.labels[sdk::kLabelVersion] = std::to_string(spec.component.version);
+    const std::string id = c.summary.id;
+    return containers_[id] = std::move(c);
+}
+
+void FakeContainerRuntime::runLocked(FakeContainer& c) {
+    c.healthy = startHealthy_;
+    c.summary.state = sdk::ContainerState::Running;
+    c.summary.endpoint = sdk::Endpoint{kHost, 20000 + c.order};
+}
+
+std::vector<sdk::ContainerSummary>
+FakeContainerRuntime::listLocked(const std::function<bool(sdk::ContainerState)>& include) const {
     std::vector<const FakeContainer*> ordered;
     for (const auto& [id, c] : containers_) {
-        if (includeExited || c.summary.state == sdk::ContainerState::Running) {
+        if (include(c.summary.state)) {
             ordered.push_back(&c);
         }
     }

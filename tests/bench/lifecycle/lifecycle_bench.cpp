@@ -14,7 +14,7 @@
 // Needs a Docker engine (tests/services/start-docker.sh) and curl. Uses the maelstromd, maelctl and plugins of
 // the build it belongs to; removes every container it made.
 // SPDX-License-Identifier: Apache-2.0
-#include "bench_spawn.h"
+#include "docker_run_reference.h"
 #include "first_byte.h"
 #include "lifecycle_env.h"
 
@@ -35,41 +35,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-using maelstrom::bench::spawnCapture;
-
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-        s.pop_back();
-    return s;
-}
-
-/// docker run + docker port + curl every 10 ms until 200 (the steps of a hand-made cold start).
-double rawRound(const std::string& image) {
-    const auto t0 = Clock::now();
-    auto [rc, out] = spawnCapture({"docker", "run", "-d", "-p", "127.0.0.1::8080", "--label", "maelstrom-test=true",
-                                   "--label", "maelstrom-test-suite=lifecycle-bench", image});
-    if (rc != 0)
-        throw std::runtime_error("docker run failed");
-    const std::string id = trim(out);
-    auto [rc2, port] = spawnCapture({"docker", "port", id, "8080/tcp"});
-    if (rc2 != 0)
-        throw std::runtime_error("docker port failed");
-    const std::string url = "http://" + trim(port.substr(0, port.find('\n'))) + "/";
-    for (;;) {
-        auto [rc3, code] = spawnCapture({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url});
-        (void)rc3;
-        if (code == "200")
-            break;
-        if (Clock::now() - t0 > std::chrono::seconds(60))
-            throw std::runtime_error("raw container never answered");
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    const double total = ms(Clock::now() - t0);
-    spawnCapture({"docker", "rm", "-f", id});
-    return total;
-}
 
 struct Stats {
     double p50, p90, mean, min, max;
@@ -124,7 +90,8 @@ int coldStart(int rounds) {
     };
     // One of each first, not counted (the first container start after a build pays for cold caches).
     maelRound(rounds);
-    rawRound(image);
+    auto rawRound = [&] { return maelstrom::bench::dockerRunFirst200Millis(image, "lifecycle-bench"); };
+    rawRound();
 
     std::printf("cold start: %d rounds, image %s, maelstromd first byte vs docker run + curl every 10 ms\n", rounds,
                 image.c_str());
@@ -132,9 +99,9 @@ int coldStart(int rounds) {
     for (int i = 0; i < rounds; ++i) {
         if (i % 2 == 0) {
             mael.push_back(maelRound(i));
-            raw.push_back(rawRound(image));
+            raw.push_back(rawRound());
         } else {
-            raw.push_back(rawRound(image));
+            raw.push_back(rawRound());
             mael.push_back(maelRound(i));
         }
         std::printf("round %2d  maelstromd %7.1f ms   docker run + curl %7.1f ms\n", i + 1, mael.back(), raw.back());

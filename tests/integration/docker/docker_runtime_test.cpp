@@ -1,6 +1,7 @@
 // docker_runtime_test.cpp — the docker plugin against a real dockerd: the component → container mapping seen in `docker inspect`,
 // injected environment seen by the workload, published and bridge endpoints, stop/kill/remove, list, exec,
-// logs, events, prune, and the error paths (daemon unreachable, image missing, failed starts leave nothing).
+// logs, events, prune, pause and unpause, create ahead and start later, and the error paths (daemon unreachable,
+// image missing, failed starts leave nothing).
 // SPDX-License-Identifier: Apache-2.0
 #include "docker_test_env.h"
 
@@ -9,6 +10,9 @@
 #include <maelstrom/sdk/errors.h>
 
 #include <Poco/JSON/Array.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
@@ -42,6 +46,29 @@ std::vector<std::string> strList(const Poco::JSON::Object::Ptr& o, const std::st
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// GET with a short timeout: the status, or -1 when nothing answers within `timeout` (or the connect fails).
+int httpGetWithin(const sdk::Endpoint& endpoint, const std::string& path, std::chrono::milliseconds timeout) {
+    try {
+        Poco::Net::HTTPClientSession session(endpoint.host, static_cast<Poco::UInt16>(endpoint.port));
+        session.setTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(timeout).count()));
+        Poco::Net::HTTPRequest request("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
+        session.sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        session.receiveResponse(response);
+        return static_cast<int>(response.getStatus());
+    } catch (const std::exception&) {
+        return -1;
+    }
+}
+
+std::optional<sdk::ContainerSummary> findById(const std::vector<sdk::ContainerSummary>& list, const std::string& id) {
+    for (const auto& s : list) {
+        if (s.id == id)
+            return s;
+    }
+    return std::nullopt;
+}
 
 std::size_t containersOfComponent(sdk::ContainerRuntime& rt, const std::string& name) {
     std::size_t n = 0;
@@ -133,6 +160,8 @@ class DockerRuntimeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testEnsureImageLocal);
     CPPUNIT_TEST(testPullCommand);
     CPPUNIT_TEST(testPrune);
+    CPPUNIT_TEST(testPauseAndUnpause);
+    CPPUNIT_TEST(testCreateThenStartCreated);
     CPPUNIT_TEST(testErrorDaemonUnreachable);
     CPPUNIT_TEST(testErrorImageNotFound);
     CPPUNIT_TEST(testFailedStartsLeaveNothing);
@@ -190,6 +219,7 @@ public:
         CPPUNIT_ASSERT_MESSAGE(info.hostGateway, addresses.out.find(" " + info.hostGateway + "/") != std::string::npos);
         auto caps = rt_->capabilities();
         CPPUNIT_ASSERT(caps.exec && caps.logs && caps.events && caps.prune && caps.adopt);
+        CPPUNIT_ASSERT(caps.pause && caps.precreate);
         // A pinned version is used as given.
         CPPUNIT_ASSERT_EQUAL(std::string("1.40"), makeRuntime({{"api_version", "1.40"}})->info().apiVersion);
     }
@@ -693,6 +723,12 @@ public:
         auto running = rt_->start(spec);
         auto exited = rt_->start(fixtureSpec("pruned-exited", kSuite));
         rt_->stop(exited.id, std::chrono::seconds(5));
+        // A managed container created and never started is a pre-created instance: kept. An unmanaged one is
+        // pruned like any stopped container (as `docker container prune` does).
+        auto precreated = rt_->create(fixtureSpec("pruned-precreated", kSuite));
+        auto unmanaged = dockerCli({"create", "--label", "maelstrom-test-suite=runtime", fixtureImage()});
+        CPPUNIT_ASSERT_MESSAGE(unmanaged.err, unmanaged.exitCode == 0);
+        std::string unmanagedId = unmanaged.out.substr(0, 64);
 
         // Register every other tag on the machine, so this test removes nothing it did not create.
         sdk::PruneOptions options;
@@ -718,12 +754,148 @@ public:
         CPPUNIT_ASSERT(std::find(report.removedContainers.begin(), report.removedContainers.end(), exited.id) !=
                        report.removedContainers.end());
         expectThrow<sdk::NotFound>([&] { rt_->inspect(exited.id); }, "pruned container");
+        CPPUNIT_ASSERT(rt_->inspect(precreated.id).state == sdk::ContainerState::Created);
+        CPPUNIT_ASSERT(std::find(report.removedContainers.begin(), report.removedContainers.end(), precreated.id) ==
+                       report.removedContainers.end());
+        CPPUNIT_ASSERT(std::find(report.removedContainers.begin(), report.removedContainers.end(), unmanagedId) !=
+                       report.removedContainers.end());
+        CPPUNIT_ASSERT(dockerCli({"inspect", unmanagedId}).exitCode != 0);
+        rt_->remove(precreated.id, true);
         CPPUNIT_ASSERT(rt_->inspect(running.id).state == sdk::ContainerState::Running);
         CPPUNIT_ASSERT(std::find(report.removedImages.begin(), report.removedImages.end(), unregistered) !=
                        report.removedImages.end());
         rt_->remove(running.id, true);
         for (const auto& t : {registered, kept, inUse, dangling})
             dockerCli({"rmi", t});
+    }
+
+    void testPauseAndUnpause() {
+        MAELSTROM_REQUIRE_BACKEND(available_, "dockerd");
+        auto c = rt_->start(fixtureSpec("pauser", kSuite));
+        CPPUNIT_ASSERT(c.endpoint.has_value());
+        CPPUNIT_ASSERT(waitForHttp200(*c.endpoint, "/health"));
+        rt_->pause(c.id);
+        CPPUNIT_ASSERT_EQUAL(std::string("paused"), str(cliInspect(c.id)->getObject("State"), "Status"));
+        // Paused, with the endpoint it answers on once woken, in inspect and in the listing of running ones.
+        auto inspected = rt_->inspect(c.id);
+        CPPUNIT_ASSERT(inspected.state == sdk::ContainerState::Paused);
+        CPPUNIT_ASSERT(inspected.endpoint == c.endpoint);
+        auto listed = findById(rt_->listManaged(false), c.id);
+        CPPUNIT_ASSERT(listed.has_value());
+        CPPUNIT_ASSERT(listed->state == sdk::ContainerState::Paused);
+        CPPUNIT_ASSERT(listed->endpoint == c.endpoint);
+        CPPUNIT_ASSERT_EQUAL(std::string("pauser"), listed->componentName);
+        auto listedAll = findById(rt_->listManaged(true), c.id);
+        CPPUNIT_ASSERT(listedAll.has_value() && listedAll->state == sdk::ContainerState::Paused);
+        // A frozen process answers nothing (the kernel may still accept the connection).
+        CPPUNIT_ASSERT_EQUAL(-1, httpGetWithin(*c.endpoint, "/health", std::chrono::milliseconds(500)));
+        rt_->pause(c.id); // pausing a paused container is fine
+        CPPUNIT_ASSERT(rt_->inspect(c.id).state == sdk::ContainerState::Paused);
+
+        rt_->unpause(c.id);
+        auto woken = rt_->inspect(c.id);
+        CPPUNIT_ASSERT(woken.state == sdk::ContainerState::Running);
+        CPPUNIT_ASSERT(woken.endpoint == c.endpoint);
+        CPPUNIT_ASSERT_EQUAL(200, httpGetWithin(*c.endpoint, "/health", std::chrono::seconds(5)));
+        rt_->unpause(c.id); // unpausing a running container is fine
+        CPPUNIT_ASSERT(rt_->inspect(c.id).state == sdk::ContainerState::Running);
+        CPPUNIT_ASSERT_EQUAL(200, httpGetWithin(*c.endpoint, "/health", std::chrono::seconds(5)));
+
+        // Missing containers are NotFound, naming the container.
+        std::string missing = "no-such-container-" + uniqueSuffix();
+        std::string m = expectThrow<sdk::NotFound>([&] { rt_->pause(missing); }, "pause missing");
+        CPPUNIT_ASSERT(contains(m, missing));
+        m = expectThrow<sdk::NotFound>([&] { rt_->unpause(missing); }, "unpause missing");
+        CPPUNIT_ASSERT(contains(m, missing));
+        // An unreachable engine is Unavailable.
+        auto unreachable =
+            makeRuntime({{"endpoint", "unix:///tmp/maelstrom-no-such-docker.sock"}, {"connect_timeout_seconds", "2"}});
+        m = expectThrow<sdk::Unavailable>([&] { unreachable->pause(c.id); }, "pause unreachable");
+        CPPUNIT_ASSERT(contains(m, c.id));
+
+        // A paused container is removed by a forced remove.
+        rt_->pause(c.id);
+        rt_->remove(c.id, true);
+        expectThrow<sdk::NotFound>([&] { rt_->inspect(c.id); }, "inspect removed paused");
+
+        // A stopped container cannot be paused or unpaused: Docker's refusal comes back with the container's id.
+        auto stopped = rt_->start(fixtureSpec("pauser-stopped", kSuite));
+        rt_->stop(stopped.id, std::chrono::seconds(5));
+        m = expectThrow<sdk::PluginError>([&] { rt_->pause(stopped.id); }, "pause stopped");
+        CPPUNIT_ASSERT(contains(m, stopped.id));
+        m = expectThrow<sdk::PluginError>([&] { rt_->unpause(stopped.id); }, "unpause stopped");
+        CPPUNIT_ASSERT(contains(m, stopped.id));
+        rt_->remove(stopped.id, true);
+    }
+
+    void testCreateThenStartCreated() {
+        MAELSTROM_REQUIRE_BACKEND(available_, "dockerd");
+        auto spec = fixtureSpec("precreated", kSuite);
+        spec.component.version = 5;
+        spec.component.environment = {{"FOO", "bar"}};
+        auto created = rt_->create(spec);
+        CPPUNIT_ASSERT(!created.id.empty());
+        CPPUNIT_ASSERT(created.state == sdk::ContainerState::Created);
+        CPPUNIT_ASSERT(!created.endpoint.has_value());
+        CPPUNIT_ASSERT_EQUAL(std::string("precreated"), created.componentName);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(5), created.componentVersion);
+        CPPUNIT_ASSERT_EQUAL(fixtureImage(), created.image);
+        CPPUNIT_ASSERT(created.createdAt > 0);
+        // The same mapping as start(): labels, environment, resources, the published http port.
+        auto inspect = cliInspect(created.id);
+        CPPUNIT_ASSERT_EQUAL(std::string("created"), str(inspect->getObject("State"), "Status"));
+        auto config = inspect->getObject("Config");
+        CPPUNIT_ASSERT_EQUAL(std::string("true"), str(config->getObject("Labels"), "maelstrom"));
+        CPPUNIT_ASSERT_EQUAL(std::string("5"), str(config->getObject("Labels"), "maelstrom_version"));
+        auto env = strList(config, "Env");
+        CPPUNIT_ASSERT(std::find(env.begin(), env.end(), "FOO=bar") != env.end());
+        CPPUNIT_ASSERT(std::find(env.begin(), env.end(), "MAELSTROM_COMPONENT_NAME=precreated") != env.end());
+        auto host = inspect->getObject("HostConfig");
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(128) << 20, host->getValue<Poco::Int64>("MemoryReservation"));
+        CPPUNIT_ASSERT(host->getObject("PortBindings")->has("8080/tcp"));
+        // Listed with all, not among the running; inspect agrees.
+        auto listed = findById(rt_->listManaged(true), created.id);
+        CPPUNIT_ASSERT(listed.has_value());
+        CPPUNIT_ASSERT(listed->state == sdk::ContainerState::Created);
+        CPPUNIT_ASSERT(!listed->endpoint.has_value());
+        CPPUNIT_ASSERT(!findById(rt_->listManaged(false), created.id).has_value());
+        auto inspected = rt_->inspect(created.id);
+        CPPUNIT_ASSERT(inspected.state == sdk::ContainerState::Created);
+        CPPUNIT_ASSERT(!inspected.endpoint.has_value());
+
+        auto started = rt_->startCreated(created.id);
+        CPPUNIT_ASSERT_EQUAL(created.id, started.id);
+        CPPUNIT_ASSERT(started.state == sdk::ContainerState::Running);
+        CPPUNIT_ASSERT(started.endpoint.has_value());
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), started.endpoint->host);
+        CPPUNIT_ASSERT(waitForHttp200(*started.endpoint, "/health"));
+        std::string body;
+        CPPUNIT_ASSERT_EQUAL(200, httpGet(*started.endpoint, "/env", &body));
+        CPPUNIT_ASSERT(contains(body, "FOO=bar\n"));
+        auto running = findById(rt_->listManaged(false), created.id);
+        CPPUNIT_ASSERT(running.has_value() && running->state == sdk::ContainerState::Running);
+        CPPUNIT_ASSERT(running->endpoint == started.endpoint);
+        CPPUNIT_ASSERT(rt_->inspect(created.id).endpoint == started.endpoint);
+        rt_->remove(created.id, true);
+
+        // Errors: a missing container; a start that fails leaves the container for the caller; a missing image
+        // leaves nothing.
+        std::string missing = "no-such-container-" + uniqueSuffix();
+        std::string m = expectThrow<sdk::NotFound>([&] { rt_->startCreated(missing); }, "startCreated missing");
+        CPPUNIT_ASSERT(contains(m, missing));
+        auto bad = fixtureSpec("badprecreated", kSuite);
+        bad.component.docker->entrypoint = {"/no-such-entrypoint"};
+        auto badCreated = rt_->create(bad);
+        m = expectThrow<sdk::PluginError>([&] { rt_->startCreated(badCreated.id); }, "startCreated bad entrypoint");
+        CPPUNIT_ASSERT(contains(m, "badprecreated"));
+        CPPUNIT_ASSERT(contains(m, "no-such-entrypoint"));
+        CPPUNIT_ASSERT_EQUAL(badCreated.id, rt_->inspect(badCreated.id).id); // still there
+        rt_->remove(badCreated.id, true);
+        auto noImage = fixtureSpec("precreated-noimage", kSuite);
+        noImage.component.docker->image = "maelstrom-test/does-not-exist:" + uniqueSuffix();
+        m = expectThrow<sdk::NotFound>([&] { rt_->create(noImage); }, "create missing image");
+        CPPUNIT_ASSERT(contains(m, noImage.component.docker->image));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), containersOfComponent(*rt_, "precreated-noimage"));
     }
 
     void testErrorDaemonUnreachable() {

@@ -40,7 +40,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("hello\n"), first.body);
         const auto running = runningContainers(component);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), std::size_t(1), running.size());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), allContainers(component).size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), containersOnceStarted(component).size());
         // The container carries the component's current version, and the request went to it.
         CPPUNIT_ASSERT_EQUAL(std::to_string(daemon.componentVersion(component)), containerVersionLabel(running[0]));
         const Reply id = request(daemon.publicPort(), host, "/id");
@@ -54,7 +54,7 @@ public:
         const Reply warm = request(daemon.publicPort(), host, "/");
         std::cerr << "  warm request " << warm.millis << " ms\n";
         CPPUNIT_ASSERT_EQUAL(200, warm.status);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), allContainers(component).size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), containersOnceStarted(component).size());
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());
     }
 
@@ -85,7 +85,7 @@ public:
         for (const auto& r : replies) {
             CPPUNIT_ASSERT_EQUAL_MESSAGE(r.error + r.body + "\n" + daemon.tail(), 200, r.status);
         }
-        const auto all = allContainers(component);
+        const auto all = containersOnceStarted(component);
         CPPUNIT_ASSERT_EQUAL_MESSAGE("20 concurrent first requests must share one container\n" + daemon.tail(),
                                      std::size_t(1), all.size());
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop());
@@ -109,7 +109,7 @@ public:
         std::jthread client([&] { reply = request(daemon.publicPort(), host, "/", std::chrono::seconds(60)); });
         std::vector<std::string> seen;
         CPPUNIT_ASSERT_MESSAGE("no container was started\n" + daemon.tail(),
-                               waitUntil([&] { return !(seen = allContainers(component)).empty(); }, 10s));
+                               waitUntil([&] { return !(seen = containersOnceStarted(component)).empty(); }, 10s));
         client.join();
         std::cerr << "\n  start health check timeout: " << reply.status << " after " << reply.millis
                   << " ms: " << reply.body << "\n";

@@ -239,6 +239,20 @@ std::vector<std::string> allContainers(const std::string& component) {
         docker::dockerCli({"ps", "-aq", "--no-trunc", "--filter", "label=maelstrom_component=" + component}).out);
 }
 
+std::vector<std::string> containersInStatus(const std::string& component, const std::string& status) {
+    return words(docker::dockerCli({"ps", "-aq", "--no-trunc", "--filter", "status=" + status, "--filter",
+                                    "label=maelstrom_component=" + component})
+                     .out);
+}
+
+std::vector<std::string> containersOnceStarted(const std::string& component) {
+    const auto created = containersInStatus(component, "created");
+    auto all = allContainers(component);
+    std::erase_if(
+        all, [&](const std::string& id) { return std::find(created.begin(), created.end(), id) != created.end(); });
+    return all;
+}
+
 std::string containerVersionLabel(const std::string& id) {
     auto r = docker::dockerCli({"inspect", "-f", "{{index .Config.Labels \"maelstrom_version\"}}", id});
     if (r.exitCode != 0)

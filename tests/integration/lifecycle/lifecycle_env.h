@@ -101,6 +101,10 @@ std::string projectYaml(const std::string& project, const std::vector<std::strin
 /// Ids (full) of the containers labelled maelstrom_component=`component`: running ones, or all (exited too).
 std::vector<std::string> runningContainers(const std::string& component);
 std::vector<std::string> allContainers(const std::string& component);
+/// Ids (full) of the containers of `component` in one docker status (created, paused, running, exited...).
+std::vector<std::string> containersInStatus(const std::string& component, const std::string& status);
+/// allContainers without the one maelstromd keeps created ahead of the next start (status "created").
+std::vector<std::string> containersOnceStarted(const std::string& component);
 /// The maelstrom_version label of a container ("" when it cannot be inspected).
 std::string containerVersionLabel(const std::string& id);
 /// True when `id` (full or short) names a running container.

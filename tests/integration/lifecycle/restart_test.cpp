@@ -60,7 +60,7 @@ public:
         CPPUNIT_ASSERT_MESSAGE("the stale container was not removed\n" + b.tail(),
                                waitUntil(
                                    [&] {
-                                       auto now = allContainers(component);
+                                       auto now = containersOnceStarted(component);
                                        return now.size() == 1 && containsShortId(now, first);
                                    },
                                    30s));
@@ -68,7 +68,7 @@ public:
         std::fprintf(stderr, "\n  adopted container answered in %.1f ms\n", id.millis);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(id.error + id.body + "\n" + b.tail(), 200, id.status);
         CPPUNIT_ASSERT_EQUAL_MESSAGE("not served by the adopted container\n" + b.tail(), first, trimmed(id.body));
-        const auto all = allContainers(component);
+        const auto all = containersOnceStarted(component);
         CPPUNIT_ASSERT_EQUAL_MESSAGE("a cold start happened after the restart\n" + b.tail(), std::size_t(1),
                                      all.size());
         CPPUNIT_ASSERT_EQUAL(current, containerVersionLabel(all[0]));

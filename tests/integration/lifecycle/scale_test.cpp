@@ -90,7 +90,7 @@ public:
         CPPUNIT_ASSERT_MESSAGE("mininstances not started at boot\n" + second.tail(),
                                waitUntil([&] { return runningContainers(component).size() == 1; }, 60s));
         CPPUNIT_ASSERT_EQUAL(200, request(second.publicPort(), host, "/").status);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), allContainers(component).size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), containersOnceStarted(component).size());
         CPPUNIT_ASSERT_EQUAL_MESSAGE(second.tail(), 0, second.stop());
     }
 
@@ -124,7 +124,7 @@ public:
         CPPUNIT_ASSERT_MESSAGE("stopped later than idletimeoutseconds + 15 s: " + std::to_string(idleFor),
                                idleFor <= kIdle + 15 + 1);
         // The container is removed, not just stopped; the next request cold-starts a new one.
-        CPPUNIT_ASSERT(waitUntil([&] { return allContainers(component).empty(); }, 20s));
+        CPPUNIT_ASSERT(waitUntil([&] { return containersOnceStarted(component).empty(); }, 20s));
         r = request(daemon.publicPort(), host, "/");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.error + "\n" + daemon.tail(), 200, r.status);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), runningContainers(component).size());

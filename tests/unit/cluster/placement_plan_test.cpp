@@ -79,6 +79,7 @@ class PlacementPlanTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPlanMovesOneInstanceOntoAnEmptyNode);
     CPPUNIT_TEST(testPlanMoveRespectsMemoryAndSources);
     CPPUNIT_TEST(testPlanIgnoresStoppingEntries);
+    CPPUNIT_TEST(testPausedInstancesFreeTheirMemoryAndMarkTheNode);
     CPPUNIT_TEST(testPlanIgnoresRelayOnlyNodes);
     CPPUNIT_TEST(testPlanOrderIsDeterministic);
     CPPUNIT_TEST(testRandomizedPlanInvariants);
@@ -339,6 +340,20 @@ public:
         assertTargets({target("x", 128, 0)}, plan[2].targets);
         CPPUNIT_ASSERT(
             withoutStopping(node("z", 1, 0, {instance("a", 1, 0, 0, "stopping")})).runningComponents.empty());
+    }
+
+    void testPausedInstancesFreeTheirMemoryAndMarkTheNode() {
+        auto paused = instance("web", 400, 0, 0, "stopping");
+        paused.paused = true;
+        const auto full = node("a", 500, 0, {paused, instance("api", 100)});
+        CPPUNIT_ASSERT(hasPaused(full, "web"));
+        CPPUNIT_ASSERT(!hasPaused(full, "api"));
+        const auto live = withoutPaused(full);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), live.runningComponents.size());
+        // Without the paused entry there is room for a 400 MiB start of another component, with no displacement.
+        const auto best = bestStartOption(freshOptions({live}), "big", 400, 0, false);
+        CPPUNIT_ASSERT(best);
+        assertTargets({target("big", 400, 1)}, best->targets);
     }
 
     void testPlanIgnoresRelayOnlyNodes() {

@@ -41,7 +41,13 @@ sdk::Component webComponent(std::int64_t version = 1) {
 /// The fakes, a converger over them, and waits that move the fake time along.
 class Harness {
 public:
-    Harness() : database(clock) {}
+    /// The runtime's pause and pre-create abilities are off unless `fastStarts` (the tests of plain starts count
+    /// start() calls and containers).
+    explicit Harness(bool fastStarts = false) : database(clock) {
+        runtime.setPauseSupported(fastStarts);
+        runtime.setPrecreateSupported(fastStarts);
+        context.metrics = &metrics;
+    }
     ~Harness() {
         if (converger) {
             converger->shutdown(false);
@@ -118,13 +124,36 @@ public:
         return out;
     }
 
+    /// Containers of the fake in `state`.
+    std::vector<sdk::ContainerSummary> inState(sdk::ContainerState state) const {
+        std::vector<sdk::ContainerSummary> out;
+        for (const auto& c : runtime.all()) {
+            if (c.state == state) {
+                out.push_back(c);
+            }
+        }
+        return out;
+    }
+
+    std::vector<ConvergerContainer> paused() const {
+        std::vector<ConvergerContainer> out;
+        for (const auto& c : converger->state().containers) {
+            if (c.status == ContainerStatus::Paused) {
+                out.push_back(c);
+            }
+        }
+        return out;
+    }
+
     FakeClock clock;
     FakeContainerRuntime runtime;
+    LifecycleMetrics metrics;
     FakeDatabase database;
     RouterRegistry routers{nullptr, {}};
     MemoryBudget memory{100 * kMiB};
     LifecycleContext context{
-        runtime, &database, routers, memory, "node-a", "http://127.0.0.1:1", {}, clock, runtime.healthProbe(), {}};
+        runtime, &database, routers, memory, "node-a", "http://127.0.0.1:1", {}, clock, runtime.healthProbe(),
+        {},      {},        nullptr};
     std::unique_ptr<sdk::Subscription> subscription;
     std::unique_ptr<Converger> converger;
 };
@@ -142,7 +171,22 @@ class ConvergerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(memoryBudgetLimitsStarts);
     CPPUNIT_TEST(rollingDeployReplacesEveryContainer);
     CPPUNIT_TEST(randomSequencesConverge);
+    CPPUNIT_TEST(idleInstanceIsPausedAndAWakeThawsIt);
+    CPPUNIT_TEST(pausedInstanceStopsAfterItsTimeout);
+    CPPUNIT_TEST(versionChangeStopsThePausedInstance);
+    CPPUNIT_TEST(runtimeWithoutPauseStopsIdleInstances);
+    CPPUNIT_TEST(startShortOfMemoryStopsPausedInstances);
+    CPPUNIT_TEST(shutdownStopsPausedOnlyWhenStoppingContainers);
+    CPPUNIT_TEST(precreatedContainerIsStartedAndReplaced);
+    CPPUNIT_TEST(randomSequencesWithPauseAndPrecreate);
     CPPUNIT_TEST_SUITE_END();
+
+    static sdk::Component pausingComponent(std::int64_t version = 1) {
+        sdk::Component c = webComponent(version);
+        c.docker->idlePause = true;
+        c.docker->pausedTimeoutSeconds = 60;
+        return c;
+    }
 
 public:
     void coldStartRegistersAHealthyContainer() {
@@ -319,6 +363,234 @@ public:
                 h.runtime.setHealthy(c.id, true);
             }
             if (!h.eventually([&] { return h.convergedTo(target, version); }, 500ms)) {
+                CPPUNIT_FAIL("seed " + std::to_string(seed) + " (MAELSTROM_TEST_SEED replays it), step " +
+                             std::to_string(step) + " (" + what + "): expected " + std::to_string(target) +
+                             " active at v" + std::to_string(version) + "; " + h.describe());
+            }
+        }
+    }
+
+    void idleInstanceIsPausedAndAWakeThawsIt() {
+        Harness h(true);
+        h.startConverger(pausingComponent());
+        h.converger->setTargetCount(1);
+        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] { return h.active().size() == 1; }));
+        const std::string id = h.active().front().id;
+        CPPUNIT_ASSERT(!h.converger->wakePaused()); // nothing paused yet
+        h.converger->setTargetCount(0);
+        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] { return h.paused().size() == 1; }));
+        CPPUNIT_ASSERT_EQUAL(id, h.paused().front().id);
+        CPPUNIT_ASSERT(h.routedIds().empty());
+        CPPUNIT_ASSERT(h.runtime.inspect(id).state == sdk::ContainerState::Paused);
+        CPPUNIT_ASSERT_EQUAL(kMiB, h.memory.reservedMiB()); // it keeps its memory
+        // Frozen: never health-checked (it would fail them all), never replaced while 50 s pass.
+        h.runtime.setHealthy(id, false);
+        for (int i = 0; i < 50; ++i) {
+            h.clock.advance(1s);
+            std::this_thread::sleep_for(1ms);
+        }
+        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.paused().size() == 1 && h.paused().front().id == id);
+        h.runtime.setHealthy(id, true);
+        const int starts = h.runtime.startCalls();
+        CPPUNIT_ASSERT(h.converger->wakePaused());
+        CPPUNIT_ASSERT_MESSAGE(h.describe(),
+                               h.eventually([&] { return h.active().size() == 1 && h.active().front().id == id; }));
+        CPPUNIT_ASSERT(h.routedIds() == std::set<std::string>{id});
+        CPPUNIT_ASSERT(h.runtime.inspect(id).state == sdk::ContainerState::Running);
+        CPPUNIT_ASSERT_EQUAL(starts, h.runtime.startCalls()); // a wake starts no container
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), h.converger->state().targetCount);
+        const std::string text = h.metrics.render();
+        CPPUNIT_ASSERT_MESSAGE(text,
+                               text.find("maelstrom_instance_wakes_total{component=\"web\"} 1") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(text, text.find("maelstrom_paused_instances{component=\"web\"} 0") != std::string::npos);
+    }
+
+    void pausedInstanceStopsAfterItsTimeout() {
+        Harness h(true);
+        h.startConverger(pausingComponent());
+        h.converger->setTargetCount(1);
+        CPPUNIT_ASSERT(h.eventually([&] { return h.active().size() == 1; }));
+        const std::string id = h.active().front().id;
+        h.converger->setTargetCount(0);
+        CPPUNIT_ASSERT(h.eventually([&] { return h.paused().size() == 1; }));
+        h.clock.advance(59s);
+        std::this_thread::sleep_for(20ms);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), h.paused().size());
+        CPPUNIT_ASSERT_MESSAGE(h.describe(),
+                               h.eventually([&] { return h.converger->state().containers.empty(); }, 500ms));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), h.memory.reservedMiB());
+        for (const auto& c : h.runtime.all()) {
+            CPPUNIT_ASSERT(c.id != id);
+        }
+        CPPUNIT_ASSERT(!h.converger->wakePaused()); // the next request cold-starts
+    }
+
+    void versionChangeStopsThePausedInstance() {
+        Harness h(true);
+        h.startConverger(pausingComponent(1));
+        h.converger->setTargetCount(1);
+        CPPUNIT_ASSERT(h.eventually([&] { return h.active().size() == 1; }));
+        h.converger->setTargetCount(0);
+        CPPUNIT_ASSERT(h.eventually([&] { return h.paused().size() == 1; }));
+        h.converger->setComponent(pausingComponent(2));
+        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] { return h.converger->state().containers.empty(); }));
+        CPPUNIT_ASSERT(h.inState(sdk::ContainerState::Paused).empty());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), h.memory.reservedMiB());
+    }
+
+    void runtimeWithoutPauseStopsIdleInstances() {
+        Harness h;
+        h.startConverger(pausingComponent());
+        h.converger->setTargetCount(2);
+        CPPUNIT_ASSERT(h.eventually([&] { return h.convergedTo(2, 1); }));
+        h.converger->setTargetCount(0);
+        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] { return h.convergedTo(0, 1); }));
+    }
+
+    void startShortOfMemoryStopsPausedInstances() {
+        Harness h(true);
+        h.context.reclaimPaused = [&](std::int64_t) { h.converger->stopOldestPaused("memory needed"); };
+        h.startConverger(pausingComponent());
+        h.converger->setTargetCount(1);
+        CPPUNIT_ASSERT(h.eventually([&] { return h.active().size() == 1; }));
+        h.converger->setTargetCount(0);
+        CPPUNIT_ASSERT(h.eventually([&] { return h.paused().size() == 1; }));
+        // Another component needs the whole budget: the paused instance gives its memory back.
+        sdk::Component big = testing::testComponent("big");
+        big.docker->reserveMemoryMiB = 100 * kMiB;
+        big.docker->httpStartHealthCheckSeconds = 10;
+        Converger other(big, h.context);
+        other.start();
+        other.setTargetCount(1);
+        const bool started = h.eventually([&] {
+            const auto s = other.state();
+            return s.containers.size() == 1 && s.containers.front().status == ContainerStatus::Active;
+        });
+        other.shutdown(true);
+        CPPUNIT_ASSERT_MESSAGE(h.describe(), started);
+        CPPUNIT_ASSERT(h.paused().empty());
+    }
+
+    void shutdownStopsPausedOnlyWhenStoppingContainers() {
+        for (const bool stopContainers : {false, true}) {
+            Harness h(true);
+            h.startConverger(pausingComponent());
+            h.converger->setTargetCount(1);
+            CPPUNIT_ASSERT(h.eventually([&] { return h.active().size() == 1; }));
+            h.converger->setTargetCount(0);
+            CPPUNIT_ASSERT(h.eventually([&] { return h.paused().size() == 1 && h.converger->precreatedId(); }));
+            h.converger->shutdown(stopContainers);
+            CPPUNIT_ASSERT_EQUAL(stopContainers ? std::size_t(0) : std::size_t(1),
+                                 h.inState(sdk::ContainerState::Paused).size());
+            CPPUNIT_ASSERT_EQUAL(stopContainers ? std::size_t(0) : std::size_t(1),
+                                 h.inState(sdk::ContainerState::Created).size());
+            h.converger.reset();
+        }
+    }
+
+    void precreatedContainerIsStartedAndReplaced() {
+        Harness h(true);
+        h.startConverger(webComponent(1));
+        h.converger->setTargetCount(1);
+        CPPUNIT_ASSERT(h.eventually([&] { return h.active().size() == 1; }));
+        // Once the component ran here, one container is created ahead (no memory reserved for it).
+        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] { return h.converger->precreatedId().has_value(); }, 1s));
+        const std::string ahead = *h.converger->precreatedId();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), h.inState(sdk::ContainerState::Created).size());
+        CPPUNIT_ASSERT_EQUAL(kMiB, h.memory.reservedMiB());
+        // Idle stop, then a cold start: it starts the container made ahead, and a new one is made ahead.
+        h.converger->setTargetCount(0);
+        CPPUNIT_ASSERT(h.eventually([&] { return h.active().empty() && h.converger->state().containers.empty(); }));
+        h.converger->setTargetCount(1);
+        CPPUNIT_ASSERT(h.eventually([&] { return h.active().size() == 1; }));
+        CPPUNIT_ASSERT_EQUAL(ahead, h.active().front().id);
+        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually(
+                                                 [&] {
+                                                     const auto next = h.converger->precreatedId();
+                                                     return next && *next != ahead;
+                                                 },
+                                                 1s));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), h.inState(sdk::ContainerState::Created).size());
+        // A new version: the container made ahead for the old one is removed and one of the new version made.
+        const std::string old = *h.converger->precreatedId();
+        h.converger->setComponent(webComponent(2));
+        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually(
+                                                 [&] {
+                                                     const auto created = h.inState(sdk::ContainerState::Created);
+                                                     return h.active().size() == 1 && h.active().front().version == 2 &&
+                                                            created.size() == 1 && created.front().id != old &&
+                                                            created.front().componentVersion == 2;
+                                                 },
+                                                 500ms));
+    }
+
+    /// The random sequence of randomSequencesConverge with pausing and pre-creating runtimes, plus wakes: after
+    /// each step the converger must reach its target with at most one paused instance (only while the target is 0,
+    /// of the current version) and at most one container created ahead (of the current version).
+    void randomSequencesWithPauseAndPrecreate() {
+        const std::uint64_t seed = testing::testSeed();
+        std::mt19937_64 random(seed);
+        const auto pick = [&](int n) { return static_cast<int>(random() % static_cast<std::uint64_t>(n)); };
+        Harness h(true);
+        std::int64_t version = 1;
+        std::int64_t target = 0;
+        h.startConverger(pausingComponent(version));
+        auto settled = [&] {
+            const auto state = h.converger->state();
+            std::set<std::string> active;
+            std::int64_t paused = 0;
+            for (const auto& c : state.containers) {
+                if (c.status == ContainerStatus::Active && c.version == version) {
+                    active.insert(c.id);
+                } else if (c.status == ContainerStatus::Paused && c.version == version && target == 0) {
+                    ++paused;
+                } else {
+                    return false;
+                }
+            }
+            const auto created = h.inState(sdk::ContainerState::Created);
+            if (paused > 1 || created.size() > 1 ||
+                (created.size() == 1 && created.front().componentVersion != version)) {
+                return false;
+            }
+            return static_cast<std::int64_t>(active.size()) == target && h.routedIds() == active &&
+                   h.memory.reservedMiB() == (target + paused) * kMiB &&
+                   h.inState(sdk::ContainerState::Paused).size() == static_cast<std::size_t>(paused);
+        };
+        for (int step = 0; step < 40; ++step) {
+            std::string what;
+            switch (pick(6)) {
+            case 0:
+            case 1:
+                target = pick(3);
+                h.converger->setTargetCount(target);
+                what = "scale to " + std::to_string(target);
+                break;
+            case 2:
+                if (h.converger->wakePaused()) {
+                    target = 1;
+                }
+                what = "wake";
+                break;
+            case 3: {
+                const auto running = h.runtime.running();
+                if (!running.empty()) {
+                    h.runtime.kill(running[static_cast<std::size_t>(pick(static_cast<int>(running.size())))].id);
+                }
+                what = "kill one";
+                break;
+            }
+            case 4:
+                h.converger->setComponent(pausingComponent(++version));
+                what = "deploy v" + std::to_string(version);
+                break;
+            default:
+                h.clock.advance(std::chrono::seconds(pick(70)));
+                what = "time passes";
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(pick(10)));
+            if (!h.eventually(settled, 500ms)) {
                 CPPUNIT_FAIL("seed " + std::to_string(seed) + " (MAELSTROM_TEST_SEED replays it), step " +
                              std::to_string(step) + " (" + what + "): expected " + std::to_string(target) +
                              " active at v" + std::to_string(version) + "; " + h.describe());

@@ -32,7 +32,11 @@ sdk::Component idleComponent(const std::string& name) {
 
 class Node {
 public:
-    Node() : database(clock) {}
+    /// The runtime's pause and pre-create abilities are off unless `fastStarts`.
+    explicit Node(bool fastStarts = false) : database(clock) {
+        runtime.setPauseSupported(fastStarts);
+        runtime.setPrecreateSupported(fastStarts);
+    }
     ~Node() { manager.shutdown(false); }
 
     bool eventually(const std::function<bool()>& done, std::chrono::milliseconds step = 0ms) {
@@ -56,7 +60,7 @@ public:
                              &database,
                              routers,
                              components,
-                             LifecycleSettings{"node-a", "", 4096, "me", {}},
+                             LifecycleSettings{"node-a", "", 4096, "me", {}, nullptr},
                              clock,
                              runtime.healthProbe()};
 };
@@ -69,6 +73,9 @@ class LifecycleManagerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(lowerCountsGoBeforeRaisedOnes);
     CPPUNIT_TEST(deadContainerReportedByTheRuntimeIsReplaced);
     CPPUNIT_TEST(adoptsWhatAPreviousDaemonLeftRunning);
+    CPPUNIT_TEST(adoptsPausedAndCreatedAheadContainers);
+    CPPUNIT_TEST(wakeRaisesTheVersionAndThawsThePausedInstance);
+    CPPUNIT_TEST(startShortOfMemoryStopsAnotherComponentsPausedInstance);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -137,6 +144,81 @@ public:
         CPPUNIT_ASSERT(node.eventually([&] { return node.routers.byComponent("web")->instanceCount() == 1; }));
         CPPUNIT_ASSERT_EQUAL(1, node.runtime.startCalls());
         CPPUNIT_ASSERT_EQUAL(leftRunning, node.runtime.running().front().id);
+    }
+
+    void adoptsPausedAndCreatedAheadContainers() {
+        Node node(true);
+        sdk::Component c = idleComponent("web");
+        c.docker->idlePause = true;
+        node.components.replace({c});
+        sdk::Component stored = c;
+        stored.version = 0;
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), node.database.putComponent(stored));
+        sdk::ContainerSpec spec{c, "", {{kLabelOwner, "me"}}};
+        const std::string paused = node.runtime.start(spec).id;
+        node.runtime.pause(paused);
+        const std::string ahead = node.runtime.create(spec).id;
+        const std::string extra = node.runtime.create(spec).id;
+        node.manager.start();
+        // The paused one stays paused and unrouted (no health check could pass), one created container is kept.
+        const auto states = node.manager.state();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), states.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), states.front().containers.size());
+        CPPUNIT_ASSERT(states.front().containers.front().status == ContainerStatus::Paused);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), states.front().targetCount);
+        CPPUNIT_ASSERT(node.runtime.inspect(paused).state == sdk::ContainerState::Paused);
+        std::size_t created = 0;
+        for (const auto& x : node.runtime.all()) {
+            created += x.state == sdk::ContainerState::Created ? 1 : 0;
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), created);
+        const auto info = node.manager.runningComponents();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), info.size());
+        CPPUNIT_ASSERT(info.front().paused);
+        CPPUNIT_ASSERT_EQUAL(std::string("stopping"), info.front().status);
+        (void)ahead;
+        (void)extra;
+    }
+
+    void wakeRaisesTheVersionAndThawsThePausedInstance() {
+        Node node(true);
+        sdk::Component c = idleComponent("web");
+        c.docker->idlePause = true;
+        node.components.replace({c});
+        node.manager.start();
+        CPPUNIT_ASSERT(!node.manager.wakePaused("web")); // no converger yet
+        std::int64_t v = node.manager.version();
+        CPPUNIT_ASSERT(node.manager.applyTargets(v, {{c, 1}}, true));
+        CPPUNIT_ASSERT(node.manager.applyTargets(v + 1, {{c, 0}}, true)); // waits for the pause, not a stop
+        CPPUNIT_ASSERT(node.eventually([&] {
+            const auto s = node.manager.state();
+            return !s.empty() && s.front().containers.size() == 1 &&
+                   s.front().containers.front().status == ContainerStatus::Paused;
+        }));
+        v = node.manager.version();
+        CPPUNIT_ASSERT(node.manager.wakePaused("web"));
+        CPPUNIT_ASSERT_EQUAL(v + 1, node.manager.version());
+        CPPUNIT_ASSERT(node.eventually([&] { return node.routers.byComponent("web")->instanceCount() == 1; }));
+        CPPUNIT_ASSERT(!node.manager.applyTargets(v, {{c, 0}}, false)); // a decision made before the wake is stale
+    }
+
+    void startShortOfMemoryStopsAnotherComponentsPausedInstance() {
+        Node node(true);
+        sdk::Component web = idleComponent("web");
+        web.docker->idlePause = true;
+        web.docker->reserveMemoryMiB = 3000;
+        sdk::Component api = idleComponent("api");
+        api.docker->reserveMemoryMiB = 2000;
+        node.components.replace({web, api});
+        node.manager.start();
+        std::int64_t v = node.manager.version();
+        CPPUNIT_ASSERT(node.manager.applyTargets(v, {{web, 1}}, true));
+        CPPUNIT_ASSERT(node.manager.applyTargets(v + 1, {{web, 0}}, true));
+        CPPUNIT_ASSERT(node.eventually([&] { return node.runtime.paused().size() == 1; }));
+        // 3000 of 4096 MiB stay reserved by the paused web; api's 2000 only fit once it is stopped.
+        CPPUNIT_ASSERT(node.manager.applyTargets(v + 2, {{api, 1}}, true));
+        CPPUNIT_ASSERT(node.eventually([&] { return node.running("api") == 1 && node.runtime.paused().empty(); }));
+        CPPUNIT_ASSERT(!node.manager.wakePaused("web"));
     }
 };
 

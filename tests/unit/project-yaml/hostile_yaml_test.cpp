@@ -179,7 +179,7 @@ public:
             std::string("evil.yml:1: unknown key 'na\\nme\\x01\\t' (known keys: name environment envfile components)"),
             error);
         // Keys in the dotted path and text inside scheduler messages are escaped as well.
-        CPPUNIT_ASSERT_EQUAL(std::string("evil.yml:1: components.a\\nb: unknown key 'bogus' (not one of the 46 keys of "
+        CPPUNIT_ASSERT_EQUAL(std::string("evil.yml:1: components.a\\nb: unknown key 'bogus' (not one of the 48 keys of "
                                          "this block, which are lowercase)"),
                              run("components: {\"a\\nb\": {bogus: 1}}\n").error);
         const std::string cron = run("components: {c: {eventsources: {e: {cron: {schedule: \"a\\nb\"}}}}}\n").error;

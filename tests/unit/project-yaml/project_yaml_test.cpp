@@ -7,6 +7,8 @@
 
 #include "test_support.h"
 
+#include <maelstrom/sdk/json.h>
+
 #include <cppunit/extensions/HelperMacros.h>
 
 using namespace maelstrom;
@@ -70,6 +72,7 @@ class ProjectYamlTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testEveryComponentKey);
     CPPUNIT_TEST(testEventSourceKinds);
     CPPUNIT_TEST(testDefaults);
+    CPPUNIT_TEST(testIdlePauseKeys);
     CPPUNIT_TEST(testEnvironmentMerge);
     CPPUNIT_TEST(testOrderingAndNaming);
     CPPUNIT_TEST(testCrontab);
@@ -175,6 +178,8 @@ components:
     httphealthcheckmaxfailures: 2
     healthcheckfailedcommand: [/bin/bash, foo]
     idletimeoutseconds: 600
+    idlepause: true
+    pausedtimeoutseconds: 900
     ports: ["6001:6001", "127.0.0.1:80:8080/tcp"]
     volumes:
       - source: /home/u/.aws
@@ -232,6 +237,8 @@ components:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2), d.httpHealthCheckMaxFailures);
         ASSERT_STRINGS((Strings{"/bin/bash", "foo"}), d.healthCheckFailedCommand);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(600), d.idleTimeoutSeconds);
+        CPPUNIT_ASSERT(d.idlePause);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(900), d.pausedTimeoutSeconds);
         ASSERT_STRINGS((Strings{"6001:6001", "127.0.0.1:80:8080/tcp"}), d.ports);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), d.volumes.size());
         CPPUNIT_ASSERT(d.volumes[0] == (sdk::VolumeMount{"", "/home/u/.aws", "/root/.aws", false}));
@@ -344,6 +351,62 @@ components:
         CPPUNIT_ASSERT(parse("# nothing\n---\n") == sdk::Project{});
         CPPUNIT_ASSERT(parse("name: p\ncomponents:\n") == (sdk::Project{"p", {}}));
         CPPUNIT_ASSERT(parse("name: p\ncomponents: {}\n---\n") == (sdk::Project{"p", {}}));
+    }
+
+    void testIdlePauseKeys() {
+        const auto component = [](const std::string& keys) {
+            return *only(parse("name: p\ncomponents:\n  api:\n    image: x\n" + keys)).docker;
+        };
+        // Absent: off, and the paused timeout left to its default (0 on the wire, 1800 s at use time).
+        auto d = component("");
+        CPPUNIT_ASSERT(!d.idlePause);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), d.pausedTimeoutSeconds);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1800), sdk::effectivePausedTimeoutSeconds(d));
+        // Set, next to idletimeoutseconds; YAML 1.1 booleans and Go integer forms as for the other keys.
+        d = component("    idletimeoutseconds: 60\n    idlepause: true\n    pausedtimeoutseconds: 120\n");
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(60), d.idleTimeoutSeconds);
+        CPPUNIT_ASSERT(d.idlePause);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(120), d.pausedTimeoutSeconds);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(120), sdk::effectivePausedTimeoutSeconds(d));
+        d = component("    idlepause: yes\n    pausedtimeoutseconds: 0x10\n");
+        CPPUNIT_ASSERT(d.idlePause);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(16), d.pausedTimeoutSeconds);
+        d = component("    idlepause: off\n    pausedtimeoutseconds: 0\n");
+        CPPUNIT_ASSERT(!d.idlePause);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1800), sdk::effectivePausedTimeoutSeconds(d));
+        d = component("    idlepause: ~\n    pausedtimeoutseconds:\n");
+        CPPUNIT_ASSERT(!d.idlePause);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), d.pausedTimeoutSeconds);
+        // The keys reach the wire.
+        const std::string json =
+            sdk::json::toJson(only(parse("components:\n  a:\n    idlepause: true\n    pausedtimeoutseconds: 5\n")));
+        CPPUNIT_ASSERT_MESSAGE(json, json.find("\"idlePause\":true") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(json, json.find("\"pausedTimeoutSeconds\":5") != std::string::npos);
+
+        // Invalid values: file:line and the key's path, like every other error of the reader.
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:5: components.api.pausedtimeoutseconds: must not be negative, got -1 "
+                                         "(0 or absent: the default, 1800 seconds)"),
+                             errorOf("name: p\ncomponents:\n  api:\n    image: x\n    pausedtimeoutseconds: -1\n"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.pausedtimeoutseconds: expected an integer, got 'long'"),
+                             errorOf("components: {a: {pausedtimeoutseconds: long}}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.pausedtimeoutseconds: expected an integer, got '60' (a "
+                                         "quoted value is a string: remove the quotes)"),
+                             errorOf("components: {a: {pausedtimeoutseconds: \"60\"}}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.pausedtimeoutseconds: expected an integer, got a list"),
+                             errorOf("components: {a: {pausedtimeoutseconds: [60]}}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:3: components.a.idlepause: expected true or false, got '1'"),
+                             errorOf("components:\n  a:\n    idlepause: 1\n"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.idlepause: expected true or false, got 'true' (a "
+                                         "quoted value is a string: remove the quotes)"),
+                             errorOf("components: {a: {idlepause: 'true'}}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a.idlepause: expected true or false, got a mapping"),
+                             errorOf("components: {a: {idlepause: {on: 1}}}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a: unknown key 'idlePause' (did you mean 'idlepause'? "
+                                         "keys are lowercase)"),
+                             errorOf("components: {a: {idlePause: true}}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("p.yml:1: components.a: unknown key 'pausetimeoutseconds' (did you mean "
+                                         "'pausedtimeoutseconds'? keys are lowercase)"),
+                             errorOf("components: {a: {pausetimeoutseconds: 60}}"));
     }
 
     void testEnvironmentMerge() {

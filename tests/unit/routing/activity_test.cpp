@@ -1,7 +1,13 @@
 // activity_test.cpp — the 20-second activity windows of the original, with an injected time: rollover,
-// concurrency = sum of durations / window length, at most 10 windows newest first, long idle gaps.
+// concurrency = sum of durations / window length, at most 10 windows newest first, long idle gaps; and the
+// in-flight accounting the autoscaler reacts on (the last second's average, the peak over 200 s), also against a
+// simple model over seeded random in-flight sequences.
 #include "routing/activity.h"
 #include "test_support.h"
+
+#include <cmath>
+#include <random>
+#include <vector>
 
 using namespace maelstrom;
 using namespace maelstrom::core;
@@ -13,6 +19,9 @@ class ActivityTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testAtMostTenNewestFirst);
     CPPUNIT_TEST(testIdleGapAddsEmptyWindows);
     CPPUNIT_TEST(testNegativeDurationCountsRequestOnly);
+    CPPUNIT_TEST(testRecentConcurrencyAveragesTheLastSecond);
+    CPPUNIT_TEST(testPeakConcurrencyRemembersBurstsFor200s);
+    CPPUNIT_TEST(testRandomInFlightMatchesAModel);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -83,6 +92,79 @@ public:
         const auto w = a.windows(t0 + 20s);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), w[0].requests);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, w[0].concurrency, 1e-12);
+    }
+
+    void testRecentConcurrencyAveragesTheLastSecond() {
+        const SteadyTime t0{};
+        InstanceActivity a(t0);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, a.recentConcurrency(t0), 1e-9);
+        a.setInFlight(4, t0);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(4.0, a.recentConcurrency(t0 + 300ms), 1e-9); // young: its whole life counts
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(4.0, a.recentConcurrency(t0 + 5s), 1e-9);
+        a.setInFlight(0, t0 + 5s);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(2.0, a.recentConcurrency(t0 + 5500ms), 1e-9); // half the last second busy
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, a.recentConcurrency(t0 + 6100ms), 1e-9);
+    }
+
+    void testPeakConcurrencyRemembersBurstsFor200s() {
+        const SteadyTime t0{};
+        InstanceActivity a(t0);
+        a.setInFlight(3, t0 + 10s);
+        a.setInFlight(0, t0 + 12s);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(3.0, a.peakConcurrency(t0 + 20s), 1e-9);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(3.0, a.peakConcurrency(t0 + 200s), 1e-9);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, a.peakConcurrency(t0 + 215s), 1e-9); // beyond the stability window
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(0.0, a.recentConcurrency(t0 + 215s), 1e-9);
+        // A gap far longer than the history costs nothing and leaves nothing behind.
+        a.setInFlight(1, t0 + 100000s);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, a.recentConcurrency(t0 + 100002s), 1e-9);
+        CPPUNIT_ASSERT_DOUBLES_EQUAL(1.0, a.peakConcurrency(t0 + 100002s), 1e-9);
+    }
+
+    /// Random in-flight changes at random times; the model integrates the step function exactly over the last
+    /// second. The accounting must agree wherever the second starts on a slot boundary, and stay within one slot's
+    /// worth of error elsewhere.
+    void testRandomInFlightMatchesAModel() {
+        const std::uint64_t seed = testing::testSeed();
+        std::mt19937_64 random(seed);
+        const SteadyTime t0{};
+        InstanceActivity a(t0);
+        std::vector<std::pair<SteadyTime, std::int64_t>> steps{{t0, 0}};
+        auto modelAverage = [&](SteadyTime from, SteadyTime to) {
+            double busy = 0;
+            for (std::size_t i = 0; i < steps.size(); ++i) {
+                const SteadyTime begin = std::max(from, steps[i].first);
+                const SteadyTime end = std::min(to, i + 1 < steps.size() ? steps[i + 1].first : to);
+                if (end > begin) {
+                    busy += static_cast<double>(steps[i].second) * std::chrono::duration<double>(end - begin).count();
+                }
+            }
+            return busy / std::chrono::duration<double>(to - from).count();
+        };
+        SteadyTime t = t0;
+        std::int64_t maxInFlight = 0;
+        for (int i = 0; i < 400; ++i) {
+            t += std::chrono::milliseconds(random() % 700);
+            const auto inFlight = static_cast<std::int64_t>(random() % 6);
+            a.setInFlight(inFlight, t);
+            steps.emplace_back(t, inFlight);
+            maxInFlight = std::max(maxInFlight, inFlight);
+            if (t - t0 < 2s || random() % 4 != 0) {
+                continue;
+            }
+            const SteadyTime at = t + std::chrono::milliseconds(random() % 300);
+            const double expected = modelAverage(at - kRecentConcurrencyWindow, at);
+            const double got = a.recentConcurrency(at);
+            // The oldest slot is prorated uniformly: at most one slot of the maximum count off.
+            CPPUNIT_ASSERT_MESSAGE("seed " + std::to_string(seed) + " (MAELSTROM_TEST_SEED replays it): recent " +
+                                       std::to_string(got) + ", model " + std::to_string(expected),
+                                   std::abs(got - expected) <= 5.0 * 0.25 + 1e-9);
+            const double peak = a.peakConcurrency(at);
+            CPPUNIT_ASSERT_MESSAGE("seed " + std::to_string(seed) + ": peak " + std::to_string(peak) +
+                                       " below recent " + std::to_string(got),
+                                   peak + 1e-9 >= got);
+            CPPUNIT_ASSERT(peak <= static_cast<double>(maxInFlight) + 1e-9);
+        }
     }
 };
 

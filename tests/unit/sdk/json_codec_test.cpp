@@ -39,6 +39,8 @@ DockerComponent fullDocker() {
     d.httpHealthCheckMaxFailures = 3;
     d.healthCheckFailedCommand = {"kill", "-QUIT", "1"};
     d.idleTimeoutSeconds = 600;
+    d.idlePause = true;
+    d.pausedTimeoutSeconds = 900;
     d.ports = {"6001:6001", "127.0.0.1:80:8080/tcp"};
     d.volumes = {{"bind", "/data", "/srv/data", true}, {"tmpfs", "", "/tmp", false}};
     d.networkName = "backend";
@@ -135,6 +137,9 @@ ComponentInfo fullComponentInfo() {
     i.lastRequestTime = -62135596800000; // the reference's "never" (Go zero time in ms)
     i.totalRequests = 99;
     i.activity = {{10, 0.5}, {3, 0.125}};
+    i.paused = true;
+    i.recentConcurrency = 1.25;
+    i.peakConcurrency = 3.5;
     return i;
 }
 
@@ -203,6 +208,7 @@ class JsonCodecTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testWireKeysOfFullValues);
     CPPUNIT_TEST(testEmptyValuesWriteRequiredFieldsOnly);
     CPPUNIT_TEST(testOptionalSubStructs);
+    CPPUNIT_TEST(testIdlePauseAndConcurrencyFields);
     CPPUNIT_TEST(testNumbers);
     CPPUNIT_TEST(testMissingAndNullRequired);
     CPPUNIT_TEST(testWrongTypes);
@@ -311,6 +317,8 @@ public:
                                                                    "httpHealthCheckMaxFailures",
                                                                    "healthCheckFailedCommand",
                                                                    "idleTimeoutSeconds",
+                                                                   "idlePause",
+                                                                   "pausedTimeoutSeconds",
                                                                    "ports",
                                                                    "volumes",
                                                                    "networkName",
@@ -348,9 +356,10 @@ public:
                        (Keys{"activityName", "path", "maxConcurrency", "concurrencyPerPoller"}));
         CPPUNIT_ASSERT(keysOf(json::toJson(VolumeMount{"bind", "a", "b", true})) ==
                        (Keys{"type", "source", "target", "readOnly"}));
-        CPPUNIT_ASSERT(keysOf(json::toJson(fullComponentInfo())) ==
-                       (Keys{"componentName", "componentVersion", "status", "maxConcurrency", "memoryReservedMiB",
-                             "startTime", "lastRequestTime", "totalRequests", "activity"}));
+        CPPUNIT_ASSERT(
+            keysOf(json::toJson(fullComponentInfo())) ==
+            (Keys{"componentName", "componentVersion", "status", "maxConcurrency", "memoryReservedMiB", "startTime",
+                  "lastRequestTime", "totalRequests", "activity", "paused", "recentConcurrency", "peakConcurrency"}));
         CPPUNIT_ASSERT(keysOf(json::toJson(fullNodeStatus())) ==
                        (Keys{"nodeId", "startedAt", "observedAt", "version", "peerUrl", "totalMemoryMiB",
                              "freeMemoryMiB", "numCPUs", "loadAvg1m", "loadAvg5m", "loadAvg15m", "runningComponents"}));
@@ -395,6 +404,88 @@ public:
         // The Var form omits the same fields.
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"environment":[],"maxConcurrency":0,"name":"","version":0})"),
                              codec::stringify(codec::toVar(Component{})));
+    }
+
+    void testIdlePauseAndConcurrencyFields() {
+        // DockerComponent: idlePause and pausedTimeoutSeconds are optional, written only when set, in the
+        // field order after idleTimeoutSeconds.
+        DockerComponent d;
+        d.image = "x";
+        d.idleTimeoutSeconds = 60;
+        d.idlePause = true;
+        d.pausedTimeoutSeconds = 120;
+        const std::string dockerText = json::toJson(d);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"image":"x","httpPort":0,"httpHealthCheckPath":"","idleTimeoutSeconds":60,)"
+                        R"("idlePause":true,"pausedTimeoutSeconds":120})"),
+            dockerText);
+        CPPUNIT_ASSERT(json::decode<DockerComponent>(dockerText) == d);
+        DockerComponent fromVar;
+        codec::fromVar(codec::toVar(d), fromVar, "docker");
+        CPPUNIT_ASSERT(fromVar == d);
+        // A component written before these fields existed (or by the reference) decodes to off / the default.
+        const auto old = json::decode<DockerComponent>(R"({"image":"x","httpPort":80,"httpHealthCheckPath":"/"})");
+        CPPUNIT_ASSERT(!old.idlePause);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), old.pausedTimeoutSeconds);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1800), effectivePausedTimeoutSeconds(old));
+        const auto nulls = json::decode<DockerComponent>(
+            R"({"image":"x","httpPort":80,"httpHealthCheckPath":"/","idlePause":null,"pausedTimeoutSeconds":null})");
+        CPPUNIT_ASSERT(nulls == old);
+        expectComponentError(
+            componentWith(R"("docker":{"image":"x","httpPort":80,"httpHealthCheckPath":"/","idlePause":"true"})"),
+            "component.docker.idlePause", "expected bool, got string");
+        expectComponentError(
+            componentWith(
+                R"("docker":{"image":"x","httpPort":80,"httpHealthCheckPath":"/","pausedTimeoutSeconds":"60"})"),
+            "component.docker.pausedTimeoutSeconds", "expected int, got string");
+        expectComponentError(
+            componentWith(
+                R"("docker":{"image":"x","httpPort":80,"httpHealthCheckPath":"/","pausedTimeoutSeconds":1.5})"),
+            "component.docker.pausedTimeoutSeconds", "expected int, got non-integral number 1.5");
+
+        // ComponentInfo: a paused instance travels as "stopping" with paused=true; the concurrency figures are
+        // optional floats.
+        ComponentInfo info;
+        info.componentName = "web";
+        info.status = "stopping";
+        info.paused = true;
+        info.recentConcurrency = 0.75;
+        info.peakConcurrency = 2.5;
+        const std::string infoText = json::toJson(info);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"componentName":"web","componentVersion":0,"status":"stopping",)"
+                                         R"("maxConcurrency":0,"memoryReservedMiB":0,"startTime":0,)"
+                                         R"("lastRequestTime":0,"totalRequests":0,"activity":[],"paused":true,)"
+                                         R"("recentConcurrency":0.75,"peakConcurrency":2.5})"),
+                             infoText);
+        CPPUNIT_ASSERT(json::decode<ComponentInfo>(infoText) == info);
+        ComponentInfo infoFromVar;
+        codec::fromVar(codec::toVar(info), infoFromVar, "componentInfo");
+        CPPUNIT_ASSERT(infoFromVar == info);
+        NodeStatus node;
+        node.nodeId = "n";
+        node.runningComponents = {info, fullComponentInfo()};
+        CPPUNIT_ASSERT(json::decode<NodeStatus>(json::toJson(node)) == node);
+        // From a node that does not send them: not paused, no concurrency figures.
+        ComponentInfo active;
+        active.status = "active";
+        const std::string activeText = json::toJson(active);
+        CPPUNIT_ASSERT(activeText.find("paused") == std::string::npos);
+        CPPUNIT_ASSERT(activeText.find("recentConcurrency") == std::string::npos);
+        CPPUNIT_ASSERT(activeText.find("peakConcurrency") == std::string::npos);
+        const auto plain = json::decode<ComponentInfo>(activeText);
+        CPPUNIT_ASSERT(!plain.paused);
+        CPPUNIT_ASSERT_EQUAL(0.0, plain.recentConcurrency);
+        CPPUNIT_ASSERT_EQUAL(0.0, plain.peakConcurrency);
+        // Integers are accepted for the floats.
+        const auto integral = json::decode<ComponentInfo>(
+            std::string(activeText).insert(1, R"("recentConcurrency":2,"peakConcurrency":3,)"));
+        CPPUNIT_ASSERT_EQUAL(2.0, integral.recentConcurrency);
+        CPPUNIT_ASSERT_EQUAL(3.0, integral.peakConcurrency);
+        expectJsonError([&] { json::decode<ComponentInfo>(std::string(activeText).insert(1, R"("paused":1,)")); },
+                        "componentInfo.paused", "expected bool, got number");
+        expectJsonError(
+            [&] { json::decode<ComponentInfo>(std::string(activeText).insert(1, R"("peakConcurrency":"high",)")); },
+            "componentInfo.peakConcurrency", "expected float, got string");
     }
 
     void testOptionalSubStructs() {

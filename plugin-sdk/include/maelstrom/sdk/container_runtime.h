@@ -31,11 +31,13 @@ inline constexpr const char* kLabelComponent = "maelstrom_component";
 inline constexpr const char* kLabelVersion = "maelstrom_version";
 
 struct RuntimeCapabilities {
-    bool exec = false;   ///< exec() works (healthcheckfailedcommand)
-    bool logs = false;   ///< logs() works (/_mael/logs, logdriver: maelstrom)
-    bool events = false; ///< subscribe() delivers events
-    bool prune = false;  ///< prune() works
-    bool adopt = false;  ///< containers survive a maelstromd restart and can be listed and re-used
+    bool exec = false;      ///< exec() works (healthcheckfailedcommand)
+    bool logs = false;      ///< logs() works (/_mael/logs, logdriver: maelstrom)
+    bool events = false;    ///< subscribe() delivers events
+    bool prune = false;     ///< prune() works
+    bool adopt = false;     ///< containers survive a maelstromd restart and can be listed and re-used
+    bool pause = false;     ///< pause()/unpause() work (cgroup freezer): idle instances can be frozen and woken
+    bool precreate = false; ///< create()/startCreated() work: a container can be created ahead and started later
 };
 
 /// Facts about the runtime's host (the engine's GET /info).
@@ -64,7 +66,7 @@ struct ContainerSpec {
     std::map<std::string, std::string> extraLabels; ///< added to the managed labels
 };
 
-enum class ContainerState { Created, Running, Exited, Unknown };
+enum class ContainerState { Created, Running, Paused, Exited, Unknown };
 
 /// A managed container as the runtime sees it.
 struct ContainerSummary {
@@ -172,8 +174,20 @@ public:
     /// Delivers events to `sink` from a thread of the runtime, re-subscribing after the backend restarts,
     /// until the Subscription is cancelled or destroyed.
     virtual std::unique_ptr<Subscription> subscribe(std::function<void(const ContainerEvent&)> sink);
-    /// Removes exited containers, dangling images and (optionally) images no component uses.
+    /// Removes exited containers, dangling images and (optionally) images no component uses. Containers that were
+    /// created and never started (see create()) are kept.
     virtual PruneReport prune(const PruneOptions& options);
+    /// Freezes every process of a running container (capability `pause`). It keeps its memory and uses no CPU;
+    /// listManaged() and inspect() report it as Paused. Pausing a paused container is fine.
+    virtual void pause(const std::string& containerId);
+    /// Thaws a paused container; it answers on the same endpoint again. Unpausing a running one is fine.
+    virtual void unpause(const std::string& containerId);
+    /// Creates the container for the spec without starting it (capability `precreate`): labels, env and resources
+    /// as start() would set them; state Created, no endpoint. The image must be present (see ensureImage()).
+    virtual ContainerSummary create(const ContainerSpec& spec);
+    /// Starts a container made by create() and returns it running, with its endpoint. On failure the container is
+    /// left for the caller to remove.
+    virtual ContainerSummary startCreated(const std::string& containerId);
 };
 
 } // namespace maelstrom::sdk

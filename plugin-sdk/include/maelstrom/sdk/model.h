@@ -42,6 +42,10 @@ struct DockerComponent {
     std::int64_t httpHealthCheckMaxFailures = 0;  ///< <= 0 → 1
     std::vector<std::string> healthCheckFailedCommand;
     std::int64_t idleTimeoutSeconds = 0; ///< <= 0 → 300
+    /// After idleTimeoutSeconds, freeze one instance (the runtime's pause) instead of stopping it, so the next
+    /// request wakes it in milliseconds; ignored when the runtime cannot pause.
+    bool idlePause = false;
+    std::int64_t pausedTimeoutSeconds = 0; ///< how long an instance stays paused before it is stopped; <= 0 → 1800
     std::vector<std::string> ports;
     std::vector<VolumeMount> volumes;
     std::string networkName;
@@ -216,13 +220,21 @@ inline constexpr const char* kComponentStatusValues[] = {"active", "starting", "
 struct ComponentInfo {
     std::string componentName;
     std::int64_t componentVersion = 0;
-    std::string status; ///< "active", "starting" or "stopping"
+    /// "active", "starting" or "stopping". A paused instance is reported as "stopping" with `paused` set: it
+    /// serves nothing and its memory is reclaimable, and clients that know only the reference's three values
+    /// keep working.
+    std::string status;
     std::int64_t maxConcurrency = 0;
     std::int64_t memoryReservedMiB = 0;
     std::int64_t startTime = 0;
     std::int64_t lastRequestTime = 0;
     std::int64_t totalRequests = 0;
     std::vector<ComponentActivity> activity; ///< newest first, at most 10
+    bool paused = false;                     ///< frozen after its idle timeout; woken by the next request
+    /// Average concurrency (requests in flight) over the last second: the autoscaler scales up on it.
+    double recentConcurrency = 0;
+    /// Highest one-second average concurrency over the scale-down stability window (200 s).
+    double peakConcurrency = 0;
     bool operator==(const ComponentInfo&) const = default;
 };
 
@@ -252,6 +264,7 @@ MAELSTROM_SDK_API StartParallelism effectiveStartParallelism(const Component& c)
 MAELSTROM_SDK_API RestartOrder effectiveRestartOrder(const Component& c) noexcept;                 // "" → StopStart
 MAELSTROM_SDK_API std::int64_t effectiveReserveMemoryMiB(const DockerComponent& d) noexcept;       // <= 0 → 128
 MAELSTROM_SDK_API std::int64_t effectiveIdleTimeoutSeconds(const DockerComponent& d) noexcept;     // <= 0 → 300
+MAELSTROM_SDK_API std::int64_t effectivePausedTimeoutSeconds(const DockerComponent& d) noexcept;   // <= 0 → 1800
 MAELSTROM_SDK_API std::int64_t effectiveHealthCheckSeconds(const DockerComponent& d) noexcept;     // <= 0 → 10
 MAELSTROM_SDK_API std::int64_t effectiveHealthCheckMaxFailures(const DockerComponent& d) noexcept; // <= 0 → 1
 MAELSTROM_SDK_API std::string effectiveHealthCheckPath(const DockerComponent& d);                  // "" → /
