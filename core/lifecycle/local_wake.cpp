@@ -6,8 +6,7 @@
 
 namespace maelstrom::core {
 
-LocalWakeColdStarter::LocalWakeColdStarter(std::shared_ptr<ColdStarter> placement)
-    : placement_(std::move(placement)) {}
+LocalWakeColdStarter::LocalWakeColdStarter(std::shared_ptr<ColdStarter> placement) : placement_(std::move(placement)) {}
 
 void LocalWakeColdStarter::attach(std::weak_ptr<LifecycleManager> lifecycle) {
     std::lock_guard lock(mutex_);

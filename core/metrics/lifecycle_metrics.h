@@ -26,8 +26,8 @@ namespace maelstrom::core {
 class LifecycleMetrics {
 public:
     /// One container started: the duration of each phase.
-    void recordColdStart(std::chrono::nanoseconds pull, std::chrono::nanoseconds create,
-                         std::chrono::nanoseconds start, std::chrono::nanoseconds health);
+    void recordColdStart(std::chrono::nanoseconds pull, std::chrono::nanoseconds create, std::chrono::nanoseconds start,
+                         std::chrono::nanoseconds health);
     /// A paused instance of `component` was thawed in `latency`.
     void recordWake(const std::string& component, std::chrono::nanoseconds latency);
     /// The number of paused instances of `component` changed by `delta`.
@@ -43,10 +43,10 @@ private:
     };
 
     mutable std::mutex mutex_;
-    bool started_ = false;                                   ///< guarded; a cold start was recorded
-    LatencyHistogram pull_, create_, start_, health_;        ///< lock-free themselves
-    std::map<std::string, std::unique_ptr<Wakes>> wakes_;    ///< guarded
-    std::map<std::string, std::int64_t> paused_;             ///< guarded
+    bool started_ = false;                                ///< guarded; a cold start was recorded
+    LatencyHistogram pull_, create_, start_, health_;     ///< lock-free themselves
+    std::map<std::string, std::unique_ptr<Wakes>> wakes_; ///< guarded
+    std::map<std::string, std::int64_t> paused_;          ///< guarded
 };
 
 } // namespace maelstrom::core

@@ -10,6 +10,9 @@
 //     byte. Against `docker run -d -p 127.0.0.1::8080` + `docker port` + curl every 10 ms until the first 200;
 //     M rounds of each (default 20), interleaved, both from the same quiet state. Target maelstromd p50 <= 0.5×
 //     the raw p50.
+//  2b. the engine's floor: for the same image, the Docker Engine API's own `POST /start` of a created container
+//     and `POST /unpause` of a paused one, timed by curl on the engine's socket — the part of (1) and (2) that is
+//     the engine's, not maelstromd's.
 //  3. paused cost: one instance (`idletimeoutseconds: 15`) read from its cgroup for 10 s running idle, then for
 //     10 s paused: CPU time used (≈ 0 expected while paused) and memory charged (retained while paused).
 //  4. scale-up reaction: a component with `maxconcurrency: 2` and one instance running; wrk with 8 connections
@@ -322,6 +325,58 @@ bool coldStartPrecreated(const Daemon& daemon, const std::string& project, int r
     return ok && precreatedUsed == rounds;
 }
 
+// ---- 2b. the engine's own floor ----
+
+/// Milliseconds the Docker Engine API takes to answer `POST /containers/<id>/<verb>`, as curl times the request
+/// itself on the engine's socket (its own process start excluded). Negative when the engine refuses.
+double engineCallMillis(const std::string& id, const std::string& verb) {
+    auto [rc, out] =
+        spawnCapture({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "--unix-socket",
+                      "/var/run/docker.sock", "-X", "POST", "http://localhost/containers/" + id + "/" + verb});
+    if (rc != 0 || out.rfind("20", 0) != 0)
+        return -1;
+    return std::atof(out.substr(out.find(' ') + 1).c_str()) * 1000.0;
+}
+
+/// What no orchestrator on this Docker Engine can go below, for the same image: `POST /start` of a created
+/// container published like maelstromd's (127.0.0.1::8080), and `POST /unpause` of a paused one. maelstromd's cold
+/// start with a pre-created container and its wake are these calls plus its own work.
+void engineFloor(int rounds) {
+    const std::string image = lifecycleImage();
+    std::vector<double> starts, unpauses;
+    for (int i = 0; i < rounds; ++i) {
+        const std::string id = docker({"create", "-p", "127.0.0.1::8080", "--label", "maelstrom-test=true", "--label",
+                                       std::string("maelstrom-test-suite=") + kSuite, image});
+        if (id.empty())
+            throw std::runtime_error("docker create of " + image + " failed");
+        const double start = engineCallMillis(id, "start");
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        for (int j = 0; j < 3 && start >= 0; ++j) {
+            if (engineCallMillis(id, "pause") < 0)
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            const double unpause = engineCallMillis(id, "unpause");
+            if (unpause >= 0)
+                unpauses.push_back(unpause);
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        docker({"rm", "-f", id});
+        if (start >= 0)
+            starts.push_back(start);
+    }
+    if (starts.empty() || unpauses.empty())
+        throw std::runtime_error("the Docker Engine API refused start or unpause");
+    const Summary s = summary(starts), u = summary(unpauses);
+    std::printf("engine floor (Docker Engine API on its socket, same image): POST /start of a created container p50 "
+                "%.1f ms p90 %.1f ms (%zu); POST /unpause p50 %.1f ms p90 %.1f ms (%zu)\n\n",
+                s.p50, s.p90, starts.size(), u.p50, u.p90, unpauses.size());
+    addFigure("engine floor: Docker API `POST /unpause`, p50 / p90 (" + std::to_string(unpauses.size()) + ")",
+              format("%.1f / %.1f ms", u.p50, u.p90));
+    addFigure("engine floor: Docker API `POST /start` of a created container, p50 / p90 (" +
+                  std::to_string(starts.size()) + ")",
+              format("%.1f / %.1f ms", s.p50, s.p90));
+}
+
 // ---- 3. paused cost ----
 
 /// A container's cgroup files: CPU time used and memory charged, under cgroup v2 or v1 (hybrid included).
@@ -573,6 +628,7 @@ int main(int argc, char** argv) {
                            with({"maxconcurrency: 2", "idletimeoutseconds: 600"}))}));
         const bool a = wakeFromPaused(daemon, project, wakes);
         const bool b = coldStartPrecreated(daemon, project, rounds);
+        engineFloor(rounds);
         const bool c = pausedCost(daemon, project);
         const bool d = scaleUp(daemon, project);
         std::printf("| measurement | result | target |\n|---|---|---|\n");

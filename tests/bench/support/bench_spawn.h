@@ -22,7 +22,9 @@ namespace maelstrom::bench {
 /// cannot be started.
 inline std::pair<int, std::string> spawnCapture(const std::vector<std::string>& argv) {
     int fds[2];
-    if (pipe(fds) != 0) {
+    // Close-on-exec: a command spawned meanwhile from another thread (wrk beside `docker ps`) must not inherit
+    // this pipe, or the read below would wait for that other command to end. dup2 onto stdout clears the flag.
+    if (pipe2(fds, O_CLOEXEC) != 0) {
         throw std::runtime_error("pipe failed");
     }
     posix_spawn_file_actions_t actions;
