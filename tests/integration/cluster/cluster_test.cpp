@@ -203,7 +203,7 @@ public:
                                          200, r.status);
         }
         figure("50 concurrent cold-start requests over 3 nodes", took, "slowest " + seconds(slowest));
-        const auto all = lifecycle::allContainers(web);
+        const auto all = lifecycle::containersOnceStarted(web);
         CPPUNIT_ASSERT_EQUAL_MESSAGE("containers started cluster-wide (running per node " +
                                          countsText(countByNode(web)) + ")" + cluster.tails(),
                                      std::size_t(1), all.size());
@@ -281,8 +281,8 @@ public:
                        total / kRequests / 1000, "mean of 20");
             }
         }
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(cluster.tails(), std::size_t(1), lifecycle::allContainers(big).size());
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(cluster.tails(), std::size_t(1), lifecycle::allContainers(small).size());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(cluster.tails(), std::size_t(1), lifecycle::containersOnceStarted(big).size());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(cluster.tails(), std::size_t(1), lifecycle::containersOnceStarted(small).size());
     }
 
     void testRelayOnlyNodeServesButNeverRuns() {

@@ -53,7 +53,7 @@ public:
         // The first firing cold-starts the component.
         CPPUNIT_ASSERT_MESSAGE(daemon.tail(),
                                waitUntil([&] { return !hits(component, "/record/every2").empty(); }, 60s));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), allContainers(component).size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), containersOnceStarted(component).size());
 
         // es ls shows when each schedule fires next.
         const auto list = daemon.maelctl({"es", "ls", "--type=cron"});
