@@ -213,15 +213,20 @@ bool Converger::wakePaused() {
     return true;
 }
 
-std::optional<std::chrono::steady_clock::time_point> Converger::oldestPaused() const {
-    std::lock_guard lock(mutex_);
-    std::optional<steady_clock::time_point> oldest;
+std::shared_ptr<Converger::Container> Converger::oldestPausedLocked() const {
+    std::shared_ptr<Container> oldest;
     for (const auto& c : containers_) {
-        if (c->info.status == ContainerStatus::Paused && (!oldest || c->pausedSince < *oldest)) {
-            oldest = c->pausedSince;
+        if (c->info.status == ContainerStatus::Paused && (!oldest || c->pausedSince < oldest->pausedSince)) {
+            oldest = c;
         }
     }
     return oldest;
+}
+
+std::optional<std::chrono::steady_clock::time_point> Converger::oldestPaused() const {
+    std::lock_guard lock(mutex_);
+    const auto oldest = oldestPausedLocked();
+    return oldest ? std::optional<steady_clock::time_point>(oldest->pausedSince) : std::nullopt;
 }
 
 std::int64_t Converger::stopOldestPaused(const std::string& reason) {
@@ -230,11 +235,7 @@ std::int64_t Converger::stopOldestPaused(const std::string& reason) {
     {
         std::lock_guard lock(mutex_);
         component = component_;
-        for (const auto& c : containers_) {
-            if (c->info.status == ContainerStatus::Paused && (!oldest || c->pausedSince < oldest->pausedSince)) {
-                oldest = c;
-            }
-        }
+        oldest = oldestPausedLocked();
         if (!oldest) {
             return 0;
         }
@@ -603,11 +604,8 @@ void Converger::maintainPrecreated(std::stop_token stop) {
         return;
     }
     try {
-        context_.runtime.ensureImage(*component.docker, sdk::PullPolicy::IfMissing, [this](const std::string& status) {
-            log().debug("component " + name_ + ": pull: " + status);
-        });
-        const auto created =
-            context_.runtime.create(sdk::ContainerSpec{component, context_.privateUrl, context_.labels});
+        ensureImage(component, sdk::PullPolicy::IfMissing);
+        const auto created = context_.runtime.create(specFor(component));
         {
             std::lock_guard lock(mutex_);
             precreated_ = Precreated{created.id, component.version};
@@ -618,6 +616,16 @@ void Converger::maintainPrecreated(std::stop_token stop) {
         log().warning("component " + name_ + ": creating a container ahead of the next start failed (retried within " +
                       std::to_string(kConvergeRetryPeriod.count()) + " s): " + e.what());
     }
+}
+
+void Converger::ensureImage(const sdk::Component& component, sdk::PullPolicy policy) {
+    context_.runtime.ensureImage(*component.docker, policy, [this](const std::string& status) {
+        log().debug("component " + name_ + ": pull: " + status);
+    });
+}
+
+sdk::ContainerSpec Converger::specFor(const sdk::Component& component) const {
+    return sdk::ContainerSpec{component, context_.privateUrl, context_.labels};
 }
 
 void Converger::removePrecreated(const std::string& why) {
@@ -694,10 +702,8 @@ void Converger::startContainer(const sdk::Component& component, bool lock, std::
     }
     if (!precreated && !imageEnsured_) {
         const auto pullBegan = context_.clock.steadyNow();
-        const auto policy = component.docker->pullImageOnStart ? sdk::PullPolicy::Always : sdk::PullPolicy::IfMissing;
-        context_.runtime.ensureImage(*component.docker, policy, [this](const std::string& status) {
-            log().debug("component " + name_ + ": pull: " + status);
-        });
+        ensureImage(component,
+                    component.docker->pullImageOnStart ? sdk::PullPolicy::Always : sdk::PullPolicy::IfMissing);
         imageEnsured_ = true;
         phases.pull = context_.clock.steadyNow() - pullBegan;
     }
@@ -753,11 +759,10 @@ std::shared_ptr<Converger::Container> Converger::createContainer(const sdk::Comp
     try {
         auto phaseBegan = context_.clock.steadyNow();
         if (!split) {
-            summary = context_.runtime.start(sdk::ContainerSpec{component, context_.privateUrl, context_.labels});
+            summary = context_.runtime.start(specFor(component));
         } else {
             if (createdId.empty()) {
-                createdId =
-                    context_.runtime.create(sdk::ContainerSpec{component, context_.privateUrl, context_.labels}).id;
+                createdId = context_.runtime.create(specFor(component)).id;
                 phases.create = context_.clock.steadyNow() - phaseBegan;
                 phaseBegan = context_.clock.steadyNow();
             }

@@ -170,6 +170,12 @@ private:
     void pauseContainer(const std::shared_ptr<Container>& container, const sdk::Component& component);
     /// Stops paused instances that outlived pausedTimeoutSeconds or run another version.
     void expirePaused();
+    /// The paused container frozen longest ago, or null. Caller holds mutex_.
+    std::shared_ptr<Container> oldestPausedLocked() const;
+    /// Has the runtime make sure the component's image is present (`policy`), its pull progress logged.
+    void ensureImage(const sdk::Component& component, sdk::PullPolicy policy);
+    /// What the runtime needs to create a container of `component` on this node.
+    sdk::ContainerSpec specFor(const sdk::Component& component) const;
     /// Keeps one container of the current version created ahead (when the runtime can and the component ran
     /// here); removes one of another version. Failures are logged and retried at the next pass.
     void maintainPrecreated(std::stop_token stop);
