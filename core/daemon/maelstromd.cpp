@@ -177,7 +177,8 @@ public:
         }
         // Last: firings go through the private port, which is open now.
         if (eventSources_) {
-            eventSources_->start(InvokeTarget{"127.0.0.1", privateServer_->port(), config_.node.privateToken});
+            eventSources_->start(InvokeTarget{"127.0.0.1", privateServer_->port(), config_.node.privateToken},
+                                 std::make_shared<RouterCapacity>(routers_));
         }
     }
 

@@ -52,7 +52,7 @@ EventSources::EventSources(std::vector<Driver> drivers, std::shared_ptr<sdk::Dat
 
 EventSources::~EventSources() { stop(); }
 
-void EventSources::start(const InvokeTarget& target) {
+void EventSources::start(const InvokeTarget& target, std::shared_ptr<sdk::ComponentCapacity> capacity) {
     auto roles = std::make_shared<DatabaseRoleLocks>(database_, nodeId_);
     for (auto& r : running_) {
         r.invoker = std::make_shared<GatewayInvoker>(target, sdk::eventSourceTypeName(r.type), components_, metrics_);
@@ -61,6 +61,7 @@ void EventSources::start(const InvokeTarget& target) {
         host.roles = roles;
         host.logger = pluginLogger(sdk::ServiceKind::EventSource, r.driver.plugin);
         host.nodeId = nodeId_;
+        host.capacity = capacity;
         r.driver.driver->start(host);
         log().information(std::string("event sources: ") + sdk::eventSourceTypeName(r.type) + " served by plugin " +
                           r.driver.plugin);

@@ -44,8 +44,9 @@ public:
     EventSources(const EventSources&) = delete;
     EventSources& operator=(const EventSources&) = delete;
 
-    /// Starts every driver with an invoker on `target`, feeds them once, then starts the feeding thread.
-    void start(const InvokeTarget& target);
+    /// Starts every driver with an invoker on `target` and `capacity` (what each component takes at once; may be
+    /// null in tests that need none), feeds them once, then starts the feeding thread.
+    void start(const InvokeTarget& target, std::shared_ptr<sdk::ComponentCapacity> capacity = nullptr);
     /// Asks for a reload as soon as possible.
     void notify();
     /// See the header comment. Idempotent; also run by the destructor.

@@ -459,6 +459,15 @@ std::size_t Router::instanceCount() const {
     return instances_.size();
 }
 
+std::int64_t Router::handlerCount() const {
+    std::lock_guard lock(mutex_);
+    std::int64_t total = 0;
+    for (const auto& instance : instances_) {
+        total += instance->capacity > 0 ? instance->capacity : 1;
+    }
+    return total;
+}
+
 ComponentActivitySnapshot Router::activity() {
     const auto t = now();
     std::lock_guard lock(mutex_);

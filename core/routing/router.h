@@ -161,6 +161,8 @@ public:
 
     /// Active (not removed) instances.
     std::size_t instanceCount() const;
+    /// The requests the active instances take at once: the sum of their slots, an unlimited one counted as 1.
+    std::int64_t handlerCount() const;
     ComponentActivitySnapshot activity();
 
 private:

@@ -2,6 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "routing/router_registry.h"
 
+#include <algorithm>
+#include <limits>
+
 namespace maelstrom::core {
 
 RouterRegistry::RouterRegistry(std::shared_ptr<sdk::LoadBalancer> balancer, std::weak_ptr<ColdStarter> coldStarter,
@@ -56,6 +59,14 @@ bool RouterRegistry::removeIfIdle(const std::string& component) {
     }
     routers_.erase(it);
     return true;
+}
+
+int RouterCapacity::handlerCount(const std::string& component) {
+    const auto router = routers_.find(component);
+    if (!router) {
+        return 0;
+    }
+    return static_cast<int>(std::min<std::int64_t>(router->handlerCount(), std::numeric_limits<int>::max()));
 }
 
 } // namespace maelstrom::core

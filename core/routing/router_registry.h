@@ -8,6 +8,7 @@
 
 #include "routing/router.h"
 
+#include <maelstrom/sdk/event_source.h>
 #include <maelstrom/sdk/load_balancer.h>
 
 #include <memory>
@@ -48,6 +49,17 @@ private:
     const RouterSettings defaults_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<Router>> routers_; ///< guarded by mutex_
+};
+
+/// The event-source drivers' view of what each component can take at once: its router's handler count (local and
+/// remote instances, as this node routes to them). The registry must outlive it.
+class RouterCapacity : public sdk::ComponentCapacity {
+public:
+    explicit RouterCapacity(const RouterRegistry& routers) : routers_(routers) {}
+    int handlerCount(const std::string& component) override;
+
+private:
+    const RouterRegistry& routers_;
 };
 
 } // namespace maelstrom::core

@@ -22,6 +22,7 @@ RpcTransport::~RpcTransport() = default;
 Subscription::~Subscription() = default;
 ContainerRuntime::~ContainerRuntime() = default;
 Invoker::~Invoker() = default;
+ComponentCapacity::~ComponentCapacity() = default;
 RoleLocks::~RoleLocks() = default;
 EventSourceDriver::~EventSourceDriver() = default;
 

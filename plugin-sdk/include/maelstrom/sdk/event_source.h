@@ -1,6 +1,6 @@
 // event_source.h — maelstrom SDK: the event-source service kind: what turns something other than an HTTP
 // request (a cron schedule, a queue message, a workflow activity) into requests for components.
-// Plugins: cron (default); the AWS sources follow the same interface.
+// Plugins: cron, sqs and awsstepfunc.
 // SPDX-License-Identifier: Apache-2.0
 //
 // One driver serves one event-source type (EventSourceType::Cron, ...). The host gives it, in start(), what it
@@ -77,6 +77,17 @@ public:
     virtual std::optional<std::string> holder(const std::string& roleId) = 0;
 };
 
+/// How much a component can take at once right now, as this node sees the cluster: sizes the pollers of queue-like
+/// sources (SQS, Step Functions), which should not take more work than the running instances can serve.
+/// Thread-safe; reads memory only (no network, no database).
+class MAELSTROM_SDK_API ComponentCapacity {
+public:
+    virtual ~ComponentCapacity();
+    /// The concurrent requests the running instances of `component` take (local and remote, each counted with its
+    /// maxConcurrency, an instance without a limit as 1); 0 when none runs (a request will cold-start one).
+    virtual int handlerCount(const std::string& component) = 0;
+};
+
 /// What the host gives a driver in start(). The pointers stay valid until shutdown() has returned.
 struct EventSourceHost {
     std::shared_ptr<Invoker> invoker;
@@ -84,6 +95,7 @@ struct EventSourceHost {
     const Clock* clock = &systemClock(); ///< decide and wait on this clock (tests replace it)
     PluginLogger logger{};               ///< lines go to maelstromd's log as maelstrom.event_source.<plugin>
     std::string nodeId;                  ///< this node's id, for log lines
+    std::shared_ptr<ComponentCapacity> capacity; ///< never null when given by maelstromd
 };
 
 class MAELSTROM_SDK_API EventSourceDriver : public Service {
