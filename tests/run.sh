@@ -20,8 +20,10 @@ step "dependencies"
 "$root/packaging/deps.sh" || die "packaging/deps.sh failed"
 
 step "configure ($build, ASan+UBSan)"
+# Each fuzz-* test fuzzes for MAELSTROM_FUZZ_SECONDS (30 here to keep the whole run within the CI budget; set it
+# higher for a soak).
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAELSTROM_SANITIZE=ON \
-  -DMAELSTROM_BUILD_TESTS=ON >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; die "cmake configure failed"; }
+  -DMAELSTROM_BUILD_TESTS=ON -DMAELSTROM_FUZZ_SECONDS="${MAELSTROM_FUZZ_SECONDS:-30}" >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; die "cmake configure failed"; }
 
 step "build (-j$jobs)"
 cmake --build "$build" -j "$jobs" >"$build.build.log" 2>&1 || { tail -n 60 "$build.build.log"; die "build failed"; }

@@ -85,6 +85,7 @@ class RouterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testColdStartRetriedAndOffAfterTimeout);
     CPPUNIT_TEST(testThousandWaitersServedWhenInstanceArrives);
     CPPUNIT_TEST(testRemoveInstanceDrains);
+    CPPUNIT_TEST(testHandlerCountForEventSources);
     CPPUNIT_TEST(testRemovingLastInstanceWithWaitersAsksForStart);
     CPPUNIT_TEST(testLocalOnlyWindow);
     CPPUNIT_TEST(testSetCapacityServesWaiters);
@@ -314,6 +315,24 @@ public:
         CPPUNIT_ASSERT_EQUAL(n, served.load());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(n), router->activity().totalRequests);
         CPPUNIT_ASSERT_EQUAL(1, starter->count());
+    }
+
+    // Queue pollers are sized from this: each instance counts its slots, an unlimited one counts 1, removed ones
+    // nothing; an unknown component has none.
+    void testHandlerCountForEventSources() {
+        RouterRegistry registry(nullptr, {});
+        RouterCapacity capacity(registry);
+        CPPUNIT_ASSERT_EQUAL(0, capacity.handlerCount("c"));
+        auto router = registry.byComponent("c");
+        CPPUNIT_ASSERT_EQUAL(0, capacity.handlerCount("c"));
+        router->addInstance(instance("a", 3));
+        router->addInstance(instance("b", 0));
+        router->addInstance(instance("r", 4));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(8), router->handlerCount());
+        CPPUNIT_ASSERT_EQUAL(8, capacity.handlerCount("c"));
+        CPPUNIT_ASSERT(router->removeInstance("r"));
+        CPPUNIT_ASSERT_EQUAL(4, capacity.handlerCount("c"));
+        CPPUNIT_ASSERT_EQUAL(0, capacity.handlerCount("other"));
     }
 
     void testRemoveInstanceDrains() {
