@@ -33,11 +33,13 @@ bool equalsIgnoreCase(const std::string& a, const std::string& b) {
 }
 
 // One TLS client context for the process: the system CA store, the peer's certificate and name verified.
+// VERIFY_STRICT rather than RELAXED: with RELAXED, Poco skips the host name check for local addresses (an
+// endpoint override such as https://127.0.0.1:4566 would accept any trusted certificate).
 Poco::Net::Context::Ptr tlsContext() {
     static const Poco::Net::Context::Ptr context = [] {
         Poco::Net::initializeSSL();
-        return Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "",
-                                                              Poco::Net::Context::VERIFY_RELAXED, 9, true));
+        return Poco::Net::Context::Ptr(
+            new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_STRICT, 9, true));
     }();
     return context;
 }
