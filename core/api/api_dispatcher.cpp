@@ -226,16 +226,17 @@ void ApiDispatcher::addNodeMethods(MaelstromService& service, DataChanges& chang
     };
     methods_["NodeService.TerminateNode"] = [n](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
-            std::string instanceId;
-            if (const Poco::Dynamic::Var* hook = in.find("awsLifecycleHook")) {
-                instanceId = codec::ObjectReader(*hook, in.childPath("awsLifecycleHook")).getString("InstanceId", true);
+            AwsLifecycleHook hook;
+            if (const Poco::Dynamic::Var* value = in.find("awsLifecycleHook")) {
+                const codec::ObjectReader h(*value, in.childPath("awsLifecycleHook"));
+                hook.queueUrl = h.getString("QueueUrl");
+                hook.messageReceiptHandle = h.getString("MessageReceiptHandle");
+                hook.autoScalingGroupName = h.getString("AutoScalingGroupName");
+                hook.instanceId = h.getString("InstanceId", true);
+                hook.lifecycleActionToken = h.getString("LifecycleActionToken");
+                hook.lifecycleHookName = h.getString("LifecycleHookName");
             }
-            const TerminateAnswer answer = n->terminate(instanceId);
-            return OutputWriter()
-                .boolean("acceptedMessage", answer.acceptedMessage)
-                .optionalString("nodeId", answer.nodeId)
-                .optionalString("instanceId", answer.instanceId)
-                .text();
+            return encodeTerminateAnswer(n->terminate(hook));
         });
     };
 }

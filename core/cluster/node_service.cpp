@@ -20,9 +20,9 @@ Poco::Logger& log() { return Poco::Logger::get("maelstrom.cluster"); }
 
 NodeService::NodeService(LocalNode& node, ClusterView& view, PeerClient& peers, std::shared_ptr<sdk::Database> database,
                          std::weak_ptr<LifecycleManager> lifecycle, std::string instanceId,
-                         std::function<void()> requestShutdown)
+                         std::function<void(const AwsLifecycleHook&)> accepted)
     : node_(node), view_(view), peers_(peers), database_(std::move(database)), lifecycle_(std::move(lifecycle)),
-      instanceId_(std::move(instanceId)), requestShutdown_(std::move(requestShutdown)) {}
+      instanceId_(std::move(instanceId)), accepted_(std::move(accepted)) {}
 
 void NodeService::statusChanged(const std::string& nodeId, bool exiting, const sdk::NodeStatus* status) {
     if (nodeId == node_.nodeId()) {
@@ -107,13 +107,13 @@ StartStopResult NodeService::startStop(const StartStopRequest& request) {
     return result;
 }
 
-TerminateAnswer NodeService::terminate(const std::string& hookInstanceId) {
+TerminateAnswer NodeService::terminate(const AwsLifecycleHook& hook) {
     TerminateAnswer answer{false, node_.nodeId(), instanceId_};
-    if (!instanceId_.empty() && hookInstanceId == instanceId_) {
+    if (!instanceId_.empty() && hook.instanceId == instanceId_) {
         log().warning("cluster: TerminateNode for this instance (" + instanceId_ + "): shutting down gracefully");
         answer.acceptedMessage = true;
-        if (requestShutdown_) {
-            requestShutdown_();
+        if (accepted_) {
+            accepted_(hook);
         }
     }
     return answer;

@@ -9,7 +9,8 @@
 // each component is loaded from the database; a targetVersion that is not the node's current version changes
 // nothing and answers targetVersionMismatch; the answer always carries the node's status after the call.
 // TerminateNode: when the hook's InstanceId is this node's instance id (both non-empty), the node answers
-// acceptedMessage = true and starts a graceful shutdown (the reference always answered false).
+// acceptedMessage = true and hands the hook to `accepted` (the AWS lifecycle: delete the queue message, start the
+// graceful shutdown, complete the lifecycle action after it); the reference always answered false.
 // Threads: every method is thread-safe; startStop and the fan-out calls block (RPC worker threads).
 #pragma once
 
@@ -29,19 +30,13 @@ namespace maelstrom::core {
 
 class LifecycleManager;
 
-struct TerminateAnswer {
-    bool acceptedMessage = false;
-    std::string nodeId;
-    std::string instanceId;
-};
-
 class NodeService {
 public:
     /// `database` and `lifecycle` may be null/expired (no instance can be started here: StartStopComponents
-    /// fails). `requestShutdown` starts this process's graceful shutdown (TerminateNode).
+    /// fails). `accepted` receives a TerminateNode hook naming this instance (it starts the graceful shutdown).
     NodeService(LocalNode& node, ClusterView& view, PeerClient& peers, std::shared_ptr<sdk::Database> database,
                 std::weak_ptr<LifecycleManager> lifecycle, std::string instanceId,
-                std::function<void()> requestShutdown);
+                std::function<void(const AwsLifecycleHook&)> accepted);
 
     /// The lifecycle StartStopComponents drives (created after this service). Call before serving.
     void attachLifecycle(std::weak_ptr<LifecycleManager> lifecycle) { lifecycle_ = std::move(lifecycle); }
@@ -60,7 +55,8 @@ public:
     std::vector<sdk::NodeStatus> listNodeStatus(bool forceRefresh);
     /// StartStopComponents on this node.
     StartStopResult startStop(const StartStopRequest& request);
-    TerminateAnswer terminate(const std::string& hookInstanceId);
+    /// TerminateNode on this node (RPC or the local lifecycle-queue poller).
+    TerminateAnswer terminate(const AwsLifecycleHook& hook);
 
     /// StartStopComponents on `node` (this node directly, a peer over RPC); the answer's status is stored in the
     /// view. @throws sdk::RpcError.
@@ -81,7 +77,7 @@ private:
     std::shared_ptr<sdk::Database> database_;
     std::weak_ptr<LifecycleManager> lifecycle_;
     const std::string instanceId_;
-    std::function<void()> requestShutdown_;
+    std::function<void(const AwsLifecycleHook&)> accepted_;
     std::atomic<bool> terminating_{false};
 };
 

@@ -35,6 +35,25 @@ std::string targetsJson(const std::vector<ComponentTarget>& targets) {
 
 } // namespace
 
+std::string encodeAwsLifecycleHook(const AwsLifecycleHook& hook) {
+    return codec::ObjectWriter()
+        .string("QueueUrl", hook.queueUrl)
+        .string("MessageReceiptHandle", hook.messageReceiptHandle)
+        .string("AutoScalingGroupName", hook.autoScalingGroupName)
+        .string("InstanceId", hook.instanceId)
+        .string("LifecycleActionToken", hook.lifecycleActionToken)
+        .string("LifecycleHookName", hook.lifecycleHookName)
+        .text();
+}
+
+std::string encodeTerminateAnswer(const TerminateAnswer& answer) {
+    return codec::ObjectWriter()
+        .boolean("acceptedMessage", answer.acceptedMessage)
+        .optionalString("nodeId", answer.nodeId)
+        .optionalString("instanceId", answer.instanceId)
+        .text();
+}
+
 std::string encodeStartStopRequest(const StartStopRequest& request) {
     return codec::ObjectWriter()
         .string("clientNodeId", request.clientNodeId)
@@ -144,6 +163,15 @@ StartStopResult PeerClient::startStopComponents(const std::string& peerUrl, cons
 void PeerClient::notifyDataChanged(const std::string& peerUrl, const std::string& nodeId,
                                    const std::vector<DataChangeNotice>& changes) {
     call(peerUrl, "MaelstromService.NotifyDataChanged", encodeDataChanges(nodeId, changes), false);
+}
+
+TerminateAnswer PeerClient::terminateNode(const std::string& peerUrl, const AwsLifecycleHook& hook) {
+    const std::string out =
+        call(peerUrl, "NodeService.TerminateNode",
+             codec::ObjectWriter().raw("awsLifecycleHook", encodeAwsLifecycleHook(hook)).text(), true);
+    const Poco::Dynamic::Var value = codec::parse(out);
+    const codec::ObjectReader in(value, "result");
+    return TerminateAnswer{in.getBool("acceptedMessage"), in.getString("nodeId"), in.getString("instanceId")};
 }
 
 bool PeerClient::healthy(const std::string& peerUrl, std::chrono::milliseconds timeout) {

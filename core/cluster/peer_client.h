@@ -5,7 +5,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Timeouts: status calls (GetStatus, StatusChanged, NotifyDataChanged) 5 s, so a dead peer never holds a
-// broadcast for long; placement calls (PlaceComponent, StartStopComponents) 3 minutes, as long as a start may take.
+// broadcast for long; placement calls (PlaceComponent, StartStopComponents) 3 minutes, as long as a start may take;
+// TerminateNode the same 3 minutes (the accepting peer deletes the queue message before it answers, with AWS's
+// retries).
 // Threads: every method is thread-safe and blocks for at most its timeout. Errors are thrown as sdk::RpcError
 // (transport failures -32603, remote errors with their code).
 #pragma once
@@ -46,7 +48,27 @@ struct DataChangeNotice {
     bool removedFound = false;
 };
 
+/// The Auto Scaling lifecycle-hook notice TerminateNode carries (wire: AwsLifecycleHook, keys capitalised as the
+/// reference writes them): which queue message it came from, and what CompleteLifecycleAction needs.
+struct AwsLifecycleHook {
+    std::string queueUrl;             ///< QueueUrl
+    std::string messageReceiptHandle; ///< MessageReceiptHandle
+    std::string autoScalingGroupName; ///< AutoScalingGroupName
+    std::string instanceId;           ///< InstanceId
+    std::string lifecycleActionToken; ///< LifecycleActionToken
+    std::string lifecycleHookName;    ///< LifecycleHookName
+};
+
+/// TerminateNode output.
+struct TerminateAnswer {
+    bool acceptedMessage = false;
+    std::string nodeId;
+    std::string instanceId;
+};
+
 /// Wire encoding of the NodeService structs shared by the server (ApiDispatcher) and the client side.
+std::string encodeAwsLifecycleHook(const AwsLifecycleHook& hook);
+std::string encodeTerminateAnswer(const TerminateAnswer& answer);
 std::string encodeStartStopRequest(const StartStopRequest& request);
 std::string encodeStartStopResult(const StartStopResult& result);
 std::string encodeDataChanges(const std::string& nodeId, const std::vector<DataChangeNotice>& changes);
@@ -64,6 +86,8 @@ public:
     StartStopResult startStopComponents(const std::string& peerUrl, const StartStopRequest& request);
     void notifyDataChanged(const std::string& peerUrl, const std::string& nodeId,
                            const std::vector<DataChangeNotice>& changes);
+    /// TerminateNode with `hook` (the peer deletes the queue message and shuts down when the instance is its own).
+    TerminateAnswer terminateNode(const std::string& peerUrl, const AwsLifecycleHook& hook);
     /// GET <peerUrl>/_mael_health_check within `timeout`. @return whether it answered 200.
     static bool healthy(const std::string& peerUrl, std::chrono::milliseconds timeout);
 

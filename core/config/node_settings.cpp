@@ -20,7 +20,7 @@ struct Row {
     bool secret = false;
 };
 
-// The reference's variables plus ours (node_id, peer_url, http_event_loops, http_max_connections, http_worker_threads, router_max_queued, shutdown_keep_containers, private_token, data_dir, log_level).
+// The reference's variables plus ours (node_id, peer_url, http_event_loops, http_max_connections, http_worker_threads, router_max_queued, shutdown_keep_containers, aws_terminate_poll_seconds, private_token, data_dir, log_level).
 const Row kRows[] = {
     {"public_port", "MAEL_PUBLIC_PORT", &NodeSettings::publicPort},
     {"public_https_port", "MAEL_PUBLIC_HTTPS_PORT", &NodeSettings::publicHttpsPort},
@@ -48,6 +48,7 @@ const Row kRows[] = {
     {"aws_terminate_max_age_seconds", "MAEL_AWS_TERMINATE_MAX_AGE_SECONDS", &NodeSettings::awsTerminateMaxAgeSeconds},
     {"aws_spot_terminate_poll_seconds", "MAEL_AWS_SPOT_TERMINATE_POLL_SECONDS",
      &NodeSettings::awsSpotTerminatePollSeconds},
+    {"aws_terminate_poll_seconds", "MAEL_AWS_TERMINATE_POLL_SECONDS", &NodeSettings::awsTerminatePollSeconds},
     {"private_token", "MAEL_PRIVATE_TOKEN", &NodeSettings::privateToken, true},
     {"data_dir", "MAEL_DATA_DIR", &NodeSettings::dataDir},
     {"log_level", "MAEL_LOG_LEVEL", &NodeSettings::logLevel},
@@ -162,6 +163,14 @@ NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile,
     if (settings.httpWorkerThreads < 1 || settings.httpWorkerThreads > 4096) {
         throw ConfigError("http_worker_threads must be between 1 and 4096: " +
                           std::to_string(settings.httpWorkerThreads));
+    }
+    if (settings.awsTerminatePollSeconds < 1 || settings.awsTerminatePollSeconds > 86400) {
+        throw ConfigError("aws_terminate_poll_seconds must be between 1 and 86400: " +
+                          std::to_string(settings.awsTerminatePollSeconds));
+    }
+    if (settings.awsTerminateMaxAgeSeconds < 1) {
+        throw ConfigError("aws_terminate_max_age_seconds must be at least 1: " +
+                          std::to_string(settings.awsTerminateMaxAgeSeconds));
     }
     return settings;
 }

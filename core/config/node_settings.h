@@ -36,7 +36,8 @@ struct NodeSettings {
     std::string awsTerminateQueueUrl;
     std::int64_t awsTerminateMaxAgeSeconds = 600;
     std::int64_t awsSpotTerminatePollSeconds = 0;
-    std::string privateToken; ///< empty: private port open as in the reference
+    std::int64_t awsTerminatePollSeconds = 30; ///< how often the lifecycle-hook queue is read (the reference: 30)
+    std::string privateToken;                  ///< empty: private port open as in the reference
     std::string dataDir = "/var/lib/maelstrom";
     std::string logLevel = "information";
 };

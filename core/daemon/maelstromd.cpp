@@ -4,6 +4,7 @@
 #include "api/api_dispatcher.h"
 #include "api/data_changes.h"
 #include "api/maelstrom_service.h"
+#include "cluster/aws_lifecycle.h"
 #include "cluster/change_broadcast.h"
 #include "cluster/cluster_autoscaler.h"
 #include "cluster/cluster_view.h"
@@ -16,6 +17,7 @@
 #include "common/env_file.h"
 #include "config/config_error.h"
 #include "config/registry_config.h"
+#include "event_sources/database_role_locks.h"
 #include "event_sources/event_sources.h"
 #include "gateway/component_cache.h"
 #include "gateway/gateway.h"
@@ -145,6 +147,7 @@ public:
         setUpLogs();
         setUpLifecycle();
         setUpCluster();
+        setUpAws();
         setUpEventSources();
     }
 
@@ -175,6 +178,9 @@ public:
             membership_->start();
             autoscaler_->start();
         }
+        // The lifecycle-hook and spot pollers, when configured (otherwise nothing AWS runs until a TerminateNode
+        // names this instance).
+        aws_->start();
         // Last: firings go through the private port, which is open now.
         if (eventSources_) {
             eventSources_->start(InvokeTarget{"127.0.0.1", privateServer_->port(), config_.node.privateToken},
@@ -191,6 +197,9 @@ public:
         if (eventSources_) {
             eventSources_->stop();
         }
+        // No more lifecycle notices read here (the poller role is released for another node); a long poll in
+        // flight is aborted. A TerminateNode accepted from now on is still completed below.
+        aws_->stop();
         // Leave the cluster first: no more scaling or placement decisions here, the row deleted and every peer
         // told (they stop relaying here at once), the roles released for another node to take.
         if (autoscaler_) {
@@ -227,6 +236,9 @@ public:
                 log_.warning(std::string("releasing this node's roles (they expire by themselves): ") + e.what());
             }
         }
+        // Drained, containers stopped, ports closed: when AWS asked this node to go, tell Auto Scaling it may
+        // continue and run the terminate command (nothing happens on a plain SIGTERM).
+        aws_->finishShutdown();
     }
 
 private:
@@ -249,9 +261,11 @@ private:
                                             config_.node.totalMemoryMiB);
         view_ = std::make_unique<ClusterView>(nodeId_);
         peers_ = std::make_unique<PeerClient>(services_.rpcTransport(), config_.node.privateToken);
-        nodeService_ = std::make_unique<NodeService>(*node_, *view_, *peers_, services_.database(),
-                                                     std::weak_ptr<LifecycleManager>(), config_.node.instanceId,
-                                                     [] { ::kill(::getpid(), SIGTERM); });
+        // A TerminateNode naming this instance goes to the AWS lifecycle (made in setUpAws, before any port opens).
+        RunningNode* self = this;
+        nodeService_ = std::make_unique<NodeService>(
+            *node_, *view_, *peers_, services_.database(), std::weak_ptr<LifecycleManager>(), config_.node.instanceId,
+            [self](const AwsLifecycleHook& hook) { self->aws_->accept(hook); });
         log_.information("node id " + nodeId_ + ", peer URL " + node_->peerUrl());
     }
 
@@ -399,6 +413,35 @@ private:
         autoscaler_ = std::make_unique<ClusterAutoscaler>(*nodeService_, services_.database(), components_);
     }
 
+    // The AWS node lifecycle: the lifecycle-hook queue poller (MAEL_AWS_TERMINATE_QUEUE_URL), the spot interruption
+    // poller (MAEL_AWS_SPOT_TERMINATE_POLL_SECONDS) and what a TerminateNode for this instance sets off. Always made
+    // (it costs nothing: the AWS clients are made on first use), so a TerminateNode that names this instance is
+    // completed even on a node that polls nothing.
+    void setUpAws() {
+        AwsLifecycleSettings settings;
+        settings.instanceId = config_.node.instanceId;
+        settings.queueUrl = config_.node.awsTerminateQueueUrl;
+        settings.queuePollInterval = std::chrono::seconds(config_.node.awsTerminatePollSeconds);
+        settings.maxMessageAge = std::chrono::seconds(config_.node.awsTerminateMaxAgeSeconds);
+        settings.spotPollInterval =
+            std::chrono::seconds(std::max<std::int64_t>(0, config_.node.awsSpotTerminatePollSeconds));
+        settings.terminateCommand = config_.node.terminateCommand;
+        std::shared_ptr<sdk::RoleLocks> roles;
+        if (auto database = services_.database()) {
+            roles = std::make_shared<DatabaseRoleLocks>(database, nodeId_);
+        }
+        NodeService* nodes = nodeService_.get();
+        ClusterView* view = view_.get();
+        PeerClient* peers = peers_.get();
+        AwsLifecycleCluster cluster{[nodes](const AwsLifecycleHook& hook) { return nodes->terminate(hook); },
+                                    [view] { return view->peers(); },
+                                    [peers](const sdk::NodeStatus& node, const AwsLifecycleHook& hook) {
+                                        return peers->terminateNode(node.peerUrl, hook);
+                                    }};
+        aws_ = std::make_unique<AwsLifecycle>(std::move(settings), makeAwsLifecycleClients, std::move(roles),
+                                              std::move(cluster), [] { ::kill(::getpid(), SIGTERM); });
+    }
+
     // The event-source drivers the registry names (the shipped one: cron), fed with their enabled event sources every
     // second and at once after any change made here or told by a peer.
     void setUpEventSources() {
@@ -424,6 +467,7 @@ private:
     /// Stops the lifecycle (containers still running are left running; after stopGracefully there are none
     /// unless kept on purpose), the log bridge and the route refresher.
     void stopBackgroundWork() {
+        aws_->stop();
         eventSourceUpdates_.reset();
         if (eventSources_) {
             eventSources_->stop();
@@ -461,6 +505,7 @@ private:
     std::unique_ptr<ClusterView> view_;
     std::unique_ptr<PeerClient> peers_;
     std::unique_ptr<NodeService> nodeService_;
+    std::unique_ptr<AwsLifecycle> aws_; ///< made in setUpAws (before any port opens); nodeService_ calls it
     DataChanges changes_;
     std::shared_ptr<Placement> placement_; ///< places the cold starts coldStarter_ does not answer by a wake
     std::shared_ptr<LocalWakeColdStarter> coldStarter_; ///< the routers' cold starter (held weakly by them)
