@@ -4,12 +4,15 @@
 
 #include "aws/sigv4.h"
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/StreamCopier.h>
@@ -113,12 +116,24 @@ std::string RecordedRequest::formValue(const std::string& name) const {
 
 struct LocalServer::Impl {
     Poco::ThreadPool pool{2, 16};
-    Poco::Net::ServerSocket socket{Poco::Net::SocketAddress("127.0.0.1", 0)};
+    Poco::Net::ServerSocket socket;
+    bool tls = false;
     std::unique_ptr<Poco::Net::HTTPServer> server;
 };
 
-LocalServer::LocalServer(Handler handler) : state_(std::make_shared<State>()), impl_(std::make_unique<Impl>()) {
+LocalServer::LocalServer(Handler handler, std::optional<TlsFiles> tls)
+    : state_(std::make_shared<State>()), impl_(std::make_unique<Impl>()) {
     state_->handler = std::move(handler);
+    const Poco::Net::SocketAddress loopback("127.0.0.1", 0);
+    if (tls) {
+        Poco::Net::initializeSSL();
+        Poco::Net::Context::Ptr context(new Poco::Net::Context(Poco::Net::Context::SERVER_USE, tls->privateKey,
+                                                               tls->certificate, "", Poco::Net::Context::VERIFY_NONE));
+        impl_->socket = Poco::Net::SecureServerSocket(loopback, 64, context);
+        impl_->tls = true;
+    } else {
+        impl_->socket = Poco::Net::ServerSocket(loopback);
+    }
     auto* params = new Poco::Net::HTTPServerParams;
     params->setKeepAlive(false);
     params->setMaxThreads(16);
@@ -138,7 +153,9 @@ LocalServer::~LocalServer() {
 
 std::uint16_t LocalServer::port() const { return impl_->socket.address().port(); }
 
-std::string LocalServer::url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+std::string LocalServer::url() const {
+    return (impl_->tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port());
+}
 
 void LocalServer::setHandler(Handler handler) {
     std::lock_guard lock(state_->mutex);

@@ -44,16 +44,23 @@ struct CannedResponse {
     bool hang = false;
 };
 
+/// PEM files of the server's certificate and key, for an HTTPS server.
+struct TlsFiles {
+    std::string certificate;
+    std::string privateKey;
+};
+
 class LocalServer {
 public:
     using Handler = std::function<CannedResponse(const RecordedRequest&)>;
 
-    explicit LocalServer(Handler handler);
+    /// Plain HTTP, or HTTPS with `tls`.
+    explicit LocalServer(Handler handler, std::optional<TlsFiles> tls = std::nullopt);
     ~LocalServer();
     LocalServer(const LocalServer&) = delete;
     LocalServer& operator=(const LocalServer&) = delete;
 
-    /// "http://127.0.0.1:<port>"
+    /// "http://127.0.0.1:<port>" ("https://..." with TLS)
     std::string url() const;
     std::uint16_t port() const;
     void setHandler(Handler handler);
