@@ -92,9 +92,9 @@ public:
 struct EventSourceHost {
     std::shared_ptr<Invoker> invoker;
     std::shared_ptr<RoleLocks> roles;
-    const Clock* clock = &systemClock(); ///< decide and wait on this clock (tests replace it)
-    PluginLogger logger{};               ///< lines go to maelstromd's log as maelstrom.event_source.<plugin>
-    std::string nodeId;                  ///< this node's id, for log lines
+    const Clock* clock = &systemClock();         ///< decide and wait on this clock (tests replace it)
+    PluginLogger logger{};                       ///< lines go to maelstromd's log as maelstrom.event_source.<plugin>
+    std::string nodeId;                          ///< this node's id, for log lines
     std::shared_ptr<ComponentCapacity> capacity; ///< never null when given by maelstromd
 };
 
