@@ -247,8 +247,9 @@ Daemon& Cluster::start(const std::string& id, const NodeOptions& options) {
     }
     dirs_.push_back(std::make_unique<TempDir>());
     std::unique_ptr<Daemon> daemon;
-    runInNetns(options.netns,
-               [&] { daemon = std::make_unique<Daemon>(dirs_.back()->path(), env, options.runtimeSettings); });
+    runInNetns(options.netns, [&] {
+        daemon = std::make_unique<Daemon>(dirs_.back()->path(), env, options.runtimeSettings, options.eventSources);
+    });
     nodes_.push_back({id, options.netns, std::move(daemon)});
     return *nodes_.back().daemon;
 }

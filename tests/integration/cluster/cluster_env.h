@@ -91,6 +91,7 @@ struct NodeOptions {
     std::string peerHost = "127.0.0.1";     ///< host of MAEL_PEER_URL
     std::string sqlDsn;                     ///< MAEL_SQL_DSN ("": the engine's test DSN)
     std::map<std::string, std::string> runtimeSettings; ///< the docker plugin's settings
+    std::string eventSources;                           ///< the registry's event_sources entries ("": cron)
 };
 /// Options with MAEL_TOTAL_MEMORY = `mib`.
 inline NodeOptions withMemory(std::int64_t mib) {

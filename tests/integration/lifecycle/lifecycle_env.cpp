@@ -48,7 +48,7 @@ int listeningPublicPort(const std::string& log) {
 } // namespace
 
 Daemon::Daemon(const fs::path& dataDir, const std::map<std::string, std::string>& env,
-               const std::map<std::string, std::string>& runtimeSettings)
+               const std::map<std::string, std::string>& runtimeSettings, const std::string& eventSources)
     : dataDir_(dataDir) {
     std::string runtime = "  container_runtime:\n    plugin: docker\n";
     if (!runtimeSettings.empty()) {
@@ -61,7 +61,8 @@ Daemon::Daemon(const fs::path& dataDir, const std::map<std::string, std::string>
                              (dataDir_ / "maelstrom.db").string() + "\n" + runtime +
                              "  load_balancer:\n    plugin: round-robin\n"
                              "  rpc_transport:\n    plugin: jsonrpc-http\n"
-                             "  event_sources:\n    - plugin: cron\n";
+                             "  event_sources:\n" +
+                             (eventSources.empty() ? std::string("    - plugin: cron\n") : eventSources);
     fs::create_directories(dataDir_);
     { std::ofstream(dataDir_ / "maelstromd.yml") << yaml; }
     std::map<std::string, std::string> all = {{"MAEL_PUBLIC_PORT", "0"},   {"MAEL_DATA_DIR", dataDir_.string()},

@@ -42,10 +42,13 @@ Reply request(int port, const std::string& host, const std::string& path, std::c
 /// `env` overrides maelstromd's environment (a key with a leading '-' removes the variable); "{private_port}" in
 /// a value stands for the private port chosen (MAEL_PEER_URL=http://127.0.0.1:{private_port}).
 /// `runtimeSettings` go under the docker plugin's `settings:` in the registry (e.g. address: container-ip).
+/// `eventSources` replaces the registry's `event_sources:` list (its entries, indented by four spaces: "    -
+/// plugin: sqs\n      settings: {reload_seconds: 1}\n"); empty: cron alone.
 class Daemon {
 public:
     explicit Daemon(const std::filesystem::path& dataDir, const std::map<std::string, std::string>& env = {},
-                    const std::map<std::string, std::string>& runtimeSettings = {});
+                    const std::map<std::string, std::string>& runtimeSettings = {},
+                    const std::string& eventSources = "");
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
