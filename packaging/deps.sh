@@ -27,6 +27,8 @@ test_packages=(
   procps iproute2 psmisc
   # the cluster suite's network-namespace variant: database relay into the namespaces, forwarding rule
   socat iptables
+  # the local AWS endpoints (tests/services/aws: sqslite, installed by start-sqs.sh with npm, and the fakes)
+  nodejs npm
 )
 
 case "$profile" in
@@ -35,9 +37,17 @@ case "$profile" in
   *) echo "deps.sh: unknown profile '$profile' (all or run)" >&2; exit 2 ;;
 esac
 
+# Installed, or provided by an installed package (NodeSource's nodejs provides npm and conflicts with Debian's).
+present() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" && return 0
+  local provides # read whole first: with pipefail, grep -q ending early would fail the pipeline on SIGPIPE
+  provides=$(dpkg-query -W -f='${db:Status-Abbrev} ${Provides}\n' 2>/dev/null)
+  grep -qE "^ii .*[ ,]$1([ ,(]|\$)" <<<"$provides"
+}
+
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+  if ! present "$p"; then
     missing+=("$p")
   fi
 done
