@@ -25,6 +25,8 @@ test_packages=(
   wrk nginx-light
   # tools used by the scripts
   procps iproute2 psmisc
+  # throwaway certificates in the AWS client's HTTPS tests
+  openssl
   # the cluster suite's network-namespace variant: database relay into the namespaces, forwarding rule
   socat iptables
   # the local AWS endpoints (tests/services/aws: sqslite, installed by start-sqs.sh with npm, and the fakes)
