@@ -6,6 +6,7 @@
 #include "aws/context.h"
 #include "aws/imds.h"
 #include "aws/sqs.h"
+#include "metrics/prometheus_text.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -393,7 +394,9 @@ std::size_t AwsLifecycle::pollQueueOnce() {
         std::vector<AwsLifecycleHook> collected;
         for (const auto& message : messages) {
             LifecycleNotice notice;
-            switch (classifyNotice(message.body, now, settings_.maxMessageAge, &notice)) {
+            const NoticeAction action = classifyNotice(message.body, now, settings_.maxMessageAge, &notice);
+            ++messages_[static_cast<std::size_t>(action)];
+            switch (action) {
             case NoticeAction::Collect:
                 collected.push_back(AwsLifecycleHook{settings_.queueUrl, message.receiptHandle,
                                                      notice.autoScalingGroupName, notice.ec2InstanceId,
@@ -515,6 +518,7 @@ bool AwsLifecycle::pollSpotOnce() {
     log().warning("aws: spot interruption notice (" + action + (time.empty() ? "" : " at " + time) +
                   "): shutting down gracefully");
     bool request = false;
+    ++spotRequests_;
     {
         std::lock_guard lock(mutex_);
         spotNotice_ = true;
@@ -537,6 +541,7 @@ void AwsLifecycle::accept(const AwsLifecycleHook& hook) {
         });
         if (!known) {
             accepted_.push_back(hook);
+            ++hookRequests_;
         }
         request = !shutdownRequested_;
         shutdownRequested_ = true;
@@ -553,6 +558,31 @@ void AwsLifecycle::accept(const AwsLifecycleHook& hook) {
     if (request && requestShutdown_) {
         requestShutdown_();
     }
+}
+
+std::string AwsLifecycle::renderMetrics() const {
+    std::uint64_t any = hookRequests_ + spotRequests_;
+    for (const auto& count : messages_) {
+        any += count;
+    }
+    if (!pollersConfigured() && any == 0) {
+        return "";
+    }
+    static constexpr const char* kOutcomes[] = {"collected", "deleted_not_json", "deleted_old", "deleted_no_instance",
+                                                "left"};
+    static_assert(std::size(kOutcomes) == std::tuple_size_v<decltype(messages_)>);
+    std::string out;
+    prometheus::header(out, "maelstrom_aws_terminate_messages_total", "counter",
+                       "Lifecycle-queue messages this node read, by what it did with them.");
+    for (std::size_t i = 0; i < messages_.size(); ++i) {
+        prometheus::sample(out, "maelstrom_aws_terminate_messages_total",
+                           std::string("outcome=\"") + kOutcomes[i] + "\"", messages_[i]);
+    }
+    prometheus::header(out, "maelstrom_aws_termination_requests_total", "counter",
+                       "Times AWS asked this node to shut down (a lifecycle hook naming it, a spot notice).");
+    prometheus::sample(out, "maelstrom_aws_termination_requests_total", "source=\"lifecycle_hook\"", hookRequests_);
+    prometheus::sample(out, "maelstrom_aws_termination_requests_total", "source=\"spot\"", spotRequests_);
+    return out;
 }
 
 bool AwsLifecycle::terminationRequested() const {

@@ -22,7 +22,10 @@
 #include <maelstrom/sdk/event_source.h>
 #include <maelstrom/sdk/model.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -159,6 +162,12 @@ public:
     /// One look at the spot instance action. @return true when it says stop or terminate (shutdown requested).
     bool pollSpotOnce();
 
+    /// Prometheus text for `/_mael/metrics` (empty when no poller is configured and nothing happened):
+    ///   maelstrom_aws_terminate_messages_total{outcome}  lifecycle-queue messages this node read, by what it did:
+    ///       collected (TerminateNode sent), deleted_not_json, deleted_old, deleted_no_instance, left
+    ///   maelstrom_aws_termination_requests_total{source}  AWS asked this node to go: lifecycle_hook, spot
+    std::string renderMetrics() const;
+
 private:
     AwsLifecycleClients& clients();
     void queueLoop(std::stop_token stop);
@@ -179,6 +188,9 @@ private:
     bool shutdownRequested_ = false;             ///< guarded by mutex_
     bool stopping_ = false;                      ///< guarded by mutex_
     bool roleHeld_ = false;                      ///< queue poller thread only (read by stop() after joining it)
+    std::array<std::atomic<std::uint64_t>, 5> messages_{}; ///< by NoticeAction
+    std::atomic<std::uint64_t> hookRequests_{0};
+    std::atomic<std::uint64_t> spotRequests_{0};
 
     std::jthread queueThread_;
     std::jthread spotThread_;

@@ -440,6 +440,7 @@ private:
                                     }};
         aws_ = std::make_unique<AwsLifecycle>(std::move(settings), makeAwsLifecycleClients, std::move(roles),
                                               std::move(cluster), [] { ::kill(::getpid(), SIGTERM); });
+        routes_.awsLifecycle = aws_.get();
     }
 
     // The event-source drivers the registry names (the shipped one: cron), fed with their enabled event sources every

@@ -4,6 +4,7 @@
 
 #include "gateway/reverse_proxy.h"
 
+#include "cluster/aws_lifecycle.h"
 #include "gateway/gateway.h"
 #include "gateway/http_framing.h"
 #include "gateway/public_server.h"
@@ -107,6 +108,9 @@ Task<void> PrivateServer::handle(HttpExchange& exchange) {
         }
         if (routes_.eventSourceMetrics) {
             text += routes_.eventSourceMetrics->render();
+        }
+        if (routes_.awsLifecycle) {
+            text += routes_.awsLifecycle->renderMetrics();
         }
         std::string head = statusLine(200, exchange.version() >= 11 ? 11 : 10);
         head += std::string("Content-Type: ") + kPrometheusContentType +

@@ -21,6 +21,7 @@
 
 namespace maelstrom::core {
 
+class AwsLifecycle;
 class Gateway;
 class GatewayMetrics;
 class EventSourceMetrics;
@@ -39,6 +40,7 @@ struct PrivateRoutes {
     const GatewayMetrics* metrics = nullptr;                ///< `/_mael/metrics` (Prometheus text); outlives the server
     const EventSourceMetrics* eventSourceMetrics = nullptr; ///< appended to `/_mael/metrics`; outlives the server
     const LifecycleMetrics* lifecycleMetrics = nullptr;     ///< appended to `/_mael/metrics`; outlives the server
+    const AwsLifecycle* awsLifecycle = nullptr;             ///< its metrics appended to `/_mael/metrics`; outlives it
     LogStreams* logs = nullptr;                             ///< `/_mael/logs` (container logs); outlives the server
 };
 

@@ -144,6 +144,14 @@ public:
         CPPUNIT_ASSERT_MESSAGE(daemon.tail(), daemon.running());
         CPPUNIT_ASSERT(actionsFor(instance).empty());
         CPPUNIT_ASSERT(actionsFor(other).empty());
+        std::string metrics;
+        CPPUNIT_ASSERT_EQUAL(200, httpGetStatus(daemon.privatePort(), "/_mael/metrics", &metrics));
+        for (const char* line : {"maelstrom_aws_terminate_messages_total{outcome=\"deleted_old\"} 1\n",
+                                 "maelstrom_aws_terminate_messages_total{outcome=\"deleted_no_instance\"} 1\n",
+                                 "maelstrom_aws_terminate_messages_total{outcome=\"deleted_not_json\"} 1\n",
+                                 "maelstrom_aws_termination_requests_total{source=\"lifecycle_hook\"} 0\n"}) {
+            CPPUNIT_ASSERT_MESSAGE(metrics, metrics.find(line) != std::string::npos);
+        }
 
         // A plain SIGTERM: a clean exit, no lifecycle call, no command.
         CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.tail(), 0, daemon.stop(SIGTERM));

@@ -364,6 +364,16 @@ public:
         }
         CPPUNIT_ASSERT(toA == std::set<std::string>({"a", "b"}));
         CPPUNIT_ASSERT_EQUAL(0, h.shutdowns.load());
+        // Counted by outcome.
+        const std::string metrics = h.lifecycle->renderMetrics();
+        for (const char* line : {"maelstrom_aws_terminate_messages_total{outcome=\"collected\"} 2\n",
+                                 "maelstrom_aws_terminate_messages_total{outcome=\"deleted_not_json\"} 1\n",
+                                 "maelstrom_aws_terminate_messages_total{outcome=\"deleted_old\"} 1\n",
+                                 "maelstrom_aws_terminate_messages_total{outcome=\"deleted_no_instance\"} 1\n",
+                                 "maelstrom_aws_terminate_messages_total{outcome=\"left\"} 0\n",
+                                 "maelstrom_aws_termination_requests_total{source=\"lifecycle_hook\"} 0\n"}) {
+            CPPUNIT_ASSERT_MESSAGE(metrics, metrics.find(line) != std::string::npos);
+        }
     }
 
     void testPassRepeatsWhileNoticesCome() {
@@ -392,6 +402,10 @@ public:
         const std::vector<std::pair<std::string, std::string>> deleted{{kQueue, "rh-self"}};
         CPPUNIT_ASSERT(deleted == h.actionSqs->deleted);
         CPPUNIT_ASSERT(h.lifecycle->terminationRequested());
+        const std::string metrics = h.lifecycle->renderMetrics();
+        CPPUNIT_ASSERT_MESSAGE(
+            metrics, metrics.find("maelstrom_aws_termination_requests_total{source=\"lifecycle_hook\"} 1\n") !=
+                         std::string::npos);
     }
 
     void testAcceptDeletesShutsDownAndCompletesAfterTheDrain() {
@@ -485,6 +499,7 @@ public:
             },
             nullptr, {}, [] {});
         CPPUNIT_ASSERT(!lifecycle.pollersConfigured());
+        CPPUNIT_ASSERT_EQUAL(std::string(""), lifecycle.renderMetrics());
         lifecycle.start();
         std::this_thread::sleep_for(100ms);
         lifecycle.stop();
