@@ -148,6 +148,7 @@ public:
         CPPUNIT_ASSERT(task.output.empty());
         task = *taskOf(activity, "bare");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(task.text(), std::string("maelstrom_503"), task.error);
+        CPPUNIT_ASSERT_MESSAGE(task.text(), task.cause.find("503") != std::string::npos);
         task = *taskOf(activity, "slow");
         CPPUNIT_ASSERT_MESSAGE(task.text(), task.error.empty());
         CPPUNIT_ASSERT_MESSAGE(task.text(), task.output.find("\"slow\":true") != std::string::npos);
