@@ -132,7 +132,8 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 0, r.exitCode);
         for (const char* line :
              {"service database: sqlite", "service container_runtime: docker", "service load_balancer: round-robin",
-              "service rpc_transport: jsonrpc-http", "service event_source: cron"}) {
+              "service rpc_transport: jsonrpc-http", "service event_source: cron", "service event_source: sqs",
+              "service event_source: awsstepfunc"}) {
             CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find(line) != std::string::npos);
         }
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("data_dir = " + data.path().string() + " (env, MAEL_DATA_DIR)") !=
@@ -325,6 +326,17 @@ public:
         const auto bad = dir.write("bad.yml", "services:\n  event_sources:\n    - plugin: cron\n"
                                               "      settings: {renew_seconds: 5, lease_seconds: 6}\n");
         assertConfigError(runProcess({maelstromd(), "--config", bad.string(), "--check-config"}), "lease_seconds");
+        // The AWS event sources of the shipped registry describe their settings the same way.
+        for (const char* plugin : {"sqs", "awsstepfunc"}) {
+            auto aws = runProcess({maelstromd(), "--describe-plugin", plugin}, {{"-MAELSTROM_CONFIG", ""}});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(aws.out + aws.err, 0, aws.exitCode);
+            CPPUNIT_ASSERT_MESSAGE(aws.out, aws.out.find("(event_source)") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(aws.out, aws.out.find("reload_seconds (int, default: 60)") != std::string::npos);
+        }
+        const auto badSqs = dir.write("bad-sqs.yml", "services:\n  event_sources:\n    - plugin: sqs\n"
+                                                     "      settings: {receive_wait_seconds: 21}\n");
+        assertConfigError(runProcess({maelstromd(), "--config", badSqs.string(), "--check-config"}),
+                          "receive_wait_seconds");
     }
 
     void testServesHealthCheckAndStopsCleanly() {
