@@ -1,9 +1,9 @@
 // sqs_cluster_test.cpp — sqs pollers across two daemons sharing one MariaDB: each poller role (aws-sqs-<source>-
 // <i>-<c>) runs on exactly one node at a time, together as many as the source's maxconcurrency asks for, and every
-// message is processed and deleted; when the node running pollers stops, the other takes their roles within a few
-// seconds (a graceful stop releases them) and the queue keeps draining. Which node polls is read from each node's
-// log (its pollers' start and stop lines), the role table and, where the wrapper names the client, the access key
-// each node signs with.
+// message is processed and deleted; a toggle through either node stops or resumes the polling within 2 s; when
+// the node running pollers stops, the other takes their roles within a few seconds (a graceful stop releases
+// them) and the queue keeps draining. Which node polls is read from each node's log (its pollers' start and stop
+// lines), the role table and the wrapper's request log (each node signs with an access key of its own).
 // SPDX-License-Identifier: Apache-2.0
 #include "aws_env.h"
 #include "cluster_env.h"
@@ -178,6 +178,39 @@ public:
             std::cerr << " " << client << "=" << n;
         }
         std::cerr << "\n";
+
+        // Disabled through one node, enabled through the other: every node's pollers follow within 2 s.
+        const auto toggle = [&](const std::string& through, bool enable) {
+            const auto r = cluster.maelctl(
+                through, {"es", enable ? "enable" : "disable", "--component=" + component, "--type=sqs"});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 0, r.exitCode);
+        };
+        const auto disabledAt = nowMillis();
+        toggle(ids[1], false);
+        std::this_thread::sleep_for(3s);
+        std::int64_t lastReceive = 0;
+        for (const auto& c : callsOf(sqsCalls(disabledAt - 5000), "ReceiveMessage", queue)) {
+            lastReceive = std::max(lastReceive, c.startedAt);
+        }
+        const auto enabledAt = nowMillis();
+        toggle(ids[0], true);
+        sendMessage(queue, "id=after-enable");
+        CPPUNIT_ASSERT_MESSAGE(cluster.tails(),
+                               waitUntil([&] { return hitCounts(scriptHits(component))["after-enable"] >= 1; }, 10s));
+        std::int64_t firstReceive = 0;
+        for (const auto& c : callsOf(sqsCalls(enabledAt), "ReceiveMessage", queue)) {
+            if (c.startedAt >= enabledAt && (firstReceive == 0 || c.startedAt < firstReceive)) {
+                firstReceive = c.startedAt;
+            }
+        }
+        std::cerr << "  disabled through " << ids[1] << ": last receive " << lastReceive - disabledAt
+                  << " ms after; enabled through " << ids[0] << ": first receive " << firstReceive - enabledAt
+                  << " ms after\n";
+        CPPUNIT_ASSERT_MESSAGE(cluster.tails(), lastReceive < disabledAt + 2000);
+        CPPUNIT_ASSERT_MESSAGE(cluster.tails(), firstReceive > 0 && firstReceive < enabledAt + 3000);
+        CPPUNIT_ASSERT_MESSAGE(cluster.tails(), waitUntil([&] { return queueCounts(queue).total() == 0; }, 10s));
+        CPPUNIT_ASSERT_MESSAGE(cluster.tails(), waitUntil(settled, 20s));
+        std::cerr << "  pollers after the toggles:\n" << describe(pollers);
 
         // The node with the most pollers stops (gracefully: its roles are released, its container stops); the
         // other takes the roles: first one poller (no instance runs), whose message cold-starts the component
