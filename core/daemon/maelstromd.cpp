@@ -183,8 +183,9 @@ public:
         aws_->start();
         // Last: firings go through the private port, which is open now.
         if (eventSources_) {
-            eventSources_->start(InvokeTarget{"127.0.0.1", privateServer_->port(), config_.node.privateToken},
-                                 std::make_shared<RouterCapacity>(routers_));
+            eventSources_->start(
+                InvokeTarget{"127.0.0.1", privateServer_->port(), config_.node.privateToken},
+                std::make_shared<RouterCapacity>(routers_, [view = view_.get()] { return view->nodes().size(); }));
         }
     }
 

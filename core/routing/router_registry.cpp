@@ -69,4 +69,9 @@ int RouterCapacity::handlerCount(const std::string& component) {
     return static_cast<int>(std::min<std::int64_t>(router->handlerCount(), std::numeric_limits<int>::max()));
 }
 
+int RouterCapacity::nodeCount() {
+    const std::size_t nodes = nodeCount_ ? nodeCount_() : 1;
+    return static_cast<int>(std::clamp<std::size_t>(nodes, 1, std::numeric_limits<int>::max()));
+}
+
 } // namespace maelstrom::core

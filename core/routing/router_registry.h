@@ -11,6 +11,7 @@
 #include <maelstrom/sdk/event_source.h>
 #include <maelstrom/sdk/load_balancer.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,14 +53,18 @@ private:
 };
 
 /// The event-source drivers' view of what each component can take at once: its router's handler count (local and
-/// remote instances, as this node routes to them). The registry must outlive it.
+/// remote instances, as this node routes to them), and how many nodes share the pollers (`nodeCount`, from the
+/// cluster view; null = 1). The registry must outlive it.
 class RouterCapacity : public sdk::ComponentCapacity {
 public:
-    explicit RouterCapacity(const RouterRegistry& routers) : routers_(routers) {}
+    explicit RouterCapacity(const RouterRegistry& routers, std::function<std::size_t()> nodeCount = nullptr)
+        : routers_(routers), nodeCount_(std::move(nodeCount)) {}
     int handlerCount(const std::string& component) override;
+    int nodeCount() override;
 
 private:
     const RouterRegistry& routers_;
+    const std::function<std::size_t()> nodeCount_;
 };
 
 } // namespace maelstrom::core

@@ -333,6 +333,13 @@ public:
         CPPUNIT_ASSERT(router->removeInstance("r"));
         CPPUNIT_ASSERT_EQUAL(4, capacity.handlerCount("c"));
         CPPUNIT_ASSERT_EQUAL(0, capacity.handlerCount("other"));
+        // Without a cluster view this node is alone; a view's count is passed on, never below 1.
+        CPPUNIT_ASSERT_EQUAL(1, capacity.nodeCount());
+        std::size_t nodes = 3;
+        RouterCapacity clustered(registry, [&nodes] { return nodes; });
+        CPPUNIT_ASSERT_EQUAL(3, clustered.nodeCount());
+        nodes = 0;
+        CPPUNIT_ASSERT_EQUAL(1, clustered.nodeCount());
     }
 
     void testRemoveInstanceDrains() {

@@ -199,11 +199,15 @@ class FakeCapacity final : public sdk::ComponentCapacity {
 public:
     int handlerCount(const std::string& component) override;
     void set(const std::string& component, int handlers);
+    /// The cluster's size as the driver sees it (1 until set).
+    int nodeCount() override { return nodes_.load(); }
+    void setNodes(int nodes) { nodes_ = nodes; }
     std::size_t calls() const;
 
 private:
     mutable std::mutex mutex_;
     std::map<std::string, int> handlers_;
+    std::atomic<int> nodes_{1};
     std::size_t calls_ = 0;
 };
 

@@ -86,6 +86,9 @@ public:
     /// The concurrent requests the running instances of `component` take (local and remote, each counted with its
     /// maxConcurrency, an instance without a limit as 1); 0 when none runs (a request will cold-start one).
     virtual int handlerCount(const std::string& component) = 0;
+    /// The nodes of the cluster this node knows, itself included (at least 1): a driver whose pollers are
+    /// cluster-wide roles takes about its share of them, so they spread over the nodes.
+    virtual int nodeCount() = 0;
 };
 
 /// What the host gives a driver in start(). The pointers stay valid until shutdown() has returned.
