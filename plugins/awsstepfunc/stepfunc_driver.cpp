@@ -3,6 +3,7 @@
 #include "stepfunc_driver.h"
 
 #include "aws/error.h"
+#include "text.h"
 
 #include <maelstrom/sdk/errors.h>
 #include <maelstrom/sdk/json_string.h>
@@ -25,16 +26,10 @@ constexpr std::chrono::minutes kRepeatedWarningEvery{1};
 /// JSON deeper than this is treated as text (the validator is recursive).
 constexpr int kMaxJsonDepth = 512;
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
-
 /// The first header named `name` (any case) with a non-empty value.
 std::optional<std::string> header(const sdk::InvokeResponse& response, std::string_view name) {
     for (const auto& h : response.headers) {
-        if (equalsIgnoreCase(h.name, name) && !h.value.empty()) {
+        if (queue_pollers::equalsIgnoreCase(h.name, name) && !h.value.empty()) {
             return h.value;
         }
     }
@@ -243,25 +238,6 @@ private:
 
 // --- pure helpers ---------------------------------------------------------------------------------------------
 
-std::vector<PollerRole> pollerRoles(const std::string& eventSourceName, std::int64_t maxConcurrency,
-                                    std::int64_t concurrencyPerPoller, int handlers) {
-    const std::int64_t p = maxConcurrency <= 0 ? 1 : maxConcurrency;
-    const std::int64_t per = concurrencyPerPoller <= 0 ? 1 : concurrencyPerPoller;
-    const std::int64_t maxConc = std::min<std::int64_t>(p, std::max(1, handlers));
-    const std::int64_t num = (maxConc + per - 1) / per;
-    std::int64_t remaining = std::min(per * num, maxConc);
-    std::vector<PollerRole> roles;
-    for (std::int64_t i = 0; i < num; ++i) {
-        const std::int64_t c = std::min(per, remaining);
-        remaining -= c;
-        if (c > 0) {
-            roles.push_back({"aws-stepfunc-" + eventSourceName + "-" + std::to_string(i) + "-" + std::to_string(c),
-                             static_cast<int>(c)});
-        }
-    }
-    return roles;
-}
-
 bool isJson(std::string_view text) { return JsonRecogniser(text).document(); }
 
 std::string outputJson(std::string_view body) {
@@ -302,51 +278,6 @@ TaskReport reportFor(const sdk::InvokeResponse& response) {
                          : "maelstrom error: status " + std::to_string(response.status);
     return report;
 }
-
-// --- ThrottledLog ---------------------------------------------------------------------------------------------
-
-/// Warnings that repeat (a poll failing every 5 s) are logged once a minute per key, with the count in between.
-class StepFuncDriver::ThrottledLog {
-public:
-    ThrottledLog(const sdk::Clock& clock, sdk::PluginLogger logger) : clock_(clock), logger_(std::move(logger)) {}
-
-    void warning(const std::string& key, const std::string& message) {
-        std::string line;
-        {
-            std::lock_guard lock(mutex_);
-            auto& entry = entries_[key];
-            const auto now = clock_.steadyNow();
-            if (entry.logged && entry.message == message && now - entry.at < kRepeatedWarningEvery) {
-                ++entry.suppressed;
-                return;
-            }
-            line = message;
-            if (entry.suppressed > 0) {
-                line += " (" + std::to_string(entry.suppressed) + " similar line(s) left out before)";
-            }
-            entry = Entry{message, now, 0, true};
-        }
-        logger_.warning(line);
-    }
-
-    /// The next warning for `key` is logged whatever came before (the condition ended).
-    void clear(const std::string& key) {
-        std::lock_guard lock(mutex_);
-        entries_.erase(key);
-    }
-
-private:
-    struct Entry {
-        std::string message;
-        std::chrono::steady_clock::time_point at{};
-        std::size_t suppressed = 0;
-        bool logged = false;
-    };
-    const sdk::Clock& clock_;
-    sdk::PluginLogger logger_;
-    std::mutex mutex_;
-    std::map<std::string, Entry> entries_;
-};
 
 // --- Heartbeats -----------------------------------------------------------------------------------------------
 
@@ -453,9 +384,9 @@ private:
                                              awsError(e)->code() +
                                              "): no more heartbeats, and its result will not be reported");
             } else if (!isAborted(e)) {
-                driver_.log_->warning("heartbeat", beat->what + ": a task heartbeat failed (retried in " +
-                                                       std::to_string(driver_.settings_.heartbeatEvery.count()) +
-                                                       " ms): " + e.what());
+                driver_.log_->warn("heartbeat", beat->what + ": a task heartbeat failed (retried in " +
+                                                    std::to_string(driver_.settings_.heartbeatEvery.count()) +
+                                                    " ms): " + e.what());
             }
         }
     }
@@ -546,10 +477,10 @@ private:
                     if (stop.stop_requested()) {
                         break;
                     }
-                    driver_.log_->warning(role_.roleId, describe(target.source) + ": GetActivityTask failed (role " +
-                                                            role_.roleId + "; next try in " +
-                                                            std::to_string(driver_.settings_.errorBackoff.count()) +
-                                                            " ms): " + e.what());
+                    driver_.log_->warn(role_.roleId, describe(target.source) + ": GetActivityTask failed (role " +
+                                                         role_.roleId + "; next try in " +
+                                                         std::to_string(driver_.settings_.errorBackoff.count()) +
+                                                         " ms): " + e.what());
                     backoff(stop); // still holding pollMutex_: the other workers of this poller wait as well
                     continue;
                 }
@@ -592,7 +523,9 @@ StepFuncDriver::~StepFuncDriver() { shutdown(); }
 void StepFuncDriver::start(const sdk::EventSourceHost& host) {
     host_ = host;
     clock_ = host.clock ? host.clock : &sdk::systemClock();
-    log_ = std::make_unique<ThrottledLog>(*clock_, host_.logger);
+    // Keys name places ("report" serves every source), so only a warning with the same text is a repeat.
+    log_ = std::make_unique<queue_pollers::ThrottledLog>(host_.logger, *clock_, kRepeatedWarningEvery,
+                                                         queue_pollers::ThrottledLog::Repeats::SameText);
     heartbeats_ = std::make_unique<Heartbeats>(*this);
     heartbeats_->start();
     started_ = true;
@@ -695,12 +628,12 @@ std::optional<std::string> StepFuncDriver::resolveArn(const sdk::EventSource& so
         if (isAborted(e)) {
             return std::nullopt; // shutting down
         }
-        log_->warning("arn " + cacheKey,
-                      describe(source) + ": cannot look up or create the activity" +
-                          (cached != arns_.end() ? " (polling goes on with " + cached->second + ")"
-                                                 : " (no poller until it works; next try in " +
-                                                       std::to_string(settings_.errorBackoff.count()) + " ms)") +
-                          ": " + e.what());
+        log_->warn("arn " + cacheKey,
+                   describe(source) + ": cannot look up or create the activity" +
+                       (cached != arns_.end() ? " (polling goes on with " + cached->second + ")"
+                                              : " (no poller until it works; next try in " +
+                                                    std::to_string(settings_.errorBackoff.count()) + " ms)") +
+                       ": " + e.what());
         if (cached != arns_.end()) {
             return cached->second;
         }
@@ -731,7 +664,8 @@ bool StepFuncDriver::reload(const std::vector<sdk::EventSource>& sources, const 
             continue;
         }
         const int handlers = host_.capacity ? host_.capacity->handlerCount(source.componentName) : 0;
-        for (const auto& role : pollerRoles(source.name, sf.maxConcurrency, sf.concurrencyPerPoller, handlers)) {
+        for (const auto& role : queue_pollers::pollerRoles("aws-stepfunc", source.name, sf.maxConcurrency,
+                                                           sf.concurrencyPerPoller, handlers)) {
             produced.insert(role.roleId);
             if (stop.stop_requested()) {
                 return false;
@@ -762,8 +696,8 @@ void StepFuncDriver::reconcileRole(const PollerRole& role, const Target& target)
         held = host_.roles->acquireOrRenew(role.roleId, settings_.roleLease);
         log_->clear("role " + role.roleId);
     } catch (const std::exception& e) {
-        log_->warning("role " + role.roleId,
-                      describe(target.source) + ": cannot take or renew the role " + role.roleId + ": " + e.what());
+        log_->warn("role " + role.roleId,
+                   describe(target.source) + ": cannot take or renew the role " + role.roleId + ": " + e.what());
     }
     std::unique_lock lock(pollersMutex_);
     const auto it = pollers_.find(role.roleId);
@@ -783,8 +717,8 @@ void StepFuncDriver::reconcileRole(const PollerRole& role, const Target& target)
         try {
             client = newClient();
         } catch (const std::exception& e) {
-            log_->warning("client " + role.roleId,
-                          describe(target.source) + ": cannot make a Step Functions client: " + e.what());
+            log_->warn("client " + role.roleId,
+                       describe(target.source) + ": cannot make a Step Functions client: " + e.what());
             return;
         }
         auto poller = std::make_unique<Poller>(*this, role, std::move(client), target);
@@ -919,13 +853,13 @@ void StepFuncDriver::runTask(const Target& target, const aws::ActivityTask& task
         }
         const auto* aws = awsError(e);
         if (!report.success || !aws || aws->retryable() || aws->code() == "Aborted") {
-            log_->warning("report", what + ": sending the task's result failed: " + e.what());
+            log_->warn("report", what + ": sending the task's result failed: " + e.what());
             return;
         }
         // Step Functions refused the output itself (too large, ...): fail the task so the execution goes on now
         // instead of waiting for its timeout.
-        log_->warning("report", what + ": Step Functions refused the task's output (" + aws->code() +
-                                    "); the task is reported as failed: " + e.what());
+        log_->warn("report", what + ": Step Functions refused the task's output (" + aws->code() +
+                                 "); the task is reported as failed: " + e.what());
         report = TaskReport{false, {}, "maelstrom_output_rejected", cutCharacters(e.what(), kMaxCauseCharacters)};
     }
     try {
@@ -934,7 +868,7 @@ void StepFuncDriver::runTask(const Target& target, const aws::ActivityTask& task
         if (isTaskGone(e)) {
             quietIfGone(e);
         } else {
-            log_->warning("report", what + ": sending the task's failure failed: " + e.what());
+            log_->warn("report", what + ": sending the task's failure failed: " + e.what());
         }
     }
 }

@@ -31,12 +31,13 @@
 #pragma once
 
 #include "aws/stepfunctions.h"
+#include "poller_roles.h"
+#include "throttled_log.h"
 
 #include <maelstrom/sdk/event_source.h>
 
 #include <chrono>
 #include <condition_variable>
-#include <cstdint>
 #include <functional>
 #include <list>
 #include <map>
@@ -62,17 +63,9 @@ struct StepFuncSettings {
 /// Makes a new Step Functions client; each poller gets one of its own (abort() ends only that client's requests).
 using StepFunctionsFactory = std::function<std::shared_ptr<aws::StepFunctionsApi>()>;
 
-/// One poller's role: "aws-stepfunc-<event source>-<i>-<c>" with concurrency c.
-struct PollerRole {
-    std::string roleId;
-    int concurrency = 0;
-    bool operator==(const PollerRole&) const = default;
-};
-
-/// The pollers of a source whose component has `handlers` concurrent handlers (maxConcurrency and
-/// concurrencyPerPoller ≤ 0 mean 1).
-std::vector<PollerRole> pollerRoles(const std::string& eventSourceName, std::int64_t maxConcurrency,
-                                    std::int64_t concurrencyPerPoller, int handlers);
+/// One poller's role: "aws-stepfunc-<event source>-<i>-<c>" with concurrency c (queue_pollers::pollerRoles; the
+/// defaults of maxConcurrency and concurrencyPerPoller, 1, are what it makes of values ≤ 0).
+using queue_pollers::PollerRole;
 
 /// What a task reports: SendTaskSuccess(output) or SendTaskFailure(error, cause).
 struct TaskReport {
@@ -112,7 +105,6 @@ private:
     };
     class Poller;
     class Heartbeats;
-    class ThrottledLog;
 
     void loop(std::stop_token stop);
     /// Looks up ARNs and reconciles the pollers with `sources`. @return whether a lookup failed with no cached ARN.
@@ -135,7 +127,7 @@ private:
     const StepFunctionsFactory factory_;
     sdk::EventSourceHost host_;
     const sdk::Clock* clock_ = &sdk::systemClock();
-    std::unique_ptr<ThrottledLog> log_;
+    std::unique_ptr<queue_pollers::ThrottledLog> log_;
     std::unique_ptr<Heartbeats> heartbeats_;
 
     std::mutex mutex_;

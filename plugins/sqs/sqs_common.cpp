@@ -2,18 +2,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sqs_common.h"
 
+#include "text.h"
+
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 namespace maelstrom::plugins::sqs {
 namespace {
-
-bool equalsIgnoreCase(const std::string& a, const std::string& b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
 
 std::string trim(const std::string& text) {
     const auto first = text.find_first_not_of(" \t");
@@ -27,22 +22,10 @@ std::string trim(const std::string& text) {
 
 std::vector<PollerRole> pollerRoles(const sdk::EventSource& source, int handlers) {
     const auto& sqs = *source.sqs;
-    const std::int64_t maxConcurrency = sqs.maxConcurrency > 0 ? sqs.maxConcurrency : kDefaultMaxConcurrency;
     const std::int64_t perPoll = sqs.messagesPerPoll > 0 ? sqs.messagesPerPoll : 1;
-    const std::int64_t per = sqs.concurrencyPerPoller > 0 ? sqs.concurrencyPerPoller : perPoll;
-    const std::int64_t total = std::min<std::int64_t>(maxConcurrency, std::max(1, handlers));
-    const std::int64_t count = (total + per - 1) / per;
-    std::vector<PollerRole> roles;
-    std::int64_t remaining = total;
-    for (std::int64_t i = 0; i < count && remaining > 0; ++i) {
-        const auto concurrency = static_cast<int>(std::min(per, remaining));
-        remaining -= concurrency;
-        roles.push_back(
-            PollerRole{.roleId = "aws-sqs-" + source.name + "-" + std::to_string(i) + "-" + std::to_string(concurrency),
-                       .index = static_cast<int>(i),
-                       .concurrency = concurrency});
-    }
-    return roles;
+    return queue_pollers::pollerRoles("aws-sqs", source.name,
+                                      sqs.maxConcurrency > 0 ? sqs.maxConcurrency : kDefaultMaxConcurrency,
+                                      sqs.concurrencyPerPoller > 0 ? sqs.concurrencyPerPoller : perPoll, handlers);
 }
 
 int messagesPerReceive(const sdk::SqsEventSource& sqs) {
@@ -57,7 +40,7 @@ int visibilityTimeoutSeconds(const sdk::SqsEventSource& sqs) {
 std::int64_t pauseSeconds(const std::vector<sdk::NameValue>& headers) {
     std::int64_t pause = 0;
     for (const auto& header : headers) {
-        if (!equalsIgnoreCase(header.name, "pause-seconds")) {
+        if (!queue_pollers::equalsIgnoreCase(header.name, "pause-seconds")) {
             continue;
         }
         const auto value = trim(header.value);
@@ -94,38 +77,6 @@ std::string describe(const aws::AwsError& error) {
         text += ": " + message;
     }
     return text;
-}
-
-void WarningLog::warn(const std::string& key, const std::string& text) {
-    const auto now = clock_.steadyNow();
-    int suppressed = 0;
-    {
-        std::lock_guard lock(mutex_);
-        const auto [it, inserted] = entries_.try_emplace(key);
-        if (!inserted && now - it->second.last < every_) {
-            ++it->second.suppressed;
-            return;
-        }
-        suppressed = it->second.suppressed;
-        it->second = Entry{.last = now, .suppressed = 0, .announced = true};
-    }
-    logger_.warning(suppressed == 0 ? text : text + " (" + std::to_string(suppressed) + " more since the last report)");
-}
-
-void WarningLog::recovered(const std::string& keyPrefix, const std::string& text) {
-    bool announced = false;
-    {
-        std::lock_guard lock(mutex_);
-        // Entries are kept (not erased), so a failure that comes and goes does not get a warning each time.
-        for (auto it = entries_.lower_bound(keyPrefix);
-             it != entries_.end() && it->first.compare(0, keyPrefix.size(), keyPrefix) == 0; ++it) {
-            announced = announced || it->second.announced;
-            it->second.announced = false;
-        }
-    }
-    if (announced) {
-        logger_.information(text);
-    }
 }
 
 } // namespace maelstrom::plugins::sqs

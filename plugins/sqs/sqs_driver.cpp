@@ -31,7 +31,7 @@ SqsDriver::~SqsDriver() { shutdown(); }
 void SqsDriver::start(const sdk::EventSourceHost& host) {
     host_ = host;
     clock_ = host.clock ? host.clock : &sdk::systemClock();
-    warnings_ = std::make_shared<WarningLog>(host_.logger, *clock_, settings_.warningEvery);
+    warnings_ = std::make_shared<queue_pollers::ThrottledLog>(host_.logger, *clock_, settings_.warningEvery);
     thread_ = std::jthread([this](std::stop_token stop) { loop(std::move(stop)); });
 }
 

@@ -25,6 +25,7 @@
 #include "aws/sqs.h"
 #include "sqs_common.h"
 #include "sqs_poller.h"
+#include "throttled_log.h"
 
 #include <maelstrom/sdk/event_source.h>
 
@@ -104,7 +105,7 @@ private:
     const SqsApiFactory factory_;
     sdk::EventSourceHost host_;
     const sdk::Clock* clock_ = nullptr;
-    std::shared_ptr<WarningLog> warnings_;
+    std::shared_ptr<queue_pollers::ThrottledLog> warnings_;
 
     mutable std::mutex mutex_;
     std::condition_variable_any wake_;

@@ -10,7 +10,8 @@
 // answer is 200 (anything else, or no answer, leaves it in the queue: SQS hands it out again after the visibility
 // timeout), and passes a `pause-seconds` answer header on: the receiving thread waits that long before its next
 // receive (only the latest value counts, applied once).
-// AWS errors are logged through the WarningLog and followed by a wait (backoffInitial doubling to backoffMax).
+// AWS errors are logged through the driver's ThrottledLog (plugins/shared/queue-pollers) and followed by a wait
+// (backoffInitial doubling to backoffMax).
 // requestStop() ends the receiving: a receive in progress finishes (at most receiveWaitSeconds plus the round
 // trip, unless the client is aborted), the messages it brought are still handed to the workers, and the workers
 // finish what they hold; finished() turns true when every thread has ended, and then onFinished runs.
@@ -18,6 +19,7 @@
 
 #include "aws/sqs.h"
 #include "sqs_common.h"
+#include "throttled_log.h"
 
 #include <maelstrom/sdk/event_source.h>
 
@@ -43,7 +45,7 @@ struct PollerEnvironment {
     sdk::PluginLogger logger;
     const sdk::Clock* clock = nullptr;
     SqsSettings settings;
-    std::shared_ptr<WarningLog> warnings;
+    std::shared_ptr<queue_pollers::ThrottledLog> warnings;
     /// Called once, from the poller's last thread, when it has ended (must not wait for the poller).
     std::function<void()> onFinished;
     /// Called when a receive says the queue does not exist any more (the driver looks the queues up again).

@@ -15,8 +15,6 @@ using namespace std::chrono_literals;
 using maelstrom::plugins::awsstepfunc::cutCharacters;
 using maelstrom::plugins::awsstepfunc::isJson;
 using maelstrom::plugins::awsstepfunc::outputJson;
-using maelstrom::plugins::awsstepfunc::PollerRole;
-using maelstrom::plugins::awsstepfunc::pollerRoles;
 using maelstrom::plugins::awsstepfunc::reportFor;
 using maelstrom::plugins::awsstepfunc::TaskReport;
 using maelstrom::sdk::InvokeRequest;
@@ -55,7 +53,6 @@ std::vector<Report> runOne(const std::string& input, FakeInvoker::Handler handle
 
 class StepFuncDriverTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(StepFuncDriverTest);
-    CPPUNIT_TEST(testPollerRoles);
     CPPUNIT_TEST(testJsonRecogniser);
     CPPUNIT_TEST(testCutCharacters);
     CPPUNIT_TEST(testReportFor);
@@ -82,19 +79,6 @@ class StepFuncDriverTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void testPollerRoles() {
-        CPPUNIT_ASSERT(pollerRoles("es", 0, 0, 0) == (std::vector<PollerRole>{{"aws-stepfunc-es-0-1", 1}}));
-        CPPUNIT_ASSERT(pollerRoles("es", 10, 3, 0) == (std::vector<PollerRole>{{"aws-stepfunc-es-0-1", 1}}));
-        CPPUNIT_ASSERT(pollerRoles("es", 5, 2, 3) ==
-                       (std::vector<PollerRole>{{"aws-stepfunc-es-0-2", 2}, {"aws-stepfunc-es-1-1", 1}}));
-        CPPUNIT_ASSERT(pollerRoles("es", 5, 2, 10) == (std::vector<PollerRole>{{"aws-stepfunc-es-0-2", 2},
-                                                                               {"aws-stepfunc-es-1-2", 2},
-                                                                               {"aws-stepfunc-es-2-1", 1}}));
-        CPPUNIT_ASSERT(pollerRoles("es", 4, 10, 9) == (std::vector<PollerRole>{{"aws-stepfunc-es-0-4", 4}}));
-        CPPUNIT_ASSERT(pollerRoles("es", 1, 0, 50) == (std::vector<PollerRole>{{"aws-stepfunc-es-0-1", 1}}));
-        CPPUNIT_ASSERT_EQUAL(std::size_t{3}, pollerRoles("es", 3, -1, 3).size());
-    }
-
     void testJsonRecogniser() {
         for (const char* ok : {"{}", "[]", " {\"a\": [1, -2.5e+3, true, false, null, \"x\\u00e9\\n\"]} ", "0", "\"\"",
                                "-0.0", "{\"a\":{\"b\":{}}}", "\"caf\xC3\xA9\""}) {

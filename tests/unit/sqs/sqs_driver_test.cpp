@@ -55,7 +55,7 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds lim
 
 class SqsDriverTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(SqsDriverTest);
-    CPPUNIT_TEST(testPollerRolesFromHandlerCount);
+    CPPUNIT_TEST(testPollerRolesUseSqsDefaults);
     CPPUNIT_TEST(testPauseHeaderAndDefaults);
     CPPUNIT_TEST(testIdleDriverNeverCallsTheFactory);
     CPPUNIT_TEST(testPriorityAcrossPrefixedQueues);
@@ -74,21 +74,20 @@ class SqsDriverTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void testPollerRolesFromHandlerCount() {
+    // The sizing itself is queue_pollers::pollerRoles (tests/unit/queue-pollers); here what the sqs source gives it.
+    void testPollerRolesUseSqsDefaults() {
         auto source = sqsSource("es", "jobs");
         using V = std::vector<std::string>;
-        // No instance: one poller of 1, whose messages cold-start the component.
-        CPPUNIT_ASSERT(roleIds(plugin::pollerRoles(source, 0)) == V{"aws-sqs-es-0-1/1"});
+        // Nothing set: concurrencyPerPoller 1 (messagesPerPoll's default), maxConcurrency 10.
         CPPUNIT_ASSERT(roleIds(plugin::pollerRoles(source, 3)) ==
                        (V{"aws-sqs-es-0-1/1", "aws-sqs-es-1-1/1", "aws-sqs-es-2-1/1"}));
-        CPPUNIT_ASSERT_EQUAL(std::size_t{10}, plugin::pollerRoles(source, 25).size()); // maxConcurrency 10
+        CPPUNIT_ASSERT_EQUAL(std::size_t{10}, plugin::pollerRoles(source, 25).size());
         source.sqs->maxConcurrency = 5;
         CPPUNIT_ASSERT_EQUAL(std::size_t{5}, plugin::pollerRoles(source, 25).size());
         source.sqs->maxConcurrency = 0;
         source.sqs->concurrencyPerPoller = 4;
         CPPUNIT_ASSERT(roleIds(plugin::pollerRoles(source, 10)) ==
                        (V{"aws-sqs-es-0-4/4", "aws-sqs-es-1-4/4", "aws-sqs-es-2-2/2"}));
-        CPPUNIT_ASSERT(roleIds(plugin::pollerRoles(source, 0)) == V{"aws-sqs-es-0-1/1"});
         // concurrencyPerPoller defaults to messagesPerPoll.
         source.sqs->concurrencyPerPoller = 0;
         source.sqs->messagesPerPoll = 3;
