@@ -526,6 +526,8 @@ void StepFuncDriver::start(const sdk::EventSourceHost& host) {
     // Keys name places ("report" serves every source), so only a warning with the same text is a repeat.
     log_ = std::make_unique<queue_pollers::ThrottledLog>(host_.logger, *clock_, kRepeatedWarningEvery,
                                                          queue_pollers::ThrottledLog::Repeats::SameText);
+    claims_ = std::make_unique<queue_pollers::RoleClaims>(*clock_, settings_.roleLease,
+                                                          queue_pollers::RoleClaims::graceFor(settings_.reloadEvery));
     heartbeats_ = std::make_unique<Heartbeats>(*this);
     heartbeats_->start();
     started_ = true;
@@ -644,6 +646,7 @@ std::optional<std::string> StepFuncDriver::resolveArn(const sdk::EventSource& so
 bool StepFuncDriver::reload(const std::vector<sdk::EventSource>& sources, const std::stop_token& stop) {
     bool retrySoon = false;
     std::set<std::string> produced;
+    std::set<std::string> claimed; ///< sources whose roles were claimed now
     std::set<std::string> keys;
     for (const auto& source : sources) {
         if (stop.stop_requested()) {
@@ -664,15 +667,20 @@ bool StepFuncDriver::reload(const std::vector<sdk::EventSource>& sources, const 
             continue;
         }
         const int handlers = host_.capacity ? host_.capacity->handlerCount(source.componentName) : 0;
-        for (const auto& role : queue_pollers::pollerRoles("aws-stepfunc", source.name, sf.maxConcurrency,
-                                                           sf.concurrencyPerPoller, handlers)) {
-            produced.insert(role.roleId);
+        const int nodes = host_.capacity ? host_.capacity->nodeCount() : 1;
+        const auto roles = queue_pollers::pollerRoles("aws-stepfunc", source.name, sf.maxConcurrency,
+                                                      sf.concurrencyPerPoller, handlers);
+        claimed.insert(source.name);
+        const auto claims = claims_->claim(*host_.roles, source.name, roles, nodes);
+        for (std::size_t i = 0; i < roles.size(); ++i) {
+            produced.insert(roles[i].roleId);
             if (stop.stop_requested()) {
                 return false;
             }
-            reconcileRole(role, Target{*arn, source});
+            reconcileRole(roles[i], Target{*arn, source}, claims[i]);
         }
     }
+    claims_->retain(claimed);
     std::erase_if(arns_, [&keys](const auto& entry) { return !keys.contains(entry.first); });
     std::vector<std::string> unwanted;
     {
@@ -689,15 +697,31 @@ bool StepFuncDriver::reload(const std::vector<sdk::EventSource>& sources, const 
     return retrySoon;
 }
 
-void StepFuncDriver::reconcileRole(const PollerRole& role, const Target& target) {
-    const auto callStart = clock_->steadyNow();
+void StepFuncDriver::reconcileRole(const PollerRole& role, const Target& target,
+                                   const queue_pollers::RoleClaims::Claim& claim) {
+    using Decision = queue_pollers::RoleClaims::Decision;
+    const auto callStart = claim.callStart;
     std::optional<bool> held;
-    try {
-        held = host_.roles->acquireOrRenew(role.roleId, settings_.roleLease);
-        log_->clear("role " + role.roleId);
-    } catch (const std::exception& e) {
+    switch (claim.decision) {
+    case Decision::Hold:
+        held = true;
+        break;
+    case Decision::HeldElsewhere:
+        held = false;
+        break;
+    case Decision::LeftToOthers:
+    case Decision::GiveUp:
+        // Beyond this node's share: the role goes once the poller's tasks have reported, and another node takes it.
+        cancelPoller(role.roleId, true, "this node holds more than its share of the event source's pollers");
+        return;
+    case Decision::Failed:
+        break;
+    }
+    if (claim.decision == Decision::Failed) {
         log_->warn("role " + role.roleId,
-                   describe(target.source) + ": cannot take or renew the role " + role.roleId + ": " + e.what());
+                   describe(target.source) + ": cannot take or renew the role " + role.roleId + ": " + claim.error);
+    } else {
+        log_->clear("role " + role.roleId);
     }
     std::unique_lock lock(pollersMutex_);
     const auto it = pollers_.find(role.roleId);

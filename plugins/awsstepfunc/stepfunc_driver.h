@@ -9,8 +9,10 @@
 // Pollers: sized from the component's handler count (sdk::ComponentCapacity): maxConc = min(maxConcurrency,
 // max(1, handlers)), ceil(maxConc / concurrencyPerPoller) pollers, the i-th with concurrency c =
 // min(concurrencyPerPoller, what remains); each one runs only while this node holds its role
-// `aws-stepfunc-<event source>-<i>-<c>` (lease 2 min, renewed at every reload). A poller whose role id is no
-// longer produced (source removed, disabled, resized) or is held elsewhere is cancelled; roles held here are
+// `aws-stepfunc-<event source>-<i>-<c>` (lease 2 min, renewed at every reload). Roles are claimed through
+// queue_pollers::RoleClaims: this node's fair share over host.capacity->nodeCount() nodes, and a role left free
+// longer than a grace of two reloads whatever the share. A poller whose role id is no longer produced (source
+// removed, disabled, resized), is held elsewhere or is beyond this node's share is cancelled; roles held here are
 // released once the cancelled poller's tasks have reported, and at shutdown.
 // A poller with concurrency c runs c workers sharing one GetActivityTask at a time (the long poll is serialised
 // per poller) and one AWS client of its own from the factory: cancelling a poller aborts that client, which ends
@@ -32,6 +34,7 @@
 
 #include "aws/stepfunctions.h"
 #include "poller_roles.h"
+#include "role_claims.h"
 #include "throttled_log.h"
 
 #include <maelstrom/sdk/event_source.h>
@@ -110,7 +113,7 @@ private:
     /// Looks up ARNs and reconciles the pollers with `sources`. @return whether a lookup failed with no cached ARN.
     bool reload(const std::vector<sdk::EventSource>& sources, const std::stop_token& stop);
     std::optional<std::string> resolveArn(const sdk::EventSource& source, const std::string& cacheKey);
-    void reconcileRole(const PollerRole& role, const Target& target);
+    void reconcileRole(const PollerRole& role, const Target& target, const queue_pollers::RoleClaims::Claim& claim);
     /// Moves an active poller to stopping_ (cancelled); `holdsRole`: release its role once its tasks are done.
     void cancelPoller(const std::string& roleId, bool holdsRole, const std::string& reason);
     /// Joins the cancelled pollers whose workers ended (all of them when `all`) and releases their roles.
@@ -129,6 +132,7 @@ private:
     const sdk::Clock* clock_ = &sdk::systemClock();
     std::unique_ptr<queue_pollers::ThrottledLog> log_;
     std::unique_ptr<Heartbeats> heartbeats_;
+    std::unique_ptr<queue_pollers::RoleClaims> claims_; ///< made in start(); manager thread only
 
     std::mutex mutex_;
     std::condition_variable_any wake_;

@@ -8,6 +8,8 @@
 namespace maelstrom::plugins::sqs {
 namespace {
 
+using queue_pollers::RoleClaims;
+
 /// A lease is trusted until this long before it ends by our clock, so a slow renewal call never lets a poller run
 /// after another node may have taken its role.
 constexpr std::chrono::milliseconds kLeaseSafetyMargin{1'000};
@@ -32,6 +34,7 @@ void SqsDriver::start(const sdk::EventSourceHost& host) {
     host_ = host;
     clock_ = host.clock ? host.clock : &sdk::systemClock();
     warnings_ = std::make_shared<queue_pollers::ThrottledLog>(host_.logger, *clock_, settings_.warningEvery);
+    claims_ = std::make_unique<RoleClaims>(*clock_, settings_.roleLease, RoleClaims::graceFor(settings_.reloadEvery));
     thread_ = std::jthread([this](std::stop_token stop) { loop(std::move(stop)); });
 }
 
@@ -229,6 +232,7 @@ bool SqsDriver::reload() {
     std::map<std::string, Planned> plan;
     std::map<std::string, std::string> reasons; ///< why a role produced now is not run here
     std::set<std::string> withoutQueue;
+    std::set<std::string> claimed; ///< sources whose roles were claimed now
     if (!sources.empty() && !ensureClients()) {
         return false; // nothing can run without a client; the pollers that run keep their clients
     }
@@ -245,22 +249,42 @@ bool SqsDriver::reload() {
             warnings_->warn("capacity|" + name, "sqs: the handler count of component " + source.componentName +
                                                     " is unknown (" + e.what() + "); sizing as for none");
         }
-        for (const auto& role : pollerRoles(source, handlers)) {
-            const auto callStart = clock_->steadyNow();
-            try {
-                if (host_.roles->acquireOrRenew(role.roleId, settings_.roleLease)) {
-                    held_.insert(role.roleId);
-                    plan[role.roleId] =
-                        Planned{source, role, queues, callStart + settings_.roleLease - kLeaseSafetyMargin};
-                } else {
-                    held_.erase(role.roleId);
-                    reasons[role.roleId] = "its role is held by another node";
-                }
-                warnings_->recovered("roles|", "sqs: role calls work again");
-            } catch (const std::exception& e) {
+        const auto roles = pollerRoles(source, handlers);
+        int nodes = 1;
+        try {
+            nodes = host_.capacity ? host_.capacity->nodeCount() : 1;
+        } catch (const std::exception& e) {
+            warnings_->warn("nodes", std::string("sqs: the cluster's node count is unknown (") + e.what() +
+                                         "); taking roles as the only node");
+        }
+        claimed.insert(name);
+        const auto claims = claims_->claim(*host_.roles, name, roles, nodes);
+        bool callFailed = false;
+        for (std::size_t i = 0; i < roles.size(); ++i) {
+            const auto& role = roles[i];
+            const auto& claim = claims[i];
+            switch (claim.decision) {
+            case RoleClaims::Decision::Hold:
+                held_.insert(role.roleId);
+                plan[role.roleId] =
+                    Planned{source, role, queues, claim.callStart + settings_.roleLease - kLeaseSafetyMargin};
+                break;
+            case RoleClaims::Decision::HeldElsewhere:
+                held_.erase(role.roleId);
+                reasons[role.roleId] = "its role is held by another node";
+                break;
+            case RoleClaims::Decision::LeftToOthers:
+                reasons[role.roleId] = "this node has its share of the event source's pollers";
+                break;
+            case RoleClaims::Decision::GiveUp:
+                // Stays in held_: reap() releases it once its poller has ended, and another node takes it.
+                reasons[role.roleId] = "this node holds more than its share of the event source's pollers";
+                break;
+            case RoleClaims::Decision::Failed: {
                 ok = false;
+                callFailed = true;
                 warnings_->warn("roles|" + role.roleId, "sqs: cannot take or renew role " + role.roleId + " (" +
-                                                            e.what() +
+                                                            claim.error +
                                                             "); a poller that holds it runs on while "
                                                             "its lease lasts");
                 // Keep a poller whose lease is still good; its next renewal comes with the retry.
@@ -271,9 +295,15 @@ bool SqsDriver::reload() {
                     plan[role.roleId] = it->second;
                     plan[role.roleId].queues = queues;
                 }
+                break;
+            }
             }
         }
+        if (!callFailed && !roles.empty()) {
+            warnings_->recovered("roles|", "sqs: role calls work again");
+        }
     }
+    claims_->retain(claimed);
 
     std::lock_guard lock(mutex_);
     // update() may have come during the network calls: what it removed or changed stays out of the plan (the

@@ -8,9 +8,11 @@
 //     first), else GetQueueUrl(queueName); a source without a queue gets no poller (one warning per change, tried
 //     again at each reload); when a lookup fails the source keeps the queues found before;
 //   - sizes its pollers from host.capacity->handlerCount(component) (pollerRoles() in sqs_common.h);
-//   - takes or renews each poller's role for `roleLease` and runs the pollers whose role this node holds.
+//   - claims the pollers' roles for `roleLease` through RoleClaims (its fair share over host.capacity->nodeCount()
+//     nodes, a role left free longer than a grace of two reloads whatever the share) and runs the pollers whose
+//     role this node holds.
 // A poller whose role is no longer produced (source removed, disabled, changed or resized; queue gone), is held by
-// another node, or whose lease ran out without a renewal, is stopped; once its threads have ended the role is
+// another node, is beyond this node's share, or whose lease ran out without a renewal, is stopped; once its threads have ended the role is
 // released, so another node can take it at once. New pollers of a source start only when its stopping pollers
 // have ended, so a source never has more messages in flight on this node than the concurrency it asks for.
 // update() itself stops the pollers of sources that left the set or changed (no network call: a receive in
@@ -23,6 +25,7 @@
 #pragma once
 
 #include "aws/sqs.h"
+#include "role_claims.h"
 #include "sqs_common.h"
 #include "sqs_poller.h"
 #include "throttled_log.h"
@@ -120,9 +123,10 @@ private:
     std::map<std::string, std::shared_ptr<Poller>> running_; ///< by role id; guarded
     std::vector<std::shared_ptr<Poller>> stopping_;          ///< told to stop, not yet joined; guarded
 
-    std::set<std::string> held_;               ///< roles this node took; reload thread (then shutdown) only
-    std::map<std::string, Resolved> resolved_; ///< by source name; reload thread only
-    std::chrono::milliseconds backoff_{};      ///< reload thread only
+    std::set<std::string> held_;                        ///< roles this node took; reload thread (then shutdown) only
+    std::unique_ptr<queue_pollers::RoleClaims> claims_; ///< made in start(); reload thread only
+    std::map<std::string, Resolved> resolved_;          ///< by source name; reload thread only
+    std::chrono::milliseconds backoff_{};               ///< reload thread only
     std::jthread thread_;
     bool shutDown_ = false;
 };

@@ -71,6 +71,7 @@ class StepFuncDriverTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testGetActivityTaskIsSerialisedPerPoller);
     CPPUNIT_TEST(testSizingFromHandlerCount);
     CPPUNIT_TEST(testTwoDriversPollDistinctRoles);
+    CPPUNIT_TEST(testRolesSpreadEvenlyOverTwoNodes);
     CPPUNIT_TEST(testDisableStopsPollingPromptly);
     CPPUNIT_TEST(testTaskInProgressFinishesAfterDisable);
     CPPUNIT_TEST(testPollErrorsBackOffAndAreLoggedOnce);
@@ -372,6 +373,35 @@ public:
         const std::vector<std::string> all{"aws-stepfunc-es-0-1", "aws-stepfunc-es-1-1", "aws-stepfunc-es-2-1",
                                            "aws-stepfunc-es-3-1"};
         CPPUNIT_ASSERT(eventually([&] { return b.driver->pollingRoles() == all; }, 2s));
+    }
+
+    void testRolesSpreadEvenlyOverTwoNodes() {
+        FakeCloud cloud;
+        RoleTable roles;
+        cloud.addActivity("act");
+        const auto source = stepSource("es", "act", "/task", 4, 1);
+        Node a("a", cloud, roles, fastSettings());
+        a.capacity->set("proj_worker", 4);
+        a.driver->update({source});
+        // Alone in the cluster, a polls all four.
+        CPPUNIT_ASSERT(eventually([&] { return a.driver->pollingRoles().size() == 4; }));
+        // b joins and both count two nodes: a gives up the two highest, which b takes.
+        Node b("b", cloud, roles, fastSettings());
+        b.capacity->set("proj_worker", 4);
+        b.capacity->setNodes(2);
+        a.capacity->setNodes(2);
+        b.driver->update({source});
+        const std::vector<std::string> firstTwo{"aws-stepfunc-es-0-1", "aws-stepfunc-es-1-1"};
+        const std::vector<std::string> lastTwo{"aws-stepfunc-es-2-1", "aws-stepfunc-es-3-1"};
+        CPPUNIT_ASSERT(
+            eventually([&] { return a.driver->pollingRoles() == firstTwo && b.driver->pollingRoles() == lastTwo; }));
+        for (int i = 0; i < 10; ++i) { // stays so over several reloads
+            std::this_thread::sleep_for(50ms);
+            CPPUNIT_ASSERT(a.driver->pollingRoles() == firstTwo);
+            CPPUNIT_ASSERT(b.driver->pollingRoles() == lastTwo);
+        }
+        CPPUNIT_ASSERT(roles.heldBy("a") == std::set<std::string>(firstTwo.begin(), firstTwo.end()));
+        CPPUNIT_ASSERT(roles.heldBy("b") == std::set<std::string>(lastTwo.begin(), lastTwo.end()));
     }
 
     void testDisableStopsPollingPromptly() {

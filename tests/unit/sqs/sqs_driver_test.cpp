@@ -64,6 +64,7 @@ class SqsDriverTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPauseSeconds);
     CPPUNIT_TEST(testPollersFollowHandlerCount);
     CPPUNIT_TEST(testRolesSpreadOverTwoNodes);
+    CPPUNIT_TEST(testRolesSpreadEvenlyOverTwoNodes);
     CPPUNIT_TEST(testRoleHeldElsewhereStopsThePoller);
     CPPUNIT_TEST(testDisableStopsPollingWithinOneSecond);
     CPPUNIT_TEST(testShutdownIsPromptAndFinishesWork);
@@ -390,6 +391,41 @@ public:
         all.insert(high.begin(), high.end());
         CPPUNIT_ASSERT(clock.advanceUntil([&] { return b.roles() == all; }, 1s));
         CPPUNIT_ASSERT(clock.steadyNow() - releasedAt < 30s); // the leases would have lasted 2 min
+    }
+
+    void testRolesSpreadEvenlyOverTwoNodes() {
+        FakeClock clock;
+        FakeSqs sqs(clock);
+        RoleTable table(clock);
+        auto capacityA = std::make_shared<FakeCapacity>();
+        auto capacityB = std::make_shared<FakeCapacity>();
+        capacityA->set("proj_worker", 4);
+        capacityB->set("proj_worker", 4);
+        sqs.createQueue("jobs");
+        const auto source = sqsSource("es", "jobs");
+        SqsNode a("a", clock, sqs, table, capacityA);
+        a.driver->update({source});
+        const auto all = roleSet({"aws-sqs-es-0-1", "aws-sqs-es-1-1", "aws-sqs-es-2-1", "aws-sqs-es-3-1"});
+        CPPUNIT_ASSERT(eventually([&] { return a.roles() == all; })); // alone in the cluster, a polls all four
+        // b joins and both count two nodes: a gives up the two highest once their receives end, and b takes them.
+        SqsNode b("b", clock, sqs, table, capacityB);
+        capacityA->setNodes(2);
+        capacityB->setNodes(2);
+        b.driver->update({source});
+        const auto low = roleSet({"aws-sqs-es-0-1", "aws-sqs-es-1-1"});
+        const auto high = roleSet({"aws-sqs-es-2-1", "aws-sqs-es-3-1"});
+        CPPUNIT_ASSERT_MESSAGE(join(a.roles()) + " | " + join(b.roles()),
+                               clock.advanceUntil([&] { return a.roles() == low && b.roles() == high; }, 1s));
+        for (int i = 0; i < 4; ++i) { // stays so over several reloads
+            CPPUNIT_ASSERT(a.waitForReload(clock));
+            CPPUNIT_ASSERT_MESSAGE(join(a.roles()) + " | " + join(b.roles()), a.roles() == low && b.roles() == high);
+        }
+        for (const auto& role : low) {
+            CPPUNIT_ASSERT_EQUAL(std::string("a"), table.holder(role).value_or("-"));
+        }
+        for (const auto& role : high) {
+            CPPUNIT_ASSERT_EQUAL(std::string("b"), table.holder(role).value_or("-"));
+        }
     }
 
     void testRoleHeldElsewhereStopsThePoller() {
