@@ -1,9 +1,11 @@
 // sqs_cluster_test.cpp — sqs pollers across two daemons sharing one MariaDB: each poller role (aws-sqs-<source>-
-// <i>-<c>) runs on exactly one node at a time, together as many as the source's maxconcurrency asks for, and every
-// message is processed and deleted; a toggle through either node stops or resumes the polling within 2 s; when
-// the node running pollers stops, the other takes their roles within a few seconds (a graceful stop releases
-// them) and the queue keeps draining. Which node polls is read from each node's log (its pollers' start and stop
-// lines), the role table and the wrapper's request log (each node signs with an access key of its own).
+// <i>-<c>) runs on exactly one node at a time, together as many as the source's maxconcurrency asks for, spread
+// evenly (two each of four, within a few reloads of both nodes seeing each other), and every message is processed
+// and deleted; a toggle through either node stops or resumes the polling within 2 s; when the node running pollers
+// stops, the other takes their roles within a few seconds (a graceful stop releases them) and the queue keeps
+// draining; when it comes back, each node polls two again within a few reloads. Which node polls is read from each
+// node's log (its pollers' start and stop lines), the role table and the wrapper's request log (each node signs
+// with an access key of its own).
 // SPDX-License-Identifier: Apache-2.0
 #include "aws_env.h"
 #include "cluster_env.h"
@@ -95,12 +97,14 @@ public:
         MAELSTROM_REQUIRE_BACKEND(endpointsAvailable(&why), why);
         Cluster cluster;
         const std::vector<std::string> ids = {"cluster-a", "cluster-b"};
+        std::map<std::string, NodeOptions> nodeOptions;
         for (const auto& id : ids) {
             NodeOptions options;
             options.env = awsEnvironment();
             // The wrapper ignores signatures: a key per node tells whose request it logged.
             options.env["AWS_ACCESS_KEY_ID"] = "AKID" + id.substr(id.size() - 1);
             options.eventSources = eventSourcesYaml();
+            nodeOptions[id] = options;
             cluster.start(id, options);
         }
         const std::string project = lifecycle::uniqueProject("sqsc");
@@ -136,6 +140,24 @@ public:
             return all.size() == 4 && distinct.size() == 4;
         };
         CPPUNIT_ASSERT_MESSAGE(describe(pollers) + cluster.tails(), waitUntil(settled, 20s));
+        // With both nodes in each other's view each node's share is two: the node that took more while it was
+        // alone gives up the excess at its next reload, its pollers end within a receive wait and the other node
+        // takes the roles at its next reload — a few reloads (reload_seconds 1) and a receive wait (1 s).
+        CPPUNIT_ASSERT_MESSAGE(cluster.views(ids),
+                               cluster.waitForView(ids, std::set<std::string>(ids.begin(), ids.end()), 30s));
+        const auto spreadFrom = std::chrono::steady_clock::now();
+        const auto even = [&] {
+            return settled() &&
+                   std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return pollers[id].size() == 2; });
+        };
+        CPPUNIT_ASSERT_MESSAGE(describe(pollers) + cluster.tails(), waitUntil(even, 3 * 1s + 5s));
+        std::cerr << "\n  two pollers per node " << secondsSince(spreadFrom)
+                  << " s after both nodes see each other with four roles:\n"
+                  << describe(pollers);
+        for (int i = 0; i < 3; ++i) { // and it stays so over several reloads
+            std::this_thread::sleep_for(1s);
+            CPPUNIT_ASSERT_MESSAGE(describe(pollers) + cluster.tails(), even());
+        }
         const auto holders = sqsRoleHolders();
         for (const auto& [node, roles] : pollers) {
             for (const auto& role : roles) {
@@ -143,10 +165,6 @@ public:
                 CPPUNIT_ASSERT_MESSAGE(describe(pollers) + role, it != holders.end() && it->second == node);
             }
         }
-        std::cerr << "\n  pollers after warm-up:\n" << describe(pollers);
-        const bool spread =
-            std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return !pollers[id].empty(); });
-        std::cerr << "  " << (spread ? "both nodes poll" : "one node holds every poller role") << "\n";
 
         // Every message processed and deleted once.
         const auto burstSince = nowMillis();
@@ -242,6 +260,22 @@ public:
             if (c.startedAt > afterSince + 3000) { // the stopped node's last receives may end after the stop began
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(c.text(), "AKID" + other.substr(other.size() - 1), c.client);
             }
+        }
+
+        // The stopped node comes back: once the two see each other again, the node that polls all four gives the
+        // two highest back (they end within a receive wait) and the newcomer takes them at its next reload.
+        const auto restartedAt = std::chrono::steady_clock::now();
+        cluster.start(busiest, nodeOptions[busiest]);
+        CPPUNIT_ASSERT_MESSAGE(cluster.views(ids),
+                               cluster.waitForView(ids, std::set<std::string>(ids.begin(), ids.end()), 30s));
+        const auto rejoinedAt = std::chrono::steady_clock::now();
+        CPPUNIT_ASSERT_MESSAGE(describe(pollers) + cluster.tails(), waitUntil(even, 3 * 1s + 5s));
+        std::cerr << "  " << busiest << " back: two pollers per node " << secondsSince(rejoinedAt)
+                  << " s after both nodes see each other (" << secondsSince(restartedAt) << " s after its start):\n"
+                  << describe(pollers);
+        for (int i = 0; i < 3; ++i) {
+            std::this_thread::sleep_for(1s);
+            CPPUNIT_ASSERT_MESSAGE(describe(pollers) + cluster.tails(), even());
         }
     }
 };
