@@ -711,7 +711,8 @@ void StepFuncDriver::reconcileRole(const PollerRole& role, const Target& target,
         break;
     case Decision::LeftToOthers:
     case Decision::GiveUp:
-        // Beyond this node's share: the role goes once the poller's tasks have reported, and another node takes it.
+        // Not this node's to poll (beyond its share): a poller still running goes, its role once its tasks have
+        // reported, and a node below its share takes it.
         cancelPoller(role.roleId, true, "this node holds more than its share of the event source's pollers");
         return;
     case Decision::Failed:

@@ -449,61 +449,66 @@ public:
             }
         };
 
-        for (int step = 0; step < 3000; ++step) {
-            const int i = static_cast<int>(random() % kNodes);
-            if (chance(2)) {
-                if (alive[i] && aliveCount() > 1) {
-                    alive[i] = false; // crashed: no release, no reload
-                } else if (!alive[i]) {
+        // Episodes of random events, each ended by a settling phase whose outcome is checked.
+        for (int episode = 0; episode < 12; ++episode) {
+            for (int step = 0; step < 300; ++step) {
+                const int i = static_cast<int>(random() % kNodes);
+                if (chance(4)) {
+                    if (alive[i] && aliveCount() > 1) {
+                        alive[i] = false; // crashed: no release, no reload
+                    } else if (!alive[i]) {
+                        alive[i] = true;
+                        nodes[i]->restart();
+                    }
+                }
+                if (chance(10)) {
+                    view[random() % kNodes] = aliveCount(); // a view catches up (others stay stale a while)
+                }
+                if (chance(3)) {
+                    roleCount = 1 + static_cast<int>(random() % 7);
+                }
+                if (alive[i]) {
+                    nodes[i]->reload(rolesOf(roleCount), std::max(1, view[i]), chance(50));
+                }
+                clock.advance(std::chrono::milliseconds(random() % 1500));
+                checkOneRunnerPerRole("episode " + std::to_string(episode) + " step " + std::to_string(step));
+            }
+
+            // Everyone alive again, every view right: lease, grace and overflow hold all run out within this.
+            for (int i = 0; i < kNodes; ++i) {
+                if (!alive[i]) {
                     alive[i] = true;
                     nodes[i]->restart();
                 }
+                view[i] = kNodes;
             }
-            if (chance(10)) {
-                view[random() % kNodes] = aliveCount(); // a view catches up (others stay stale a while)
+            const auto settle = kLease + 12 * kGrace + 10 * kReload;
+            for (auto elapsed = 0ms; elapsed < settle; elapsed += kReload) {
+                for (int i = 0; i < kNodes; ++i) {
+                    nodes[i]->reload(rolesOf(roleCount), kNodes, chance(50));
+                }
+                clock.advance(kReload);
+                checkOneRunnerPerRole("settling");
             }
-            if (chance(3)) {
-                roleCount = 1 + static_cast<int>(random() % 7);
+            for (int round = 0; round < 3; ++round) { // releases left pending by the last rounds
+                for (int i = 0; i < kNodes; ++i) {
+                    nodes[i]->reload(rolesOf(roleCount), kNodes);
+                }
+                clock.advance(kReload);
             }
-            if (alive[i]) {
-                nodes[i]->reload(rolesOf(roleCount), std::max(1, view[i]), chance(50));
-            }
-            clock.advance(std::chrono::milliseconds(random() % 1500));
-            checkOneRunnerPerRole("step " + std::to_string(step));
-        }
-
-        // Everyone alive again, every view right: lease, grace and overflow hold all run out within this.
-        for (int i = 0; i < kNodes; ++i) {
-            if (!alive[i]) {
-                alive[i] = true;
-                nodes[i]->restart();
-            }
-            view[i] = kNodes;
-        }
-        const auto settle = kLease + 12 * kGrace + 10 * kReload;
-        for (auto elapsed = 0ms; elapsed < settle; elapsed += kReload) {
+            const std::size_t share = static_cast<std::size_t>((roleCount + kNodes - 1) / kNodes);
+            std::set<std::string> all;
             for (int i = 0; i < kNodes; ++i) {
-                nodes[i]->reload(rolesOf(roleCount), kNodes, chance(50));
+                const auto running = nodes[i]->running();
+                CPPUNIT_ASSERT_MESSAGE(tag + nodes[i]->name() + " runs " + std::to_string(running.size()) +
+                                           " roles in episode " + std::to_string(episode) + ", above its share " +
+                                           std::to_string(share),
+                                       running.size() <= share);
+                all.insert(running.begin(), running.end());
             }
-            clock.advance(kReload);
-            checkOneRunnerPerRole("settling");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(tag + "episode " + std::to_string(episode) + ": every role held",
+                                         static_cast<std::size_t>(roleCount), all.size());
         }
-        for (int round = 0; round < 3; ++round) { // releases left pending by the last rounds
-            for (int i = 0; i < kNodes; ++i) {
-                nodes[i]->reload(rolesOf(roleCount), kNodes);
-            }
-            clock.advance(kReload);
-        }
-        const std::size_t share = static_cast<std::size_t>((roleCount + kNodes - 1) / kNodes);
-        std::set<std::string> all;
-        for (int i = 0; i < kNodes; ++i) {
-            const auto running = nodes[i]->running();
-            CPPUNIT_ASSERT_MESSAGE(tag + nodes[i]->name() + " runs " + std::to_string(running.size()) +
-                                       " roles, above its share " + std::to_string(share),
-                                   running.size() <= share);
-            all.insert(running.begin(), running.end());
-        }
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(tag + "every role held", static_cast<std::size_t>(roleCount), all.size());
     }
 };
 
