@@ -11,7 +11,7 @@
 
 using namespace maelstrom::testing;
 using namespace maelstrom::testing::cluster;
-using namespace maelstrom::testing::aws_lifecycle;
+using namespace maelstrom::testing::aws;
 
 class AwsLifecycleClusterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(AwsLifecycleClusterTest);
@@ -36,14 +36,14 @@ public:
 
         auto options = [&](const std::string& instance, const std::string& queueUrl) {
             NodeOptions o;
-            o.env = awsEnvironment();
+            o.env = awsEnvironment(); // it removes MAEL_AWS_TERMINATE_QUEUE_URL: a node given no queue reads none
+            o.env.erase("-MAEL_INSTANCE_ID");
             o.env["MAEL_INSTANCE_ID"] = instance;
             o.env["MAEL_AWS_TERMINATE_POLL_SECONDS"] = "1";
             o.env["MAEL_TERMINATE_COMMAND"] = "/usr/bin/touch " + (dir.path() / instance).string();
             if (!queueUrl.empty()) {
+                o.env.erase("-MAEL_AWS_TERMINATE_QUEUE_URL");
                 o.env["MAEL_AWS_TERMINATE_QUEUE_URL"] = queueUrl;
-            } else {
-                o.env["-MAEL_AWS_TERMINATE_QUEUE_URL"] = "";
             }
             return o;
         };
@@ -73,7 +73,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("CONTINUE"), forB[0].result);
         CPPUNIT_ASSERT_MESSAGE(forB[0].raw, forB[0].signatureValid);
         CPPUNIT_ASSERT_MESSAGE(b.log(), std::filesystem::exists(dir.path() / instanceB));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(b.log(), 0, messagesInQueue(queue));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(b.log(), 0, queueCounts(queue).total());
 
         // The reading node is untouched, and keeps the cluster without its peer.
         std::this_thread::sleep_for(2s);

@@ -12,7 +12,7 @@
 
 using namespace maelstrom::testing;
 using namespace maelstrom::testing::lifecycle;
-using namespace maelstrom::testing::aws_lifecycle;
+using namespace maelstrom::testing::aws;
 
 namespace {
 
@@ -27,14 +27,18 @@ std::map<std::string, std::string> nodeEnvironment(const std::string& instanceId
                                                    const std::filesystem::path& marker,
                                                    const std::map<std::string, std::string>& more = {}) {
     auto env = awsEnvironment();
-    env["MAEL_INSTANCE_ID"] = instanceId;
-    env["MAEL_AWS_TERMINATE_POLL_SECONDS"] = "1";
+    const auto set = [&env](const std::string& name, const std::string& value) {
+        env.erase("-" + name); // awsEnvironment() removes the lifecycle's variables
+        env[name] = value;
+    };
+    set("MAEL_INSTANCE_ID", instanceId);
+    set("MAEL_AWS_TERMINATE_POLL_SECONDS", "1");
     if (!queueUrl.empty()) {
-        env["MAEL_AWS_TERMINATE_QUEUE_URL"] = queueUrl;
+        set("MAEL_AWS_TERMINATE_QUEUE_URL", queueUrl);
     }
-    env["MAEL_TERMINATE_COMMAND"] = "/usr/bin/touch " + marker.string();
+    set("MAEL_TERMINATE_COMMAND", "/usr/bin/touch " + marker.string());
     for (const auto& [k, v] : more) {
-        env[k] = v;
+        set(k, v);
     }
     return env;
 }
@@ -108,7 +112,7 @@ public:
         // The command ran (after the lifecycle call) and the notice left the queue.
         CPPUNIT_ASSERT_MESSAGE(log, std::filesystem::exists(marker));
         CPPUNIT_ASSERT_MESSAGE(log, log.find("aws: the terminate command ended: exit status 0") != std::string::npos);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(log, 0, messagesInQueue(queue.url));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(log, 0, queueCounts(queue.url).total());
     }
 
     void testOtherNoticesLeaveTheNodeRunning() {
@@ -139,7 +143,7 @@ public:
                                    daemon.waitForLog("aws: deleting lifecycle-queue message " + id, 15s));
         }
         // Only the other instance's notice is left (in flight, hidden for 60 s after each read).
-        CPPUNIT_ASSERT_MESSAGE(daemon.tail(), waitUntil([&] { return messagesInQueue(queue.url) == 1; }, 10s));
+        CPPUNIT_ASSERT_MESSAGE(daemon.tail(), waitUntil([&] { return queueCounts(queue.url).total() == 1; }, 10s));
         std::this_thread::sleep_for(2s);
         CPPUNIT_ASSERT_MESSAGE(daemon.tail(), daemon.running());
         CPPUNIT_ASSERT(actionsFor(instance).empty());

@@ -2,12 +2,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "aws_env.h"
 
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/Timestamp.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -100,20 +102,34 @@ Poco::Dynamic::Var parseJson(const std::string& text, const std::string& what) {
     }
 }
 
-// The array of a JSON answer: the answer itself, or the first array member of an object.
-Poco::JSON::Array::Ptr arrayOf(const Poco::Dynamic::Var& value, const std::vector<std::string>& names) {
-    if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
-        return value.extract<Poco::JSON::Array::Ptr>();
+// The objects of the list the test route at `url` answers: the answer itself, or its first array member named in
+// `names`; throws unless the route answers 200 with JSON.
+std::vector<Poco::JSON::Object::Ptr> objectsAt(const std::string& url, const std::vector<std::string>& names) {
+    const auto answer = http("GET", url);
+    if (answer.status != 200) {
+        throw std::runtime_error("GET " + url + ": " + std::to_string(answer.status) + " " +
+                                 answer.body.substr(0, 500));
     }
-    if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
+    const auto value = parseJson(answer.body, "GET " + url);
+    Poco::JSON::Array::Ptr list;
+    if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
+        list = value.extract<Poco::JSON::Array::Ptr>();
+    } else if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
         const auto object = value.extract<Poco::JSON::Object::Ptr>();
         for (const auto& name : names) {
             if (object->has(name) && object->isArray(name)) {
-                return object->getArray(name);
+                list = object->getArray(name);
+                break;
             }
         }
     }
-    return new Poco::JSON::Array;
+    std::vector<Poco::JSON::Object::Ptr> out;
+    for (std::size_t i = 0; list && i < list->size(); ++i) {
+        if (const auto object = list->getObject(static_cast<unsigned>(i))) {
+            out.push_back(object);
+        }
+    }
+    return out;
 }
 
 std::string str(const Poco::JSON::Object::Ptr& object, const std::vector<std::string>& names) {
@@ -232,7 +248,7 @@ bool endpointsAvailable(std::string* why) {
     }
     const auto fakes = http("GET", fakesEndpoint() + "/_test/health");
     if (fakes.status != 200) {
-        *why = "the Step Functions fake at " + fakesEndpoint() + ": " +
+        *why = "the AWS fakes at " + fakesEndpoint() + ": " +
                (fakes.status < 0 ? fakes.body : "HTTP " + std::to_string(fakes.status));
         return false;
     }
@@ -246,14 +262,14 @@ std::map<std::string, std::string> awsEnvironment() {
         {"AWS_SECRET_ACCESS_KEY", "test-secret"},
         {"AWS_ENDPOINT_URL_SQS", sqsEndpoint()},
         {"AWS_ENDPOINT_URL_SFN", fakesEndpoint()},
+        {"AWS_ENDPOINT_URL_AUTO_SCALING", fakesEndpoint()},
         {"AWS_EC2_METADATA_SERVICE_ENDPOINT", fakesEndpoint()},
         {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials"},
         {"AWS_CONFIG_FILE", "/nonexistent/aws-config"},
     };
     for (const char* name :
          {"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_EC2_METADATA_DISABLED",
-          "AWS_ENDPOINT_URL_AUTO_SCALING", "MAEL_AWS_TERMINATE_QUEUE_URL", "MAEL_AWS_SPOT_TERMINATE_POLL_SECONDS",
-          "MAEL_INSTANCE_ID"}) {
+          "MAEL_AWS_TERMINATE_QUEUE_URL", "MAEL_AWS_SPOT_TERMINATE_POLL_SECONDS", "MAEL_INSTANCE_ID"}) {
         env[std::string("-") + name] = "";
     }
     return env;
@@ -265,8 +281,6 @@ std::map<std::string, std::string> noCredentialsEnvironment() {
         env.erase(name);
         env[std::string("-") + name] = "";
     }
-    env["AWS_ENDPOINT_URL_AUTO_SCALING"] = fakesEndpoint();
-    env.erase("-AWS_ENDPOINT_URL_AUTO_SCALING");
     return env;
 }
 
@@ -332,18 +346,9 @@ std::string SqsCall::text() const {
 }
 
 std::vector<SqsCall> sqsCalls(std::int64_t sinceMillis) {
-    const auto answer = http("GET", sqsEndpoint() + "/_test/requests?since=" + std::to_string(sinceMillis));
-    if (answer.status != 200) {
-        throw std::runtime_error("GET /_test/requests of the SQS wrapper: " + std::to_string(answer.status) + " " +
-                                 answer.body.substr(0, 500));
-    }
-    const auto list = arrayOf(parseJson(answer.body, "the SQS wrapper's request log"), {"requests", "items"});
     std::vector<SqsCall> out;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-        const auto o = list->getObject(static_cast<unsigned>(i));
-        if (!o) {
-            continue;
-        }
+    for (const auto& o :
+         objectsAt(sqsEndpoint() + "/_test/requests?since=" + std::to_string(sinceMillis), {"requests", "items"})) {
         SqsCall c;
         c.raw = o;
         c.at = millisOf(o, {"at"});
@@ -473,17 +478,8 @@ Poco::JSON::Object::Ptr postTask(const std::string& activityName, const std::str
 std::string FakeTask::text() const { return stringified(raw); }
 
 std::vector<FakeTask> fakeTasks() {
-    const auto answer = http("GET", fakesEndpoint() + "/_test/tasks");
-    if (answer.status != 200) {
-        throw std::runtime_error("GET /_test/tasks: " + std::to_string(answer.status) + " " + answer.body);
-    }
-    const auto list = arrayOf(parseJson(answer.body, "GET /_test/tasks"), {"tasks", "items"});
     std::vector<FakeTask> out;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-        const auto o = list->getObject(static_cast<unsigned>(i));
-        if (!o) {
-            continue;
-        }
+    for (const auto& o : objectsAt(fakesEndpoint() + "/_test/tasks", {"tasks", "items"})) {
         FakeTask t;
         t.raw = o;
         t.id = str(o, {"id", "taskToken"});
@@ -511,18 +507,9 @@ std::string FakeCall::text() const {
 }
 
 std::vector<FakeCall> fakeCalls(std::int64_t sinceMillis) {
-    const auto answer = http("GET", fakesEndpoint() + "/_test/requests?since=" + std::to_string(sinceMillis));
-    if (answer.status != 200) {
-        throw std::runtime_error("GET /_test/requests of the fake: " + std::to_string(answer.status) + " " +
-                                 answer.body.substr(0, 500));
-    }
-    const auto list = arrayOf(parseJson(answer.body, "the fake's request log"), {"requests", "items"});
     std::vector<FakeCall> out;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-        const auto o = list->getObject(static_cast<unsigned>(i));
-        if (!o) {
-            continue;
-        }
+    for (const auto& o :
+         objectsAt(fakesEndpoint() + "/_test/requests?since=" + std::to_string(sinceMillis), {"requests", "items"})) {
         FakeCall c;
         c.raw = o;
         c.at = millisOf(o, {"at"});
@@ -548,6 +535,44 @@ std::string joined(const std::vector<FakeCall>& calls, std::size_t max) {
         out += calls[i].text() + "\n";
     }
     return out;
+}
+
+std::string lifecycleNotice(const std::string& instanceId, const std::string& group, const std::string& hook,
+                            const std::string& token, std::chrono::seconds age) {
+    const auto sent = std::chrono::duration_cast<std::chrono::microseconds>(
+        (std::chrono::system_clock::now() - age).time_since_epoch());
+    const std::string time = Poco::DateTimeFormatter::format(Poco::Timestamp(sent.count()), "%Y-%m-%dT%H:%M:%S.%iZ");
+    return R"({"Origin":"AutoScalingGroup","LifecycleHookName":")" + hook +
+           R"(","Destination":"EC2","AccountId":"123456789012","RequestId":"4cf2c6b4-52b6-4fea-9a4e-0a8d0e1b5c6f",)"
+           R"("LifecycleTransition":"autoscaling:EC2_INSTANCE_TERMINATING","AutoScalingGroupName":")" +
+           group + R"(","Service":"AWS Auto Scaling","Time":")" + time + R"(","EC2InstanceId":")" + instanceId +
+           R"(","LifecycleActionToken":")" + token + R"("})";
+}
+
+std::vector<LifecycleAction> lifecycleActions() {
+    std::vector<LifecycleAction> out;
+    for (const auto& o : objectsAt(fakesEndpoint() + "/_test/lifecycle-actions", {"actions"})) {
+        LifecycleAction a;
+        a.group = str(o, {"AutoScalingGroupName"});
+        a.hook = str(o, {"LifecycleHookName"});
+        a.token = str(o, {"LifecycleActionToken"});
+        a.instanceId = str(o, {"InstanceId"});
+        a.result = str(o, {"LifecycleActionResult"});
+        a.signatureValid = str(o, {"signatureValid"}) == "true";
+        a.raw = stringified(o);
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+void resetLifecycleActions() { http("DELETE", fakesEndpoint() + "/_test/lifecycle-actions"); }
+
+void setSpotAction(const std::string& action) {
+    const auto answer =
+        http("POST", fakesEndpoint() + "/_test/spot", action.empty() ? "{}" : R"({"action":")" + action + R"("})");
+    if (answer.status < 200 || answer.status > 299) {
+        throw std::runtime_error("POST /_test/spot: " + std::to_string(answer.status) + " " + answer.body);
+    }
 }
 
 std::string awsProject(const std::string& project, const std::string& key, const std::string& hostname,

@@ -1,8 +1,10 @@
-// aws_env.h — what the sqs and awsstepfunc end-to-end tests share: the local AWS endpoints of tests/services
-// (sqslite behind its wrapper for SQS on 127.0.0.1:9324, the Step Functions fake on 127.0.0.1:9325), started by
-// their scripts; a maelstromd whose registry runs the sqs and awsstepfunc plugins with short reload periods and
-// whose environment points at those endpoints; queues made, filled and counted through SQS's query protocol (the
-// wrapper ignores signatures); activity tasks queued on the fake; the requests both endpoints recorded; project
+// aws_env.h — what the end-to-end tests against the local AWS endpoints share (the sqs and awsstepfunc plugins in
+// this folder, the AWS node lifecycle in tests/integration/aws-lifecycle): the endpoints of tests/services (sqslite
+// behind its wrapper for SQS on 127.0.0.1:9324; the fakes of Step Functions, Auto Scaling and the instance metadata
+// service on 127.0.0.1:9325), started by their scripts; a maelstromd whose registry runs the sqs and awsstepfunc
+// plugins with short reload periods and whose environment points at those endpoints; queues made, filled and
+// counted through SQS's query protocol (the wrapper ignores signatures); activity tasks queued on the fake; the
+// lifecycle actions the fake recorded and the spot notice it serves; the requests both endpoints recorded; project
 // YAML with sqs / awsstepfunc event sources firing into the fixture's /script route.
 // SPDX-License-Identifier: Apache-2.0
 //
@@ -15,6 +17,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -36,8 +39,11 @@ std::string fakesEndpoint(); ///< http://127.0.0.1:9325
 /// names what is missing.
 bool endpointsAvailable(std::string* why);
 
-/// maelstromd's environment: region, the test credentials, the SQS and Step Functions endpoints; every other AWS_*
-/// variable of this environment removed and the shared files pointed nowhere, so the host's setup plays no part.
+/// maelstromd's environment: region, the test credentials, every endpoint (SQS, Step Functions, Auto Scaling, the
+/// metadata service) pointed at the local ones; every other AWS_* variable of this environment and the node
+/// lifecycle's own (MAEL_INSTANCE_ID, MAEL_AWS_TERMINATE_QUEUE_URL, MAEL_AWS_SPOT_TERMINATE_POLL_SECONDS) removed
+/// ("-NAME") and the shared files pointed nowhere, so the host's setup plays no part. Without a queue or a spot
+/// poll period a node makes no lifecycle call, so the endpoints it does not use cost nothing.
 std::map<std::string, std::string> awsEnvironment();
 /// No credentials and no region, but every endpoint (the metadata service too) pointed at the local ones: any
 /// AWS call such a node made would show in their request logs.
@@ -132,6 +138,23 @@ struct FakeCall {
 };
 std::vector<FakeCall> fakeCalls(std::int64_t sinceMillis);
 std::string joined(const std::vector<FakeCall>& calls, std::size_t max = 60);
+
+// ---- Auto Scaling and the instance metadata service (the fake) ----
+
+/// A lifecycle-hook notice as Auto Scaling writes it to the queue, for `instanceId`, sent `age` ago.
+std::string lifecycleNotice(const std::string& instanceId, const std::string& group, const std::string& hook,
+                            const std::string& token, std::chrono::seconds age = std::chrono::seconds(0));
+/// One CompleteLifecycleAction the fake received.
+struct LifecycleAction {
+    std::string group, hook, token, instanceId, result;
+    bool signatureValid = false;
+    std::string raw; ///< the record as the fake wrote it (for messages)
+};
+std::vector<LifecycleAction> lifecycleActions();
+/// Forgets the recorded lifecycle actions.
+void resetLifecycleActions();
+/// The spot instance action the metadata service serves ("": none, 404).
+void setSpotAction(const std::string& action);
 
 // ---- project YAML ----
 
