@@ -1,5 +1,6 @@
-// model_builders.h — small SDK model values for tests (header-only): a runnable component and an HTTP event
-// source, so each suite states only what it cares about.
+// model_builders.h — small SDK model values for tests (header-only): a runnable component, an event source of
+// project "proj" (the plugins' suites add their block) and an HTTP event source, so each suite states only what
+// it cares about.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
@@ -18,6 +19,16 @@ inline sdk::Component testComponent(const std::string& name) {
     c.docker->image = "example/" + name;
     c.docker->httpPort = 8080;
     return c;
+}
+
+/// An event source `name` of component `component` in project "proj", version 1, with no type block yet.
+inline sdk::EventSource projectEventSource(const std::string& name, const std::string& component) {
+    sdk::EventSource es;
+    es.name = name;
+    es.componentName = component;
+    es.projectName = "proj";
+    es.version = 1;
+    return es;
 }
 
 /// An HTTP event source `name` routing host/prefix to `component`.

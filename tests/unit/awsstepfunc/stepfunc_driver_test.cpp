@@ -32,7 +32,7 @@ InvokeResponse answer(int status, std::string body = {}, std::vector<maelstrom::
 }
 
 /// Runs one task through a one-node setup whose invoker answers with `handler`; returns its reports.
-std::vector<Report> runOne(const std::string& input, FakeInvoker::Handler handler,
+std::vector<Report> runOne(const std::string& input, ScriptedInvoker::Handler handler,
                            maelstrom::plugins::awsstepfunc::StepFuncSettings settings = fastSettings(),
                            std::vector<InvokeRequest>* requests = nullptr) {
     FakeCloud cloud;
@@ -316,8 +316,8 @@ public:
             tokens.push_back(cloud.addTask(arn, "{}"));
         }
         CPPUNIT_ASSERT(eventually([&] { return cloud.reportCount() == tokens.size(); }));
-        CPPUNIT_ASSERT(node.invoker->maxInProgress.load() >= 2); // workers run tasks side by side
-        CPPUNIT_ASSERT(node.invoker->maxInProgress.load() <= 3);
+        CPPUNIT_ASSERT(node.invoker->maxInFlight.load() >= 2); // workers run tasks side by side
+        CPPUNIT_ASSERT(node.invoker->maxInFlight.load() <= 3);
         for (const auto& client : node.clients()) {
             CPPUNIT_ASSERT(client->maxConcurrentPolls.load() <= 1);
         }
@@ -452,7 +452,7 @@ public:
         });
         node.driver->update({stepSource("es", "act")});
         const auto token = cloud.addTask(arn, "{}");
-        CPPUNIT_ASSERT(eventually([&] { return node.invoker->inProgress.load() == 1; }));
+        CPPUNIT_ASSERT(eventually([&] { return node.invoker->inFlight.load() == 1; }));
         node.driver->update({});
         CPPUNIT_ASSERT(eventually([&] { return node.driver->pollingRoles().empty(); }));
         std::this_thread::sleep_for(100ms);

@@ -131,7 +131,7 @@ public:
 
         std::map<int, Outcome> outcomes; // written before the task is queued, read by the invoker
         std::mutex outcomesMutex;
-        auto invoker = std::make_shared<FakeInvoker>();
+        auto invoker = std::make_shared<ScriptedInvoker>();
         invoker->setHandler([&](const InvokeRequest& request) {
             const int id = idOf(request.body);
             Outcome o;

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "stepfunc_test_support.h"
 
+#include "model_builders.h"
+
 #include <thread>
 
 namespace maelstrom::testing::stepfunc {
@@ -218,133 +220,13 @@ void FakeStepFunctions::abort() {
     cloud_.cv_.notify_all();
 }
 
-// --- FakeInvoker ----------------------------------------------------------------------------------------------
-
-sdk::InvokeResponse FakeInvoker::invoke(const sdk::InvokeRequest& request) {
-    const int now = ++inProgress;
-    int seen = maxInProgress.load();
-    while (now > seen && !maxInProgress.compare_exchange_weak(seen, now)) {
-    }
-    Handler handler;
-    {
-        std::lock_guard lock(mutex_);
-        requests_.push_back(request);
-        handler = handler_;
-    }
-    struct Leave {
-        std::atomic<int>& n;
-        ~Leave() { --n; }
-    } leave{inProgress};
-    if (handler) {
-        return handler(request);
-    }
-    sdk::InvokeResponse response;
-    response.status = 200;
-    response.body = request.body;
-    return response;
-}
-
-void FakeInvoker::setHandler(Handler handler) {
-    std::lock_guard lock(mutex_);
-    handler_ = std::move(handler);
-}
-
-std::vector<sdk::InvokeRequest> FakeInvoker::requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-}
-
-// --- roles, capacity, logs --------------------------------------------------------------------------------------
-
-bool RoleTable::acquireOrRenew(const std::string& roleId, const std::string& node, std::chrono::milliseconds lease) {
-    std::lock_guard lock(mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    auto it = leases_.find(roleId);
-    if (it != leases_.end() && it->second.node != node && it->second.until > now) {
-        return false;
-    }
-    leases_[roleId] = Lease{node, now + lease};
-    return true;
-}
-
-void RoleTable::release(const std::string& roleId, const std::string& node) {
-    std::lock_guard lock(mutex_);
-    const auto it = leases_.find(roleId);
-    if (it != leases_.end() && it->second.node == node) {
-        leases_.erase(it);
-    }
-}
-
-std::optional<std::string> RoleTable::holder(const std::string& roleId) const {
-    std::lock_guard lock(mutex_);
-    const auto it = leases_.find(roleId);
-    if (it == leases_.end() || it->second.until <= std::chrono::steady_clock::now()) {
-        return std::nullopt;
-    }
-    return it->second.node;
-}
-
-std::set<std::string> RoleTable::heldBy(const std::string& node) const {
-    std::lock_guard lock(mutex_);
-    std::set<std::string> held;
-    const auto now = std::chrono::steady_clock::now();
-    for (const auto& [roleId, lease] : leases_) {
-        if (lease.node == node && lease.until > now) {
-            held.insert(roleId);
-        }
-    }
-    return held;
-}
-
-bool NodeRoles::acquireOrRenew(const std::string& roleId, std::chrono::milliseconds lease) {
-    return table_.acquireOrRenew(roleId, node_, lease);
-}
-
-void NodeRoles::release(const std::string& roleId) {
-    ++releases;
-    table_.release(roleId, node_);
-}
-
-std::optional<std::string> NodeRoles::holder(const std::string& roleId) { return table_.holder(roleId); }
-
-int FakeCapacity::handlerCount(const std::string& component) {
-    std::lock_guard lock(mutex_);
-    const auto it = handlers_.find(component);
-    return it == handlers_.end() ? 0 : it->second;
-}
-
-void FakeCapacity::set(const std::string& component, int handlers) {
-    std::lock_guard lock(mutex_);
-    handlers_[component] = handlers;
-}
-
-sdk::PluginLogger LogLines::logger() {
-    return sdk::PluginLogger([this](sdk::LogLevel, const std::string& line) {
-        std::lock_guard lock(mutex_);
-        lines_.push_back(line);
-    });
-}
-
-std::vector<std::string> LogLines::lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-}
-
-std::size_t LogLines::count(const std::string& needle) const {
-    std::lock_guard lock(mutex_);
-    std::size_t n = 0;
-    for (const auto& line : lines_) {
-        n += line.find(needle) != std::string::npos ? 1 : 0;
-    }
-    return n;
-}
-
 // --- Node -----------------------------------------------------------------------------------------------------
 
 Node::Node(std::string nodeName, FakeCloud& cloud, RoleTable& roleTable,
-           plugins::awsstepfunc::StepFuncSettings settings, std::shared_ptr<FakeInvoker> sharedInvoker)
-    : name(std::move(nodeName)), invoker(sharedInvoker ? std::move(sharedInvoker) : std::make_shared<FakeInvoker>()),
-      roles(std::make_shared<NodeRoles>(roleTable, name)), capacity(std::make_shared<FakeCapacity>()) {
+           plugins::awsstepfunc::StepFuncSettings settings, std::shared_ptr<ScriptedInvoker> sharedInvoker)
+    : name(std::move(nodeName)),
+      invoker(sharedInvoker ? std::move(sharedInvoker) : std::make_shared<ScriptedInvoker>()),
+      roles(std::make_shared<FakeRoleLocks>(roleTable, name)), capacity(std::make_shared<FakeCapacity>()) {
     driver = std::make_shared<plugins::awsstepfunc::StepFuncDriver>(settings, [this, &cloud] {
         auto client = std::make_shared<FakeStepFunctions>(cloud, name);
         std::lock_guard lock(mutex_);
@@ -383,11 +265,7 @@ plugins::awsstepfunc::StepFuncSettings fastSettings() {
 sdk::EventSource stepSource(const std::string& name, const std::string& activity, const std::string& path,
                             std::int64_t maxConcurrency, std::int64_t concurrencyPerPoller,
                             const std::string& component) {
-    sdk::EventSource es;
-    es.name = name;
-    es.componentName = component;
-    es.projectName = "proj";
-    es.version = 1;
+    auto es = projectEventSource(name, component);
     es.awsstepfunc = sdk::AwsStepFunctionEventSource{};
     es.awsstepfunc->activityName = activity;
     es.awsstepfunc->path = path;

@@ -1,12 +1,12 @@
 // stepfunc_test_support.h — what the awsstepfunc driver's unit tests share: a fake Step Functions service (one
 // "cloud" state; one client object per factory call, each abortable on its own and counting its concurrent long
-// polls), a scriptable invoker, role locks over one shared in-memory table, a settable handler count, and a node =
-// driver + its host.
+// polls) and a node = driver + its host (whose fakes are fake_event_source_host.h's).
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include "aws/error.h"
 #include "aws/stepfunctions.h"
+#include "fake_event_source_host.h"
 #include "stepfunc_driver.h"
 
 #include <maelstrom/sdk/event_source.h>
@@ -26,6 +26,12 @@
 #include <vector>
 
 namespace maelstrom::testing::stepfunc {
+
+using maelstrom::testing::FakeCapacity;
+using maelstrom::testing::FakeRoleLocks;
+using maelstrom::testing::LogLines;
+using maelstrom::testing::RoleTable;
+using maelstrom::testing::ScriptedInvoker;
 
 /// One SendTaskSuccess or SendTaskFailure that Step Functions accepted.
 struct Report {
@@ -114,91 +120,17 @@ private:
     std::atomic<bool> aborted_{false};
 };
 
-/// Answers through `handler` (default: 200 with the request body); records the requests and counts concurrency.
-class FakeInvoker final : public sdk::Invoker {
-public:
-    using Handler = std::function<sdk::InvokeResponse(const sdk::InvokeRequest&)>;
-    sdk::InvokeResponse invoke(const sdk::InvokeRequest& request) override;
-    void setHandler(Handler handler);
-    std::vector<sdk::InvokeRequest> requests() const;
-    std::atomic<int> inProgress{0};
-    std::atomic<int> maxInProgress{0};
-
-private:
-    mutable std::mutex mutex_;
-    Handler handler_;
-    std::vector<sdk::InvokeRequest> requests_;
-};
-
-/// Role leases of every node, on the real steady clock.
-class RoleTable {
-public:
-    bool acquireOrRenew(const std::string& roleId, const std::string& node, std::chrono::milliseconds lease);
-    void release(const std::string& roleId, const std::string& node);
-    std::optional<std::string> holder(const std::string& roleId) const;
-    /// Roles held now by `node`.
-    std::set<std::string> heldBy(const std::string& node) const;
-
-private:
-    struct Lease {
-        std::string node;
-        std::chrono::steady_clock::time_point until;
-    };
-    mutable std::mutex mutex_;
-    std::map<std::string, Lease> leases_;
-};
-
-class NodeRoles final : public sdk::RoleLocks {
-public:
-    NodeRoles(RoleTable& table, std::string node) : table_(table), node_(std::move(node)) {}
-    bool acquireOrRenew(const std::string& roleId, std::chrono::milliseconds lease) override;
-    void release(const std::string& roleId) override;
-    std::optional<std::string> holder(const std::string& roleId) override;
-    std::atomic<int> releases{0};
-
-private:
-    RoleTable& table_;
-    std::string node_;
-};
-
-class FakeCapacity final : public sdk::ComponentCapacity {
-public:
-    int handlerCount(const std::string& component) override;
-    void set(const std::string& component, int handlers);
-    /// The cluster's size as the driver sees it (1 until set).
-    int nodeCount() override { return nodes_.load(); }
-    void setNodes(int nodes) { nodes_ = nodes; }
-
-private:
-    std::mutex mutex_;
-    std::map<std::string, int> handlers_;
-    std::atomic<int> nodes_{1};
-};
-
-/// A log sink that keeps every line.
-class LogLines {
-public:
-    sdk::PluginLogger logger();
-    std::vector<std::string> lines() const;
-    /// How many lines contain `needle`.
-    std::size_t count(const std::string& needle) const;
-
-private:
-    mutable std::mutex mutex_;
-    std::vector<std::string> lines_;
-};
-
 /// One node: a started StepFuncDriver whose factory makes FakeStepFunctions clients on `cloud`.
 struct Node {
     Node(std::string name, FakeCloud& cloud, RoleTable& roleTable, plugins::awsstepfunc::StepFuncSettings settings,
-         std::shared_ptr<FakeInvoker> invoker = nullptr);
+         std::shared_ptr<ScriptedInvoker> invoker = nullptr);
     ~Node();
     std::vector<std::shared_ptr<FakeStepFunctions>> clients() const;
     int factoryCalls() const;
 
     std::string name;
-    std::shared_ptr<FakeInvoker> invoker;
-    std::shared_ptr<NodeRoles> roles;
+    std::shared_ptr<ScriptedInvoker> invoker;
+    std::shared_ptr<FakeRoleLocks> roles;
     std::shared_ptr<FakeCapacity> capacity;
     LogLines logLines;
     std::shared_ptr<plugins::awsstepfunc::StepFuncDriver> driver;

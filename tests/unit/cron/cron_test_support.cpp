@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cron_test_support.h"
 
+#include "model_builders.h"
+
 #include <maelstrom/sdk/errors.h>
 
 namespace maelstrom::testing::cron {
@@ -80,27 +82,6 @@ std::optional<std::string> CuttableRoleLocks::holder(const std::string& roleId) 
     return lease ? std::optional<std::string>(lease->holderNodeId) : std::nullopt;
 }
 
-sdk::PluginLogger LogLines::logger() {
-    return sdk::PluginLogger([this](sdk::LogLevel, const std::string& line) {
-        std::lock_guard lock(mutex_);
-        lines_.push_back(line);
-    });
-}
-
-std::vector<std::string> LogLines::lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-}
-
-std::size_t LogLines::count(const std::string& needle) const {
-    std::lock_guard lock(mutex_);
-    std::size_t n = 0;
-    for (const auto& line : lines_) {
-        n += line.find(needle) != std::string::npos ? 1 : 0;
-    }
-    return n;
-}
-
 CronNode::CronNode(std::string nodeName, FakeClock& clock, FakeDatabase& database, FiringLog& log,
                    plugins::cron::CronSettings settings)
     : name(std::move(nodeName)), invoker(std::make_shared<RecordingInvoker>(name, clock, log)),
@@ -122,11 +103,7 @@ CronNode::~CronNode() {
 
 sdk::EventSource cronSource(const std::string& name, const std::string& schedule, const std::string& path,
                             const std::string& component) {
-    sdk::EventSource es;
-    es.name = name;
-    es.componentName = component;
-    es.projectName = "proj";
-    es.version = 1;
+    auto es = projectEventSource(name, component);
     es.cron = sdk::CronEventSource{};
     es.cron->schedule = schedule;
     es.cron->http.method = "GET";

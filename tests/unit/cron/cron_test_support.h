@@ -6,6 +6,7 @@
 #include "cron_scheduler.h"
 #include "fake_clock.h"
 #include "fake_database.h"
+#include "fake_event_source_host.h"
 
 #include <maelstrom/sdk/event_source.h>
 
@@ -17,6 +18,8 @@
 #include <vector>
 
 namespace maelstrom::testing::cron {
+
+using maelstrom::testing::LogLines;
 
 /// 2026-12-06T00:00:00Z.
 inline constexpr std::int64_t kMidnight = 1'796'515'200'000;
@@ -74,19 +77,6 @@ public:
 private:
     FakeDatabase& database_;
     std::string node_;
-};
-
-/// A log sink that keeps every line.
-class LogLines {
-public:
-    sdk::PluginLogger logger();
-    std::vector<std::string> lines() const;
-    /// How many lines contain `needle`.
-    std::size_t count(const std::string& needle) const;
-
-private:
-    mutable std::mutex mutex_;
-    std::vector<std::string> lines_;
 };
 
 /// One node: a started CronScheduler with its invoker and role locks.

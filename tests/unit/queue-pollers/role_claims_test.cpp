@@ -5,6 +5,7 @@
 // invariants (never two nodes running one role; eventually every role held, and no node above its share).
 // SPDX-License-Identifier: Apache-2.0
 #include "fake_clock.h"
+#include "fake_event_source_host.h"
 #include "role_claims.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -24,6 +25,8 @@ using maelstrom::plugins::queue_pollers::PollerRole;
 using maelstrom::plugins::queue_pollers::pollerRoles;
 using maelstrom::plugins::queue_pollers::RoleClaims;
 using maelstrom::testing::FakeClock;
+using maelstrom::testing::FakeRoleLocks;
+using maelstrom::testing::RoleTable;
 namespace sdk = maelstrom::sdk;
 
 namespace {
@@ -32,62 +35,12 @@ constexpr std::chrono::milliseconds kLease{120'000};
 constexpr std::chrono::milliseconds kReload{1'000};
 const std::chrono::milliseconds kGrace = RoleClaims::graceFor(kReload);
 
-/// Role leases of the whole simulated cluster, as the database keeps them.
-class Table {
-public:
-    explicit Table(FakeClock& clock) : clock_(clock) {}
-    bool acquireOrRenew(const std::string& roleId, const std::string& node, std::chrono::milliseconds lease) {
-        const auto now = clock_.steadyNow();
-        auto it = leases_.find(roleId);
-        if (it != leases_.end() && it->second.node != node && it->second.expiresAt > now) {
-            return false;
-        }
-        leases_[roleId] = Lease{node, now + lease};
-        return true;
-    }
-    void release(const std::string& roleId, const std::string& node) {
-        const auto it = leases_.find(roleId);
-        if (it != leases_.end() && it->second.node == node) {
-            leases_.erase(it);
-        }
-    }
-    std::optional<std::string> holder(const std::string& roleId) const {
-        const auto it = leases_.find(roleId);
-        if (it == leases_.end() || it->second.expiresAt <= clock_.steadyNow()) {
-            return std::nullopt;
-        }
-        return it->second.node;
-    }
-
-private:
-    struct Lease {
-        std::string node;
-        FakeClock::TimePoint expiresAt{};
-    };
-    FakeClock& clock_;
-    std::map<std::string, Lease> leases_;
-};
-
-class Locks final : public sdk::RoleLocks {
-public:
-    Locks(Table& table, std::string node) : table_(table), node_(std::move(node)) {}
-    bool acquireOrRenew(const std::string& roleId, std::chrono::milliseconds lease) override {
-        return table_.acquireOrRenew(roleId, node_, lease);
-    }
-    void release(const std::string& roleId) override { table_.release(roleId, node_); }
-    std::optional<std::string> holder(const std::string& roleId) override { return table_.holder(roleId); }
-
-private:
-    Table& table_;
-    std::string node_;
-};
-
 /// A node as a driver runs it: reloads claim the roles, a held role's poller runs until its lease (by the last
 /// renewal) runs out, a role given up or no longer needed is released once its poller ended (`releaseLater`: at
 /// the next reload, as when work is still in flight).
 class Node {
 public:
-    Node(FakeClock& clock, Table& table, std::string name)
+    Node(FakeClock& clock, RoleTable& table, std::string name)
         : clock_(clock), table_(table), name_(std::move(name)), locks_(table, name_) {
         restart();
     }
@@ -156,9 +109,9 @@ private:
     }
 
     FakeClock& clock_;
-    Table& table_;
+    RoleTable& table_;
     std::string name_;
-    Locks locks_;
+    FakeRoleLocks locks_;
     std::unique_ptr<RoleClaims> claims_;
     std::map<std::string, FakeClock::TimePoint> running_; ///< role → end of the lease as last renewed
     std::set<std::string> pendingRelease_;
@@ -194,7 +147,7 @@ class RoleClaimsTest : public CppUnit::TestFixture {
 public:
     void twoNodesTakeTwoEach() {
         FakeClock clock;
-        Table table(clock);
+        RoleTable table(clock);
         Node a(clock, table, "a");
         Node b(clock, table, "b");
         for (int round = 0; round < 3; ++round) {
@@ -209,7 +162,7 @@ public:
     void threeNodesTakeTheirShare() {
         for (const int count : {6, 7, 4, 2}) {
             FakeClock clock;
-            Table table(clock);
+            RoleTable table(clock);
             std::vector<std::unique_ptr<Node>> nodes;
             for (const char* name : {"a", "b", "c"}) {
                 nodes.push_back(std::make_unique<Node>(clock, table, name));
@@ -234,7 +187,7 @@ public:
 
     void aJoiningNodeGetsTheExcess() {
         FakeClock clock;
-        Table table(clock);
+        RoleTable table(clock);
         Node a(clock, table, "a");
         Node b(clock, table, "b");
         a.reload(rolesOf(4), 1);
@@ -261,7 +214,7 @@ public:
 
     void fewerRolesGiveUpTheHighestIndices() {
         FakeClock clock;
-        Table table(clock);
+        RoleTable table(clock);
         Node a(clock, table, "a");
         Node b(clock, table, "b");
         a.reload(rolesOf(6), 2);
@@ -283,7 +236,7 @@ public:
 
     void aDeadNodesRolesAreTakenAfterItsLeases() {
         FakeClock clock;
-        Table table(clock);
+        RoleTable table(clock);
         Node a(clock, table, "a");
         Node b(clock, table, "b");
         Node c(clock, table, "c");
@@ -325,7 +278,7 @@ public:
 
     void freeRolesAreTakenPastTheShareAfterTheGrace() {
         FakeClock clock;
-        Table table(clock);
+        RoleTable table(clock);
         Node a(clock, table, "a");
         a.reload(rolesOf(4), 2); // the other node is in the view but never reloads
         CPPUNIT_ASSERT(idsOf({0, 1}) == a.running());
@@ -349,7 +302,7 @@ public:
 
     void overflowIsGivenBackWhenTheClusterGrows() {
         FakeClock clock;
-        Table table(clock);
+        RoleTable table(clock);
         Node a(clock, table, "a");
         Node b(clock, table, "b");
         a.reload(rolesOf(4), 2);
@@ -371,7 +324,7 @@ public:
         /// Locks whose calls throw while `failing`.
         class Flaky final : public sdk::RoleLocks {
         public:
-            explicit Flaky(Locks& inner) : inner_(inner) {}
+            explicit Flaky(FakeRoleLocks& inner) : inner_(inner) {}
             bool acquireOrRenew(const std::string& roleId, std::chrono::milliseconds lease) override {
                 check();
                 return inner_.acquireOrRenew(roleId, lease);
@@ -392,11 +345,11 @@ public:
                     throw std::runtime_error("database down");
                 }
             }
-            Locks& inner_;
+            FakeRoleLocks& inner_;
         };
         FakeClock clock;
-        Table table(clock);
-        Locks locks(table, "a");
+        RoleTable table(clock);
+        FakeRoleLocks locks(table, "a");
         Flaky flaky(locks);
         RoleClaims claims(clock, kLease, kGrace);
         auto result = claims.claim(flaky, "src", rolesOf(2), 1);
@@ -425,7 +378,7 @@ public:
         std::mt19937_64 random(seed);
         const auto chance = [&](int percent) { return static_cast<int>(random() % 100) < percent; };
         FakeClock clock;
-        Table table(clock);
+        RoleTable table(clock);
         constexpr int kNodes = 3;
         std::vector<std::unique_ptr<Node>> nodes;
         std::vector<bool> alive(kNodes, true);

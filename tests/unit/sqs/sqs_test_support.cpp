@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sqs_test_support.h"
 
+#include "model_builders.h"
+
 #include <maelstrom/sdk/errors.h>
 
 #include <algorithm>
@@ -244,174 +246,6 @@ int FakeSqs::receiveCount(const std::string& messageId) const {
     return 0;
 }
 
-// ---- ScriptedInvoker ----
-
-sdk::InvokeResponse ScriptedInvoker::invoke(const sdk::InvokeRequest& request) {
-    const int now = ++inFlight;
-    int seen = maxInFlight.load();
-    while (now > seen && !maxInFlight.compare_exchange_weak(seen, now)) {
-    }
-    std::function<sdk::InvokeResponse(const sdk::InvokeRequest&)> handler;
-    std::function<void(int, const sdk::InvokeRequest&)> onStart;
-    {
-        std::unique_lock lock(mutex_);
-        calls_.push_back(Invocation{request, clock_.steadyNow()});
-        handler = handler_;
-        onStart = onStart_;
-    }
-    if (onStart) {
-        onStart(now, request);
-    }
-    {
-        std::unique_lock lock(mutex_);
-        cv_.wait(lock, [this] { return !held_; });
-    }
-    struct Leave {
-        std::atomic<int>& inFlight;
-        ~Leave() { --inFlight; }
-    } leave{inFlight};
-    return handler ? handler(request) : answer(200);
-}
-
-void ScriptedInvoker::setHandler(std::function<sdk::InvokeResponse(const sdk::InvokeRequest&)> handler) {
-    std::lock_guard lock(mutex_);
-    handler_ = std::move(handler);
-}
-
-void ScriptedInvoker::setOnStart(std::function<void(int, const sdk::InvokeRequest&)> onStart) {
-    std::lock_guard lock(mutex_);
-    onStart_ = std::move(onStart);
-}
-
-void ScriptedInvoker::hold() {
-    std::lock_guard lock(mutex_);
-    held_ = true;
-}
-
-void ScriptedInvoker::release() {
-    {
-        std::lock_guard lock(mutex_);
-        held_ = false;
-    }
-    cv_.notify_all();
-}
-
-std::vector<Invocation> ScriptedInvoker::calls() const {
-    std::lock_guard lock(mutex_);
-    return calls_;
-}
-
-std::vector<std::string> ScriptedInvoker::bodies() const {
-    std::lock_guard lock(mutex_);
-    std::vector<std::string> out;
-    for (const auto& call : calls_) {
-        out.push_back(call.request.body);
-    }
-    return out;
-}
-
-std::size_t ScriptedInvoker::count() const {
-    std::lock_guard lock(mutex_);
-    return calls_.size();
-}
-
-// ---- roles, capacity ----
-
-bool RoleTable::acquireOrRenew(const std::string& roleId, const std::string& node, std::chrono::milliseconds lease) {
-    std::lock_guard lock(mutex_);
-    ++calls_;
-    const auto now = clock_.steadyNow();
-    auto it = leases_.find(roleId);
-    if (it != leases_.end() && it->second.node != node && it->second.expiresAt > now) {
-        return false;
-    }
-    leases_.insert_or_assign(roleId, Lease{node, now + lease});
-    return true;
-}
-
-void RoleTable::release(const std::string& roleId, const std::string& node) {
-    std::lock_guard lock(mutex_);
-    ++calls_;
-    const auto it = leases_.find(roleId);
-    if (it != leases_.end() && it->second.node == node) {
-        leases_.erase(it);
-    }
-}
-
-std::optional<std::string> RoleTable::holder(const std::string& roleId) const {
-    std::lock_guard lock(mutex_);
-    const auto it = leases_.find(roleId);
-    if (it == leases_.end() || it->second.expiresAt <= clock_.steadyNow()) {
-        return std::nullopt;
-    }
-    return it->second.node;
-}
-
-void RoleTable::assign(const std::string& roleId, const std::string& node, std::chrono::milliseconds lease) {
-    std::lock_guard lock(mutex_);
-    leases_.insert_or_assign(roleId, Lease{node, clock_.steadyNow() + lease});
-}
-
-std::size_t RoleTable::calls() const {
-    std::lock_guard lock(mutex_);
-    return calls_;
-}
-
-bool FakeRoleLocks::acquireOrRenew(const std::string& roleId, std::chrono::milliseconds lease) {
-    return table_.acquireOrRenew(roleId, node_, lease);
-}
-
-void FakeRoleLocks::release(const std::string& roleId) { table_.release(roleId, node_); }
-
-std::optional<std::string> FakeRoleLocks::holder(const std::string& roleId) { return table_.holder(roleId); }
-
-int FakeCapacity::handlerCount(const std::string& component) {
-    std::lock_guard lock(mutex_);
-    ++calls_;
-    const auto it = handlers_.find(component);
-    return it == handlers_.end() ? 0 : it->second;
-}
-
-void FakeCapacity::set(const std::string& component, int handlers) {
-    std::lock_guard lock(mutex_);
-    handlers_[component] = handlers;
-}
-
-std::size_t FakeCapacity::calls() const {
-    std::lock_guard lock(mutex_);
-    return calls_;
-}
-
-// ---- logs ----
-
-sdk::PluginLogger LogLines::logger() {
-    return sdk::PluginLogger([this](sdk::LogLevel level, const std::string& line) {
-        static const char* const names[] = {"debug", "information", "warning", "error"};
-        std::lock_guard lock(mutex_);
-        lines_.push_back(std::string(names[static_cast<int>(level)]) + ": " + line);
-    });
-}
-
-std::vector<std::string> LogLines::lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-}
-
-std::size_t LogLines::count(const std::string& needle) const {
-    std::lock_guard lock(mutex_);
-    return std::count_if(lines_.begin(), lines_.end(),
-                         [&](const std::string& line) { return line.find(needle) != std::string::npos; });
-}
-
-std::string LogLines::dump() const {
-    std::lock_guard lock(mutex_);
-    std::string out;
-    for (const auto& line : lines_) {
-        out += line + "\n";
-    }
-    return out;
-}
-
 // ---- nodes ----
 
 void ClientList::add(std::shared_ptr<FakeSqsClient> client) {
@@ -473,11 +307,7 @@ bool SqsNode::waitForReload(FakeClock& clock, std::chrono::milliseconds step) co
 
 sdk::EventSource sqsSource(const std::string& name, const std::string& queue, bool nameAsPrefix,
                            const std::string& path, const std::string& component) {
-    sdk::EventSource source;
-    source.name = name;
-    source.componentName = component;
-    source.projectName = "proj";
-    source.version = 1;
+    auto source = projectEventSource(name, component);
     source.sqs = sdk::SqsEventSource{};
     source.sqs->queueName = queue;
     source.sqs->nameAsPrefix = nameAsPrefix;

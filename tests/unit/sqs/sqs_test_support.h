@@ -1,10 +1,11 @@
 // sqs_test_support.h — what the sqs driver's unit tests share: a fake SQS (queues, visibility timeouts, long polls
-// scaled down to milliseconds, injected errors), a scriptable invoker, role locks over one in-memory table shared
-// by several nodes, a settable component capacity, and a node = driver + its host.
+// scaled down to milliseconds, injected errors) and a node = driver + its host (whose fakes are
+// fake_event_source_host.h's).
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include "fake_clock.h"
+#include "fake_event_source_host.h"
 #include "sqs_driver.h"
 
 #include <maelstrom/sdk/event_source.h>
@@ -24,6 +25,12 @@
 namespace maelstrom::testing::sqs {
 
 using Steady = std::chrono::steady_clock;
+using maelstrom::testing::FakeCapacity;
+using maelstrom::testing::FakeRoleLocks;
+using maelstrom::testing::Invocation;
+using maelstrom::testing::LogLines;
+using maelstrom::testing::RoleTable;
+using maelstrom::testing::ScriptedInvoker;
 
 /// One ReceiveMessage call as the fake saw it.
 struct ReceiveCall {
@@ -125,105 +132,6 @@ public:
 
 private:
     FakeSqs& sqs_;
-};
-
-struct Invocation {
-    sdk::InvokeRequest request;
-    FakeClock::TimePoint at{};
-};
-
-/// Answers with `handler` (200 by default); records every request; hold() makes invoke() wait for release().
-class ScriptedInvoker final : public sdk::Invoker {
-public:
-    explicit ScriptedInvoker(FakeClock& clock) : clock_(clock) {}
-    sdk::InvokeResponse invoke(const sdk::InvokeRequest& request) override;
-
-    void setHandler(std::function<sdk::InvokeResponse(const sdk::InvokeRequest&)> handler);
-    /// Called at the start of each invoke with the number in flight (this one included).
-    void setOnStart(std::function<void(int inFlight, const sdk::InvokeRequest&)> onStart);
-    void hold();
-    void release();
-
-    std::vector<Invocation> calls() const;
-    std::vector<std::string> bodies() const;
-    std::size_t count() const;
-    std::atomic<int> inFlight{0};
-    std::atomic<int> maxInFlight{0};
-
-private:
-    FakeClock& clock_;
-    mutable std::mutex mutex_;
-    std::condition_variable cv_;
-    bool held_ = false;
-    std::function<sdk::InvokeResponse(const sdk::InvokeRequest&)> handler_;
-    std::function<void(int, const sdk::InvokeRequest&)> onStart_;
-    std::vector<Invocation> calls_;
-};
-
-/// Role leases of a whole fake cluster, on the fake clock.
-class RoleTable {
-public:
-    explicit RoleTable(FakeClock& clock) : clock_(clock) {}
-    bool acquireOrRenew(const std::string& roleId, const std::string& node, std::chrono::milliseconds lease);
-    void release(const std::string& roleId, const std::string& node);
-    std::optional<std::string> holder(const std::string& roleId) const;
-    /// Gives the role to `node` whoever holds it (a node the driver does not know took it).
-    void assign(const std::string& roleId, const std::string& node, std::chrono::milliseconds lease);
-    std::size_t calls() const;
-
-private:
-    struct Lease {
-        std::string node;
-        FakeClock::TimePoint expiresAt{};
-    };
-    FakeClock& clock_;
-    mutable std::mutex mutex_;
-    std::map<std::string, Lease> leases_;
-    std::size_t calls_ = 0;
-};
-
-/// One node's view of the RoleTable.
-class FakeRoleLocks final : public sdk::RoleLocks {
-public:
-    FakeRoleLocks(RoleTable& table, std::string node) : table_(table), node_(std::move(node)) {}
-    bool acquireOrRenew(const std::string& roleId, std::chrono::milliseconds lease) override;
-    void release(const std::string& roleId) override;
-    std::optional<std::string> holder(const std::string& roleId) override;
-
-private:
-    RoleTable& table_;
-    std::string node_;
-};
-
-class FakeCapacity final : public sdk::ComponentCapacity {
-public:
-    int handlerCount(const std::string& component) override;
-    void set(const std::string& component, int handlers);
-    /// The cluster's size as the driver sees it (1 until set).
-    int nodeCount() override { return nodes_.load(); }
-    void setNodes(int nodes) { nodes_ = nodes; }
-    std::size_t calls() const;
-
-private:
-    mutable std::mutex mutex_;
-    std::map<std::string, int> handlers_;
-    std::atomic<int> nodes_{1};
-    std::size_t calls_ = 0;
-};
-
-/// A log sink that keeps every line (with its level).
-class LogLines {
-public:
-    sdk::PluginLogger logger();
-    std::vector<std::string> lines() const;
-    /// How many lines contain `needle`.
-    std::size_t count(const std::string& needle) const;
-    /// All lines, one per line (for failure messages).
-    std::string dump() const;
-
-private:
-    mutable std::mutex mutex_;
-    std::vector<std::string> lines_;
 };
 
 /// Settings for tests: a 5 s reload on the fake clock, 1 s receive waits (scaled down by the fake SQS).
