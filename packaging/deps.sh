@@ -29,6 +29,8 @@ test_packages=(
   openssl
   # the cluster suite's network-namespace variant: database relay into the namespaces, forwarding rule
   socat iptables
+  # the clean-machine install test and the maelstromd image: a minimal Debian root (packaging/debian-root.sh)
+  debootstrap debian-archive-keyring
   # the local AWS endpoints (tests/services/aws: sqslite, installed by start-sqs.sh with npm, and the fakes)
   nodejs npm
 )
