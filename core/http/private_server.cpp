@@ -112,6 +112,9 @@ Task<void> PrivateServer::handle(HttpExchange& exchange) {
         if (routes_.awsLifecycle) {
             text += routes_.awsLifecycle->renderMetrics();
         }
+        for (const auto& block : routes_.metricsBlocks) {
+            text += block();
+        }
         std::string head = statusLine(200, exchange.version() >= 11 ? 11 : 10);
         head += std::string("Content-Type: ") + kPrometheusContentType +
                 "\r\nContent-Length: " + std::to_string(text.size()) + "\r\n\r\n";

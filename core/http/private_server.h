@@ -17,7 +17,10 @@
 
 #include <maelstrom/sdk/rpc_transport.h>
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace maelstrom::core {
 
@@ -42,6 +45,9 @@ struct PrivateRoutes {
     const LifecycleMetrics* lifecycleMetrics = nullptr;     ///< appended to `/_mael/metrics`; outlives the server
     const AwsLifecycle* awsLifecycle = nullptr;             ///< its metrics appended to `/_mael/metrics`; outlives it
     LogStreams* logs = nullptr;                             ///< `/_mael/logs` (container logs); outlives the server
+    /// More exposition text appended to `/_mael/metrics` in this order (each block: complete families with HELP and
+    /// TYPE); called on the event loop at every scrape, so cheap and non-blocking.
+    std::vector<std::function<std::string()>> metricsBlocks;
 };
 
 class PrivateServer {
