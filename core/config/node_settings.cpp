@@ -13,17 +13,21 @@ namespace {
 
 using Member = std::variant<std::int64_t NodeSettings::*, bool NodeSettings::*, std::string NodeSettings::*>;
 
+/// A setting the daemon accepts (and --check-config shows) without doing anything with it yet.
+constexpr bool kNotActedOn = true;
+
 struct Row {
     const char* key;
     const char* envVar;
     Member member;
     bool secret = false;
+    bool notActedOn = false; ///< flipped off once something reads the setting
 };
 
 // The reference's variables plus ours (node_id, peer_url, http_event_loops, http_max_connections, http_worker_threads, router_max_queued, shutdown_keep_containers, aws_terminate_poll_seconds, private_token, data_dir, log_level).
 const Row kRows[] = {
     {"public_port", "MAEL_PUBLIC_PORT", &NodeSettings::publicPort},
-    {"public_https_port", "MAEL_PUBLIC_HTTPS_PORT", &NodeSettings::publicHttpsPort},
+    {"public_https_port", "MAEL_PUBLIC_HTTPS_PORT", &NodeSettings::publicHttpsPort, false, kNotActedOn},
     {"private_port", "MAEL_PRIVATE_PORT", &NodeSettings::privatePort},
     {"http_read_timeout", "MAEL_HTTP_READ_TIMEOUT", &NodeSettings::httpReadTimeoutSeconds},
     {"http_write_timeout", "MAEL_HTTP_WRITE_TIMEOUT", &NodeSettings::httpWriteTimeoutSeconds},
@@ -35,7 +39,7 @@ const Row kRows[] = {
     {"instance_id", "MAEL_INSTANCE_ID", &NodeSettings::instanceId},
     {"node_id", "MAEL_NODE_ID", &NodeSettings::nodeId},
     {"peer_url", "MAEL_PEER_URL", &NodeSettings::peerUrl},
-    {"cron_refresh_seconds", "MAEL_CRON_REFRESH_SECONDS", &NodeSettings::cronRefreshSeconds},
+    {"cron_refresh_seconds", "MAEL_CRON_REFRESH_SECONDS", &NodeSettings::cronRefreshSeconds, false, kNotActedOn},
     {"total_memory", "MAEL_TOTAL_MEMORY", &NodeSettings::totalMemoryMiB},
     {"terminate_command", "MAEL_TERMINATE_COMMAND", &NodeSettings::terminateCommand},
     {"shutdown_pause_seconds", "MAEL_SHUTDOWN_PAUSE_SECONDS", &NodeSettings::shutdownPauseSeconds},
@@ -144,7 +148,7 @@ NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile,
             if (row.secret && !value.empty()) {
                 value = "********";
             }
-            report->push_back({row.key, row.envVar, value, source});
+            report->push_back({row.key, row.envVar, value, source, row.notActedOn});
         }
     }
     if (settings.privatePort < 0 || settings.privatePort > 65535) {

@@ -44,10 +44,11 @@ struct NodeSettings {
 
 /// One row of the settings table (for --check-config and error messages).
 struct NodeSettingInfo {
-    std::string key;    ///< YAML key under node:
-    std::string envVar; ///< MAEL_... override
-    std::string value;  ///< resolved value as text ("********" for secrets)
-    std::string source; ///< "default", "file" or "env"
+    std::string key;         ///< YAML key under node:
+    std::string envVar;      ///< MAEL_... override
+    std::string value;       ///< resolved value as text ("********" for secrets)
+    std::string source;      ///< "default", "file" or "env"
+    bool notActedOn = false; ///< accepted but not acted on yet (--check-config says so)
 };
 
 /// Text values by YAML key, as read from the registry file (with their line for error messages).

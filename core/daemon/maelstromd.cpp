@@ -25,6 +25,7 @@
 #include "gateway/route_refresher.h"
 #include "http/logs_handler.h"
 #include "http/private_server.h"
+#include "lifecycle/docker_prune_timer.h"
 #include "lifecycle/lifecycle_manager.h"
 #include "lifecycle/local_wake.h"
 #include "logs/log_bridge.h"
@@ -148,6 +149,7 @@ public:
         setUpLifecycle();
         setUpCluster();
         setUpAws();
+        setUpPruner();
         setUpEventSources();
     }
 
@@ -181,6 +183,9 @@ public:
         // The lifecycle-hook and spot pollers, when configured (otherwise nothing AWS runs until a TerminateNode
         // names this instance).
         aws_->start();
+        if (pruner_) {
+            pruner_->start();
+        }
         // Last: firings go through the private port, which is open now.
         if (eventSources_) {
             eventSources_->start(
@@ -201,6 +206,10 @@ public:
         // No more lifecycle notices read here (the poller role is released for another node); a long poll in
         // flight is aborted. A TerminateNode accepted from now on is still completed below.
         aws_->stop();
+        // No prune starts from now on; one in progress ends beside the shutdown (waited for in stopBackgroundWork).
+        if (pruner_) {
+            pruner_->requestStop();
+        }
         // Leave the cluster first: no more scaling or placement decisions here, the row deleted and every peer
         // told (they stop relaying here at once), the roles released for another node to take.
         if (autoscaler_) {
@@ -444,6 +453,28 @@ private:
         routes_.awsLifecycle = aws_.get();
     }
 
+    // The container runtime's prune every docker_prune_minutes (0: off), by one node per engine (the holder of the
+    // role docker-prune-<engine id>); what it does is logged once at start.
+    void setUpPruner() {
+        auto runtime = services_.containerRuntime();
+        if (!runtime || config_.node.dockerPruneMinutes <= 0) {
+            return;
+        }
+        DockerPruneSettings settings;
+        settings.period = std::chrono::minutes(config_.node.dockerPruneMinutes);
+        settings.removeUnregisteredImages = config_.node.dockerPruneUnregImages;
+        settings.keepGlobs = parseKeepGlobs(config_.node.dockerPruneUnregKeep);
+        settings.engineId = runtimeInfo_.nodeId;
+        std::shared_ptr<sdk::RoleLocks> roles;
+        if (auto database = services_.database()) {
+            roles = std::make_shared<DatabaseRoleLocks>(database, nodeId_);
+        }
+        pruner_ = std::make_unique<DockerPruneTimer>(std::move(settings), runtime, services_.database(),
+                                                     std::move(roles), pruneMetrics_);
+        PruneMetrics* metrics = &pruneMetrics_;
+        routes_.metricsBlocks.push_back([metrics] { return metrics->render(); });
+    }
+
     // The event-source drivers the registry names (the shipped one: cron), fed with their enabled event sources every
     // second and at once after any change made here or told by a peer.
     void setUpEventSources() {
@@ -470,6 +501,9 @@ private:
     /// unless kept on purpose), the log bridge and the route refresher.
     void stopBackgroundWork() {
         aws_->stop();
+        if (pruner_) {
+            pruner_->stop();
+        }
         eventSourceUpdates_.reset();
         if (eventSources_) {
             eventSources_->stop();
@@ -508,6 +542,10 @@ private:
     std::unique_ptr<PeerClient> peers_;
     std::unique_ptr<NodeService> nodeService_;
     std::unique_ptr<AwsLifecycle> aws_; ///< made in setUpAws (before any port opens); nodeService_ calls it
+
+    PruneMetrics pruneMetrics_;                ///< before pruner_ and the private server: outlives both
+    std::unique_ptr<DockerPruneTimer> pruner_; ///< null when pruning is off
+
     DataChanges changes_;
     std::shared_ptr<Placement> placement_; ///< places the cold starts coldStarter_ does not answer by a wake
     std::shared_ptr<LocalWakeColdStarter> coldStarter_; ///< the routers' cold starter (held weakly by them)
@@ -650,7 +688,8 @@ private:
             services->describe(std::cout);
             std::cout << "node:\n";
             for (const auto& row : registryConfig.nodeReport) {
-                std::cout << "  " << row.key << " = " << row.value << " (" << row.source << ", " << row.envVar << ")\n";
+                std::cout << "  " << row.key << " = " << row.value << " (" << row.source << ", " << row.envVar << ")"
+                          << (row.notActedOn ? " (accepted, not acted on yet)" : "") << "\n";
             }
             services->shutdown();
             return EXIT_OK;

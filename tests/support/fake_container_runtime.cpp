@@ -184,6 +184,7 @@ sdk::RuntimeCapabilities FakeContainerRuntime::capabilities() const {
     caps.logs = logsSupported_;
     caps.pause = pauseSupported_;
     caps.precreate = precreateSupported_;
+    caps.prune = pruneSupported_;
     return caps;
 }
 
@@ -437,6 +438,66 @@ FakeContainerRuntime::listLocked(const std::function<bool(sdk::ContainerState)>&
 void FakeContainerRuntime::unsubscribe(std::int64_t id) {
     std::lock_guard lock(mutex_);
     sinks_.erase(id);
+}
+
+void FakeContainerRuntime::setPruneSupported(bool supported) {
+    std::lock_guard lock(mutex_);
+    pruneSupported_ = supported;
+}
+
+void FakeContainerRuntime::setPruneImages(std::vector<std::string> images) {
+    std::lock_guard lock(mutex_);
+    pruneImages_ = std::move(images);
+}
+
+void FakeContainerRuntime::setPruneHook(std::function<void()> hook) {
+    std::lock_guard lock(mutex_);
+    pruneHook_ = std::move(hook);
+}
+
+std::vector<sdk::PruneOptions> FakeContainerRuntime::pruneCalls() const {
+    std::lock_guard lock(mutex_);
+    return pruneCalls_;
+}
+
+sdk::PruneReport FakeContainerRuntime::prune(const sdk::PruneOptions& options) {
+    std::function<void()> hook;
+    {
+        std::lock_guard lock(mutex_);
+        hook = pruneHook_;
+    }
+    if (hook) {
+        hook();
+    }
+    std::lock_guard lock(mutex_);
+    throwIfUnavailableLocked();
+    if (!pruneSupported_) {
+        throw sdk::NotSupported("the fake runtime's prune is off (setPruneSupported)");
+    }
+    throwIfInjectedLocked(Operation::Prune, "pruning");
+    pruneCalls_.push_back(options);
+    sdk::PruneReport report;
+    for (auto it = containers_.begin(); it != containers_.end();) {
+        if (it->second.summary.state == sdk::ContainerState::Exited) {
+            report.removedContainers.push_back(it->first);
+            it = containers_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (options.removeUnregisteredImages) {
+        for (const auto& image : pruneImages_) {
+            if (std::find(options.registeredImages.begin(), options.registeredImages.end(), image) ==
+                options.registeredImages.end()) {
+                report.removedImages.push_back(image);
+            }
+        }
+        std::erase_if(pruneImages_, [&](const std::string& image) {
+            return std::find(report.removedImages.begin(), report.removedImages.end(), image) !=
+                   report.removedImages.end();
+        });
+    }
+    return report;
 }
 
 } // namespace maelstrom::testing

@@ -22,6 +22,12 @@
 //     containers, as `docker ps` does.
 //   - Failures: failNext(operation, n) makes the next n calls of that operation throw PluginError (a failed
 //     startCreated() leaves the container Created); failNextStarts() is failNext(Operation::Start, ...).
+//   - Prune (capability `prune`, off unless setPruneSupported(true); off, prune() throws NotSupported): removes the
+//     Exited containers (never the Created ones) and reports them, and reports as removed the images given to
+//     setPruneImages() that are not among the options' registeredImages (only with removeUnregisteredImages; keep
+//     globs are the plugin's business). Every call's options are recorded (pruneCalls()); failNext(Operation::Prune)
+//     and setUnavailable() make it throw; setPruneHook() runs a function at the start of each prune(), without the
+//     lock (a test can hold a prune in progress there).
 //   - Call counts: startCalls() counts start() and startCreated() (containers started either way).
 //   - Thread-safe; subscribers and log sinks are called without the fake's lock held.
 #pragma once
@@ -48,7 +54,7 @@ public:
     // ---- Test controls ----
 
     /// Operations whose failures a test can inject. Start covers start() and startCreated().
-    enum class Operation { Start, Create, Pause, Unpause };
+    enum class Operation { Start, Create, Pause, Unpause, Prune };
     /// The next `count` calls of `operation` throw PluginError(`why`) (replaces any earlier count).
     void failNext(Operation operation, int count, const std::string& why = "fake failure");
     /// The next `count` start() or startCreated() calls throw PluginError(`why`).
@@ -68,6 +74,14 @@ public:
     /// Whether capabilities() declares precreate (default true); when not, create() and startCreated() throw
     /// NotSupported.
     void setPrecreateSupported(bool supported);
+    /// Whether capabilities() declares prune (default false).
+    void setPruneSupported(bool supported);
+    /// Images present besides the components' (what a prune with removeUnregisteredImages may remove).
+    void setPruneImages(std::vector<std::string> images);
+    /// Runs at the start of every prune(), without the fake's lock held.
+    void setPruneHook(std::function<void()> hook);
+    /// The options of every prune() call that got past the failure checks, in order.
+    std::vector<sdk::PruneOptions> pruneCalls() const;
     /// Adds a line (without its newline) to the container's log. @return false when there is no such container.
     bool appendLog(const std::string& containerId, const std::string& text, bool stderrStream = false);
     /// Health checks of the fake containers, for LifecycleContext::probe.
@@ -108,6 +122,7 @@ public:
     void unpause(const std::string& containerId) override;
     sdk::ContainerSummary create(const sdk::ContainerSpec& spec) override;
     sdk::ContainerSummary startCreated(const std::string& containerId) override;
+    sdk::PruneReport prune(const sdk::PruneOptions& options) override;
 
 private:
     struct FakeLogLine {
@@ -155,6 +170,10 @@ private:
     int unpauseCalls_ = 0;                          ///< guarded
     bool pauseSupported_ = true;                    ///< guarded
     bool precreateSupported_ = true;                ///< guarded
+    bool pruneSupported_ = false;                   ///< guarded
+    std::vector<std::string> pruneImages_;          ///< guarded
+    std::vector<sdk::PruneOptions> pruneCalls_;     ///< guarded
+    std::function<void()> pruneHook_;               ///< guarded (called after copying it out)
 
     bool logsSupported_ = false;              ///< guarded
     std::condition_variable_any logsChanged_; ///< a log grew or a container stopped running (with mutex_)

@@ -17,6 +17,14 @@ const std::string kTestPlugins = MAELSTROM_TEST_PLUGIN_DIR;
 std::string maelstromd() { return (binDir() / "maelstromd").string(); }
 std::string maelctl() { return (binDir() / "maelctl").string(); }
 
+std::size_t countOf(const std::string& text, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) {
+        ++n;
+    }
+    return n;
+}
+
 // A registry with plugin_dir = the test plugins and one load_balancer entry.
 std::string registry(const std::string& plugin, const std::string& settings = "", const std::string& extra = "") {
     std::string text =
@@ -119,6 +127,17 @@ public:
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("plugin_dir: " + kTestPlugins) != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(r.out,
                                r.out.find("private_port = 8374 (default, MAEL_PRIVATE_PORT)") != std::string::npos);
+        // Settings accepted without effect yet say so; those that act (the prune timer's) do not.
+        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("public_https_port = 443 (default, MAEL_PUBLIC_HTTPS_PORT) (accepted, "
+                                                 "not acted on yet)\n") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("cron_refresh_seconds = 60 (default, MAEL_CRON_REFRESH_SECONDS) "
+                                                 "(accepted, not acted on yet)\n") != std::string::npos);
+        for (const char* line : {"docker_prune_minutes = 0 (default, MAEL_DOCKER_PRUNE_MINUTES)\n",
+                                 "docker_prune_unreg_images = false (default, MAEL_DOCKER_PRUNE_UNREG_IMAGES)\n",
+                                 "docker_prune_unreg_keep =  (default, MAEL_DOCKER_PRUNE_UNREG_KEEP)\n"}) {
+            CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find(line) != std::string::npos);
+        }
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out, std::size_t(2), countOf(r.out, "(accepted, not acted on yet)"));
     }
 
     void testShippedRegistryChecks() {
