@@ -14,6 +14,8 @@ run_packages=(
   docker.io
   # IANA time zones for cron schedules' CRON_TZ= prefixes (the SDK's cron_schedule.h reads /usr/share/zoneinfo)
   tzdata
+  # packaging/build-deb.sh: CPack finds the ELF files for dpkg-shlibdeps (dpkg-dev, part of build-essential) with file
+  file
 )
 test_packages=(
   # fuzzing (libFuzzer); the layout check and the clang-tidy profile (tests/lint.sh)
@@ -31,6 +33,8 @@ test_packages=(
   socat iptables
   # the clean-machine install test and the maelstromd image: a minimal Debian root (packaging/debian-root.sh)
   debootstrap debian-archive-keyring
+  # the packages' contents test: lintian, the unit check (systemd-analyze), the zsh completion check
+  lintian systemd zsh
   # the local AWS endpoints (tests/services/aws: sqslite, installed by start-sqs.sh with npm, and the fakes)
   nodejs npm
 )

@@ -17,6 +17,7 @@
 #include "common/env_file.h"
 #include "config/config_error.h"
 #include "config/registry_config.h"
+#include "daemon/sd_notify.h"
 #include "event_sources/database_role_locks.h"
 #include "event_sources/event_sources.h"
 #include "gateway/component_cache.h"
@@ -74,6 +75,16 @@ void loadEnvFile(const std::string& path) {
         }
     } catch (const common::EnvFileError& e) {
         throw ConfigError(std::string(e.what()) + " (the env file)");
+    }
+}
+
+// A state for the service manager ($NOTIFY_SOCKET, set by systemd for Type=notify); a failure is logged, never
+// fatal: the daemon serves either way.
+void tellServiceManager(const std::string& state, Poco::Logger& log) {
+    try {
+        notifyServiceManager(state);
+    } catch (const NotifyError& e) {
+        log.warning(std::string("telling the service manager: ") + e.what());
     }
 }
 
@@ -698,7 +709,10 @@ private:
         log.information(versionLine() + ": starting with registry " + file);
         RunningNode node(registryConfig, *services);
         node.start(); // on failure everything started is stopped again before the error propagates
+        // Type=notify: `systemctl start` returns once both ports accept connections.
+        tellServiceManager("READY=1\nSTATUS=serving", log);
         waitForTerminationRequest();
+        tellServiceManager("STOPPING=1\nSTATUS=stopping gracefully", log);
         node.stopGracefully();
         services->shutdown();
         log.information("maelstromd: exiting");
