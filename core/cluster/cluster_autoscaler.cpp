@@ -138,6 +138,9 @@ void ClusterAutoscaler::pass() {
         if (target != current) {
             deltas.push_back(ScaleDelta{name, target - current, sdk::effectiveReserveMemoryMiB(*component.docker),
                                         component.maxInstancesPerNode});
+            if (metrics_) {
+                metrics_->countScaleDecision(name, target > current);
+            }
             if (target < current && target == 0) {
                 log().information("component " + name + ": idle for " + std::to_string(input.secondsIdle) +
                                   " s: scaling to zero");
@@ -171,11 +174,18 @@ void ClusterAutoscaler::pass() {
                 request.block = true;
                 try {
                     const auto result = nodes_.startStopOn(o->node, request);
+                    if (metrics_) {
+                        metrics_->countScaleAction(o->node.nodeId,
+                                                   result.targetVersionMismatch ? "version_mismatch" : "applied");
+                    }
                     if (!result.targetVersionMismatch) {
                         log().information("autoscale: node " + o->node.nodeId + ": " + describe(*o));
                     }
                     return true; // a mismatch is no error: the next pass decides on fresher state
                 } catch (const std::exception& e) {
+                    if (metrics_) {
+                        metrics_->countScaleAction(o->node.nodeId, "failed");
+                    }
                     log().warning("autoscale: node " + o->node.nodeId + ": " + e.what());
                     return false;
                 }

@@ -15,6 +15,7 @@
 
 #include "cluster/node_service.h"
 #include "gateway/component_cache.h"
+#include "metrics/cluster_metrics.h"
 
 #include <maelstrom/sdk/database.h>
 
@@ -37,6 +38,8 @@ public:
     void start();
     /// Stops the loop and releases the role.
     void stop();
+    /// Where the decisions are counted (may be null; outlives this). Set before start().
+    void setMetrics(ClusterMetrics* metrics) { metrics_ = metrics; }
 
 private:
     void loop(std::stop_token stop);
@@ -46,6 +49,7 @@ private:
     NodeService& nodes_;
     std::shared_ptr<sdk::Database> database_;
     ComponentCache& components_;
+    ClusterMetrics* metrics_ = nullptr;
     bool holding_ = false; ///< loop thread only
     std::jthread thread_;
 };

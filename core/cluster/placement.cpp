@@ -271,6 +271,9 @@ std::optional<sdk::NodeStatus> Placement::placeOnce(const sdk::Component& compon
     for (const auto& node : nodes) {
         for (const auto& info : node.runningComponents) {
             if (info.componentName == component.name && info.status != "stopping") {
+                if (metrics_) {
+                    metrics_->countPlacement("already_running", node.nodeId);
+                }
                 return node; // already starting or running there: nothing to do
             }
         }
@@ -301,6 +304,9 @@ std::optional<sdk::NodeStatus> Placement::placeOnce(const sdk::Component& compon
                                 " MiB and fits on no node (largest node: " + std::to_string(largest) +
                                 " MiB, relay-only nodes excluded); its requests fail at their deadline";
         log().error("placement: " + why);
+        if (metrics_) {
+            metrics_->countPlacement("unplaceable", "");
+        }
         throw Unplaceable(why);
     }
     StartStopRequest request;
@@ -308,7 +314,18 @@ std::optional<sdk::NodeStatus> Placement::placeOnce(const sdk::Component& compon
     request.targetVersion = best->node.version;
     request.targetCounts = best->targets;
     request.block = true;
-    const auto result = nodes_.startStopOn(best->node, request);
+    StartStopResult result;
+    try {
+        result = nodes_.startStopOn(best->node, request);
+    } catch (...) {
+        if (metrics_) {
+            metrics_->countPlacement("failed", best->node.nodeId);
+        }
+        throw;
+    }
+    if (metrics_) {
+        metrics_->countPlacement(result.targetVersionMismatch ? "retried" : "started", best->node.nodeId);
+    }
     if (result.targetVersionMismatch) {
         return std::nullopt;
     }

@@ -21,6 +21,7 @@
 #pragma once
 
 #include "cluster/node_service.h"
+#include "metrics/cluster_metrics.h"
 #include "routing/router.h"
 
 #include <maelstrom/sdk/database.h>
@@ -59,6 +60,8 @@ public:
     sdk::NodeStatus placeComponent(const std::string& component);
     /// No new placements; waits for those in progress (bounded by their own deadlines).
     void stop();
+    /// Where the decisions are counted (may be null; outlives this). Set before the first placement.
+    void setMetrics(ClusterMetrics* metrics) { metrics_ = metrics; }
 
 private:
     struct Shared; ///< one placement in progress, shared by the calls waiting for it
@@ -83,6 +86,7 @@ private:
     std::mutex roleMutex_;                                      ///< orders role acquire/release with holding_
     int holding_ = 0;                                           ///< guarded by roleMutex_
     std::jthread renewer_;                                      ///< guarded; renews the lease while holding_ > 0
+    ClusterMetrics* metrics_ = nullptr;
 };
 
 } // namespace maelstrom::core

@@ -293,6 +293,7 @@ private:
     void setUpControlPlane() {
         if (services_.database()) {
             placement_ = std::make_shared<Placement>(*nodeService_, services_.database());
+            placement_->setMetrics(&clusterMetrics_);
             coldStarter_ = std::make_shared<LocalWakeColdStarter>(placement_);
             routers_.setColdStarter(coldStarter_);
         }
@@ -336,6 +337,20 @@ private:
         }
         routes_.gateway = &gateway_;
         routes_.metrics = &metrics_;
+        // Calls into the database and runtime plugins (counted by the registry's wrappers), and the cluster's
+        // decisions and instances per node.
+        const ServiceRegistry* services = &services_;
+        routes_.metricsBlocks.emplace_back(
+            [services] { return services->databaseCalls().render() + services->dockerCalls().render(); });
+        routes_.metricsBlocks.emplace_back([cluster = &clusterMetrics_] { return cluster->render(); });
+        // Instances per component and node: this node's as its lifecycle sees them now, the peers' as last told.
+        clusterMetrics_.setNodesSource([node = node_.get(), view = view_.get()] {
+            std::vector<sdk::NodeStatus> nodes{node->status()};
+            for (auto& peer : view->peers()) {
+                nodes.push_back(std::move(peer));
+            }
+            return nodes;
+        });
         gateway_.setRelayIdentity(nodeId_, config_.node.privateToken);
     }
 
@@ -432,6 +447,7 @@ private:
             std::make_unique<Membership>(*nodeService_, services_.database(), config_.node.nodeLivenessSeconds);
         changeBroadcast_ = std::make_unique<ChangeBroadcast>(*nodeService_, changes_, components_);
         autoscaler_ = std::make_unique<ClusterAutoscaler>(*nodeService_, services_.database(), components_);
+        autoscaler_->setMetrics(&clusterMetrics_);
     }
 
     // The AWS node lifecycle: the lifecycle-hook queue poller (MAEL_AWS_TERMINATE_QUEUE_URL), the spot interruption
@@ -558,6 +574,7 @@ private:
     std::unique_ptr<DockerPruneTimer> pruner_; ///< null when pruning is off
 
     DataChanges changes_;
+    ClusterMetrics clusterMetrics_;        ///< placement_ and autoscaler_ count in it: outlives them
     std::shared_ptr<Placement> placement_; ///< places the cold starts coldStarter_ does not answer by a wake
     std::shared_ptr<LocalWakeColdStarter> coldStarter_; ///< the routers' cold starter (held weakly by them)
     std::unique_ptr<MaelstromService> api_;

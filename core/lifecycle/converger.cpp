@@ -444,7 +444,14 @@ void Converger::converge(std::stop_token stop) {
                 return;
             }
             if (step.kind == PlanStep::Kind::Start) {
-                startContainer(component, step.lock, stop);
+                try {
+                    startContainer(component, step.lock, stop);
+                } catch (const std::exception&) {
+                    if (context_.metrics && !stop.stop_requested()) {
+                        context_.metrics->recordColdStartFailure(name_);
+                    }
+                    throw;
+                }
             } else if (canPause && !hasPaused && target == 0 && step.reason == kScaleDownReason) {
                 // Idle: the last instances go; the first of them is frozen for the next request instead.
                 hasPaused = true;
@@ -723,7 +730,7 @@ void Converger::startContainer(const sdk::Component& component, bool lock, std::
     if (context_.metrics) {
         using std::chrono::nanoseconds;
         context_.metrics->recordColdStart(
-            duration_cast<nanoseconds>(phases.pull), duration_cast<nanoseconds>(phases.create),
+            name_, duration_cast<nanoseconds>(phases.pull), duration_cast<nanoseconds>(phases.create),
             duration_cast<nanoseconds>(phases.start), duration_cast<nanoseconds>(phases.health));
     }
 }

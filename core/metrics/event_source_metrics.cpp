@@ -24,9 +24,6 @@ void EventSourceMetrics::recordFiring(const std::string& eventSource, const std:
 std::string EventSourceMetrics::render() const {
     std::lock_guard lock(mutex_);
     std::string out;
-    if (counters_.empty()) {
-        return out;
-    }
     auto labelsOf = [](const Key& key) {
         return "event_source=\"" + prometheus::escapeLabel(std::get<0>(key)) + "\",component=\"" +
                prometheus::escapeLabel(std::get<1>(key)) + "\",type=\"" + prometheus::escapeLabel(std::get<2>(key)) +

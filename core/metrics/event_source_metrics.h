@@ -29,7 +29,8 @@ public:
     void recordFiring(const std::string& eventSource, const std::string& component, const std::string& type, bool ok,
                       std::optional<std::chrono::nanoseconds> lateness);
 
-    /// The exposition text of every event source seen, sorted by name; empty when none fired yet.
+    /// The exposition text of every event source seen, sorted by name (the families' HELP and TYPE also when none
+    /// fired yet, so dashboards and alerts find them).
     std::string render() const;
 
 private:

@@ -52,6 +52,13 @@ std::unique_ptr<ServiceRegistry> ServiceRegistry::start(const RegistryConfig& co
                 plugin.createService(entry.settings, hostContextFor(entry, config, daemonVersion), &settings);
             registry->running_.push_back(Running{entry, std::move(plugin), std::move(settings), std::move(service)});
         }
+        if (auto database = std::dynamic_pointer_cast<sdk::Database>(registry->find(sdk::ServiceKind::Database))) {
+            registry->database_ = std::make_shared<CountingDatabase>(std::move(database), registry->databaseCalls_);
+        }
+        if (auto runtime =
+                std::dynamic_pointer_cast<sdk::ContainerRuntime>(registry->find(sdk::ServiceKind::ContainerRuntime))) {
+            registry->runtime_ = std::make_shared<CountingContainerRuntime>(std::move(runtime), registry->dockerCalls_);
+        }
     } catch (...) {
         registry->shutdown();
         throw;
@@ -86,12 +93,8 @@ std::shared_ptr<sdk::Service> ServiceRegistry::find(sdk::ServiceKind kind) const
     return nullptr;
 }
 
-std::shared_ptr<sdk::Database> ServiceRegistry::database() const {
-    return std::dynamic_pointer_cast<sdk::Database>(find(sdk::ServiceKind::Database));
-}
-std::shared_ptr<sdk::ContainerRuntime> ServiceRegistry::containerRuntime() const {
-    return std::dynamic_pointer_cast<sdk::ContainerRuntime>(find(sdk::ServiceKind::ContainerRuntime));
-}
+std::shared_ptr<sdk::Database> ServiceRegistry::database() const { return database_; }
+std::shared_ptr<sdk::ContainerRuntime> ServiceRegistry::containerRuntime() const { return runtime_; }
 std::shared_ptr<sdk::LoadBalancer> ServiceRegistry::loadBalancer() const {
     return std::dynamic_pointer_cast<sdk::LoadBalancer>(find(sdk::ServiceKind::LoadBalancer));
 }

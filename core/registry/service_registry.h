@@ -5,6 +5,7 @@
 #pragma once
 
 #include "config/registry_config.h"
+#include "metrics/call_metrics.h"
 #include "registry/plugin_loader.h"
 
 #include <maelstrom/sdk/container_runtime.h>
@@ -31,13 +32,18 @@ public:
     ServiceRegistry(const ServiceRegistry&) = delete;
     ServiceRegistry& operator=(const ServiceRegistry&) = delete;
 
-    /// The service of a kind, or null when the registry names none.
+    /// The service of a kind, or null when the registry names none. The database and the container runtime are
+    /// handed out wrapped: every call through them is counted in databaseCalls() / dockerCalls().
     std::shared_ptr<sdk::Database> database() const;
     std::shared_ptr<sdk::ContainerRuntime> containerRuntime() const;
     std::shared_ptr<sdk::LoadBalancer> loadBalancer() const;
     std::shared_ptr<sdk::RpcTransport> rpcTransport() const;
     /// Every event-source driver, in registry order, with the name of its plugin.
     std::vector<std::pair<std::string, std::shared_ptr<sdk::EventSourceDriver>>> eventSourceDrivers() const;
+
+    /// The counters of the calls into the database and container runtime plugins (call_metrics.h).
+    const CallCounters& databaseCalls() const { return *databaseCalls_; }
+    const CallCounters& dockerCalls() const { return *dockerCalls_; }
 
     /// Human-readable list of the services with their plugin, version, file and settings (secrets redacted).
     void describe(std::ostream& out) const;
@@ -56,6 +62,10 @@ private:
     std::shared_ptr<sdk::Service> find(sdk::ServiceKind kind) const;
 
     std::vector<Running> running_;
+    std::shared_ptr<CallCounters> databaseCalls_ = databaseCallCounters();
+    std::shared_ptr<CallCounters> dockerCalls_ = dockerCallCounters();
+    std::shared_ptr<sdk::Database> database_;        ///< the counting wrapper of the database plugin
+    std::shared_ptr<sdk::ContainerRuntime> runtime_; ///< the counting wrapper of the runtime plugin
     bool shutDown_ = false;
 };
 
