@@ -35,6 +35,8 @@ test_packages=(
   debootstrap debian-archive-keyring
   # the packages' contents test: lintian, the unit check (systemd-analyze), the zsh completion check
   lintian systemd zsh
+  # the metrics scrape test: Prometheus scraping a real maelstromd (tests/integration/metrics)
+  prometheus
   # the local AWS endpoints (tests/services/aws: sqslite, installed by start-sqs.sh with npm, and the fakes)
   nodejs npm
 )
