@@ -1,14 +1,17 @@
 // metrics_exposition_test.cpp — the whole `/_mael/metrics` text as maelstromd assembles it (gateway, lifecycle,
-// event sources, plugin calls, cluster) read back by a strict exposition parser: every family has # HELP and
-// # TYPE once, before its samples, with valid names; histograms are cumulative. Also what the new families count:
+// event sources, AWS lifecycle, plugin calls, cluster, prune timer) read back by a strict exposition parser: every
+// family has # HELP and # TYPE once, before its samples, with valid names; histograms are cumulative. Also what the
+// families count:
 // calls into the database and container runtime plugins by operation and error class (through the counting
 // wrappers over the fakes), cold starts per component, placement and autoscale decisions, and the instances of
 // every node by component and state.
+#include "cluster/aws_lifecycle.h"
 #include "metrics/call_metrics.h"
 #include "metrics/cluster_metrics.h"
 #include "metrics/event_source_metrics.h"
 #include "metrics/gateway_metrics.h"
 #include "metrics/lifecycle_metrics.h"
+#include "metrics/prune_metrics.h"
 #include "routing/router_registry.h"
 
 #include "fake_container_runtime.h"
@@ -101,9 +104,19 @@ public:
             return std::vector<sdk::NodeStatus>{n};
         });
 
-        // Assembled in the private port's order.
-        const std::string text = gateway.render() + lifecycle.render() + events.render() + databaseCalls->render() +
-                                 dockerCalls->render() + cluster.render();
+        // A node with a lifecycle-queue poller configured (never started: no AWS client is made).
+        AwsLifecycleSettings awsSettings;
+        awsSettings.queueUrl = "http://127.0.0.1:1/queue/lifecycle";
+        AwsLifecycle aws(
+            std::move(awsSettings), [] { return AwsLifecycleClients{}; }, nullptr, AwsLifecycleCluster{}, [] {});
+        PruneMetrics prune;
+        prune.enable();
+        prune.recordRun(PruneOutcome::Ok);
+        prune.recordPruned(2, 1);
+
+        // Assembled in the private port's order (the blocks maelstromd appends last: plugin calls, cluster, prune).
+        const std::string text = gateway.render() + lifecycle.render() + events.render() + aws.renderMetrics() +
+                                 databaseCalls->render() + dockerCalls->render() + cluster.render() + prune.render();
         const prom::Exposition e = prom::parse(text);
         CPPUNIT_ASSERT_MESSAGE(prom::problems(e) + text, e.problems.empty());
         for (const char* family : {"maelstrom_gateway_requests_total",
