@@ -409,8 +409,8 @@ public:
         Cluster cluster;
         const std::string web = componentName(project, "web");
         auto& a = cluster.start(A);
-        cluster.start(B);
-        cluster.start(C);
+        auto& b = cluster.start(B);
+        auto& c = cluster.start(C);
         CPPUNIT_ASSERT_MESSAGE(cluster.views({A, B, C}) + cluster.tails(),
                                cluster.waitForView({A, B, C}, {A, B, C}, 15s));
         a.putProject(projectYaml(project, {component(project, "web", {"mininstances: 3"})}));
@@ -425,6 +425,33 @@ public:
         // And it stays so.
         std::this_thread::sleep_for(3s);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(cluster.tails(), countsText(spread), countsText(countByNode(web)));
+        // Every node's /_mael/metrics shows the instances of every node (its cluster view), and the scale-ups are
+        // counted on the node whose autoscaler decided them.
+        double decisions = 0;
+        for (const Daemon* node : {&a, &b, &c}) {
+            std::string text;
+            const bool all = waitUntil(
+                [&] {
+                    if (httpGetStatus(node->privatePort(), "/_mael/metrics", &text) != 200) {
+                        return false;
+                    }
+                    for (const auto& id : {A, B, C}) {
+                        const std::string line = "maelstrom_cluster_instances{component=\"" + web + "\",node=\"" + id +
+                                                 "\",state=\"active\"} 1\n";
+                        if (text.find(line) == std::string::npos) {
+                            return false;
+                        }
+                    }
+                    return true;
+                },
+                10s);
+            CPPUNIT_ASSERT_MESSAGE(text, all);
+            const std::string up = "maelstrom_autoscale_decisions_total{component=\"" + web + "\",direction=\"up\"} ";
+            if (const auto at = text.find(up); at != std::string::npos) {
+                decisions += std::stod(text.substr(at + up.size()));
+            }
+        }
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(decisions), decisions >= 1);
     }
 
     void testNewNodeReceivesAContainer() {
