@@ -4,6 +4,7 @@
 
 #include "humanize.h"
 #include "listings.h"
+#include "next_steps.h"
 
 #include <maelstrom/sdk/poco/json_codec.h>
 
@@ -54,12 +55,7 @@ bool call(CommandContext& ctx, const std::string& method, const std::string& inp
         output = ctx.client().call(method, input);
         return true;
     } catch (const sdk::RpcError& e) {
-        std::cout << "ERROR: " << context << " - JsonRpcError: code=" << e.code() << " message=" << e.what() << "\n";
-        if (e.code() == -32603) {
-            std::cout
-                << "(is maelstromd running at " << ctx.client().url()
-                << "? set MAELSTROM_PRIVATE_URL to its private URL, and MAELSTROM_PRIVATE_TOKEN if it needs one)\n";
-        }
+        printRpcError(ctx, context, e);
     } catch (const std::exception& e) {
         std::cout << "ERROR: " << context << " - " << e.what() << "\n";
     }
@@ -139,6 +135,15 @@ std::string hostOf(const std::string& url) {
 }
 
 } // namespace
+
+void printRpcError(const CommandContext& ctx, const std::string& context, const sdk::RpcError& e) {
+    std::cout << "ERROR: " << context << " - JsonRpcError: code=" << e.code() << " message=" << e.what() << "\n";
+    const std::string next = rpcNextStep(e.code(), e.what(), ctx.privateUrl, !ctx.token.empty());
+    if (!next.empty()) {
+        std::cout << "Next: " << next << "\n";
+    }
+    std::cout.flush();
+}
 
 int clusterNodes(CommandContext& ctx) {
     bool ok = false;

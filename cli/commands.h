@@ -28,6 +28,10 @@ struct CommandContext {
     bool json() const { return flag("output") == "json"; }
 };
 
+/// Prints the original's `ERROR: <context> - JsonRpcError: code=.. message=..` and, on a second line
+/// `Next: ...`, what to do about it (see next_steps.h).
+void printRpcError(const CommandContext& ctx, const std::string& context, const sdk::RpcError& error);
+
 int clusterNodes(CommandContext& ctx);
 int clusterPs(CommandContext& ctx);
 int componentList(CommandContext& ctx);

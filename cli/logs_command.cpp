@@ -8,6 +8,7 @@
 // (the reference tried to decode the body as messages); a stream silent for 60 s (no PING) is an error instead of
 // a hang; a trailing slash on the URL is tolerated.
 #include "commands.h"
+#include "next_steps.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -95,7 +96,9 @@ int logs(CommandContext& ctx) {
     }
     const std::string url = base + "/_mael/logs?" + query;
     const auto fail = [&](const std::string& why) {
-        std::cout << "ERROR: Request to " << url << " failed - " << why << std::endl;
+        std::cout << "ERROR: Request to " << url << " failed - " << why << "\n";
+        const std::string next = rpcNextStep(kTransportErrorCode, why, ctx.privateUrl, !ctx.token.empty());
+        std::cout << "Next: " << next << std::endl;
         return 1;
     };
     try {

@@ -21,17 +21,17 @@ namespace {
 constexpr const char* kDefaultPrivateUrl = "http://127.0.0.1:8374";
 
 const char* const kUsage[] = {
-    "maelctl cluster nodes [--refresh]",
-    "maelctl cluster ps [--refresh]",
-    "maelctl comp ls [--prefix=<prefix>]",
+    "maelctl cluster nodes [--refresh] [--output=table|json]",
+    "maelctl cluster ps [--refresh] [--output=table|json]",
+    "maelctl comp ls [--prefix=<prefix>] [--output=table|json]",
     "maelctl comp rm <name>",
-    "maelctl es ls [--prefix=<prefix>] [--component=<component>] [--type=<type>]",
+    "maelctl es ls [--prefix=<prefix>] [--component=<component>] [--type=<type>] [--output=table|json]",
     "maelctl es enable [--prefix=<prefix>] [--project=<project>] [--component=<component>] [--type=<type>]",
     "maelctl es disable [--prefix=<prefix>] [--project=<project>] [--component=<component>] [--type=<type>]",
     "maelctl es rm <name>",
     "maelctl logs [--components=<components>] [--since=<since>]",
-    "maelctl project ls [--prefix=<prefix>]",
-    "maelctl project put [--file=<file>] [--env=<envfile>] [--diffonly]",
+    "maelctl project ls [--prefix=<prefix>] [--output=table|json]",
+    "maelctl project put [--file=<file>] [--env=<envfile>] [--diffonly] [--wait [--wait-timeout=<duration>]]",
     "maelctl project rm <name>",
     "maelctl version",
 };
@@ -66,7 +66,10 @@ const std::vector<CommandSpec>& commands() {
         {{"es", "rm"}, {}, 1, c::eventSourceRemove},
         {{"logs"}, {{"components", true}, {"since", true}}, 0, c::logs},
         {{"project", "ls"}, {{"prefix", true}, {"output", true}}, 0, c::projectList},
-        {{"project", "put"}, {{"file", true}, {"env", true}, {"diffonly", false}}, 0, c::projectPut},
+        {{"project", "put"},
+         {{"file", true}, {"env", true}, {"diffonly", false}, {"wait", false}, {"wait-timeout", true}},
+         0,
+         c::projectPut},
         {{"project", "rm"}, {}, 1, c::projectRemove},
         {{"version"}, {}, 0, nullptr},
     };
@@ -91,7 +94,16 @@ void printHelp() {
     std::cout << "\nEnvironment variables:\n"
               << "  MAELSTROM_PRIVATE_URL - URL of maelstromd host/port (default=" << kDefaultPrivateUrl << ")\n"
               << "  MAELSTROM_PRIVATE_TOKEN - bearer token, when maelstromd requires one\n"
+              << "  NO_COLOR - when set, no colours (they appear only when stdout is a terminal and TERM is not dumb)\n"
               << "\nmaelstromd: " << privateUrl() << "\n";
+}
+
+std::string commandName(const CommandSpec& spec) {
+    std::string name;
+    for (const auto& w : spec.words) {
+        name += (name.empty() ? "" : " ") + w;
+    }
+    return name;
 }
 
 struct Parsed {
@@ -133,7 +145,13 @@ std::string parse(const std::vector<std::string>& args, Parsed& out) {
                 }
             }
             if (matches.size() != 1) {
-                return matches.empty() ? "unknown option --" + name : "ambiguous option --" + name;
+                std::string known;
+                for (const auto& [flag, takesValue] : spec.flags) {
+                    known += (known.empty() ? "" : ", ") + ("--" + flag);
+                }
+                const std::string options = known.empty() ? "it takes no options" : "it takes " + known;
+                return (matches.empty() ? "unknown option --" : "ambiguous option --") + name + " for '" +
+                       commandName(spec) + "' (" + options + ")";
             }
             const bool takesValue = spec.flags.at(matches[0]);
             if (takesValue && !hasValue) {
@@ -147,14 +165,21 @@ std::string parse(const std::vector<std::string>& args, Parsed& out) {
             out.flags[matches[0]] = value;
         }
         if (out.positionals.size() != spec.positionals) {
-            return "wrong number of arguments";
+            return "'" + commandName(spec) + "' takes " +
+                   (spec.positionals == 0 ? std::string("no arguments")
+                                          : std::to_string(spec.positionals) + " argument (a name)") +
+                   ", got " + std::to_string(out.positionals.size());
         }
         if (out.flags.count("output") && out.flags["output"] != "json" && out.flags["output"] != "table") {
-            return "--output takes json or table";
+            return "--output takes json or table, not '" + out.flags["output"] + "'";
         }
         return "";
     }
-    return "unknown command";
+    std::string given;
+    for (std::size_t i = 0; i < args.size() && i < 2 && args[i].rfind("-", 0) != 0; ++i) {
+        given += (given.empty() ? "" : " ") + args[i];
+    }
+    return "unknown command '" + given + "'; the commands are:";
 }
 
 } // namespace
@@ -168,7 +193,7 @@ int main(int argc, char** argv) {
         }
     }
     Parsed parsed;
-    const std::string error = args.empty() ? "missing command" : parse(args, parsed);
+    const std::string error = args.empty() ? "missing command; the commands are:" : parse(args, parsed);
     if (!error.empty()) {
         std::cerr << "maelctl: " << error << "\n";
         printUsage(std::cerr);

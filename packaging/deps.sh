@@ -27,6 +27,8 @@ test_packages=(
   wrk nginx-light
   # tools used by the scripts
   procps iproute2 psmisc
+  # a pseudo-terminal for maelctl's colour and progress output (tests/integration/maelctl)
+  tmux
   # throwaway certificates in the AWS client's HTTPS tests
   openssl
   # the cluster suite's network-namespace variant: database relay into the namespaces, forwarding rule

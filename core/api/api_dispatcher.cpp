@@ -214,6 +214,47 @@ void ApiDispatcher::addNodeMethods(MaelstromService& service, DataChanges& chang
         return withInput(
             json, [&](const codec::ObjectReader&) { return OutputWriter().model("status", n->status()).text(); });
     };
+    // Not in the reference (additive): this node's convergers, for `maelctl project put --wait`.
+    methods_["NodeService.ListRolloutStatus"] = [n](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader& in) {
+            const std::string prefix = in.getString("namePrefix");
+            std::string components = "[";
+            for (const auto& state : n->rolloutStatus()) {
+                if (state.component.name.rfind(prefix, 0) != 0) {
+                    continue;
+                }
+                std::string instances = "[";
+                for (const auto& c : state.containers) {
+                    static const char* const kStatus[] = {"starting", "active", "paused", "stopping"};
+                    instances +=
+                        (instances.size() > 1 ? "," : "") + OutputWriter()
+                                                                .string("containerId", c.id)
+                                                                .integer("componentVersion", c.version)
+                                                                .string("status", kStatus[static_cast<int>(c.status)])
+                                                                .integer("startTime", c.startedAtUnixMs)
+                                                                .text();
+                }
+                instances += "]";
+                const StartActivity& starts = state.starts;
+                components +=
+                    (components.size() > 1 ? "," : "") + OutputWriter()
+                                                             .string("componentName", state.component.name)
+                                                             .integer("componentVersion", state.component.version)
+                                                             .integer("targetCount", state.targetCount)
+                                                             .raw("instances", instances)
+                                                             .string("phase", starts.phase)
+                                                             .integer("phaseVersion", starts.phaseVersion)
+                                                             .string("pullStatus", starts.pullStatus)
+                                                             .integer("failedVersion", starts.failedVersion)
+                                                             .string("failure", starts.failure)
+                                                             .integer("failedAt", starts.failedAtUnixMs)
+                                                             .integer("failures", starts.failures)
+                                                             .text();
+            }
+            components += "]";
+            return OutputWriter().string("nodeId", n->nodeId()).raw("components", components).text();
+        });
+    };
     methods_["NodeService.StatusChanged"] = [n](const std::string& json) {
         return withInput(json, [&](const codec::ObjectReader& in) {
             const std::string nodeId = in.getString("nodeId", true);

@@ -158,4 +158,9 @@ std::vector<sdk::NodeStatus> NodeService::refreshAll() {
     return fresh;
 }
 
+std::vector<Converger::State> NodeService::rolloutStatus() const {
+    const auto lifecycle = lifecycle_.lock();
+    return lifecycle ? lifecycle->state() : std::vector<Converger::State>{};
+}
+
 } // namespace maelstrom::core

@@ -17,6 +17,7 @@
 #include "cluster/cluster_view.h"
 #include "cluster/local_node.h"
 #include "cluster/peer_client.h"
+#include "lifecycle/converger.h"
 
 #include <maelstrom/sdk/database.h>
 
@@ -55,6 +56,9 @@ public:
     std::vector<sdk::NodeStatus> listNodeStatus(bool forceRefresh);
     /// StartStopComponents on this node.
     StartStopResult startStop(const StartStopRequest& request);
+    /// ListRolloutStatus: the state of every component converger of this node (instances, the start in progress,
+    /// the last failed start); empty when no lifecycle is attached.
+    std::vector<Converger::State> rolloutStatus() const;
     /// TerminateNode on this node (RPC or the local lifecycle-queue poller).
     TerminateAnswer terminate(const AwsLifecycleHook& hook);
 

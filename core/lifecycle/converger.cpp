@@ -256,7 +256,7 @@ std::optional<std::string> Converger::precreatedId() const {
 
 Converger::State Converger::state() const {
     std::lock_guard lock(mutex_);
-    State s{component_, targetCount_, {}};
+    State s{component_, targetCount_, {}, starts_};
     s.containers.reserve(containers_.size());
     for (const auto& c : containers_) {
         s.containers.push_back(c->info);
@@ -336,6 +336,7 @@ void Converger::handleDied() {
     }
     for (const auto& c : dead) {
         log().warning("component " + name_ + ": container " + shortId(c->info.id) + " exited; replacing it");
+        recordStartFailure(c->info.version, "container " + shortId(c->info.id) + " exited after it became active");
         if (auto router = context_.routers.find(name_)) {
             router->removeInstance(c->info.id);
         }
@@ -465,6 +466,8 @@ void Converger::converge(std::stop_token stop) {
             }
         }
     } catch (const std::exception& e) {
+        setStartPhase("", 0);
+        recordStartFailure(component.version, e.what());
         log().error("component " + name_ + ": converge pass failed (retried at the next event or within " +
                     std::to_string(kConvergeRetryPeriod.count()) + " s): " + e.what());
     }
@@ -628,7 +631,27 @@ void Converger::maintainPrecreated(std::stop_token stop) {
 void Converger::ensureImage(const sdk::Component& component, sdk::PullPolicy policy) {
     context_.runtime.ensureImage(*component.docker, policy, [this](const std::string& status) {
         log().debug("component " + name_ + ": pull: " + status);
+        std::lock_guard lock(mutex_);
+        if (starts_.phase == "starting" || starts_.phase == "pulling") {
+            starts_.phase = "pulling";
+            starts_.pullStatus = status;
+        }
     });
+}
+
+void Converger::setStartPhase(const std::string& phase, std::int64_t version) {
+    std::lock_guard lock(mutex_);
+    starts_.phase = phase;
+    starts_.phaseVersion = phase.empty() ? 0 : version;
+    starts_.pullStatus.clear();
+}
+
+void Converger::recordStartFailure(std::int64_t version, const std::string& why) {
+    std::lock_guard lock(mutex_);
+    starts_.failures = starts_.failedVersion == version ? starts_.failures + 1 : 1;
+    starts_.failedVersion = version;
+    starts_.failure = why;
+    starts_.failedAtUnixMs = context_.clock.unixMillis();
 }
 
 sdk::ContainerSpec Converger::specFor(const sdk::Component& component) const {
@@ -707,12 +730,15 @@ void Converger::startContainer(const sdk::Component& component, bool lock, std::
         std::lock_guard guard(mutex_);
         precreated = precreated_ && precreated_->version == component.version;
     }
+    setStartPhase("starting", component.version);
     if (!precreated && !imageEnsured_) {
         const auto pullBegan = context_.clock.steadyNow();
         ensureImage(component,
                     component.docker->pullImageOnStart ? sdk::PullPolicy::Always : sdk::PullPolicy::IfMissing);
         imageEnsured_ = true;
         phases.pull = context_.clock.steadyNow() - pullBegan;
+        std::lock_guard guard(mutex_);
+        starts_.phase = "starting"; // pulled: create, start, start health check
     }
     const std::int64_t mib = reserveMemory(*component.docker);
     const auto container = createContainer(component, mib, phases);
@@ -720,6 +746,17 @@ void Converger::startContainer(const sdk::Component& component, bool lock, std::
     awaitStartHealthy(container, *component.docker, began, stop);
     phases.health = context_.clock.steadyNow() - healthBegan;
     activate(container, component);
+    {
+        std::lock_guard guard(mutex_);
+        starts_.phase.clear();
+        starts_.phaseVersion = 0;
+        starts_.pullStatus.clear();
+        if (starts_.failedVersion <= component.version) {
+            starts_.failedVersion = 0;
+            starts_.failure.clear();
+            starts_.failures = 0;
+        }
+    }
     startLock.release();
     auto ms = [](steady_clock::duration d) { return std::to_string(duration_cast<milliseconds>(d).count()); };
     log().information("component " + name_ + " v" + std::to_string(component.version) + ": container " +

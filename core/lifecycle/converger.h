@@ -87,6 +87,19 @@ struct ConvergerContainer {
     std::int64_t pausedAtUnixMs = 0; ///< when Paused: since when
 };
 
+/// What a converger's starts are doing and how the last one ended, for clients that follow a rollout
+/// (`maelctl project put --wait` through NodeService.ListRolloutStatus).
+struct StartActivity {
+    /// "pulling" (the runtime reported pull progress), "starting" (create, start, start health check) or ""
+    std::string phase;
+    std::int64_t phaseVersion = 0;  ///< the component version being started
+    std::string pullStatus;         ///< the runtime's last pull progress line of this start
+    std::int64_t failedVersion = 0; ///< the version whose start failed last; 0 after a success of that version
+    std::string failure;            ///< why it failed (the converge pass's error)
+    std::int64_t failedAtUnixMs = 0;
+    std::int64_t failures = 0; ///< failed starts of failedVersion in a row
+};
+
 class Converger {
 public:
     Converger(sdk::Component component, LifecycleContext& context);
@@ -125,6 +138,7 @@ public:
         sdk::Component component;
         std::int64_t targetCount = 0;
         std::vector<ConvergerContainer> containers; ///< creation order (paused ones included)
+        StartActivity starts;
     };
     State state() const;
 
@@ -204,6 +218,10 @@ private:
                 const std::string& reason);
     void registerWithRouter(const Container& container, const sdk::Component& component);
     bool acquireStartLock(const sdk::Component& component, std::stop_token stop);
+    /// Records the phase of the start in progress (`phase` empty: none). Takes mutex_.
+    void setStartPhase(const std::string& phase, std::int64_t version);
+    /// Records a failed start of `version` (a converge pass that threw, a container that exited). Takes mutex_.
+    void recordStartFailure(std::int64_t version, const std::string& why);
     void wake();
     /// Tells LifecycleContext::containersChanged (when set). Call without mutex_.
     void changed() const;
@@ -221,6 +239,7 @@ private:
     std::optional<Precreated> precreated_;               ///< guarded
     bool ranHere_ = false;                               ///< guarded; a container of it started or was adopted
     std::optional<std::chrono::steady_clock::time_point> wakeRequested_; ///< guarded; by wakePaused()
+    StartActivity starts_;                                               ///< guarded
     bool imageEnsured_ = false; ///< converger thread; the image was ensured during this converge pass
     std::jthread thread_;
 };

@@ -249,6 +249,10 @@ void LifecycleManager::awaitCount(const std::shared_ptr<Converger>& converger, s
         if (now.targetCount != count || (raising ? active >= count : all <= count)) {
             return; // reached, or another decision changed the target meanwhile
         }
+        if (raising && now.starts.failedVersion == now.component.version &&
+            (now.starts.failures != state.starts.failures || now.starts.failedVersion != state.starts.failedVersion)) {
+            return; // a start failed meanwhile (a bad image, a failing health check): the converger retries it alone
+        }
         {
             std::lock_guard lock(mutex_);
             if (stopping_) {

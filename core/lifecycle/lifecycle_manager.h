@@ -128,7 +128,8 @@ private:
     void maintenanceLoop(std::stop_token stop);
     void applyComponentChanges();
     /// Waits (bounded) until the converger of `component` runs `count` instances: all active when raising, every
-    /// other one gone when lowering.
+    /// other one gone when lowering. A raise also ends when a start of the current version fails meanwhile, so that
+    /// one broken component (an image that cannot be pulled) does not hold its caller (the autoscaler) for long.
     void awaitCount(const std::shared_ptr<Converger>& converger, std::int64_t count, bool raising) const;
     void reconcile();
     void retireConverger(const std::string& name);

@@ -164,6 +164,7 @@ class ConvergerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(ConvergerTest);
     CPPUNIT_TEST(coldStartRegistersAHealthyContainer);
     CPPUNIT_TEST(failedStartHealthCheckRemovesTheContainerAndRetries);
+    CPPUNIT_TEST(startActivityReportsTheLastFailureUntilASuccess);
     CPPUNIT_TEST(deadContainerIsReplaced);
     CPPUNIT_TEST(failingPeriodicHealthChecksReplaceTheContainer);
     CPPUNIT_TEST(seriesStartWaitsForTheStartLock);
@@ -214,6 +215,31 @@ public:
         h.runtime.setStartHealthy(true);
         CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] { return h.convergedTo(1, 1); }, 500ms));
         CPPUNIT_ASSERT(h.runtime.startCalls() >= 2);
+    }
+
+    // What NodeService.ListRolloutStatus shows (maelctl project put --wait): a failed start of the version with its
+    // reason and count, forgotten once a start of that version succeeds.
+    void startActivityReportsTheLastFailureUntilASuccess() {
+        Harness h;
+        h.runtime.failNextStarts(2, "fake: no such image");
+        h.startConverger(webComponent(4));
+        CPPUNIT_ASSERT_EQUAL(std::string(), h.converger->state().starts.phase);
+        h.converger->setTargetCount(1);
+        CPPUNIT_ASSERT(h.eventually([&] { return !h.converger->state().starts.failure.empty(); }));
+        auto starts = h.converger->state().starts;
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(4), starts.failedVersion);
+        CPPUNIT_ASSERT_MESSAGE(starts.failure, starts.failure.find("fake: no such image") != std::string::npos);
+        CPPUNIT_ASSERT(starts.failedAtUnixMs > 0);
+        CPPUNIT_ASSERT_EQUAL(std::string(), starts.phase); // no start under way between retries
+        // Retried every 5 s of fake time: the second failure counts, then the third start succeeds.
+        CPPUNIT_ASSERT_MESSAGE(h.describe(),
+                               h.eventually([&] { return h.converger->state().starts.failures == 2; }, 100ms));
+        CPPUNIT_ASSERT_MESSAGE(h.describe(), h.eventually([&] { return h.convergedTo(1, 4); }, 100ms));
+        starts = h.converger->state().starts;
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), starts.failedVersion);
+        CPPUNIT_ASSERT_EQUAL(std::string(), starts.failure);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), starts.failures);
+        CPPUNIT_ASSERT_EQUAL(std::string(), starts.phase);
     }
 
     void deadContainerIsReplaced() {
