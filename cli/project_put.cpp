@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -259,6 +260,11 @@ int projectPut(CommandContext& ctx) {
         project = loadProjectFile(file, options);
     } catch (const std::exception& e) {
         std::cout << "ERROR: Unable to load project YAML file - " << e.what() << "\n";
+        std::error_code ec;
+        if (!std::filesystem::exists(file, ec)) {
+            std::cout << "Next: name the project file with --file=<file> (without it: maelstrom.yml in the current "
+                         "directory)\n";
+        }
         return 1;
     }
 
