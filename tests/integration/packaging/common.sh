@@ -16,10 +16,18 @@ time_step() {
   return "$rc"
 }
 
-# newest_deb <dir> <glob>: the newest file matching glob in dir or one level below (build-deb.sh's packages/).
+# newest_deb <dir> <glob>: the package named in <dir>/debs.txt (the package-build fixture's list), else the newest
+# file matching glob in dir or one level below (build-deb.sh's packages/).
 newest_deb() {
-  local f
-  f=$(find "$1" -maxdepth 2 -name "$2" -printf '%T@ %p\n' 2>/dev/null | sort -rn | head -n 1 | cut -d' ' -f2-)
+  local f="" l
+  if [ -r "$1/debs.txt" ]; then
+    while IFS= read -r l; do
+      # shellcheck disable=SC2053
+      [[ "$(basename "$l")" == $2 ]] && [ -r "$l" ] && f=$l
+    done <"$1/debs.txt"
+  fi
+  [ -n "$f" ] ||
+    f=$(find "$1" -maxdepth 2 -name "$2" -printf '%T@ %p\n' 2>/dev/null | sort -rn | head -n 1 | cut -d' ' -f2-)
   [ -n "$f" ] || fail "no $2 in $1 (packaging/build-deb.sh makes it)"
   echo "$f"
 }
