@@ -35,8 +35,8 @@ test_packages=(
   socat iptables
   # the clean-machine install test and the maelstromd image: a minimal Debian root (packaging/debian-root.sh)
   debootstrap debian-archive-keyring
-  # the packages' contents test: lintian, the unit check (systemd-analyze), the zsh completion check
-  lintian systemd zsh
+  # the packages' contents test: lintian, the unit check (systemd-analyze), its sandbox check (strace), zsh completion
+  lintian systemd strace zsh
   # the metrics scrape test: Prometheus scraping a real maelstromd (tests/integration/metrics)
   prometheus
   # the local AWS endpoints (tests/services/aws: sqslite, installed by start-sqs.sh with npm, and the fakes)

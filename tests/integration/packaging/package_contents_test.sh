@@ -7,7 +7,8 @@
 #      plugins' libpq and MariaDB client), Recommends docker.io, sdk-dev Depends on maelstrom of its version;
 #   3. binaries: no RPATH, stripped; extracted to a scratch root, maelstromd resolves its plugin directory to
 #      <root>/usr/lib/maelstrom/plugins and describes a packaged plugin;
-#   4. the unit: the lines the contract fixes, and `systemd-analyze verify` on the extracted root;
+#   4. the unit: the lines the contract fixes, `systemd-analyze verify` on the extracted root, and its sandbox
+#      (system call filter, socket families, no W+X memory) against an strace of the packaged maelstromd serving;
 #   5. bash and zsh completion from the package, with the packaged maelctl;
 #   6. find_package(MaelstromSDK) from the extracted root builds the shipped lb-random example;
 #   7. lintian: no error or warning (overrides in the packages say why for the rest);
@@ -145,6 +146,59 @@ if command -v systemd-analyze >/dev/null; then
 else
   echo "  skipped systemd-analyze verify: systemd-analyze is not installed (Debian package systemd)"
 fi
+
+step "the unit's sandbox against what maelstromd does"
+# The packaged maelstromd (SQLite, round-robin, JSON-RPC; no Docker needed) serves a health check and a maelctl
+# call and stops, under strace: every system call must be in the unit's SystemCallFilter=@system-service, every
+# socket family in RestrictAddressFamilies, and no mapping writable and executable (MemoryDenyWriteExecute).
+command -v strace >/dev/null || fail "strace is not installed (packaging/deps.sh installs it)"
+expand_filter() {
+  systemd-analyze syscall-filter "$1" | sed -n '2,$p' | sed 's/^ *//' | grep -v -e '^#' -e '^$' |
+    while read -r s; do case $s in @*) expand_filter "$s" ;; *) echo "$s" ;; esac; done
+}
+filter=$(grep '^SystemCallFilter=' "$unit" | cut -d= -f2)
+expand_filter "$filter" | sort -u >"$work/allowed"
+[ "$(wc -l <"$work/allowed")" -gt 100 ] || fail "systemd-analyze syscall-filter $filter: $(head -n 3 "$work/allowed")"
+mkdir -p "$work/data"
+printf 'services:\n  database:\n    plugin: sqlite\n  load_balancer:\n    plugin: round-robin\n  rpc_transport:\n    plugin: jsonrpc-http\n' >"$work/registry.yml"
+port=$(comm -13 <(ss -Htln | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u) <(seq 20000 20999 | sort) | shuf -n 1)
+MAEL_PRIVATE_PORT=$port MAEL_PUBLIC_PORT=0 MAEL_DATA_DIR=$work/data \
+  strace -f -qq -o "$work/strace" "$rootfs/usr/bin/maelstromd" --config "$work/registry.yml" >"$work/daemon.log" 2>&1 &
+tracer=$!
+stop_daemon() { # SIGTERM to maelstromd itself (strace does not pass it on); SIGKILL after 20 s
+  local pid
+  pid=$(pgrep -P "$tracer" -x maelstromd) || return 0
+  kill -TERM "$pid"
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  kill -KILL "$pid"
+  return 1
+}
+trap 'stop_daemon; rm -rf "$work"' EXIT
+healthy=false
+for _ in $(seq 1 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/_mael_health_check")" = 200 ] && healthy=true && break
+  kill -0 "$tracer" 2>/dev/null || fail "maelstromd exited: $(cat "$work/daemon.log")"
+  sleep 0.2
+done
+$healthy || fail "maelstromd under strace did not answer on port $port within 20 s: $(tail -n 20 "$work/daemon.log")"
+MAELSTROM_PRIVATE_URL=http://127.0.0.1:$port "$rootfs/usr/bin/maelctl" comp ls >"$work/maelctl.out" 2>&1 ||
+  fail "maelctl comp ls: $(cat "$work/maelctl.out")"
+stop_daemon || fail "maelstromd did not stop within 20 s of SIGTERM: $(tail -n 20 "$work/daemon.log")"
+wait "$tracer" || fail "maelstromd under strace did not stop cleanly: $(tail -n 20 "$work/daemon.log")"
+trap 'rm -rf "$work"' EXIT
+awk '{ l = $0; sub(/^[0-9]+ +/, "", l); if (match(l, /^[a-z0-9_]+\(/)) print substr(l, 1, RLENGTH - 1) }' \
+  "$work/strace" | sort -u >"$work/used"
+[ "$(wc -l <"$work/used")" -gt 20 ] || fail "strace saw $(wc -l <"$work/used") system calls"
+outside=$(comm -23 "$work/used" "$work/allowed")
+[ -z "$outside" ] || fail "system calls outside SystemCallFilter=$filter: $outside"
+families=$(grep -o 'socket(AF_[A-Z0-9]*' "$work/strace" | cut -d'(' -f2 | sort -u)
+for f in $families; do
+  grep -qE "^RestrictAddressFamilies=.*\b$f\b" "$unit" || fail "socket family $f not in the unit's RestrictAddressFamilies"
+done
+if grep -E 'PROT_WRITE\|PROT_EXEC|PROT_EXEC\|PROT_WRITE' "$work/strace" | grep -q .; then
+  fail "a writable and executable mapping (MemoryDenyWriteExecute): $(grep -m1 -E 'PROT_WRITE\|PROT_EXEC' "$work/strace")"
+fi
+pass "$(wc -l <"$work/used") system calls within $filter; socket families $(tr '\n' ' ' <<<"$families")allowed; no W+X mapping"
 
 step "shell completion"
 completes() { # completes <line>: bash's candidates for the end of the line, one line
