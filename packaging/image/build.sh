@@ -24,6 +24,7 @@ trap 'rm -rf "$ctx"' EXIT
 cp "$root/packaging/image/Dockerfile" "$ctx/"
 cp "$deb" "$ctx/maelstrom.deb"
 tag=maelstrom/maelstromd:${version//\~/_}
+previous=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
 echo "build.sh: $tag from $(basename "$deb") on $base" >&2
 if ! DOCKER_BUILDKIT=0 docker build --network host --build-arg BASE="$base" --build-arg DEPENDS="$depends" \
   --label org.opencontainers.image.title=maelstromd --label org.opencontainers.image.version="$version" \
@@ -31,5 +32,10 @@ if ! DOCKER_BUILDKIT=0 docker build --network host --build-arg BASE="$base" --bu
   tail -n 40 "$ctx/build.log" >&2
   echo "build.sh: docker build failed" >&2
   exit 1
+fi
+# A rebuilt package leaves the previous image untagged: remove it (the dependency layer below it stays cached).
+current=$(docker image inspect -f '{{.Id}}' "$tag")
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then
+  docker image rm "$previous" >/dev/null 2>&1 || true
 fi
 echo "$tag"
