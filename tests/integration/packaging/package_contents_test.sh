@@ -44,7 +44,8 @@ expected=(./usr/bin/maelstromd ./usr/bin/maelctl ./usr/lib/libmaelstrom-sdk.so.1
   ./etc/maelstrom/maelstromd.yml ./etc/default/maelstromd ./lib/systemd/system/maelstromd.service
   ./usr/share/bash-completion/completions/maelctl ./usr/share/zsh/vendor-completions/_maelctl
   ./usr/share/man/man8/maelstromd.8.gz ./usr/share/man/man1/maelctl.1.gz
-  ./usr/share/doc/maelstrom/copyright ./usr/share/doc/maelstrom/changelog.Debian.gz)
+  ./usr/share/doc/maelstrom/copyright ./usr/share/doc/maelstrom/changelog.Debian.gz
+  ./usr/share/doc/maelstrom/examples/maelstrom-scrape.yml ./usr/share/doc/maelstrom/examples/maelstrom-dashboard.json)
 for p in "${plugins[@]}"; do expected+=("./usr/lib/maelstrom/plugins/$p.so"); done
 for p in "${expected[@]}"; do
   grep -q "^$p\( -> .*\)\?$" "$work/deb.list" || fail "$p not in $(basename "$deb"): $(cat "$work/deb.list")"
@@ -125,6 +126,7 @@ step "systemd unit"
 unit=$rootfs/lib/systemd/system/maelstromd.service
 for line in 'Type=notify' 'User=maelstrom' 'ExecStart=/usr/bin/maelstromd --config /etc/maelstrom/maelstromd.yml' \
   'EnvironmentFile=-/etc/default/maelstromd' 'Restart=on-failure' 'AmbientCapabilities=CAP_NET_BIND_SERVICE' \
+  'ExecStartPre=+/bin/chown -R -h maelstrom:maelstrom /var/lib/maelstrom' \
   'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' 'NoNewPrivileges=yes' 'ReadWritePaths=/var/lib/maelstrom' \
   'StateDirectory=maelstrom' 'After=network-online.target docker.service' 'Wants=network-online.target docker.service' \
   'WantedBy=multi-user.target'; do
@@ -137,6 +139,9 @@ if command -v systemd-analyze >/dev/null; then
   # the unit names; man: links and generators are not the package's business. A parse problem is only a
   # warning line (exit 0), so any output but docker.service's absence fails.
   cp -an /lib/systemd/system/. "$rootfs/lib/systemd/system/"
+  # ExecStartPre's chown is coreutils' (Essential on every Debian system), not the package's.
+  mkdir -p "$rootfs/bin"
+  cp /bin/chown "$rootfs/bin/chown"
   out=$(SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --root="$rootfs" --man=no --generators=no \
     /lib/systemd/system/maelstromd.service 2>&1) || fail "systemd-analyze verify: $out"
   if grep -v -E "Unit docker.service not found|network-online.target" <<<"$out" | grep -q .; then
