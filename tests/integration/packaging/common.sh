@@ -90,3 +90,11 @@ request_hello() {
   echo "  curl http://hello.localhost:$1/ ($2): $out"
   case "$out" in 200\ *) ;; *) fail "$2 request: expected 200, got $out" ;; esac
 }
+
+# The engine's socket on this host ($DOCKER_HOST when it is a unix:// address); containers get it at the default
+# path /var/run/docker.sock.
+host_socket=${DOCKER_HOST:-unix:///var/run/docker.sock}
+case "$host_socket" in
+  unix://*) host_socket=${host_socket#unix://} ;;
+  *) fail "the packaging tests need a unix:// Docker engine (DOCKER_HOST=$DOCKER_HOST)" ;;
+esac

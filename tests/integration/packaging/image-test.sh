@@ -47,7 +47,7 @@ maelctl_in() { docker exec -e MAELSTROM_PRIVATE_URL="http://127.0.0.1:$private" 
 step "docker run $image (public port $public, private port $private, volume $vol)"
 docker volume create "$vol" >/dev/null
 run_line=(docker run -d --name "$ctr" --network host --stop-timeout 120
-  -v /var/run/docker.sock:/var/run/docker.sock -v "$vol:/var/lib/maelstrom"
+  -v "$host_socket:/var/run/docker.sock" -v "$vol:/var/lib/maelstrom"
   -e MAEL_PUBLIC_PORT="$public" -e MAEL_PRIVATE_PORT="$private" "$image")
 echo "  ${run_line[*]}"
 "${run_line[@]}" >/dev/null

@@ -57,7 +57,7 @@ mkdir -p "$apt_cache/archives/partial" "$apt_cache/lists/partial"
 
 step "container $ctr from $base (network host, Docker socket, apt cache $apt_cache)"
 docker run -d --init --name "$ctr" --network host \
-  -v /var/run/docker.sock:/var/run/docker.sock \
+  -v "$host_socket:/var/run/docker.sock" \
   -v "$apt_cache/archives:/var/cache/apt/archives" -v "$apt_cache/lists:/var/lib/apt/lists" \
   -v "$work:/pkg:ro" \
   -e MAEL_PUBLIC_PORT="$public" -e MAEL_PRIVATE_PORT="$private" \
