@@ -258,6 +258,17 @@ std::string nextFiring(const sdk::EventSourceWithStatus& e, std::int64_t now) {
     }
 }
 
+// --type, when given, names an event source type; otherwise says so (and which there are).
+bool validType(const CommandContext& ctx) {
+    const std::string type = ctx.flag("type");
+    if (!type.empty() && !sdk::eventSourceTypeFromName(type)) {
+        std::cout << "ERROR: Invalid --type - invalid EventSourceType: " << type << "\n"
+                  << "Next: --type takes http, cron, sqs or awsstepfunc\n";
+        return false;
+    }
+    return true;
+}
+
 Input eventSourceFilters(const CommandContext& ctx, bool withProject) {
     Input in;
     in.string("namePrefix", ctx.flag("prefix")).string("componentName", ctx.flag("component"));
@@ -271,6 +282,9 @@ Input eventSourceFilters(const CommandContext& ctx, bool withProject) {
 } // namespace
 
 int eventSourceList(CommandContext& ctx) {
+    if (!validType(ctx)) {
+        return 1;
+    }
     std::vector<sdk::EventSourceWithStatus> list;
     if (!listAll(ctx, "MaelstromService.ListEventSources", eventSourceFilters(ctx, false), "eventSources",
                  "ListEventSources failed", list)) {
@@ -304,11 +318,10 @@ int eventSourceList(CommandContext& ctx) {
 }
 
 int eventSourceToggle(CommandContext& ctx, bool enabled) {
-    const std::string type = ctx.flag("type");
-    if (!type.empty() && !sdk::eventSourceTypeFromName(type)) {
-        std::cout << "ERROR: Invalid --type - invalid EventSourceType: " << type << "\n";
+    if (!validType(ctx)) {
         return 1;
     }
+    const std::string type = ctx.flag("type");
     const char* status = enabled ? "Enabled" : "Disabled";
     if (ctx.flag("prefix").empty() && ctx.flag("project").empty() && ctx.flag("component").empty() && type.empty()) {
         std::printf("Toggling ALL event sources to %s\n\n", status);

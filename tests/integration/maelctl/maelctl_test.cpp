@@ -357,6 +357,9 @@ public:
         r = maelctl({"comp", "ls", "--colour"});
         CPPUNIT_ASSERT_EQUAL(1, r.exitCode);
         expectAt(r.err, "unknown option --colour for 'comp ls' (it takes --output, --prefix)");
+        r = maelctl({"es", "ls", "--type=queue"});
+        CPPUNIT_ASSERT_EQUAL(1, r.exitCode);
+        expectAt(r.out, "Next: --type takes http, cron, sqs or awsstepfunc\n");
         r = maelctl({"comp", "rm"});
         CPPUNIT_ASSERT_EQUAL(1, r.exitCode);
         expectAt(r.err, "'comp rm' takes 1 argument (a name), got 0");
