@@ -11,7 +11,8 @@ namespace fs = std::filesystem;
 
 namespace maelstrom::cli {
 
-ControlClient::ControlClient(const std::string& privateUrl, const std::string& token) : url_(privateUrl) {
+ControlClient::ControlClient(const std::string& privateUrl, const std::string& token, std::chrono::milliseconds timeout)
+    : url_(privateUrl) {
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
     const char* dirEnv = std::getenv("MAELSTROM_PLUGIN_DIR");
@@ -28,6 +29,7 @@ ControlClient::ControlClient(const std::string& privateUrl, const std::string& t
     }
     sdk::RpcClientOptions options;
     options.bearerToken = token;
+    options.timeout = timeout;
     client_ = std::dynamic_pointer_cast<sdk::RpcTransport>(transport_)->newClient(privateUrl, options);
 }
 

@@ -5,6 +5,7 @@
 
 #include <maelstrom/sdk/rpc_transport.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -13,7 +14,9 @@ namespace maelstrom::cli {
 class ControlClient {
 public:
     /// @throws std::runtime_error when the transport plugin cannot be loaded (message says which file)
-    ControlClient(const std::string& privateUrl, const std::string& token);
+    /// `timeout` bounds each call (connect, send, answer).
+    ControlClient(const std::string& privateUrl, const std::string& token,
+                  std::chrono::milliseconds timeout = std::chrono::minutes(5));
     ~ControlClient();
 
     /// @return the output struct as JSON text. @throws sdk::RpcError

@@ -101,6 +101,7 @@ int followRollout(CommandContext& ctx, std::vector<RolloutTarget> targets, std::
     std::vector<RolloutProgress> progress(targets.size());
     std::vector<std::string> printed(targets.size());
     std::map<std::string, std::unique_ptr<ControlClient>> peerClients; // by peer URL
+    std::set<std::string> unreachable;                                 // peer URLs that failed once
     bool reportsKnown = true; // false: the daemon predates ListRolloutStatus (instances only)
     std::size_t drawn = 0;
     unsigned tick = 0;
@@ -123,18 +124,21 @@ int followRollout(CommandContext& ctx, std::vector<RolloutTarget> targets, std::
                 }
             }
             for (const auto& [nodeId, peerUrl] : peers) {
-                if (!reportsKnown || nodeId == self || peerUrl.empty()) {
+                if (!reportsKnown || nodeId == self || peerUrl.empty() || unreachable.count(peerUrl)) {
                     continue;
                 }
-                try { // another node's failures: best effort (it may be unreachable from here)
+                // Another node's start reports: best effort, asked directly at its peer URL (which may not be
+                // reachable from here: then only its instances, from ListNodeStatus, are followed).
+                try {
                     auto& peer = peerClients[peerUrl];
                     if (!peer) {
-                        peer = std::make_unique<ControlClient>(peerUrl, ctx.token);
+                        peer = std::make_unique<ControlClient>(peerUrl, ctx.token, std::chrono::seconds(2));
                     }
                     for (auto& s : startReports(*peer)) {
                         starts.push_back(std::move(s));
                     }
                 } catch (const std::exception&) {
+                    unreachable.insert(peerUrl);
                 }
             }
         } catch (const sdk::RpcError& e) {
