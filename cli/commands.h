@@ -1,6 +1,7 @@
 // commands.h — maelctl: one function per command of the grammar (as the original maelctl: the same calls,
-// the same printf layouts), plus our additions: `comp rm`, `es rm`, and `--output json` on the listings.
-// Each returns the process exit code; errors print `ERROR: <context> - <err>` to stdout and return 1.
+// the same printf layouts), plus our additions: `comp rm`, `es rm`, `--output json` on the listings and
+// `project put --wait`. Each returns the process exit code; errors print `ERROR: <context> - <err>` to stdout, then
+// `Next: <what to do>` when there is something to say, and return 1.
 #pragma once
 
 #include "control_client.h"

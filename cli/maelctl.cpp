@@ -1,7 +1,8 @@
-// maelctl.cpp — the command-line client of maelstromd: the original's grammar (docopt
-// style: --opt=value or --opt value, unique prefixes of long options), plus `comp rm`, `es rm` and
-// `--output json` on the listings. It speaks to the private port named by MAELSTROM_PRIVATE_URL (default
-// http://127.0.0.1:8374), sending MAELSTROM_PRIVATE_TOKEN as a bearer token when set.
+// maelctl.cpp — the command-line client of maelstromd: the original's grammar (docopt style: --opt=value or
+// --opt value, unique prefixes of long options), plus `comp rm`, `es rm`, `--output json` on the listings and
+// `project put --wait [--wait-timeout=<duration>]`. It speaks to the private port named by MAELSTROM_PRIVATE_URL
+// (default http://127.0.0.1:8374), sending MAELSTROM_PRIVATE_TOKEN as a bearer token when set. Errors name what to
+// do next: an unknown command lists the commands, an unknown option the options of the command.
 #include "commands.h"
 
 #include <maelstrom/core/version.h>

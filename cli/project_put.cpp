@@ -142,9 +142,6 @@ int followRollout(CommandContext& ctx, std::vector<RolloutTarget> targets, std::
                 }
             }
         } catch (const sdk::RpcError& e) {
-            if (drawn > 0) {
-                std::cout << "\n";
-            }
             printRpcError(ctx, "following the rollout failed", e);
             return 1;
         }
