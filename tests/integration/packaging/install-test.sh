@@ -2,11 +2,12 @@
 # install-test.sh <dir with the .debs> — the packages on a clean machine: a minimal Debian 12 root
 # (packaging/debian-root.sh, cached) in one container with the host's Docker socket and network.
 #   1. `apt-get install ./maelstrom_*.deb` resolves every dependency from the Debian mirror alone;
-#   2. `maelstromd --check-config` passes with the packaged /etc/maelstrom/maelstromd.yml; bad paths: a missing
-#      registry file, no Docker engine at the socket — each a non-zero exit and a message naming the cause;
-#   3. the daemon started as the unit's ExecStart line says (read from the installed maelstromd.service, as its
-#      User= with the socket's group) serves the example project: `maelctl project put`, then
-#      http://hello.localhost:<port>/ answers 200 (cold and warm); a graceful stop leaves no container running;
+#   2. `maelstromd --check-config` (as root) passes with the packaged /etc/maelstrom/maelstromd.yml; bad paths: a
+#      missing registry file, no Docker engine at the socket — each a non-zero exit and a message naming the cause;
+#   3. the daemon started as the unit's ExecStartPre and ExecStart lines say (read from the installed
+#      maelstromd.service, as its User= with the socket's group) serves the example project: `maelctl project
+#      put`, then http://hello.localhost:<port>/ answers 200 (cold and warm); a graceful stop leaves no container
+#      running — also after the root check-config above left a root-owned database (ExecStartPre hands it back);
 #   4. bash completes `maelctl pro<TAB>` to project and `maelctl project <TAB>` to its subcommands;
 #   5. with maelstrom-sdk-dev (+ cmake, g++ from apt) the shipped example plugin lb-random builds out of tree
 #      and loads: `maelstromd --describe-plugin` and `--check-config` with a registry naming it;
@@ -83,23 +84,20 @@ in_ctr 'dpkg-query -W -f="\${Status} \${Version}\n" maelstrom | grep -q "install
   maelstromd --version; maelctl --help >/dev/null 2>&1 || maelctl help >/dev/null 2>&1 || true'
 pass "installed: binaries, plugins, conffile, unit, completion, maelstrom user owning /var/lib/maelstrom"
 
-# As the service's user: run as root, check-config would create the SQLite file owned by root, which the service
-# (User=maelstrom) then cannot write.
-as_service='as_service() { setpriv --reuid=maelstrom --regid=maelstrom --inh-caps=-all \
-  --groups="$(id -G maelstrom | tr " " ,),$(stat -c %g /var/run/docker.sock)" "$@"; }'
-step "maelstromd --check-config with the packaged registry (as maelstrom)"
-in_ctr "$as_service"'
-  as_service maelstromd --config /etc/maelstrom/maelstromd.yml --check-config >/tmp/check.out 2>&1 || { cat /tmp/check.out; exit 1; }
-  grep -q "configuration OK" /tmp/check.out || { cat /tmp/check.out; exit 1; }'
+# As root, as an admin checks a changed configuration: it creates the SQLite file owned by root, which the
+# unit's ExecStartPre hands back to the service's user before the start below.
+step "maelstromd --check-config with the packaged registry (as root)"
+in_ctr 'maelstromd --config /etc/maelstrom/maelstromd.yml --check-config >/tmp/check.out 2>&1 || { cat /tmp/check.out; exit 1; }
+  grep -q "configuration OK" /tmp/check.out || { cat /tmp/check.out; exit 1; }
+  ls -l /var/lib/maelstrom | sed -n "s/^/  /; /maelstrom.db\$/p"'
 pass "check-config"
 
 step "bad paths: a missing registry file; no Docker engine at the socket"
-in_ctr "$as_service"'
-  rc=0; as_service maelstromd --config /etc/maelstrom/missing.yml --check-config >/tmp/bad1.out 2>&1 || rc=$?
+in_ctr 'rc=0; maelstromd --config /etc/maelstrom/missing.yml --check-config >/tmp/bad1.out 2>&1 || rc=$?
   [ "$rc" != 0 ] || { echo "a missing registry file was accepted"; exit 1; }
   grep -q "/etc/maelstrom/missing.yml" /tmp/bad1.out || { echo "the message does not name the file:"; cat /tmp/bad1.out; exit 1; }
   echo "  missing registry (exit $rc): $(head -n 1 /tmp/bad1.out)"
-  rc=0; DOCKER_HOST=unix:///run/no-docker/docker.sock as_service timeout 60 maelstromd --config /etc/maelstrom/maelstromd.yml \
+  rc=0; DOCKER_HOST=unix:///run/no-docker/docker.sock timeout 60 maelstromd --config /etc/maelstrom/maelstromd.yml \
     >/tmp/bad2.out 2>&1 || rc=$?
   [ "$rc" != 0 ] && [ "$rc" != 124 ] || { echo "maelstromd without a Docker engine: exit $rc"; tail -n 20 /tmp/bad2.out; exit 1; }
   grep -q "cannot reach the Docker daemon at unix:///run/no-docker/docker.sock" /tmp/bad2.out ||
@@ -125,11 +123,20 @@ in_ctr '
   # maelstrom user joins on a machine with docker.io installed: here that group is the socket'"'"'s gid.
   run=()
   if [ -n "$user" ] && [ "$user" != root ]; then
-    uid=$(id -u "$user"); gid=$(id -g "${group:-$user}" 2>/dev/null || getent group "$group" | cut -d: -f3)
+    uid=$(id -u "$user"); gid=$(getent group "${group:-$user}" | cut -d: -f3)
     groups=$(id -G "$user" | tr " " ,),$(stat -c %g /var/run/docker.sock)
     run=(setpriv --reuid="$uid" --regid="$gid" --groups="$groups" --inh-caps=-all)
   fi
   workdir=$(value WorkingDirectory); cd "${workdir:-/}"
+  # ExecStartPre= lines first, in order: "+" runs with full privileges (root), "-" ignores a failure.
+  while IFS= read -r pre; do
+    [ -n "$pre" ] || continue
+    prefix=${pre%%[!-@+!:]*}; cmd=${pre#"$prefix"}
+    as=("${run[@]}"); [[ "$prefix" == *[+!]* ]] && as=()
+    echo "  ExecStartPre=$pre"
+    # shellcheck disable=SC2086
+    env "${env_args[@]}" "${as[@]}" $cmd || [[ "$prefix" == *-* ]] || { echo "ExecStartPre failed: $pre"; exit 1; }
+  done < <(sed -n "s/^ExecStartPre=//p" "$unit")
   # shellcheck disable=SC2086
   nohup env "${env_args[@]}" "${run[@]}" $exec_start >/tmp/maelstromd.log 2>&1 &
   echo $! >/tmp/maelstromd.pid'
