@@ -3,7 +3,8 @@
 # package on the cached Debian root, run with the host's Docker socket, a named volume for /var/lib/maelstrom and
 # the host's network, it serves the example project (put with the maelctl inside, via docker exec); after
 # `docker restart` the project is still listed and served (the SQLite database lives on the volume). Bad path:
-# without the socket the container exits with a message naming the engine address. Removes the containers and
+# without the socket the container exits with a message naming the engine address. It also serves as the image's
+# maelstrom user with the socket's group (--user, --group-add) on a fresh volume. Removes the containers and
 # volume it made; keeps the images (cached, like the Debian root).
 # MAELSTROM_SKIP_INSTALL_TEST=1 skips it (exit 77), as the install test: both need the debootstrap root.
 set -euo pipefail
@@ -35,9 +36,9 @@ cleanup() {
     echo "---- docker logs $ctr ----"
     docker logs --tail 60 "$ctr" 2>&1 || true
   fi
-  docker rm -f "$ctr" "$bad" >/dev/null 2>&1 || true
+  docker rm -f "$ctr" "$ctr-user" "$bad" >/dev/null 2>&1 || true
   remove_new_managed_containers "$before"
-  docker volume rm -f "$vol" >/dev/null 2>&1 || true
+  docker volume rm -f "$vol" "$vol-user" >/dev/null 2>&1 || true
   exit "$rc"
 }
 trap cleanup EXIT
@@ -86,4 +87,23 @@ time_step "docker stop" docker stop -t 120 "$ctr" >/dev/null
 left=$(new_running_managed_containers "$before")
 [ -z "$left" ] || fail "containers still running after docker stop: $left"
 pass "docker stop: exit 0, no component container left running"
+
+# After the first container stopped: one maelstromd at a time manages the engine's maelstrom containers.
+step "as the image's maelstrom user (--user maelstrom --group-add <the socket's gid>, a fresh volume)"
+nr_public=$(free_port "$public" "$private")
+nr_private=$(free_port "$public" "$private" "$nr_public")
+docker volume create "$vol-user" >/dev/null
+docker run -d --name "$ctr-user" --network host --user maelstrom --group-add "$(stat -c %g "$host_socket")" \
+  -v "$host_socket:/var/run/docker.sock" -v "$vol-user:/var/lib/maelstrom" \
+  -e MAEL_PUBLIC_PORT="$nr_public" -e MAEL_PRIVATE_PORT="$nr_private" "$image" >/dev/null
+wait_health "$nr_private" "[ \"\$(docker inspect -f '{{.State.Running}}' $ctr-user)\" = true ]"
+docker cp "$root/etc/maelstrom.yml" "$ctr-user:/tmp/maelstrom.yml"
+docker exec -e MAELSTROM_PRIVATE_URL="http://127.0.0.1:$nr_private" "$ctr-user" maelctl project put --file=/tmp/maelstrom.yml >/dev/null
+request_hello "$nr_public" "as maelstrom"
+echo "  $(docker exec "$ctr-user" id)"
+docker stop -t 120 "$ctr-user" >/dev/null
+left=$(new_running_managed_containers "$before")
+[ -z "$left" ] || fail "containers still running after docker stop: $left"
+pass "runs as maelstrom with the socket's group"
+
 echo "image-test: OK in $SECONDS s"
