@@ -5,6 +5,9 @@
 //
 // Settings: dsn (the original's MAEL_SQL_DSN for sqlite3, wins over path), path, busy_timeout_ms, pool_size,
 // synchronous. Thread-safety: see sql_database.h.
+// A file this process cannot write (e.g. created by root, then used by the service's user) stops the plugin at
+// start with one line naming the file, its owner and mode, and the fix: SQLite would otherwise open it read-only
+// without complaint and every write would fail later.
 #include "dsn.h"
 #include "sql_database.h"
 
@@ -18,7 +21,15 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -31,6 +42,92 @@ using namespace Poco::Data::Keywords;
 using sql::Dialect;
 using sql::Engine;
 using sql::ErrorKind;
+
+const char* const kChownFix =
+    "chown it to the user maelstromd runs as (the packaged service does this before starting)";
+
+std::string userName(uid_t uid) {
+    struct passwd entry {};
+    struct passwd* found = nullptr;
+    char buffer[2048];
+    if (::getpwuid_r(uid, &entry, buffer, sizeof buffer, &found) == 0 && found != nullptr)
+        return found->pw_name;
+    return std::to_string(uid);
+}
+
+/// "uid 998 (maelstrom)": the user this process opens files as.
+std::string processUser() {
+    const uid_t uid = ::geteuid();
+    const std::string name = userName(uid);
+    return "uid " + std::to_string(uid) + (name == std::to_string(uid) ? std::string() : " (" + name + ")");
+}
+
+/// " (owner root, mode 0644)" for `path`, plus the reason when it is not plain permissions; "" when unknown.
+std::string ownerAndMode(const std::string& path, int error = 0) {
+    std::string facts;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        facts = "owner " + userName(st.st_uid) + ", mode " + mode;
+    }
+    if (error == EROFS) {
+        facts += (facts.empty() ? "" : ", ") + std::string("read-only file system");
+    } else if (error != 0 && error != EACCES) {
+        facts += (facts.empty() ? "" : ", ") + std::string(std::strerror(error));
+    }
+    return facts.empty() ? facts : " (" + facts + ")";
+}
+
+/// Whether this process (its effective uid and groups) may access `path` as `mode`; `error` gets errno when not.
+bool mayAccess(const std::string& path, int mode, int& error) {
+    if (::faccessat(AT_FDCWD, path.c_str(), mode, AT_EACCESS) == 0)
+        return true;
+    error = errno;
+    return false;
+}
+
+/// Throws sdk::Unavailable when this process cannot write the database file, or cannot create the WAL journal
+/// files (<file>-wal, <file>-shm) next to it, or cannot create the file when it is missing.
+void requireWritable(const std::string& path) {
+    namespace fs = std::filesystem;
+    const fs::path file(path);
+    const std::string dir = file.parent_path().empty() ? std::string(".") : file.parent_path().string();
+    int dirError = 0;
+    const bool dirWritable = mayAccess(dir, W_OK | X_OK, dirError);
+    const std::string dirFacts = dirWritable ? std::string() : ownerAndMode(dir, dirError);
+    std::error_code ec;
+    if (!fs::exists(file, ec)) {
+        if (!dirWritable) {
+            throw sdk::Unavailable(
+                "SQLite database " + path + " cannot be created: its directory " + dir + " is not writable by " +
+                processUser() + dirFacts +
+                ": chown the directory to the user maelstromd runs as, or set 'path' (or 'dsn') to a "
+                "writable place");
+        }
+        return;
+    }
+    int error = 0;
+    if (!mayAccess(path, R_OK | W_OK, error)) {
+        throw sdk::Unavailable("SQLite database " + path + " is not writable by " + processUser() +
+                               ownerAndMode(path, error) + ": " + kChownFix);
+    }
+    for (const char* suffix : {"-wal", "-shm"}) {
+        const std::string journal = path + suffix;
+        if (fs::exists(journal, ec)) {
+            if (!mayAccess(journal, R_OK | W_OK, error)) {
+                throw sdk::Unavailable("SQLite journal file " + journal + " is not writable by " + processUser() +
+                                       ownerAndMode(journal, error) + ": " + kChownFix);
+            }
+        } else if (!dirWritable) {
+            throw sdk::Unavailable("SQLite database " + path + ": its directory " + dir + " is not writable by " +
+                                   processUser() + dirFacts + ", and SQLite creates its journal files (" +
+                                   file.filename().string() +
+                                   "-wal, -shm) there: chown the directory to the user maelstromd runs as (the "
+                                   "packaged service does this before starting)");
+        }
+    }
+}
 
 class SqliteDialect final : public Dialect {
 public:
@@ -63,6 +160,13 @@ public:
         Poco::Data::Session session(Poco::Data::SQLite::Connector().createSession(path_, 5));
         session << "PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs_), now;
         if (!memory_) {
+            // SQLite falls back to read-only when the file cannot be opened for writing (its owner or mode
+            // changed while the daemon runs): say so instead of failing every write with "readonly database".
+            sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
+            if (db != nullptr && sqlite3_db_readonly(db, "main") == 1) {
+                throw sdk::Unavailable("SQLite opened " + path_ + " read-only: it is not writable by " + processUser() +
+                                       ownerAndMode(path_) + ": " + kChownFix);
+            }
             std::string mode;
             session << "PRAGMA journal_mode = WAL", into(mode), now;
         }
@@ -139,6 +243,7 @@ std::shared_ptr<sdk::Service> create(const sdk::Settings& settings, const sdk::H
                                              (ec ? ec.message() : std::string("not a directory")));
             }
         }
+        requireWritable(path);
     }
     std::unique_ptr<Dialect> dialect;
     try {
