@@ -31,13 +31,15 @@ cxxflags="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CXXFLAGS)"
 cxxflags=$(sed -e 's/\(^\| \)-g\( \|$\)/ /g' -e 's/-O2//' <<<"$cxxflags")
 ldflags=$(dpkg-buildflags --get LDFLAGS)
 
-if [ ! -f "$build/CMakeCache.txt" ]; then
+# Configured once: a configured tree re-runs CMake by itself when a CMakeLists changes, and configuring again on
+# every run would stamp a new build date into the version header and recompile what includes it.
+if ! grep -qx 'MAELSTROM_DEB:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
   echo "build-deb: configuring $build"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMAELSTROM_BUILD_TESTS=OFF -DMAELSTROM_DEB=ON \
+    -DCMAKE_INSTALL_PREFIX=/usr "-DCMAKE_CXX_FLAGS=$cxxflags" "-DCMAKE_EXE_LINKER_FLAGS=$ldflags" \
+    "-DCMAKE_SHARED_LINKER_FLAGS=$ldflags" "-DCMAKE_MODULE_LINKER_FLAGS=$ldflags" >"$build/build-deb-configure.log" || {
+    cat "$build/build-deb-configure.log"; echo "build-deb: configure failed"; exit 1; }
 fi
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMAELSTROM_BUILD_TESTS=OFF -DMAELSTROM_DEB=ON \
-  -DCMAKE_INSTALL_PREFIX=/usr "-DCMAKE_CXX_FLAGS=$cxxflags" "-DCMAKE_EXE_LINKER_FLAGS=$ldflags" \
-  "-DCMAKE_SHARED_LINKER_FLAGS=$ldflags" "-DCMAKE_MODULE_LINKER_FLAGS=$ldflags" >"$build/build-deb-configure.log" || {
-  cat "$build/build-deb-configure.log"; echo "build-deb: configure failed"; exit 1; }
 echo "build-deb: building in $build (-j$jobs)"
 cmake --build "$build" -j "$jobs" >"$build/build-deb-build.log" 2>&1 || {
   tail -n 60 "$build/build-deb-build.log"; echo "build-deb: build failed (full log: $build/build-deb-build.log)"; exit 1; }
