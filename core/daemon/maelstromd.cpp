@@ -398,7 +398,12 @@ private:
                                                 : runtimeInfo_.totalMemoryBytes / (1024 * 1024);
         const std::string privateUrl =
             "http://" + runtimeInfo_.hostGateway + ":" + std::to_string(config_.node.privatePort);
-        const std::string ownerId = ownerIdFor(fs::absolute(config_.node.dataDir).lexically_normal().string());
+        // The owner of this maelstromd's containers: its data directory, and its database unless that is the default
+        // SQLite file there (two maelstromd on one data directory with databases of their own touch only their own).
+        const std::string dataDir = fs::absolute(config_.node.dataDir).lexically_normal().string();
+        const ServiceEntry* database = config_.find(sdk::ServiceKind::Database);
+        const std::string ownerId =
+            ownerIdFor(database ? ownerKeyFor(dataDir, database->plugin, database->settings.scalars) : dataDir);
         // The membership loop is created with the cluster (after this); the callback finds it through this node.
         RunningNode* self = this;
         lifecycle_ =

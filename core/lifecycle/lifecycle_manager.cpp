@@ -4,8 +4,10 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 #include <unordered_map>
 
@@ -20,6 +22,31 @@ Poco::Logger& log() { return Poco::Logger::get("maelstrom.lifecycle"); }
 constexpr std::chrono::seconds kRemovalConfirmation{3};
 /// Timeout of the health probe of a container found running at boot.
 constexpr std::chrono::seconds kAdoptionProbeTimeout{3};
+
+std::string lowercase(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    return text;
+}
+
+/// `dsn` without the password of its user info ("user:password@host", "scheme://user:password@host") and without the
+/// values of its password=/pwd= pairs.
+std::string withoutPasswords(std::string dsn) {
+    const auto scheme = dsn.find("://");
+    const std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+    const auto at = dsn.rfind('@');
+    const auto colon = dsn.find(':', start);
+    if (at != std::string::npos && at > start && colon < at) {
+        dsn.erase(colon, at - colon);
+    }
+    for (const char* name : {"password=", "pwd="}) {
+        for (auto pos = lowercase(dsn).find(name); pos != std::string::npos; pos = lowercase(dsn).find(name, pos)) {
+            pos += std::char_traits<char>::length(name);
+            const auto end = dsn.find_first_of(" \t;&", pos);
+            dsn.erase(pos, end == std::string::npos ? std::string::npos : end - pos);
+        }
+    }
+    return dsn;
+}
 
 } // namespace
 
@@ -49,6 +76,28 @@ std::string ownerIdFor(const std::string& dataDir) {
     char text[17];
     std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
     return text;
+}
+
+std::string ownerKeyFor(const std::string& dataDir, const std::string& databasePlugin,
+                        const std::map<std::string, std::string>& databaseSettings) {
+    const std::string defaultFile = (std::filesystem::path(dataDir) / "maelstrom.db").lexically_normal().string();
+    const bool defaultDatabase =
+        databasePlugin == "sqlite" &&
+        std::all_of(databaseSettings.begin(), databaseSettings.end(), [&](const auto& setting) {
+            return setting.first == "path" && std::filesystem::path(setting.second).lexically_normal() == defaultFile;
+        });
+    if (defaultDatabase) {
+        return dataDir;
+    }
+    std::string key = dataDir + "\ndatabase " + databasePlugin;
+    for (const auto& [name, value] : databaseSettings) {
+        const std::string lowerName = lowercase(name);
+        const bool secret = lowerName.find("password") != std::string::npos ||
+                            lowerName.find("secret") != std::string::npos ||
+                            lowerName.find("token") != std::string::npos;
+        key += "\n" + name + "=" + (secret ? std::string() : withoutPasswords(value));
+    }
+    return key;
 }
 
 LifecycleManager::~LifecycleManager() {

@@ -67,6 +67,13 @@ inline constexpr const char* kLabelNode = "maelstrom_node";
 /// A short stable id for a data directory (FNV-1a, hex): two maelstromd processes sharing one Docker daemon
 /// (tests, a second instance on another port) each leave the other's containers alone.
 std::string ownerIdFor(const std::string& dataDir);
+/// What ownerIdFor hashes for a maelstromd: its absolute data directory alone when its database is the default
+/// SQLite file there (the sqlite plugin without settings, or with `path` naming <dataDir>/maelstrom.db), so a
+/// restart adopts what the previous one left; otherwise also the database plugin and its settings (a DSN, another
+/// path), so two maelstromd sharing a data directory with databases of their own are different owners. Secrets are
+/// left out: settings whose name holds "password", "secret" or "token", and the password of a DSN's user info.
+std::string ownerKeyFor(const std::string& dataDir, const std::string& databasePlugin,
+                        const std::map<std::string, std::string>& databaseSettings);
 
 /// One component's instance count in applyTargets.
 struct TargetChange {

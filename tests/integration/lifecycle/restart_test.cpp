@@ -2,7 +2,9 @@
 // leaving its containers running and the next maelstromd adopts those of current component versions (the same
 // container keeps serving, no cold start) and removes stale ones; a plain SIGTERM drains the requests in flight
 // (all complete), stops the containers and exits 0; a Docker daemon restarted under maelstromd
-// (tests/services/restart-docker.sh) is recovered from: every component is served again.
+// (tests/services/restart-docker.sh) is recovered from: every component is served again. Two independent
+// maelstromd on one Docker engine and one data directory, each with its own database, leave each other's containers
+// alone: the second one's cold start is as fast as alone, the first one's container keeps running and serving.
 // SPDX-License-Identifier: Apache-2.0
 #include "lifecycle_env.h"
 
@@ -14,6 +16,7 @@ using namespace maelstrom::testing::lifecycle;
 class RestartTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(RestartTest);
     CPPUNIT_TEST(testAdoptionAcrossRestart);
+    CPPUNIT_TEST(testIndependentDaemonsOnOneEngine);
     CPPUNIT_TEST(testGracefulShutdownDrainsRequestsInFlight);
     CPPUNIT_TEST(testDockerDaemonRestart);
     CPPUNIT_TEST_SUITE_END();
@@ -76,6 +79,40 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(b.tail(), 0, b.stop());
         CPPUNIT_ASSERT_MESSAGE("the adopted container survived a plain stop",
                                waitUntil([&] { return allContainers(component).empty(); }, 30s));
+    }
+
+    void testIndependentDaemonsOnOneEngine() {
+        MAELSTROM_REQUIRE_BACKEND(docker::dockerAvailable(), "dockerd");
+        TempDir dir;
+        TempDir other;
+        const std::string project = uniqueProject("twin");
+        ProjectCleanup cleanup(project);
+        const std::string host = project + ".restart.test";
+        const std::string component = project + "_web";
+        const std::string yaml = projectYaml(project, {componentYaml("web", host, {"idletimeoutseconds: 120"})});
+        Daemon a(dir.path());
+        a.putProject(yaml);
+        const Reply first = a.request(host, "/id");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(first.error + first.body + "\n" + a.tail(), 200, first.status);
+        const std::string mine = trimmed(first.body);
+        // The same data directory and component names, but a database of its own: an unrelated maelstromd.
+        Daemon b(dir.path(), {{"MAEL_SQL_DRIVER", "sqlite3"}, {"MAEL_SQL_DSN", (other.path() / "b.db").string()}});
+        b.putProject(yaml);
+        const Reply cold = b.request(host, "/id");
+        std::fprintf(stderr, "\n  second maelstromd's cold start: %.1f ms\n", cold.millis);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(cold.error + cold.body + "\n" + b.tail(), 200, cold.status);
+        CPPUNIT_ASSERT_MESSAGE("the second maelstromd's cold start was slow\n" + b.tail(), cold.millis < 5000);
+        CPPUNIT_ASSERT_MESSAGE("the second maelstromd served from the first one's container\n" + b.tail(),
+                               trimmed(cold.body) != mine);
+        CPPUNIT_ASSERT_MESSAGE(b.tail(), b.log().find("removing stale container " + mine) == std::string::npos);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(b.tail(), 0, b.stop());
+        // Untouched: the same container still runs and serves the first maelstromd, which saw no death.
+        CPPUNIT_ASSERT_MESSAGE("the first maelstromd's container is gone\n" + b.tail(), containerRunning(mine));
+        const Reply again = a.request(host, "/id");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(again.error + again.body + "\n" + a.tail(), 200, again.status);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(a.tail(), mine, trimmed(again.body));
+        CPPUNIT_ASSERT_MESSAGE(a.tail(), a.log().find("exited; replacing it") == std::string::npos);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(a.tail(), 0, a.stop());
     }
 
     void testGracefulShutdownDrainsRequestsInFlight() {
