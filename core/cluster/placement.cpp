@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 namespace maelstrom::core {
@@ -24,6 +25,12 @@ constexpr const char* kPlacementRole = "placement";
 struct Unplaceable : sdk::RpcError {
     explicit Unplaceable(const std::string& why)
         : sdk::RpcError(sdk::RpcCode::MiscError, "nodesvc: PlaceComponent:placeComponent error: " + why) {}
+};
+
+/// No node is known yet: this node is still adopting the containers a previous maelstromd left (it joins the cluster
+/// after that), so a request that arrived meanwhile waits for it instead of failing as unplaceable.
+struct NoNodeYet : std::runtime_error {
+    NoNodeYet() : std::runtime_error("no node has joined the cluster yet") {}
 };
 
 void sleepRandomMillis(int low, int high) {
@@ -250,6 +257,8 @@ sdk::NodeStatus Placement::placeHere(const std::string& name) {
             continue; // the chosen node changed meanwhile: decide again on fresh statuses
         } catch (const Unplaceable& e) {
             throw sdk::RpcError(e.code(), e.what());
+        } catch (const NoNodeYet&) {
+            // retried quietly: this node joins within the adoption of its containers
         } catch (const sdk::RpcError& e) {
             log().warning("placement of " + name + ": " + e.what() + " (retrying)");
         } catch (const std::exception& e) {
@@ -268,6 +277,9 @@ sdk::NodeStatus Placement::placeHere(const std::string& name) {
 
 std::optional<sdk::NodeStatus> Placement::placeOnce(const sdk::Component& component) {
     const auto nodes = nodes_.refreshAll();
+    if (nodes.empty()) {
+        throw NoNodeYet();
+    }
     for (const auto& node : nodes) {
         for (const auto& info : node.runningComponents) {
             if (info.componentName == component.name && info.status != "stopping") {
