@@ -6,6 +6,7 @@
 // its followers (maelstromd's threads and descriptors), bad parameters (400), the token, `local=1` (a node alone
 // streams the same), `logdriver: maelstrom`, and a shutdown with a stream open.
 #include "docker_test_env.h"
+#include "lifecycle_env.h"
 #include "test_support.h"
 
 #include <Poco/Net/HTTPClientSession.h>
@@ -33,48 +34,23 @@ const std::string kSuite = "logs-test";
 const std::string kToken = "logs-test-token";
 const std::string kNode = "logs-test-node";
 
-struct Daemon {
-    TempDir dir;
-    int port = freePort();
-    std::unique_ptr<BackgroundProcess> process;
-
-    Daemon() {
-        const std::string yaml = "services:\n"
-                                 "  database:\n    plugin: sqlite\n    settings:\n      path: " +
-                                 (dir.path() / "maelstrom.db").string() +
-                                 "\n  container_runtime:\n    plugin: docker\n"
-                                 "  load_balancer:\n    plugin: round-robin\n"
-                                 "  rpc_transport:\n    plugin: jsonrpc-http\n";
-        const auto file = dir.write("maelstromd.yml", yaml);
-        process = std::make_unique<BackgroundProcess>(
-            std::vector<std::string>{(binDir() / "maelstromd").string(), "--config", file.string()},
-            std::map<std::string, std::string>{{"MAEL_PRIVATE_PORT", std::to_string(port)},
-                                               {"MAEL_PUBLIC_PORT", "0"},
-                                               {"MAEL_DATA_DIR", dir.path().string()},
-                                               {"MAEL_PRIVATE_TOKEN", kToken},
-                                               {"MAEL_NODE_ID", kNode},
-                                               {"-MAEL_SQL_DRIVER", ""},
-                                               {"-MAEL_SQL_DSN", ""}});
-        if (!waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(60))) {
-            CPPUNIT_FAIL("maelstromd did not start: " + process->output());
-        }
-    }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+/// The suite's daemon (a private token, a fixed node id) in a data dir of its own: started before any container
+/// of the suite exists (its boot removes unknown managed containers, as adoption does), stopped by the last test.
+struct Suite {
+    TempDir dataDir;
+    lifecycle::Daemon daemon{dataDir.path(), {{"MAEL_PRIVATE_TOKEN", kToken}, {"MAEL_NODE_ID", kNode}}};
 };
-
-/// The suite's daemon: started before any container of the suite exists (its boot removes unknown managed
-/// containers, as adoption does), stopped by the last test.
-std::unique_ptr<Daemon>& daemonSlot() {
-    static std::unique_ptr<Daemon> d;
-    return d;
+std::unique_ptr<Suite>& suiteSlot() {
+    static std::unique_ptr<Suite> s;
+    return s;
 }
-Daemon& daemon() {
-    auto& d = daemonSlot();
-    if (!d) {
+lifecycle::Daemon& daemon() {
+    auto& s = suiteSlot();
+    if (!s) {
         removeSuiteContainers(kSuite);
-        d = std::make_unique<Daemon>();
+        s = std::make_unique<Suite>();
     }
-    return *d;
+    return s->daemon;
 }
 
 /// A running fixture container of component `name`, started through the plugin (managed labels).
@@ -135,7 +111,7 @@ public:
 
     explicit LogClient(const std::string& query, const std::string& token = kToken, const std::string& method = "GET",
                        const std::string& body = "")
-        : session_("127.0.0.1", static_cast<Poco::UInt16>(daemon().port)) {
+        : session_("127.0.0.1", static_cast<Poco::UInt16>(daemon().privatePort())) {
         session_.setTimeout(Poco::Timespan(30, 0));
         Poco::Net::HTTPRequest request(method, "/_mael/logs" + query, Poco::Net::HTTPMessage::HTTP_1_1);
         if (!token.empty()) {
@@ -288,7 +264,7 @@ std::string unique(const std::string& prefix) { return prefix + "-" + uniqueSuff
 
 /// POSTs one JSON-RPC call to the daemon; returns the response body.
 std::string rpc(const std::string& method, const std::string& input) {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(daemon().port));
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(daemon().privatePort()));
     session.setTimeout(Poco::Timespan(30, 0));
     const std::string body = R"({"jsonrpc":"2.0","id":"t1","method":")" + method + R"(","params":[)" + input + "]}";
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/_mael/v1", Poco::Net::HTTPMessage::HTTP_1_1);
@@ -343,7 +319,7 @@ ProcessResult maelctl(const std::vector<std::string>& args, const std::string& t
                       std::chrono::seconds timeout = std::chrono::seconds(60)) {
     std::vector<std::string> argv{(binDir() / "maelctl").string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::map<std::string, std::string> env{{"MAELSTROM_PRIVATE_URL", daemon().url()}};
+    std::map<std::string, std::string> env{{"MAELSTROM_PRIVATE_URL", daemon().privateUrl()}};
     if (token.empty()) {
         env["-MAELSTROM_PRIVATE_TOKEN"] = "";
     } else {
@@ -489,7 +465,7 @@ public:
 
         const auto bad = maelctl({"logs", "--since=bogus"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(bad.out + bad.err, 1, bad.exitCode);
-        CPPUNIT_ASSERT_MESSAGE(bad.out, bad.out.find("ERROR: Request to " + daemon().url() +
+        CPPUNIT_ASSERT_MESSAGE(bad.out, bad.out.find("ERROR: Request to " + daemon().privateUrl() +
                                                      "/_mael/logs?since=bogus failed - HTTP 400") == 0);
         CPPUNIT_ASSERT_MESSAGE(bad.out, bad.out.find("invalid since 'bogus'") != std::string::npos);
 
@@ -567,7 +543,7 @@ public:
 
     void disconnectFreesFollowers() {
         MAELSTROM_REQUIRE_BACKEND(dockerAvailable(), "dockerd");
-        const int pid = daemon().process->pid();
+        const int pid = daemon().pid();
         const auto& a = shared().a;
         const std::string mark = unique("disconnect");
         logLine(a, mark);
@@ -593,9 +569,8 @@ public:
                                    std::to_string(openThreads) + "), fds " + std::to_string(procCount(pid, "fds")) +
                                    " (open " + std::to_string(openFds) + ")",
                                freed);
-        CPPUNIT_ASSERT(
-            waitUntil([&] { return daemon().process->output().find("closed (client went away)") != std::string::npos; },
-                      std::chrono::seconds(10)));
+        CPPUNIT_ASSERT(waitUntil([&] { return daemon().log().find("closed (client went away)") != std::string::npos; },
+                                 std::chrono::seconds(10)));
         // Many short-lived clients leave nothing behind.
         for (int i = 0; i < 8; ++i) {
             LogClient stream("?components=" + filterAB());
@@ -610,14 +585,14 @@ public:
 
     void slowClientIsBoundedAndReleased() {
         MAELSTROM_REQUIRE_BACKEND(dockerAvailable(), "dockerd");
-        const int pid = daemon().process->pid();
+        const int pid = daemon().pid();
         const auto& a = shared().a;
         const int baseThreads = settledThreads(pid);
         const int baseRssKiB = procCount(pid, "rss");
         // A client that sends its request and never reads, with a small receive buffer.
         Poco::Net::StreamSocket client(Poco::Net::SocketAddress::IPv4);
         client.setReceiveBufferSize(4096);
-        client.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(daemon().port)));
+        client.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(daemon().privatePort())));
         const std::string request = "GET /_mael/logs?since=1s&components=" + a.component +
                                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + kToken + "\r\n\r\n";
         client.sendBytes(request.data(), static_cast<int>(request.size()));
@@ -687,15 +662,15 @@ public:
         logLine(c, errMark, true);
         const bool printed = waitUntil(
             [&] {
-                const std::string out = daemon().process->output();
+                const std::string out = daemon().log();
                 return out.find("componentlog " + component + " - " + mark + "\n") != std::string::npos &&
                        out.find("componentlog " + component + " - " + errMark + "\n") != std::string::npos;
             },
             std::chrono::seconds(30));
         removeContainer(c);
-        CPPUNIT_ASSERT_MESSAGE(daemon().process->output(), printed);
-        CPPUNIT_ASSERT(daemon().process->output().find("componentlog " + a.component) == std::string::npos);
-        CPPUNIT_ASSERT(daemon().process->output().find(notBridged) == std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(daemon().log(), printed);
+        CPPUNIT_ASSERT(daemon().log().find("componentlog " + a.component) == std::string::npos);
+        CPPUNIT_ASSERT(daemon().log().find(notBridged) == std::string::npos);
     }
 
     void shutdownEndsOpenStreams() {
@@ -704,16 +679,16 @@ public:
             LogClient stream("?components=" + filterAB());
             CPPUNIT_ASSERT(stream.waitForText("PING", std::chrono::seconds(10)));
             const auto started = std::chrono::steady_clock::now();
-            const int code = daemon().process->stop(SIGTERM, std::chrono::seconds(60));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon().process->output(), 0, code);
+            const int code = daemon().stop(SIGTERM, std::chrono::seconds(60));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon().log(), 0, code);
             CPPUNIT_ASSERT(stream.waitEnded(std::chrono::seconds(10)));
             CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
-            const std::string output = daemon().process->output();
+            const std::string output = daemon().log();
             CPPUNIT_ASSERT_MESSAGE(output, output.find("Sanitizer") == std::string::npos &&
                                                output.find("runtime error") == std::string::npos);
         }
         removeSuiteContainers(kSuite);
-        daemonSlot().reset();
+        suiteSlot().reset();
     }
 };
 

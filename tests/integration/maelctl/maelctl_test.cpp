@@ -7,6 +7,7 @@
 // options, a YAML error with file:line).
 // SPDX-License-Identifier: Apache-2.0
 #include "docker_test_env.h"
+#include "lifecycle_env.h"
 #include "test_support.h"
 
 #include <Poco/JSON/Array.h>
@@ -24,51 +25,30 @@ namespace {
 
 const std::string kToken = "maelctl-test-token";
 
-struct Daemon {
-    TempDir dir;
-    int port = freePort();
-    std::unique_ptr<BackgroundProcess> process;
+const std::string kNode = "maelctl-test-node";
 
-    Daemon() {
-        const std::string yaml = "services:\n"
-                                 "  database:\n    plugin: sqlite\n    settings:\n      path: " +
-                                 (dir.path() / "maelstrom.db").string() +
-                                 "\n  container_runtime:\n    plugin: docker\n"
-                                 "  load_balancer:\n    plugin: round-robin\n"
-                                 "  rpc_transport:\n    plugin: jsonrpc-http\n";
-        const auto file = dir.write("maelstromd.yml", yaml);
-        process = std::make_unique<BackgroundProcess>(
-            std::vector<std::string>{(binDir() / "maelstromd").string(), "--config", file.string()},
-            std::map<std::string, std::string>{{"MAEL_PRIVATE_PORT", std::to_string(port)},
-                                               {"MAEL_PUBLIC_PORT", "0"},
-                                               {"MAEL_DATA_DIR", dir.path().string()},
-                                               {"MAEL_PRIVATE_TOKEN", kToken},
-                                               {"MAEL_NODE_ID", "maelctl-test-node"},
-                                               {"-MAEL_SQL_DRIVER", ""},
-                                               {"-MAEL_SQL_DSN", ""}});
-        if (!waitUntil([&] { return httpGetStatus(port, "/_mael_health_check") == 200; }, std::chrono::seconds(60))) {
-            CPPUNIT_FAIL("maelstromd did not start: " + process->output());
-        }
-    }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+/// The suite's maelstromd (a private token, a fixed node id) in a data dir of its own, started by the first test
+/// that needs it and stopped by the last.
+struct Suite {
+    TempDir dataDir;
+    lifecycle::Daemon daemon{dataDir.path(), {{"MAEL_PRIVATE_TOKEN", kToken}, {"MAEL_NODE_ID", kNode}}};
 };
-
-std::unique_ptr<Daemon>& daemonSlot() {
-    static std::unique_ptr<Daemon> d;
-    return d;
+std::unique_ptr<Suite>& suiteSlot() {
+    static std::unique_ptr<Suite> s;
+    return s;
 }
-Daemon& daemon() {
-    auto& d = daemonSlot();
-    if (!d) {
-        d = std::make_unique<Daemon>();
+lifecycle::Daemon& daemon() {
+    auto& s = suiteSlot();
+    if (!s) {
+        s = std::make_unique<Suite>();
     }
-    return *d;
+    return s->daemon;
 }
 
 std::string maelctlPath() { return (binDir() / "maelctl").string(); }
 
 std::map<std::string, std::string> clientEnv(const std::string& token = kToken) {
-    return {{"MAELSTROM_PRIVATE_URL", daemon().url()},
+    return {{"MAELSTROM_PRIVATE_URL", daemon().privateUrl()},
             {"MAELSTROM_PRIVATE_TOKEN", token},
             {"TERM", "xterm-256color"},
             {"-NO_COLOR", ""}};
@@ -374,11 +354,11 @@ public:
     }
 
     void testStopDaemon() {
-        auto& d = daemonSlot();
-        if (d) {
+        auto& s = suiteSlot();
+        if (s) {
             maelctl({"project", "rm", "mw"});
-            CPPUNIT_ASSERT_EQUAL(0, d->process->stop(SIGTERM, std::chrono::seconds(60)));
-            d.reset();
+            CPPUNIT_ASSERT_EQUAL(0, s->daemon.stop(SIGTERM, std::chrono::seconds(60)));
+            s.reset();
         }
     }
 };
