@@ -4,6 +4,7 @@
 #include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/errors.h>
 #include <maelstrom/sdk/rpc_transport.h>
+#include <maelstrom/sdk/text.h>
 
 #include <Poco/Logger.h>
 
@@ -24,15 +25,6 @@ constexpr sdk::RpcCode kExists = sdk::RpcCode::AlreadyExists;
 constexpr sdk::RpcCode kNotFound = sdk::RpcCode::NotFound;
 constexpr sdk::RpcCode kVersion = sdk::RpcCode::VersionConflict;
 constexpr sdk::RpcCode kDbError = sdk::RpcCode::DatabaseError;
-
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r\n\v\f");
-    if (b == std::string::npos) {
-        return "";
-    }
-    const auto e = s.find_last_not_of(" \t\r\n\v\f");
-    return s.substr(b, e - b + 1);
-}
 
 std::string ensureStartsWith(const std::string& prefix, const std::string& s) {
     return s.rfind(prefix, 0) == 0 ? s : prefix + s;
@@ -83,24 +75,15 @@ void requireDocker(const std::string& prefix, const sdk::Component& c) {
     if (!c.docker) {
         throw sdk::RpcError(kInvalid, prefix + ".docker is required");
     }
-    if (trim(c.docker->image).empty()) {
+    if (sdk::trimSpace(c.docker->image).empty()) {
         throw sdk::RpcError(kInvalid, prefix + ".docker.image is required");
     }
 }
 
 } // namespace
 
-std::string lowercase(std::string text) {
-    for (char& c : text) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return text;
-}
-
 std::string validateName(const std::string& prefix, const std::string& name, std::size_t maxLength) {
-    const std::string trimmed = trim(name);
+    const std::string trimmed(sdk::trimSpace(name));
     if (trimmed.empty()) {
         throw sdk::RpcError(kInvalid, prefix + " is required");
     }
@@ -143,7 +126,7 @@ void MaelstromService::notifyRemove(const std::string& componentName, bool found
 // ---- Projects ----
 
 std::vector<sdk::ProjectInfo> MaelstromService::listProjects(const std::string& namePrefix) {
-    auto projects = dbCall("ListProjects", [&] { return database_->listProjects(lowercase(namePrefix)); });
+    auto projects = dbCall("ListProjects", [&] { return database_->listProjects(sdk::asciiLower(namePrefix)); });
     std::sort(projects.begin(), projects.end(),
               [](const sdk::ProjectInfo& a, const sdk::ProjectInfo& b) { return a.projectName < b.projectName; });
     return projects;
@@ -189,14 +172,14 @@ struct StoredProject {
 
 /// Naming, with projectName forced to the lowercased project name. Returns the (trimmed) project name.
 std::string normalizeNames(sdk::Project& project) {
-    project.name = lowercase(project.name);
-    const std::string projectName = trim(project.name);
+    project.name = sdk::asciiLower(project.name);
+    const std::string projectName(sdk::trimSpace(project.name));
     const std::string prefix = projectName + "_";
     for (auto& c : project.components) {
-        c.component.name = ensureStartsWith(prefix, lowercase(trim(c.component.name)));
+        c.component.name = ensureStartsWith(prefix, sdk::asciiLower(sdk::trimSpace(c.component.name)));
         c.component.projectName = projectName;
         for (auto& es : c.eventSources) {
-            es.eventSource.name = ensureStartsWith(prefix, lowercase(trim(es.eventSource.name)));
+            es.eventSource.name = ensureStartsWith(prefix, sdk::asciiLower(sdk::trimSpace(es.eventSource.name)));
             es.eventSource.componentName = c.component.name;
             es.eventSource.projectName = projectName;
         }
@@ -375,7 +358,7 @@ void MaelstromService::commitProjectChanges(const sdk::ProjectChanges& changes,
 }
 
 sdk::Project MaelstromService::getProject(const std::string& name) {
-    const std::string projectName = lowercase(name);
+    const std::string projectName = sdk::asciiLower(name);
     sdk::Project project = loadProject(projectName);
     if (project.components.empty()) {
         throw sdk::RpcError(kNotFound, "No Project found with name: " + projectName);
@@ -384,7 +367,7 @@ sdk::Project MaelstromService::getProject(const std::string& name) {
 }
 
 NameFound MaelstromService::removeProject(const std::string& name) {
-    const std::string projectName = lowercase(name);
+    const std::string projectName = sdk::asciiLower(name);
     const auto components = dbCall("ListComponents", [&] {
         return sdk::allPages<sdk::Component>([&](const sdk::PageRequest& page) {
             return database_->listComponents({"", projectName}, page);
@@ -407,8 +390,8 @@ NameFound MaelstromService::removeProject(const std::string& name) {
 // ---- Components ----
 
 NameVersion MaelstromService::putComponent(sdk::Component component) {
-    component.name = lowercase(component.name);
-    component.projectName = lowercase(trim(component.projectName));
+    component.name = sdk::asciiLower(component.name);
+    component.projectName = sdk::asciiLower(sdk::trimSpace(component.projectName));
     component.name = validateName("input.name", component.name, kMaxComponentName);
     requireDocker("input.component", component);
     component.modifiedAt = clock_();
@@ -419,7 +402,7 @@ NameVersion MaelstromService::putComponent(sdk::Component component) {
 }
 
 sdk::Component MaelstromService::getComponent(const std::string& name) {
-    const std::string key = lowercase(name);
+    const std::string key = sdk::asciiLower(name);
     auto component = dbCall("GetComponent", [&] { return database_->getComponent(key); });
     if (!component) {
         throw sdk::RpcError(kNotFound, "No Component found with name: " + key);
@@ -428,7 +411,7 @@ sdk::Component MaelstromService::getComponent(const std::string& name) {
 }
 
 NameFound MaelstromService::removeComponent(const std::string& name) {
-    const std::string key = validateName("input.name", lowercase(name), kMaxComponentName);
+    const std::string key = validateName("input.name", sdk::asciiLower(name), kMaxComponentName);
     const bool found = dbCall("RemoveComponent", [&] { return database_->removeComponent(key); });
     notifyRemove(key, found);
     changes_.settle();
@@ -439,15 +422,15 @@ sdk::Page<sdk::Component> MaelstromService::listComponents(const std::string& na
                                                            const std::string& projectName,
                                                            const sdk::PageRequest& page) {
     return dbCall("ListComponents", [&] {
-        return database_->listComponents({lowercase(namePrefix), lowercase(projectName)}, page);
+        return database_->listComponents({sdk::asciiLower(namePrefix), sdk::asciiLower(projectName)}, page);
     });
 }
 
 // ---- Event sources ----
 
 NameVersion MaelstromService::putEventSource(sdk::EventSource es) {
-    es.name = lowercase(trim(es.name));
-    es.componentName = lowercase(trim(es.componentName));
+    es.name = sdk::asciiLower(sdk::trimSpace(es.name));
+    es.componentName = sdk::asciiLower(sdk::trimSpace(es.componentName));
     validateEventSource("input.eventSource", es);
     const auto component = dbCall("GetComponent", [&] { return database_->getComponent(es.componentName); });
     if (!component) {
@@ -465,7 +448,7 @@ NameVersion MaelstromService::putEventSource(sdk::EventSource es) {
 }
 
 sdk::EventSource MaelstromService::getEventSource(const std::string& name) {
-    const std::string key = lowercase(name);
+    const std::string key = sdk::asciiLower(name);
     auto es = dbCall("GetEventSource", [&] { return database_->getEventSource(key); });
     if (!es) {
         throw sdk::RpcError(kNotFound, "No event source found with name: " + key);
@@ -474,7 +457,7 @@ sdk::EventSource MaelstromService::getEventSource(const std::string& name) {
 }
 
 NameFound MaelstromService::removeEventSource(const std::string& name) {
-    const std::string key = validateName("input.name", lowercase(name), kMaxEventSourceName);
+    const std::string key = validateName("input.name", sdk::asciiLower(name), kMaxEventSourceName);
     const auto existing = dbCall("GetEventSource", [&] { return database_->getEventSource(key); });
     const bool found = dbCall("RemoveEventSource", [&] { return database_->removeEventSource(key); });
     if (found && existing) {
@@ -489,11 +472,11 @@ NameFound MaelstromService::removeEventSource(const std::string& name) {
 
 sdk::EventSourceFilter MaelstromService::filterOf(const EventSourceQuery& query) const {
     sdk::EventSourceFilter filter;
-    filter.namePrefix = lowercase(query.namePrefix);
-    filter.componentName = lowercase(query.componentName);
-    filter.projectName = lowercase(query.projectName);
+    filter.namePrefix = sdk::asciiLower(query.namePrefix);
+    filter.componentName = sdk::asciiLower(query.componentName);
+    filter.projectName = sdk::asciiLower(query.projectName);
     if (!query.eventSourceType.empty()) {
-        filter.type = sdk::eventSourceTypeFromName(lowercase(query.eventSourceType));
+        filter.type = sdk::eventSourceTypeFromName(sdk::asciiLower(query.eventSourceType));
         if (!filter.type) {
             throw sdk::RpcError(sdk::RpcCode::InvalidParams,
                                 "Value '" + query.eventSourceType +

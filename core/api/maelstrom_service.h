@@ -59,9 +59,6 @@ struct EventSourceQuery {
 /// @return the trimmed name. @throws sdk::RpcError(1001, "<prefix> is required" | ...)
 std::string validateName(const std::string& prefix, const std::string& name, std::size_t maxLength);
 
-/// Lowercases ASCII letters (names are ASCII by the rules above).
-std::string lowercase(std::string text);
-
 class MaelstromService {
 public:
     using Clock = std::function<std::int64_t()>; ///< Unix ms

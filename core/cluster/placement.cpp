@@ -5,6 +5,7 @@
 #include "cluster/placement_plan.h"
 
 #include <maelstrom/sdk/errors.h>
+#include <maelstrom/sdk/text.h>
 
 #include <Poco/Logger.h>
 
@@ -36,11 +37,6 @@ struct NoNodeYet : std::runtime_error {
 void sleepRandomMillis(int low, int high) {
     thread_local std::mt19937 random(std::random_device{}());
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(low, high)(random)));
-}
-
-std::string lowercase(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 std::string describeTargets(const PlacementOption& option, const std::string& component) {
@@ -95,7 +91,7 @@ void Placement::requestStart(const std::string& component) {
 }
 
 sdk::NodeStatus Placement::placeComponent(const std::string& componentName) {
-    const std::string name = lowercase(componentName);
+    const std::string name = sdk::asciiLower(componentName);
     std::optional<sdk::NodeStatus> delegated;
     if (!takeRole(name, delegated)) {
         return *delegated;

@@ -1,6 +1,8 @@
 // env_file.cpp — see env_file.h.
 #include "common/env_file.h"
 
+#include <maelstrom/sdk/text.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -12,15 +14,6 @@ extern char** environ;
 namespace maelstrom::common {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    constexpr std::string_view kSpace = " \t\r\n\v\f";
-    const auto first = s.find_first_not_of(kSpace);
-    if (first == std::string_view::npos)
-        return {};
-    const auto last = s.find_last_not_of(kSpace);
-    return s.substr(first, last - first + 1);
-}
 
 class Fd {
 public:
@@ -73,15 +66,15 @@ std::map<std::string, std::string> parseEnvFileText(std::string_view text) {
     std::map<std::string, std::string> vars;
     while (!text.empty()) {
         const auto eol = text.find('\n');
-        std::string_view line = trim(text.substr(0, eol));
+        std::string_view line = sdk::trimSpace(text.substr(0, eol));
         text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
         const auto eq = line.find('=');
         if (eq == std::string_view::npos || eq == 0 || line.front() == '#')
             continue;
-        const std::string_view key = trim(line.substr(0, eq));
+        const std::string_view key = sdk::trimSpace(line.substr(0, eq));
         if (key.empty())
             continue;
-        vars[std::string(key)] = std::string(trim(line.substr(eq + 1)));
+        vars[std::string(key)] = std::string(sdk::trimSpace(line.substr(eq + 1)));
     }
     return vars;
 }

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lifecycle/docker_prune_timer.h"
 
+#include <maelstrom/sdk/text.h>
+
 #include <Poco/Logger.h>
 
 #include <condition_variable>
@@ -15,15 +17,6 @@ Poco::Logger& log() { return Poco::Logger::get("maelstrom.prune"); }
 
 // Names listed in the log line of a run, per kind; the rest are counted.
 constexpr std::size_t kNamesLogged = 20;
-
-std::string trim(const std::string& text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) {
-        return "";
-    }
-    const auto last = text.find_last_not_of(" \t\r\n");
-    return text.substr(first, last - first + 1);
-}
 
 /// "a, b, c" (container ids shortened to 12 characters), at most kNamesLogged of them, then "and N more".
 std::string nameList(const std::vector<std::string>& names, bool shortIds) {
@@ -55,7 +48,7 @@ std::vector<std::string> parseKeepGlobs(const std::string& text) {
         if (comma == std::string::npos) {
             comma = text.size();
         }
-        const std::string glob = trim(text.substr(from, comma - from));
+        const std::string glob(sdk::trimSpace(std::string_view(text).substr(from, comma - from)));
         if (!glob.empty()) {
             globs.push_back(glob);
         }

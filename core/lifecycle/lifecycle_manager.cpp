@@ -1,6 +1,8 @@
 // lifecycle_manager.cpp — see lifecycle_manager.h.
 #include "lifecycle/lifecycle_manager.h"
 
+#include <maelstrom/sdk/text.h>
+
 #include <Poco/Logger.h>
 
 #include <algorithm>
@@ -23,11 +25,6 @@ constexpr std::chrono::seconds kRemovalConfirmation{3};
 /// Timeout of the health probe of a container found running at boot.
 constexpr std::chrono::seconds kAdoptionProbeTimeout{3};
 
-std::string lowercase(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
-
 /// `dsn` without the password of its user info ("user:password@host", "scheme://user:password@host") and without the
 /// values of its password=/pwd= pairs.
 std::string withoutPasswords(std::string dsn) {
@@ -39,7 +36,8 @@ std::string withoutPasswords(std::string dsn) {
         dsn.erase(colon, at - colon);
     }
     for (const char* name : {"password=", "pwd="}) {
-        for (auto pos = lowercase(dsn).find(name); pos != std::string::npos; pos = lowercase(dsn).find(name, pos)) {
+        for (auto pos = sdk::asciiLower(dsn).find(name); pos != std::string::npos;
+             pos = sdk::asciiLower(dsn).find(name, pos)) {
             pos += std::char_traits<char>::length(name);
             const auto end = dsn.find_first_of(" \t;&", pos);
             dsn.erase(pos, end == std::string::npos ? std::string::npos : end - pos);
@@ -91,7 +89,7 @@ std::string ownerKeyFor(const std::string& dataDir, const std::string& databaseP
     }
     std::string key = dataDir + "\ndatabase " + databasePlugin;
     for (const auto& [name, value] : databaseSettings) {
-        const std::string lowerName = lowercase(name);
+        const std::string lowerName = sdk::asciiLower(name);
         const bool secret = lowerName.find("password") != std::string::npos ||
                             lowerName.find("secret") != std::string::npos ||
                             lowerName.find("token") != std::string::npos;

@@ -4,6 +4,7 @@
 
 #include <maelstrom/sdk/duration.h>
 #include <maelstrom/sdk/json_string.h>
+#include <maelstrom/sdk/text.h>
 
 #include <cctype>
 #include <cmath>
@@ -12,15 +13,6 @@
 
 namespace maelstrom::core {
 namespace {
-
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) {
-        return {};
-    }
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
-}
 
 bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool endsWith(std::string_view s, std::string_view p) {
@@ -158,8 +150,8 @@ ComponentFilter::ComponentFilter(const std::string& list) {
     std::size_t start = 0;
     while (start <= list.size()) {
         const auto comma = list.find(',', start);
-        const std::string item =
-            trim(std::string_view(list).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        const std::string item(sdk::trimSpace(
+            std::string_view(list).substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
         if (item == "*") {
             all_ = true;
             items_.clear();
@@ -201,7 +193,7 @@ bool ComponentFilter::matches(const std::string& component) const {
 }
 
 std::int64_t parseSince(const std::string& raw, std::int64_t nowMillis) {
-    const std::string value = trim(raw);
+    const std::string value(sdk::trimSpace(raw));
     const auto invalid = [&](const std::string& why) {
         return InvalidSince("invalid since '" + raw + "': " + why +
                             " (use a duration such as 30s, 10m or 2h, a Unix timestamp, or a time such as "

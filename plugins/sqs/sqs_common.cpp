@@ -4,21 +4,12 @@
 
 #include "text.h"
 
+#include <maelstrom/sdk/text.h>
+
 #include <algorithm>
 #include <charconv>
 
 namespace maelstrom::plugins::sqs {
-namespace {
-
-std::string trim(const std::string& text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
-} // namespace
 
 std::vector<PollerRole> pollerRoles(const sdk::EventSource& source, int handlers) {
     const auto& sqs = *source.sqs;
@@ -43,7 +34,7 @@ std::int64_t pauseSeconds(const std::vector<sdk::NameValue>& headers) {
         if (!queue_pollers::equalsIgnoreCase(header.name, "pause-seconds")) {
             continue;
         }
-        const auto value = trim(header.value);
+        const auto value = sdk::trimSpace(header.value);
         std::int64_t parsed = 0;
         const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
         if (error == std::errc::result_out_of_range && !value.empty() && value.front() != '-') {
