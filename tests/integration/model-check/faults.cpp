@@ -46,12 +46,30 @@ std::string killConnections(const std::string& engine) {
     }
     if (engine == "postgres") {
         const auto t = plugins::sql::parsePostgresDsn(db::postgresDsn());
-        const std::string out =
-            run({"psql", "-h", t.host, "-p", std::to_string(t.port), "-U", t.user, "-d", t.database, "-Atc",
-                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = "
-                 "current_user AND pid <> pg_backend_pid()"},
-                {{"PGPASSWORD", t.password}});
-        return "terminated " + out.substr(0, out.find('\n')) + " PostgreSQL backend(s)";
+        const std::vector<std::string> argv = {
+            "psql",
+            "-h",
+            t.host,
+            "-p",
+            std::to_string(t.port),
+            "-U",
+            t.user,
+            "-d",
+            t.database,
+            "-Atc",
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = current_user AND pid <> "
+            "pg_backend_pid()"};
+        // Once, psql hung for minutes right after a server restart fault: each attempt gets a connect timeout and
+        // 30 s, and a stuck one is tried again.
+        const std::map<std::string, std::string> env = {{"PGPASSWORD", t.password}, {"PGCONNECT_TIMEOUT", "10"}};
+        ProcessResult r;
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            r = runProcess(argv, env, std::chrono::seconds(30));
+            if (r.exitCode == 0) {
+                return "terminated " + r.out.substr(0, r.out.find('\n')) + " PostgreSQL backend(s)";
+            }
+        }
+        throw std::runtime_error("psql exited " + std::to_string(r.exitCode) + " three times: " + r.err + r.out);
     }
     return "";
 }
