@@ -86,6 +86,14 @@ std::string projectYaml(const std::string& version, const std::string& extra = "
            extra;
 }
 
+/// Project `name` with one component `web` (mininstances 1) whose health check path answers 500, so its start
+/// fails after `startHealthSeconds`.
+std::string failingHealthCheckProject(const std::string& name, int startHealthSeconds) {
+    return "name: " + name + "\ncomponents:\n  web:\n    image: " + fixtureImage(1) +
+           "\n    httpport: 8080\n    httphealthcheckpath: /fail\n    httpstarthealthcheckseconds: " +
+           std::to_string(startHealthSeconds) + "\n    mininstances: 1\n";
+}
+
 /// Position of `needle` in `text` at or after `from`, failing the test (showing `text`) when absent.
 std::size_t expectAt(const std::string& text, const std::string& needle, std::size_t from = 0) {
     const auto at = text.find(needle, from);
@@ -195,16 +203,7 @@ public:
         expectAt(r.out, "Next: check the image name '" + badImage + "'");
         CPPUNIT_ASSERT_EQUAL(0, maelctl({"project", "rm", "mwbad"}).exitCode);
 
-        file = dir.write("unhealthy.yml", "name: mwsick\n"
-                                          "components:\n"
-                                          "  web:\n"
-                                          "    image: " +
-                                              fixtureImage(1) +
-                                              "\n"
-                                              "    httpport: 8080\n"
-                                              "    httphealthcheckpath: /fail\n"
-                                              "    httpstarthealthcheckseconds: 2\n"
-                                              "    mininstances: 1\n");
+        file = dir.write("unhealthy.yml", failingHealthCheckProject("mwsick", 2));
         r = maelctl({"project", "put", "--file=" + file.string(), "--wait", "--wait-timeout=60s"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 1, r.exitCode);
         expectAt(r.out, "mwsick_web v1: FAILED on node maelctl-test-node: container ");
@@ -214,16 +213,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, maelctl({"project", "rm", "mwsick"}).exitCode);
 
         // A timeout: nothing can start within one second (the start health check alone needs longer).
-        file = dir.write("slow.yml", "name: mwslow\n"
-                                     "components:\n"
-                                     "  web:\n"
-                                     "    image: " +
-                                         fixtureImage(1) +
-                                         "\n"
-                                         "    httpport: 8080\n"
-                                         "    httphealthcheckpath: /fail\n"
-                                         "    httpstarthealthcheckseconds: 30\n"
-                                         "    mininstances: 1\n");
+        file = dir.write("slow.yml", failingHealthCheckProject("mwslow", 30));
         r = maelctl({"project", "put", "--file=" + file.string(), "--wait", "--wait-timeout=1s"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 1, r.exitCode);
         expectAt(r.out, "ERROR: mwslow_web v1 not ready after 1 s: ");
