@@ -41,6 +41,8 @@ test_packages=(
   prometheus
   # the local AWS endpoints (tests/services/aws: sqslite, installed by start-sqs.sh with npm, and the fakes)
   nodejs npm
+  # Let's Encrypt's test ACME server and its DNS for the TLS tests (tests/services/start-pebble.sh)
+  pebble
 )
 
 case "$profile" in
