@@ -80,6 +80,15 @@ HttpRouteTable::HttpRouteTable(const std::vector<sdk::EventSource>& eventSources
     hostless_.finish();
 }
 
+std::vector<std::string> HttpRouteTable::hostnames() const {
+    std::vector<std::string> names;
+    names.reserve(byHost_.size());
+    for (const auto& [host, index] : byHost_) {
+        names.push_back(host);
+    }
+    return names;
+}
+
 std::optional<RouteMatch> HttpRouteTable::match(std::string_view host, std::string_view path) const {
     // Rules with a hostname come first; only rules of the request's own host can match among them, and
     // inside one host the longer prefix wins — which PrefixIndex::find gives.

@@ -57,6 +57,9 @@ public:
     /// Rules that can match (event sources with neither hostname nor prefix are dropped).
     std::size_t size() const noexcept { return size_; }
 
+    /// The hostnames the rules name, each once (as the event sources spell them; unordered).
+    std::vector<std::string> hostnames() const;
+
 private:
     struct Rule {
         std::string eventSourceName;

@@ -4,6 +4,7 @@
 #include "routing/resolver.h"
 #include "test_support.h"
 
+#include <algorithm>
 #include <chrono>
 
 using namespace maelstrom;
@@ -51,6 +52,7 @@ class ResolverTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testOnlyHttpSourcesAndReplace);
     CPPUNIT_TEST(testHeaderRouteOnPrivateGatewayOnly);
     CPPUNIT_TEST(testTenThousandRules);
+    CPPUNIT_TEST(testHostnamesOnceEach);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -213,6 +215,16 @@ public:
         const auto elapsed = std::chrono::steady_clock::now() - started;
         CPPUNIT_ASSERT(found > 60000);
         CPPUNIT_ASSERT_MESSAGE("100k lookups took too long", elapsed < std::chrono::seconds(20));
+    }
+
+    // The hostnames the table names (what ACME orders certificates for): each once, host-less rules left out.
+    void testHostnamesOnceEach() {
+        const HttpRouteTable table(specExample());
+        auto names = table.hostnames();
+        std::sort(names.begin(), names.end());
+        CPPUNIT_ASSERT_EQUAL(std::string("bar.com,foo.com"), names[0] + "," + names[1]);
+        CPPUNIT_ASSERT_EQUAL(std::size_t{2}, names.size());
+        CPPUNIT_ASSERT(HttpRouteTable({}).hostnames().empty());
     }
 };
 
