@@ -61,8 +61,12 @@ enum DatabaseOp : std::size_t {
     RoleHolder,
     IncrementComponentStartCount,
     ComponentStartCountOp,
+    PutTlsRecord,
+    GetTlsRecord,
+    ListTlsRecords,
+    RemoveTlsRecord,
 };
-constexpr std::array<const char*, 21> kDatabaseOps = {"put_component",
+constexpr std::array<const char*, 25> kDatabaseOps = {"put_component",
                                                       "get_component",
                                                       "remove_component",
                                                       "list_components",
@@ -82,7 +86,11 @@ constexpr std::array<const char*, 21> kDatabaseOps = {"put_component",
                                                       "release_all_roles",
                                                       "role_holder",
                                                       "increment_component_start_count",
-                                                      "component_start_count"};
+                                                      "component_start_count",
+                                                      "put_tls_record",
+                                                      "get_tls_record",
+                                                      "list_tls_records",
+                                                      "remove_tls_record"};
 
 enum DockerOp : std::size_t {
     Info,
@@ -241,6 +249,18 @@ std::int64_t CountingDatabase::incrementComponentStartCount(const std::string& n
 }
 sdk::ComponentStartCount CountingDatabase::componentStartCount(const std::string& name, std::int64_t version) {
     return counters_->count(ComponentStartCountOp, [&] { return inner_->componentStartCount(name, version); });
+}
+void CountingDatabase::putTlsRecord(const sdk::TlsRecord& record) {
+    counters_->count(PutTlsRecord, [&] { inner_->putTlsRecord(record); });
+}
+std::optional<sdk::TlsRecord> CountingDatabase::getTlsRecord(const std::string& kind, const std::string& name) {
+    return counters_->count(GetTlsRecord, [&] { return inner_->getTlsRecord(kind, name); });
+}
+std::vector<sdk::TlsRecord> CountingDatabase::listTlsRecords(const std::string& kind) {
+    return counters_->count(ListTlsRecords, [&] { return inner_->listTlsRecords(kind); });
+}
+bool CountingDatabase::removeTlsRecord(const std::string& kind, const std::string& name) {
+    return counters_->count(RemoveTlsRecord, [&] { return inner_->removeTlsRecord(kind, name); });
 }
 void CountingDatabase::shutdown() { inner_->shutdown(); }
 

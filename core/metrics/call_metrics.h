@@ -104,6 +104,10 @@ public:
     std::optional<sdk::RoleLease> roleHolder(const std::string& roleId) override;
     std::int64_t incrementComponentStartCount(const std::string& name, std::int64_t version) override;
     sdk::ComponentStartCount componentStartCount(const std::string& name, std::int64_t version) override;
+    void putTlsRecord(const sdk::TlsRecord& record) override;
+    std::optional<sdk::TlsRecord> getTlsRecord(const std::string& kind, const std::string& name) override;
+    std::vector<sdk::TlsRecord> listTlsRecords(const std::string& kind) override;
+    bool removeTlsRecord(const std::string& kind, const std::string& name) override;
     void shutdown() override;
 
 private:

@@ -300,4 +300,45 @@ sdk::ComponentStartCount FakeDatabase::componentStartCount(const std::string& na
     return it == tables_.starts.end() ? sdk::ComponentStartCount{} : it->second;
 }
 
+void FakeDatabase::putTlsRecord(const sdk::TlsRecord& record) {
+    if (record.kind.empty() || record.name.empty()) {
+        throw sdk::InvalidInput("a TLS record needs a kind and a name");
+    }
+    if (record.value.size() > sdk::kMaxTlsRecordValueBytes) {
+        throw sdk::InvalidInput("TLS record " + record.kind + " '" + record.name + "' is too large to store");
+    }
+    std::lock_guard lock(mutex_);
+    checkAvailableLocked();
+    sdk::TlsRecord stored = record;
+    stored.modifiedAt = clock_.unixMillis();
+    tables_.tlsRecords[{record.kind, record.name}] = std::move(stored);
+}
+
+std::optional<sdk::TlsRecord> FakeDatabase::getTlsRecord(const std::string& kind, const std::string& name) {
+    std::lock_guard lock(mutex_);
+    checkAvailableLocked();
+    const auto it = tables_.tlsRecords.find({kind, name});
+    if (it == tables_.tlsRecords.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+std::vector<sdk::TlsRecord> FakeDatabase::listTlsRecords(const std::string& kind) {
+    std::lock_guard lock(mutex_);
+    checkAvailableLocked();
+    std::vector<sdk::TlsRecord> out;
+    for (auto it = tables_.tlsRecords.lower_bound({kind, ""});
+         it != tables_.tlsRecords.end() && it->first.first == kind; ++it) {
+        out.push_back(it->second);
+    }
+    return out;
+}
+
+bool FakeDatabase::removeTlsRecord(const std::string& kind, const std::string& name) {
+    std::lock_guard lock(mutex_);
+    checkAvailableLocked();
+    return tables_.tlsRecords.erase({kind, name}) > 0;
+}
+
 } // namespace maelstrom::testing

@@ -1,5 +1,5 @@
 // fake_database.h — an in-memory sdk::Database for unit tests: the contract of database.h (versions, filters,
-// paging, role leases, start counters) without a server, plus a switch that makes it unreachable.
+// paging, role leases, start counters, TLS records) without a server, plus a switch that makes it unreachable.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Contract:
@@ -52,6 +52,11 @@ public:
     std::int64_t incrementComponentStartCount(const std::string& name, std::int64_t version) override;
     sdk::ComponentStartCount componentStartCount(const std::string& name, std::int64_t version) override;
 
+    void putTlsRecord(const sdk::TlsRecord& record) override;
+    std::optional<sdk::TlsRecord> getTlsRecord(const std::string& kind, const std::string& name) override;
+    std::vector<sdk::TlsRecord> listTlsRecords(const std::string& kind) override;
+    bool removeTlsRecord(const std::string& kind, const std::string& name) override;
+
 private:
     /// Everything stored; applyProjectChanges works on a copy and swaps it in, so a failure changes nothing.
     struct Tables {
@@ -60,6 +65,7 @@ private:
         std::map<std::string, sdk::NodeStatus> nodes;
         std::map<std::string, sdk::RoleLease> roles;
         std::map<std::pair<std::string, std::int64_t>, sdk::ComponentStartCount> starts;
+        std::map<std::pair<std::string, std::string>, sdk::TlsRecord> tlsRecords; ///< by (kind, name)
     };
 
     void checkAvailableLocked() const;

@@ -107,6 +107,14 @@ std::string Dialect::jsonColumn() const {
     return "json";
 }
 
+std::string Dialect::tlsValueColumn() const {
+    if (engine_ == Engine::Mysql) {
+        // Values are at most 64 KiB of bytes, so never more characters than that.
+        return "CAST(value AS CHAR(65536))";
+    }
+    return "value";
+}
+
 std::size_t Dialect::maxJsonBytes() const { return engine_ == Engine::Mysql ? kMysqlMaxJsonChars : 0; }
 
 std::string Dialect::prefixCondition(const std::string& column) const {
@@ -179,6 +187,14 @@ std::string Dialect::upsertStartCountSql() const {
                     " lastStartedAt = excluded.lastStartedAt";
 }
 
+std::string Dialect::upsertTlsRecordSql() const {
+    const std::string insert = "INSERT INTO tlsrecord (kind, name, value, modifiedAt) VALUES (?, ?, ?, ?)";
+    if (engine_ == Engine::Mysql) {
+        return insert + " ON DUPLICATE KEY UPDATE value = VALUES(value), modifiedAt = VALUES(modifiedAt)";
+    }
+    return insert + " ON CONFLICT (kind, name) DO UPDATE SET value = excluded.value, modifiedAt = excluded.modifiedAt";
+}
+
 std::string Dialect::forUpdate() const { return engine_ == Engine::Sqlite ? "" : " FOR UPDATE"; }
 
 std::vector<Migration> Dialect::migrations() const {
@@ -217,6 +233,11 @@ std::vector<Migration> Dialect::migrations() const {
          {ddl("CREATE TABLE componentstart (name {name} NOT NULL, version {int} NOT NULL,"
               " startCount {int} NOT NULL, firstStartedAt {int} NOT NULL, lastStartedAt {int} NOT NULL,"
               " PRIMARY KEY (name, version)){suffix}",
+              t)}},
+        {6,
+         "create tlsrecord table",
+         {ddl("CREATE TABLE tlsrecord (kind {name} NOT NULL, name {name} NOT NULL, value {json} NOT NULL,"
+              " modifiedAt {int} NOT NULL, PRIMARY KEY (kind, name)){suffix}",
               t)}},
     };
 }

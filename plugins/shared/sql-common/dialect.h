@@ -77,6 +77,11 @@ public:
     std::string upsertNodeStatusSql() const;
     std::string upsertRoleSql() const;
     std::string upsertStartCountSql() const;
+    /// Upsert of a TLS record; parameters: kind, name, value, modifiedAt.
+    std::string upsertTlsRecordSql() const;
+    /// The expression that selects a TLS record's value (MySQL: a CAST bounded to the 64 KiB values, for the
+    /// reason of jsonColumn()).
+    std::string tlsValueColumn() const;
     /// " FOR UPDATE" where the engine supports row locks (empty for SQLite, whose write transactions are
     /// exclusive already).
     std::string forUpdate() const;

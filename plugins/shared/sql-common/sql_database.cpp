@@ -730,4 +730,53 @@ sdk::ComponentStartCount SqlDatabase::componentStartCount(const std::string& nam
     return out;
 }
 
+// ---- TLS records ----
+
+void SqlDatabase::putTlsRecord(const sdk::TlsRecord& record) {
+    if (record.kind.empty() || record.name.empty())
+        throw sdk::InvalidInput("a TLS record needs a kind and a name");
+    if (record.value.size() > sdk::kMaxTlsRecordValueBytes) {
+        throw sdk::InvalidInput("TLS record " + record.kind + " '" + record.name +
+                                "' is too large to store: " + std::to_string(record.value.size()) + " bytes (at most " +
+                                std::to_string(sdk::kMaxTlsRecordValueBytes) + ")");
+    }
+    // Idempotent: writing the same record twice leaves the same row.
+    run("putTlsRecord", true, [&](SessionPool::Lease& l) {
+        exec(l.session(), *dialect_, dialect_->upsertTlsRecordSql(),
+             {record.kind, record.name, record.value, Poco::Int64(sdk::unixMillis())});
+    });
+}
+
+std::optional<sdk::TlsRecord> SqlDatabase::getTlsRecord(const std::string& kind, const std::string& name) {
+    const auto rows = run("getTlsRecord", true, [&](SessionPool::Lease& l) {
+        return select<std::string, Poco::Int64>(l.session(), *dialect_,
+                                                "SELECT " + dialect_->tlsValueColumn() +
+                                                    ", modifiedAt FROM tlsrecord WHERE kind = ? AND name = ?",
+                                                {kind, name});
+    });
+    if (rows.empty())
+        return std::nullopt;
+    return sdk::TlsRecord{kind, name, std::get<0>(rows.front()), std::get<1>(rows.front())};
+}
+
+std::vector<sdk::TlsRecord> SqlDatabase::listTlsRecords(const std::string& kind) {
+    auto rows = run("listTlsRecords", true, [&](SessionPool::Lease& l) {
+        return select<std::string, std::string, Poco::Int64>(
+            l.session(), *dialect_,
+            "SELECT name, " + dialect_->tlsValueColumn() + ", modifiedAt FROM tlsrecord WHERE kind = ? ORDER BY name",
+            {kind});
+    });
+    std::vector<sdk::TlsRecord> out;
+    out.reserve(rows.size());
+    for (auto& [name, value, modifiedAt] : rows)
+        out.push_back(sdk::TlsRecord{kind, std::move(name), std::move(value), modifiedAt});
+    return out;
+}
+
+bool SqlDatabase::removeTlsRecord(const std::string& kind, const std::string& name) {
+    return run("removeTlsRecord", false, [&](SessionPool::Lease& l) {
+        return exec(l.session(), *dialect_, "DELETE FROM tlsrecord WHERE kind = ? AND name = ?", {kind, name}) > 0;
+    });
+}
+
 } // namespace maelstrom::plugins::sql

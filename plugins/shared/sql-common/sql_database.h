@@ -1,6 +1,6 @@
 // sql_database.h — sql-common: the database service (sdk::Database) on Poco::Data, shared by the sqlite,
 // mysql and postgres plugins. Stores components and event sources whole (JSON) with the filter columns the
-// queries need, node status rows, role leases and start counters; applies the schema migrations when it is
+// queries need, node status rows, role leases, start counters and TLS records; applies the schema migrations when it is
 // created; maps engine errors onto the SDK taxonomy (AlreadyExists, VersionConflict, Unavailable, PluginError).
 // SPDX-License-Identifier: Apache-2.0
 //
@@ -63,6 +63,11 @@ public:
 
     std::int64_t incrementComponentStartCount(const std::string& name, std::int64_t version) override;
     sdk::ComponentStartCount componentStartCount(const std::string& name, std::int64_t version) override;
+
+    void putTlsRecord(const sdk::TlsRecord& record) override;
+    std::optional<sdk::TlsRecord> getTlsRecord(const std::string& kind, const std::string& name) override;
+    std::vector<sdk::TlsRecord> listTlsRecords(const std::string& kind) override;
+    bool removeTlsRecord(const std::string& kind, const std::string& name) override;
 
     void shutdown() override;
 

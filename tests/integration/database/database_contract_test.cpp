@@ -2,7 +2,7 @@
 // CppUnit cases run against each engine: ctest runs this executable three times (database-contract-sqlite,
 // -mysql, -postgres) with MAELSTROM_TEST_DB_ENGINE set. Covers CRUD, optimistic versions, pagination, filters,
 // literal prefixes and hostile names, toggling, projects (one transaction), node status expiry, role leases,
-// start counters, migrations twice and checksum tampering, concurrent updates and lock races in threads,
+// start counters, TLS records, migrations twice and checksum tampering, concurrent updates and lock races in threads,
 // settings validation and secret redaction.
 // SPDX-License-Identifier: Apache-2.0
 #include "db_test_common.h"
@@ -96,6 +96,8 @@ class DatabaseContractTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNodeStatus);
     CPPUNIT_TEST(testRoleLeases);
     CPPUNIT_TEST(testStartCounters);
+    CPPUNIT_TEST(testTlsRecords);
+    CPPUNIT_TEST(testTlsRecordLargestValue);
     CPPUNIT_TEST(testMigrationsTwiceAndChecksum);
     CPPUNIT_TEST(testConcurrentMigrators);
     CPPUNIT_TEST(testConcurrentUpdatesExactlyOneWins);
@@ -590,6 +592,78 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2), c1.startCount);
         CPPUNIT_ASSERT(c1.firstStartedAt >= before && c1.lastStartedAt >= c1.firstStartedAt);
         CPPUNIT_ASSERT(c1.lastStartedAt <= nowMs());
+    }
+
+    void testTlsRecords() {
+        REQUIRE_DB();
+        CPPUNIT_ASSERT(!store_->getTlsRecord("certificate", "a.example.org"));
+        CPPUNIT_ASSERT(store_->listTlsRecords("certificate").empty());
+        const auto before = nowMs();
+        store_->putTlsRecord({"certificate", "b.example.org", R"({"hostname":"b.example.org"})", 0});
+        store_->putTlsRecord({"certificate", "a.example.org", R"({"hostname":"a.example.org"})", 42});
+        // the same name under another kind is another record
+        store_->putTlsRecord({"acme-challenge", "a.example.org", "token value", 0});
+        auto a = store_->getTlsRecord("certificate", "a.example.org");
+        CPPUNIT_ASSERT(a);
+        CPPUNIT_ASSERT_EQUAL(std::string("certificate"), a->kind);
+        CPPUNIT_ASSERT_EQUAL(std::string("a.example.org"), a->name);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"hostname":"a.example.org"})"), a->value);
+        CPPUNIT_ASSERT_MESSAGE("modifiedAt is the put's time, not the caller's",
+                               a->modifiedAt >= before && a->modifiedAt <= nowMs());
+        auto list = store_->listTlsRecords("certificate");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), list.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("a.example.org"), list[0].name);
+        CPPUNIT_ASSERT_EQUAL(std::string("b.example.org"), list[1].name);
+        CPPUNIT_ASSERT_EQUAL(std::string("certificate"), list[1].kind);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"hostname":"b.example.org"})"), list[1].value);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), store_->listTlsRecords("acme-challenge").size());
+        CPPUNIT_ASSERT_EQUAL(std::string("token value"), store_->getTlsRecord("acme-challenge", "a.example.org")->value);
+        CPPUNIT_ASSERT(store_->listTlsRecords("acme-account").empty());
+        // a put replaces (upsert)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        store_->putTlsRecord({"certificate", "a.example.org", R"({"hostname":"a.example.org","failures":1})", 0});
+        auto replaced = store_->getTlsRecord("certificate", "a.example.org");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"hostname":"a.example.org","failures":1})"), replaced->value);
+        CPPUNIT_ASSERT(replaced->modifiedAt > a->modifiedAt);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), store_->listTlsRecords("certificate").size());
+        // remove: only that kind's record
+        CPPUNIT_ASSERT(store_->removeTlsRecord("certificate", "a.example.org"));
+        CPPUNIT_ASSERT(!store_->removeTlsRecord("certificate", "a.example.org"));
+        CPPUNIT_ASSERT(!store_->getTlsRecord("certificate", "a.example.org"));
+        CPPUNIT_ASSERT(store_->getTlsRecord("acme-challenge", "a.example.org"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), store_->listTlsRecords("certificate").size());
+        // names are exact: no prefix or case folding, SQL wildcards are plain characters
+        store_->putTlsRecord({"acme-account", "https://acme.example/dir?x=%_'", "{}", 0});
+        CPPUNIT_ASSERT(store_->getTlsRecord("acme-account", "https://acme.example/dir?x=%_'"));
+        CPPUNIT_ASSERT(!store_->getTlsRecord("acme-account", "https://acme.example/dir?x=%_"));
+        CPPUNIT_ASSERT(!store_->getTlsRecord("Acme-Account", "https://acme.example/dir?x=%_'"));
+        CPPUNIT_ASSERT_THROW(store_->putTlsRecord({"", "x", "{}", 0}), sdk::InvalidInput);
+        CPPUNIT_ASSERT_THROW(store_->putTlsRecord({"certificate", "", "{}", 0}), sdk::InvalidInput);
+    }
+
+    void testTlsRecordLargestValue() {
+        REQUIRE_DB();
+        // A full 64 KiB value comes back byte for byte (MySQL selects it through a bounded CAST).
+        std::string value(sdk::kMaxTlsRecordValueBytes, 'x');
+        for (std::size_t i = 0; i < value.size(); i += 61)
+            value[i] = static_cast<char>('a' + (i / 61) % 26);
+        value.back() = '}';
+        store_->putTlsRecord({"certificate", "big.example.org", value, 0});
+        const auto got = store_->getTlsRecord("certificate", "big.example.org");
+        CPPUNIT_ASSERT(got);
+        CPPUNIT_ASSERT_EQUAL(value.size(), got->value.size());
+        CPPUNIT_ASSERT(value == got->value);
+        const auto list = store_->listTlsRecords("certificate");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), list.size());
+        CPPUNIT_ASSERT(value == list[0].value);
+        try {
+            store_->putTlsRecord({"certificate", "bigger.example.org", value + "y", 0});
+            CPPUNIT_FAIL("a value over 64 KiB must be refused");
+        } catch (const sdk::InvalidInput& e) {
+            const std::string what = e.what();
+            CPPUNIT_ASSERT_MESSAGE(what, what.find("too large") != std::string::npos);
+        }
+        CPPUNIT_ASSERT(!store_->getTlsRecord("certificate", "bigger.example.org"));
     }
 
     void testMigrationsTwiceAndChecksum() {

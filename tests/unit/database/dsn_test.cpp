@@ -115,7 +115,7 @@ public:
         for (const Dialect* d : {static_cast<const Dialect*>(&sqlite), static_cast<const Dialect*>(&mysql),
                                  static_cast<const Dialect*>(&pg)}) {
             const auto m = d->migrations();
-            CPPUNIT_ASSERT_EQUAL(std::size_t(5), m.size());
+            CPPUNIT_ASSERT_EQUAL(std::size_t(6), m.size());
             for (std::size_t i = 0; i < m.size(); ++i)
                 CPPUNIT_ASSERT_EQUAL(int(i + 1), m[i].version);
         }

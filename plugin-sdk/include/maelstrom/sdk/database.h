@@ -1,5 +1,5 @@
 // database.h — maelstrom SDK: the database service kind (cluster state: components, event sources,
-// node status, role locks, start counters). Plugins: sqlite (embedded default), mysql, postgres.
+// node status, role locks, start counters, TLS records). Plugins: sqlite (embedded default), mysql, postgres.
 // SPDX-License-Identifier: Apache-2.0
 //
 // Contract for every method:
@@ -18,6 +18,7 @@
 #include <maelstrom/sdk/model.h>
 #include <maelstrom/sdk/service.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -95,6 +96,19 @@ struct ComponentStartCount {
     std::int64_t lastStartedAt = 0;
 };
 
+/// One TLS object the nodes share: kind "acme-account" (name: directory URL), "acme-challenge" (name: token),
+/// "certificate" (name: hostname). `value` is opaque to the database (JSON written by the core; private keys in it
+/// are sealed by the core before they get here).
+struct TlsRecord {
+    std::string kind;
+    std::string name;
+    std::string value;           ///< at most kMaxTlsRecordValueBytes bytes
+    std::int64_t modifiedAt = 0; ///< set by putTlsRecord (the caller's value is ignored)
+};
+
+/// Largest TlsRecord::value a database stores (a chain of a few certificates and a sealed key fit with room).
+inline constexpr std::size_t kMaxTlsRecordValueBytes = 64 * 1024;
+
 class MAELSTROM_SDK_API Database : public Service {
 public:
     ~Database() override;
@@ -164,6 +178,17 @@ public:
     virtual std::int64_t incrementComponentStartCount(const std::string& name, std::int64_t version) = 0;
     /// The count for (name, version); zero values when never started.
     virtual ComponentStartCount componentStartCount(const std::string& name, std::int64_t version) = 0;
+
+    // ---- TLS records (ACME account, pending challenges, certificates) ----
+
+    /// Inserts or replaces the record (kind, name), stamping modifiedAt with the database call's time.
+    /// An empty kind or name, or a value over kMaxTlsRecordValueBytes, is InvalidInput.
+    virtual void putTlsRecord(const TlsRecord& record) = 0;
+    virtual std::optional<TlsRecord> getTlsRecord(const std::string& kind, const std::string& name) = 0;
+    /// Every record of `kind`, ordered by name ascending.
+    virtual std::vector<TlsRecord> listTlsRecords(const std::string& kind) = 0;
+    /// @return whether the record existed.
+    virtual bool removeTlsRecord(const std::string& kind, const std::string& name) = 0;
 };
 
 } // namespace maelstrom::sdk
