@@ -2,9 +2,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cluster/cluster_view.h"
 
+#include <maelstrom/sdk/clock.h>
+
 #include <algorithm>
 
 namespace maelstrom::core {
+
+namespace {
+/// How long an exited node's start is remembered: far longer than any status that was in flight can take.
+constexpr std::int64_t kExitedMemoryMs = 10 * 60 * 1000;
+} // namespace
 
 bool isNewerStatus(const sdk::NodeStatus& candidate, const sdk::NodeStatus& known) {
     return candidate.version > known.version || candidate.observedAt > known.observedAt ||
@@ -14,6 +21,12 @@ bool isNewerStatus(const sdk::NodeStatus& candidate, const sdk::NodeStatus& know
 bool ClusterView::setNode(const sdk::NodeStatus& status) {
     {
         std::lock_guard lock(mutex_);
+        if (const auto gone = exited_.find(status.nodeId); gone != exited_.end()) {
+            if (status.startedAt < gone->second.startedBefore) {
+                return false;
+            }
+            exited_.erase(gone);
+        }
         const auto it = nodes_.find(status.nodeId);
         if (it != nodes_.end() && !isNewerStatus(status, it->second)) {
             return false;
@@ -33,6 +46,26 @@ bool ClusterView::removeNode(const std::string& nodeId) {
     }
     notify();
     return true;
+}
+
+bool ClusterView::removeExitedNode(const std::string& nodeId) {
+    bool known = false;
+    {
+        std::lock_guard lock(mutex_);
+        const std::int64_t now = sdk::unixMillis();
+        std::erase_if(exited_, [&](const auto& entry) { return now - entry.second.noticedAt > kExitedMemoryMs; });
+        const auto it = nodes_.find(nodeId);
+        // Unknown here: anything started before the announcement is that process (clocks of nodes are close).
+        exited_[nodeId] = Exited{it != nodes_.end() ? it->second.startedAt + 1 : now, now};
+        if (it != nodes_.end()) {
+            nodes_.erase(it);
+            known = true;
+        }
+    }
+    if (known) {
+        notify();
+    }
+    return known;
 }
 
 bool ClusterView::contains(const std::string& nodeId) const {

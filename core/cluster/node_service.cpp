@@ -29,7 +29,7 @@ void NodeService::statusChanged(const std::string& nodeId, bool exiting, const s
         return; // our own entry is ours to keep
     }
     if (exiting) {
-        if (view_.removeNode(nodeId)) {
+        if (view_.removeExitedNode(nodeId)) {
             log().information("cluster: node " + nodeId + " left");
         }
         return;

@@ -221,16 +221,17 @@ public:
         if (pruner_) {
             pruner_->requestStop();
         }
-        // Leave the cluster first: no more scaling or placement decisions here, the row deleted and every peer
-        // told (they stop relaying here at once), the roles released for another node to take.
+        // Leave the cluster first: the row deleted and every peer told (they stop relaying here at once) before
+        // waiting for a scaling pass or a placement under way here, which may take seconds; then no more scaling
+        // or placement decisions here, the roles released for another node to take.
+        if (membership_) {
+            membership_->stop();
+        }
         if (autoscaler_) {
             autoscaler_->stop();
         }
         if (placement_) {
             placement_->stop();
-        }
-        if (membership_) {
-            membership_->stop();
         }
         if (lifecycle_) {
             lifecycle_->stopBackground();

@@ -52,6 +52,9 @@ void InstanceActivity::setInFlight(std::int64_t inFlight, SteadyTime now) {
 }
 
 double InstanceActivity::recentConcurrency(SteadyTime now) {
+    // Callers read their clock before taking the lock, so `now` may lie a little behind a time already
+    // integrated; measuring up to that earlier time would divide the busy time seen so far by too short a span.
+    now = std::max(now, integratedUntil_);
     advance(now);
     // The open slot plus the full slots before it, up to kRecentConcurrencyWindow of time.
     double busy = 0;

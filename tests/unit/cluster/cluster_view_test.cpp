@@ -36,6 +36,7 @@ class ClusterViewTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(ClusterViewTest);
     CPPUNIT_TEST(onlyNewerStatusesReplaceKnownOnes);
     CPPUNIT_TEST(observerSeesEveryChange);
+    CPPUNIT_TEST(anExitedNodeStaysOutUntilItStartsAgain);
     CPPUNIT_TEST(remoteInstancesFollowThePeers);
     CPPUNIT_TEST_SUITE_END();
 
@@ -54,6 +55,32 @@ public:
         CPPUNIT_ASSERT(view.removeNode("a"));
         CPPUNIT_ASSERT(!view.removeNode("a"));
         CPPUNIT_ASSERT(view.peers().empty());
+    }
+
+    /// A status read before the node announced its exit (a GetStatus answer, a database row) must not list it
+    /// again; the same id started anew comes back, and a node only dropped for failed health checks may return.
+    void anExitedNodeStaysOutUntilItStartsAgain() {
+        ClusterView view("me");
+        auto a = node("a", 5, 100);
+        a.startedAt = 1000;
+        CPPUNIT_ASSERT(view.setNode(a));
+        CPPUNIT_ASSERT(view.removeExitedNode("a"));
+        auto late = a;
+        late.observedAt = 200; // newer than anything known, but from the process that left
+        CPPUNIT_ASSERT(!view.setNode(late));
+        CPPUNIT_ASSERT(!view.contains("a"));
+        auto restarted = node("a", 1, 300);
+        restarted.startedAt = 5000;
+        CPPUNIT_ASSERT(view.setNode(restarted));
+        CPPUNIT_ASSERT(view.contains("a"));
+        // An exit announced by a node this one never saw: statuses started before the notice stay out.
+        CPPUNIT_ASSERT(!view.removeExitedNode("b"));
+        auto b = node("b", 1, 1);
+        b.startedAt = 1;
+        CPPUNIT_ASSERT(!view.setNode(b));
+        // Dropped for failed health checks only: the same process is welcome back when it answers again.
+        CPPUNIT_ASSERT(view.removeNode("a"));
+        CPPUNIT_ASSERT(view.setNode(restarted));
     }
 
     void observerSeesEveryChange() {

@@ -163,7 +163,11 @@ public:
             CPPUNIT_ASSERT_MESSAGE("seed " + std::to_string(seed) + ": peak " + std::to_string(peak) +
                                        " below recent " + std::to_string(got),
                                    peak + 1e-9 >= got);
-            CPPUNIT_ASSERT(peak <= static_cast<double>(maxInFlight) + 1e-9);
+            CPPUNIT_ASSERT_MESSAGE("seed " + std::to_string(seed) + ": peak " + std::to_string(peak) +
+                                       " above the largest in-flight count " + std::to_string(maxInFlight),
+                                   peak <= static_cast<double>(maxInFlight) + 1e-9);
+            // Time only moves forward in the model; the next change comes after this reading.
+            t = at;
         }
     }
 };
