@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # start-pebble.sh — Let's Encrypt's test ACME server for the TLS tests, all on loopback (Debian's pebble 2.4.0):
-#   pebble                ACME directory https://127.0.0.1:14000/dir, management https://127.0.0.1:15000;
+#   pebble                ACME directory https://127.0.0.1:14000/dir, management https://127.0.0.1:15000 (ports below);
 #                         validates HTTP-01 on port 5002 of the address DNS gives (tlsPort 5001: unused)
 #   pebble-challtestsrv   DNS on 127.0.0.1:8053 answering 127.0.0.1 for every name (no AAAA), its management API on
 #                         127.0.0.1:8055; its own HTTP-01, HTTPS-01 and TLS-ALPN-01 servers are off, so whoever
@@ -15,14 +15,22 @@
 #                             clients' badNonce retry runs in every test
 #   PEBBLE_AUTHZREUSE=0       every order gets fresh authorizations (pebble's default reuses half of the valid
 #                             ones at random, which would make "the challenge was answered" tests flaky)
-# Certificates are valid for certificateValidityPeriod seconds (config file; MAELSTROM_PEBBLE_VALIDITY, default
-# pebble's five years). The issuing intermediate and root change at every pebble start (fetch them from
+# Certificates are valid for certificateValidityPeriod seconds (config file; pebble 2.4.0 has no environment
+# variable for it). The issuing intermediate and root change at every pebble start (fetch them from
 # https://127.0.0.1:15000/roots/0 and /intermediates/0).
+# A second pebble (e.g. one issuing short-lived certificates for a renewal test) comes from the same script with
+# other settings; it shares the DNS server and port 5002 (and thereby RESOURCE_LOCK pebble):
+#   MAELSTROM_PEBBLE_DIR              its directory (CA, config, logs, pid files)   default /var/tmp/maelstrom-pebble
+#   MAELSTROM_PEBBLE_PORT             ACME port                                     default 14000
+#   MAELSTROM_PEBBLE_MANAGEMENT_PORT  management port                               default 15000
+#   MAELSTROM_PEBBLE_VALIDITY         certificate validity in seconds               default 157766400 (5 years)
+# Stop one with: kill "$(cat "$MAELSTROM_PEBBLE_DIR/pebble.pid")".
 set -uo pipefail
 
 dir=${MAELSTROM_PEBBLE_DIR:-/var/tmp/maelstrom-pebble}
 validity=${MAELSTROM_PEBBLE_VALIDITY:-157766400}
-acme=127.0.0.1:14000
+acme=127.0.0.1:${MAELSTROM_PEBBLE_PORT:-14000}
+management=127.0.0.1:${MAELSTROM_PEBBLE_MANAGEMENT_PORT:-15000}
 directory=https://$acme/dir
 
 die() { echo "start-pebble.sh: $*" >&2; exit 1; }
@@ -62,7 +70,7 @@ if [ ! -s "$ca" ] || [ ! -s "$dir/cert.pem" ] || [ ! -s "$dir/key.pem" ]; then
     printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >cert.ext
     openssl x509 -req -in cert.csr -CA ca.pem.new -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile cert.ext \
       -out cert.pem
-    rm -f cert.csr cert.ext ca.srl
+    rm -f cert.csr cert.ext ca.srl ca.pem.srl
     mv ca.pem.new ca.pem
   ) >"$dir/openssl.log" 2>&1 || { tail -n 20 "$dir/openssl.log" >&2; die "openssl could not make pebble's certificate"; }
 fi
@@ -71,7 +79,7 @@ cat >"$dir/pebble-config.json" <<JSON
 {
   "pebble": {
     "listenAddress": "$acme",
-    "managementListenAddress": "127.0.0.1:15000",
+    "managementListenAddress": "$management",
     "certificate": "$dir/cert.pem",
     "privateKey": "$dir/key.pem",
     "httpPort": 5002,
