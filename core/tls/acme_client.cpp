@@ -102,40 +102,6 @@ std::int64_t retryAfterSeconds(const std::string& value) {
     return std::max<std::int64_t>(0, seconds);
 }
 
-/// The error of a problem document (RFC 7807), or of any other failed answer.
-AcmeError problem(const AcmeClient::Response& response, const std::string& what) {
-    const std::int64_t retryAfter = retryAfterSeconds(response.header("retry-after"));
-    std::string type;
-    std::string detail;
-    try {
-        const Poco::Dynamic::Var value = Poco::JSON::Parser().parse(response.body);
-        if (value.type() == typeid(JsonObject)) {
-            const auto object = value.extract<JsonObject>();
-            type = stringField(object, "type");
-            detail = stringField(object, "detail");
-            // A compound problem (several identifiers) names each one's cause in its subproblems.
-            const auto subproblems = object->getArray("subproblems");
-            for (std::size_t i = 0; subproblems && i < subproblems->size(); ++i) {
-                const auto sub = subproblems->getObject(static_cast<unsigned>(i));
-                const auto identifier = sub ? sub->getObject("identifier") : nullptr;
-                detail += "; " + stringField(identifier, "value") + ": " + stringField(sub, "detail");
-            }
-        }
-    } catch (const Poco::Exception&) {
-    }
-    std::string message = what + ": ";
-    if (type.empty() && detail.empty()) {
-        message += "HTTP " + std::to_string(response.status) +
-                   (response.body.empty() ? std::string() : " " + oneLine(response.body));
-    } else {
-        message += oneLine(detail, 400) + " (" + shortType(type) + ", HTTP " + std::to_string(response.status) + ")";
-    }
-    if (retryAfter > 0) {
-        message += "; retry after " + std::to_string(retryAfter) + " s";
-    }
-    return AcmeError(message, type, response.status, retryAfter);
-}
-
 /// The validation error an invalid authorization carries (in its challenges), as an AcmeError.
 AcmeError validationError(const JsonObject& authorization, const std::string& hostname) {
     const auto challenges = authorization->getArray("challenges");
@@ -177,6 +143,39 @@ void checkHostname(const std::string& hostname) {
 std::string AcmeClient::Response::header(const std::string& lowercaseName) const {
     const auto it = headers.find(lowercaseName);
     return it == headers.end() ? std::string() : it->second;
+}
+
+AcmeError acmeProblem(const AcmeClient::Response& response, const std::string& what) {
+    const std::int64_t retryAfter = retryAfterSeconds(response.header("retry-after"));
+    std::string type;
+    std::string detail;
+    try {
+        const Poco::Dynamic::Var value = Poco::JSON::Parser().parse(response.body);
+        if (value.type() == typeid(JsonObject)) {
+            const auto object = value.extract<JsonObject>();
+            type = stringField(object, "type");
+            detail = stringField(object, "detail");
+            // A compound problem (several identifiers) names each one's cause in its subproblems.
+            const auto subproblems = object->getArray("subproblems");
+            for (std::size_t i = 0; subproblems && i < subproblems->size(); ++i) {
+                const auto sub = subproblems->getObject(static_cast<unsigned>(i));
+                const auto identifier = sub ? sub->getObject("identifier") : nullptr;
+                detail += "; " + stringField(identifier, "value") + ": " + stringField(sub, "detail");
+            }
+        }
+    } catch (const Poco::Exception&) {
+    }
+    std::string message = what + ": ";
+    if (type.empty() && detail.empty()) {
+        message += "HTTP " + std::to_string(response.status) +
+                   (response.body.empty() ? std::string() : " " + oneLine(response.body));
+    } else {
+        message += oneLine(detail, 400) + " (" + shortType(type) + ", HTTP " + std::to_string(response.status) + ")";
+    }
+    if (retryAfter > 0) {
+        message += "; retry after " + std::to_string(retryAfter) + " s";
+    }
+    return AcmeError(message, type, response.status, retryAfter);
 }
 
 struct AcmeClient::Tls {
@@ -375,7 +374,7 @@ void AcmeClient::loadDirectory() {
     const std::string what = "ACME directory " + settings_.directoryUrl;
     const Response response = request("GET", settings_.directoryUrl, {}, {}, "application/json");
     if (response.status != 200) {
-        throw problem(response, what);
+        throw acmeProblem(response, what);
     }
     const auto object = parseObject(response.body, what);
     std::map<std::string, std::string> directory;
@@ -428,7 +427,7 @@ AcmeClient::Response AcmeClient::post(const std::string& url, const std::optiona
         if (response.status < 400) {
             return response;
         }
-        AcmeError error = problem(response, what);
+        AcmeError error = acmeProblem(response, what);
         // A nonce the server does not accept (stale, or rejected on purpose as pebble does): the error answer carries
         // a fresh one (request() kept it), with which the request is simply sent again.
         if (error.type != std::string(kProblemPrefix) + "badNonce" || attempt >= kBadNonceRetries) {

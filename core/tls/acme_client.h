@@ -142,4 +142,9 @@ private:
     std::unique_ptr<Tls> tls_; ///< the asio ssl context (CAs loaded once)
 };
 
+/// The AcmeError for a failed answer: an RFC 7807 problem document (type, detail, the subproblems' identifiers and
+/// details, status) or any other body, with the Retry-After header (seconds or an HTTP date) in retryAfter; `what`
+/// names the step and starts the message.
+AcmeError acmeProblem(const AcmeClient::Response& response, const std::string& what);
+
 } // namespace maelstrom::core::tls

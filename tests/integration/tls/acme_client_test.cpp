@@ -162,6 +162,7 @@ class AcmeClientTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testHostnameUrlAndServerErrors);
     CPPUNIT_TEST(testUnknownCa);
     CPPUNIT_TEST(testNothingListening);
+    CPPUNIT_TEST(testNoAnswer);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -316,6 +317,23 @@ public:
         const std::string error = errorOf([&] { AcmeClient(settings, "").registerAccount(); });
         CPPUNIT_ASSERT_MESSAGE(error, error.find(": connecting to 127.0.0.1:") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(error, error.find("refused") != std::string::npos);
+    }
+
+    void testNoAnswer() {
+        // A listener that never accepts: the connection opens (the kernel's backlog) and the handshake gets no answer.
+        Poco::Net::ServerSocket silent;
+        silent.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true);
+        silent.listen(4);
+        const std::string where = "127.0.0.1:" + std::to_string(silent.address().port());
+        AcmeSettings settings;
+        settings.directoryUrl = "https://" + where + "/dir";
+        settings.timeout = 1s;
+        const auto started = std::chrono::steady_clock::now();
+        const std::string error = errorOf([&] { AcmeClient(settings, "").registerAccount(); });
+        const auto elapsed = std::chrono::steady_clock::now() - started;
+        CPPUNIT_ASSERT_EQUAL("ACME server " + where + ": no answer within 1 s (TLS handshake with " + where + ")",
+                             error);
+        CPPUNIT_ASSERT(elapsed >= 900ms && elapsed < 5s);
     }
 };
 

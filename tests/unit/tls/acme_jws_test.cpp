@@ -8,6 +8,8 @@
 
 #include "test_support.h"
 
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
@@ -84,6 +86,7 @@ class AcmeJwsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testCsrReadBackByOpenssl);
     CPPUNIT_TEST(testInspectLeaf);
     CPPUNIT_TEST(testClientOfflineParts);
+    CPPUNIT_TEST(testProblemDocuments);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -329,6 +332,56 @@ public:
         }
         CPPUNIT_ASSERT_THROW(client.newOrder({"bad name.example"}), AcmeError);
         CPPUNIT_ASSERT_THROW(client.newOrder({}), AcmeError);
+    }
+
+    void testProblemDocuments() {
+        // A rate limit (Let's Encrypt's wording) with Retry-After in seconds.
+        AcmeClient::Response response;
+        response.status = 429;
+        response.headers["content-type"] = "application/problem+json";
+        response.headers["retry-after"] = "3600";
+        response.body = R"({"type":"urn:ietf:params:acme:error:rateLimited","status":429,)"
+                        R"("detail":"too many certificates (5) already issued for this exact set of identifiers"})";
+        AcmeError error = acmeProblem(response, "ACME order for a.example");
+        CPPUNIT_ASSERT(error.rateLimited());
+        CPPUNIT_ASSERT_EQUAL(std::string("urn:ietf:params:acme:error:rateLimited"), error.type);
+        CPPUNIT_ASSERT_EQUAL(429, error.status);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t{3600}, error.retryAfter);
+        CPPUNIT_ASSERT_EQUAL(std::string("ACME order for a.example: too many certificates (5) already issued for this "
+                                         "exact set of identifiers (rateLimited, HTTP 429); retry after 3600 s"),
+                             std::string(error.what()));
+
+        // Retry-After as an HTTP date.
+        response.headers["retry-after"] = Poco::DateTimeFormatter::format(
+            Poco::Timestamp() + 120 * Poco::Timestamp::resolution(), Poco::DateTimeFormat::HTTP_FORMAT);
+        error = acmeProblem(response, "x");
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(error.retryAfter), error.retryAfter >= 117 && error.retryAfter <= 120);
+
+        // A compound problem names each identifier's cause.
+        response = {};
+        response.status = 400;
+        response.body =
+            R"({"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"Error creating new order",)"
+            R"("subproblems":[{"type":"urn:ietf:params:acme:error:malformed","detail":"Invalid underscore",)"
+            R"("identifier":{"type":"dns","value":"a_b.example"}}]})";
+        error = acmeProblem(response, "ACME order for a_b.example");
+        CPPUNIT_ASSERT(!error.rateLimited());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t{0}, error.retryAfter);
+        CPPUNIT_ASSERT_EQUAL(std::string("ACME order for a_b.example: Error creating new order; a_b.example: Invalid "
+                                         "underscore (rejectedIdentifier, HTTP 400)"),
+                             std::string(error.what()));
+
+        // Not a problem document: the status and the start of the body, on one line.
+        response = {};
+        response.status = 502;
+        response.body = "<html>\n<h1>Bad Gateway</h1>\n</html>";
+        error = acmeProblem(response, "ACME directory https://acme.example/dir");
+        CPPUNIT_ASSERT_EQUAL(std::string(), error.type);
+        CPPUNIT_ASSERT_EQUAL(502, error.status);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("ACME directory https://acme.example/dir: HTTP 502 <html> <h1>Bad Gateway</h1> "
+                        "</html>"),
+            std::string(error.what()));
     }
 };
 
