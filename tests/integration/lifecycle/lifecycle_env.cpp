@@ -42,7 +42,8 @@ int listeningPublicPort(const std::string& log) {
     for (; i < log.size() && std::isdigit(static_cast<unsigned char>(log[i])); ++i) {
         port = port * 10 + (log[i] - '0');
     }
-    return i < log.size() && log[i] == '\n' ? port : 0; // the whole line written
+    // The whole number written: the line ends there, or goes on with the HTTPS port when TLS is on.
+    return i < log.size() && (log[i] == '\n' || log[i] == ',') ? port : 0;
 }
 
 } // namespace
