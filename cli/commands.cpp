@@ -8,6 +8,8 @@
 
 #include <maelstrom/sdk/poco/json_codec.h>
 
+#include <Poco/JSON/Stringifier.h>
+
 #include <maelstrom/sdk/clock.h>
 #include <maelstrom/sdk/cron_schedule.h>
 #include <maelstrom/sdk/json.h>
@@ -17,6 +19,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 
 namespace maelstrom::cli {
@@ -182,6 +185,39 @@ int clusterPs(CommandContext& ctx) {
         return 0;
     }
     std::fputs(clusterPsTable(list, sdk::unixMillis()).c_str(), stdout);
+    return 0;
+}
+
+int certificateList(CommandContext& ctx) {
+    std::string output;
+    if (!call(ctx, "NodeService.ListCertificates", "{}", "ListCertificates failed", output)) {
+        return 1;
+    }
+    const auto value = codec::parse(output);
+    const codec::ObjectReader result(value, "result");
+    Poco::JSON::Array::Ptr array;
+    if (const Poco::Dynamic::Var* list = result.find("certificates");
+        list && list->type() == typeid(Poco::JSON::Array::Ptr)) {
+        array = list->extract<Poco::JSON::Array::Ptr>();
+    }
+    if (ctx.json()) {
+        std::ostringstream out;
+        if (array) {
+            Poco::JSON::Stringifier::condense(array, out);
+        } else {
+            out << "[]";
+        }
+        std::cout << out.str() << "\n";
+        return 0;
+    }
+    std::vector<CertificateRow> rows;
+    for (std::size_t i = 0; array && i < array->size(); ++i) {
+        const codec::ObjectReader r(array->get(static_cast<unsigned>(i)), "certificates[" + std::to_string(i) + "]");
+        rows.push_back(CertificateRow{r.getString("hostname"), r.getString("source"), r.getString("issuer"),
+                                      r.getInt("notAfter"), r.getInt("issuedAt"), r.getString("lastError"),
+                                      r.getInt("nextAttemptAt")});
+    }
+    std::fputs(certificateTable(rows, sdk::unixMillis()).c_str(), stdout);
     return 0;
 }
 

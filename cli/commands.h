@@ -33,6 +33,7 @@ struct CommandContext {
 /// `Next: ...`, what to do about it (see next_steps.h).
 void printRpcError(const CommandContext& ctx, const std::string& context, const sdk::RpcError& error);
 
+int certificateList(CommandContext& ctx);
 int clusterNodes(CommandContext& ctx);
 int clusterPs(CommandContext& ctx);
 int componentList(CommandContext& ctx);

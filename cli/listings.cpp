@@ -98,4 +98,55 @@ std::string clusterPsTable(const std::vector<sdk::NodeStatus>& nodes, std::int64
     return out;
 }
 
+std::string expiryText(std::int64_t notAfterSeconds, std::int64_t nowMillis) {
+    if (notAfterSeconds == 0) {
+        return "not issued yet";
+    }
+    const std::int64_t left = notAfterSeconds - nowMillis / 1000;
+    if (left <= 0) {
+        return "expired " + relativeTime(notAfterSeconds * 1000, nowMillis);
+    }
+    struct Unit {
+        std::int64_t seconds;
+        const char* name;
+    };
+    // Days down to two of them (what renewal plans in), then hours, minutes, seconds.
+    for (const Unit unit : {Unit{86400, "days"}, Unit{3600, "hours"}, Unit{60, "minutes"}}) {
+        if (left >= 2 * unit.seconds) {
+            return "in " + std::to_string(left / unit.seconds) + " " + unit.name;
+        }
+    }
+    return left == 1 ? "in 1 second" : "in " + std::to_string(left) + " seconds";
+}
+
+std::string certificateTable(const std::vector<CertificateRow>& rows, std::int64_t nowMillis) {
+    if (rows.empty()) {
+        return "No certificates found: HTTPS needs tls_cert_file and tls_key_file (MAEL_TLS_CERT_FILE, "
+               "MAEL_TLS_KEY_FILE) or letsencrypt_email (LETSENCRYPT_EMAIL) on maelstromd; with ACME, hostnames "
+               "appear once an enabled HTTP event source names them\n";
+    }
+    std::string out;
+    appendf(out, "%-30s  %-6s  %-24s  %-18s  %-15s  %s\n", "Hostname", "Source", "Issuer", "Expires", "Last Renewal",
+            "Last Error");
+    appendf(out, "%s\n", dashes(113).c_str());
+    for (const auto& r : rows) {
+        std::string issuer = r.issuer;
+        if (const auto cn = issuer.find("CN="); cn != std::string::npos) {
+            issuer = issuer.substr(cn + 3);
+            issuer = issuer.substr(0, issuer.find(','));
+        }
+        const std::string renewed = r.source == "file" ? "(file)"
+                                    : r.issuedAt == 0  ? "-"
+                                                       : relativeTime(r.issuedAt * 1000, nowMillis);
+        std::string error = r.lastError.empty() ? "-" : r.lastError;
+        if (r.nextAttemptAt != 0 && !r.lastError.empty()) {
+            error += " (next attempt " + relativeTime(r.nextAttemptAt * 1000, nowMillis) + ")";
+        }
+        appendf(out, "%-30s  %-6s  %-24s  %-18s  %-15s  %s\n", trunc(r.hostname, 30).c_str(), r.source.c_str(),
+                trunc(issuer.empty() ? "-" : issuer, 24).c_str(), expiryText(r.notAfter, nowMillis).c_str(),
+                renewed.c_str(), error.c_str());
+    }
+    return out;
+}
+
 } // namespace maelstrom::cli

@@ -22,6 +22,7 @@ namespace {
 constexpr const char* kDefaultPrivateUrl = "http://127.0.0.1:8374";
 
 const char* const kUsage[] = {
+    "maelctl cert ls [--output=table|json]",
     "maelctl cluster nodes [--refresh] [--output=table|json]",
     "maelctl cluster ps [--refresh] [--output=table|json]",
     "maelctl comp ls [--prefix=<prefix>] [--output=table|json]",
@@ -54,6 +55,7 @@ int esDisable(CommandContext& ctx) { return maelstrom::cli::eventSourceToggle(ct
 const std::vector<CommandSpec>& commands() {
     namespace c = maelstrom::cli;
     static const std::vector<CommandSpec> specs = {
+        {{"cert", "ls"}, {{"output", true}}, 0, c::certificateList},
         {{"cluster", "nodes"}, {{"refresh", false}, {"output", true}}, 0, c::clusterNodes},
         {{"cluster", "ps"}, {{"refresh", false}, {"output", true}}, 0, c::clusterPs},
         {{"comp", "ls"}, {{"prefix", true}, {"output", true}}, 0, c::componentList},

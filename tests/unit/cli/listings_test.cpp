@@ -1,4 +1,4 @@
-// listings_test.cpp — maelctl's `cluster ps` and `comp ls` tables, byte for byte: the original's layout, the
+// listings_test.cpp — maelctl's `cluster ps`, `comp ls` and `cert ls` tables, byte for byte: the original's layout, the
 // `paused` status of a paused instance, and the Idle Pause column that appears only when a component sets it.
 // SPDX-License-Identifier: Apache-2.0
 #include "listings.h"
@@ -49,6 +49,8 @@ class ListingsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testComponentTableUnchangedWithoutIdlePause);
     CPPUNIT_TEST(testComponentTableIdlePauseColumn);
     CPPUNIT_TEST(testIdlePauseSummary);
+    CPPUNIT_TEST(testExpiryText);
+    CPPUNIT_TEST(testCertificateTable);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -138,6 +140,39 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("on (stop after 90 s)"), idlePauseSummary(d));
         d.idlePause = false;
         CPPUNIT_ASSERT_EQUAL(std::string("off (stop after 90 s)"), idlePauseSummary(d));
+    }
+
+    void testExpiryText() {
+        const std::int64_t now = kNow / 1000;
+        CPPUNIT_ASSERT_EQUAL(std::string("not issued yet"), expiryText(0, kNow));
+        CPPUNIT_ASSERT_EQUAL(std::string("in 89 days"), expiryText(now + 89 * 86400 + 3600, kNow));
+        CPPUNIT_ASSERT_EQUAL(std::string("in 2 days"), expiryText(now + 2 * 86400, kNow));
+        CPPUNIT_ASSERT_EQUAL(std::string("in 47 hours"), expiryText(now + 2 * 86400 - 1, kNow));
+        CPPUNIT_ASSERT_EQUAL(std::string("in 5 minutes"), expiryText(now + 300, kNow));
+        CPPUNIT_ASSERT_EQUAL(std::string("in 1 second"), expiryText(now + 1, kNow));
+        CPPUNIT_ASSERT_EQUAL(std::string("expired 3 days ago"), expiryText(now - 3 * 86400, kNow));
+        CPPUNIT_ASSERT_EQUAL(std::string("expired now"), expiryText(now, kNow));
+    }
+
+    void testCertificateTable() {
+        CPPUNIT_ASSERT(certificateTable({}, kNow).rfind("No certificates found: ", 0) == 0);
+        const std::int64_t now = kNow / 1000;
+        const std::vector<CertificateRow> rows = {
+            {"a.example.org", "acme", "CN=Pebble Intermediate CA 1f2e,O=Pebble", now + 89 * 86400, now - 86400, "", 0},
+            {"b.example.org", "acme", "", 0, 0, "rate limited: too many orders", now + 7200},
+            {"static.example.org", "file", "CN=Test CA", now + 400 * 86400, now - 10 * 86400, "", 0},
+        };
+        const std::string expected =
+            "Hostname                        Source  Issuer                    Expires             Last Renewal     "
+            "Last Error\n" +
+            std::string(113, '-') +
+            "\n"
+            "a.example.org                   acme    Pebble Intermediate CA 1  in 89 days          1 day ago        -\n"
+            "b.example.org                   acme    -                         not issued yet      -                "
+            "rate limited: too many orders (next attempt 2 hours from now)\n"
+            "static.example.org              file    Test CA                   in 400 days         (file)           "
+            "-\n";
+        CPPUNIT_ASSERT_EQUAL(expected, certificateTable(rows, kNow));
     }
 };
 
