@@ -26,8 +26,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <mutex>
 #include <sstream>
-#include <thread>
 
 namespace maelstrom::core::tls {
 
@@ -180,7 +181,29 @@ AcmeError acmeProblem(const AcmeClient::Response& response, const std::string& w
 
 struct AcmeClient::Tls {
     ssl::context context{ssl::context::tls_client};
+    mutable std::mutex mutex;
+    std::condition_variable wake;       ///< signalled by cancel()
+    bool cancelled = false;             ///< guarded by mutex
+    asio::io_context* active = nullptr; ///< the request in progress; guarded by mutex
 };
+
+void AcmeClient::cancel() {
+    const std::lock_guard lock(tls_->mutex);
+    tls_->cancelled = true;
+    if (tls_->active != nullptr) {
+        tls_->active->stop();
+    }
+    tls_->wake.notify_all();
+}
+
+bool AcmeClient::cancelled() const {
+    const std::lock_guard lock(tls_->mutex);
+    return tls_->cancelled;
+}
+
+void AcmeClient::throwCancelled() const {
+    throw AcmeError("ACME client for " + settings_.directoryUrl + ": cancelled");
+}
 
 AcmeClient::AcmeClient(AcmeSettings settings, std::string accountKeyPem)
     : settings_(std::move(settings)), key_([&] {
@@ -264,7 +287,8 @@ AcmeClient::Url AcmeClient::parseUrl(const std::string& url) {
 AcmeClient::Response AcmeClient::request(const std::string& method, const std::string& url, const std::string& body,
                                          const std::string& contentType, const std::string& accept) {
     const Url target = parseUrl(url);
-    const std::string where = target.host + ":" + target.port;
+    const bool ipv6 = target.host.find(':') != std::string::npos;
+    const std::string where = (ipv6 ? "[" + target.host + "]" : target.host) + ":" + target.port;
     asio::io_context io;
     tcp::resolver resolver(io);
     beast::ssl_stream<beast::tcp_stream> stream(io, tls_->context);
@@ -284,7 +308,7 @@ AcmeClient::Response AcmeClient::request(const std::string& method, const std::s
     }
 
     http::request<http::string_body> req{http::string_to_verb(method), target.target, 11};
-    req.set(http::field::host, target.port == "443" ? target.host : where);
+    req.set(http::field::host, target.port == "443" ? (ipv6 ? "[" + target.host + "]" : target.host) : where);
     req.set(http::field::user_agent, "maelstrom-acme");
     req.set(http::field::connection, "close");
     if (!accept.empty()) {
@@ -334,12 +358,30 @@ AcmeClient::Response AcmeClient::request(const std::string& method, const std::s
             failure = error;
             done = true;
         });
-    // The stream's own timer covers connect to answer; this covers the resolver too.
+    {
+        const std::lock_guard lock(tls_->mutex);
+        if (tls_->cancelled) {
+            throwCancelled();
+        }
+        tls_->active = &io;
+    }
+    // The stream's own timer covers connect to answer; this covers the resolver too. cancel() stops the context.
     io.run_for(timeout + std::chrono::seconds(1));
+    bool cancelledNow = false;
+    {
+        const std::lock_guard lock(tls_->mutex);
+        tls_->active = nullptr;
+        cancelledNow = tls_->cancelled;
+    }
     if (!done) {
+        // Unfinished: end the coroutine's operations and let it unwind before the objects it uses go away.
         resolver.cancel();
         beast::get_lowest_layer(stream).close();
+        io.restart();
         io.run();
+        if (cancelledNow) {
+            throwCancelled();
+        }
         failure = std::make_exception_ptr(boost::system::system_error(beast::error::timeout));
     }
     if (failure) {
@@ -359,6 +401,8 @@ AcmeClient::Response AcmeClient::request(const std::string& method, const std::s
                                                           : " (trusted: system CAs and " + settings_.caFile + ")"));
             }
             throw AcmeError(prefix + step + " failed: " + e.code().message());
+        } catch (const std::exception& e) {
+            throw AcmeError("ACME server " + where + ": " + step + " failed: " + e.what());
         }
     }
     if (const auto fresh = response.header("replay-nonce"); !fresh.empty()) {
@@ -448,7 +492,10 @@ bool AcmeClient::pause(const Response& response, std::chrono::milliseconds fallb
     if (retryAfter > 0) {
         wait = std::chrono::seconds(std::min<std::int64_t>(retryAfter, 3600));
     }
-    std::this_thread::sleep_for(std::min(wait, deadline - now));
+    std::unique_lock lock(tls_->mutex);
+    if (tls_->wake.wait_for(lock, std::min(wait, deadline - now), [&] { return tls_->cancelled; })) {
+        throwCancelled();
+    }
     return true;
 }
 

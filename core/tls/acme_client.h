@@ -3,7 +3,7 @@
 //
 // Synchronous: every call blocks on HTTPS requests (Boost.Beast over asio::ssl, the system's CAs plus
 // AcmeSettings::caFile, server name and certificate checked) and is meant for one background thread; an object is
-// not thread-safe. Requests are JWS signed with ES256 (an EC P-256 account key). A badNonce answer is retried with
+// not thread-safe, except cancel(). Requests are JWS signed with ES256 (an EC P-256 account key). A badNonce answer is retried with
 // the nonce it carries; Retry-After is honoured while polling; an ACME problem document becomes an AcmeError.
 //
 // Issuance: registerAccount(), newOrder(names), for each returned challenge publish keyAuthorization at
@@ -66,6 +66,11 @@ public:
     /// How many requests were sent again after a badNonce answer, over this object's life.
     int badNonceRetries() const { return badNonceRetries_; }
 
+    /// Thread-safe: ends the request or wait in progress and every later call with AcmeError("… cancelled") at once
+    /// (a daemon that stops need not wait for a slow CA or a long poll).
+    void cancel();
+    bool cancelled() const;
+
     /// newAccount (terms of service agreed, mailto: contact) → the account URL. Idempotent: the same key gets the
     /// same account back. Called implicitly by the other calls when it has not run yet.
     std::string registerAccount();
@@ -126,8 +131,9 @@ private:
     Response post(const std::string& url, const std::optional<std::string>& payload, const std::string& what,
                   bool withJwk = false, const std::string& accept = {});
     /// Sleeps for the server's Retry-After (or `fallback`), never past `deadline`; false when the deadline passed.
-    static bool pause(const Response& response, std::chrono::milliseconds fallback,
-                      std::chrono::steady_clock::time_point deadline);
+    bool pause(const Response& response, std::chrono::milliseconds fallback,
+               std::chrono::steady_clock::time_point deadline);
+    [[noreturn]] void throwCancelled() const;
 
     AcmeSettings settings_;
     EcKey key_;
@@ -139,7 +145,7 @@ private:
     std::string nonce_;                            ///< the last Replay-Nonce received, unused yet
     int badNonceRetries_ = 0;
     struct Tls;
-    std::unique_ptr<Tls> tls_; ///< the asio ssl context (CAs loaded once)
+    std::unique_ptr<Tls> tls_; ///< the asio ssl context (CAs loaded once) and the cancellation state
 };
 
 /// The AcmeError for a failed answer: an RFC 7807 problem document (type, detail, the subproblems' identifiers and

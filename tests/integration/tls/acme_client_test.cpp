@@ -22,9 +22,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <unistd.h>
 
 using namespace maelstrom::core::tls;
@@ -59,7 +61,7 @@ class Responder {
 public:
     Responder() {
         Poco::Net::ServerSocket socket;
-        socket.bind(Poco::Net::SocketAddress("127.0.0.1", 5002), true);
+        socket.bind(Poco::Net::SocketAddress("127.0.0.1", 5002), true, false); // no SO_REUSEPORT: never share 5002
         socket.listen(16);
         auto params = Poco::makeAuto<Poco::Net::HTTPServerParams>();
         params->setKeepAlive(false);
@@ -163,6 +165,7 @@ class AcmeClientTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUnknownCa);
     CPPUNIT_TEST(testNothingListening);
     CPPUNIT_TEST(testNoAnswer);
+    CPPUNIT_TEST(testCancel);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -334,6 +337,44 @@ public:
         CPPUNIT_ASSERT_EQUAL("ACME server " + where + ": no answer within 1 s (TLS handshake with " + where + ")",
                              error);
         CPPUNIT_ASSERT(elapsed >= 900ms && elapsed < 5s);
+    }
+
+    void testCancel() {
+        // A request stuck on a silent server ends as soon as cancel() is called from another thread.
+        Poco::Net::ServerSocket silent;
+        silent.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true);
+        silent.listen(4);
+        AcmeSettings settings;
+        settings.directoryUrl = "https://127.0.0.1:" + std::to_string(silent.address().port()) + "/dir";
+        settings.timeout = 30s;
+        AcmeClient stuck(settings, "");
+        auto started = std::chrono::steady_clock::now();
+        auto canceller = std::async(std::launch::async, [&] {
+            std::this_thread::sleep_for(300ms);
+            stuck.cancel();
+        });
+        std::string error = errorOf([&] { stuck.registerAccount(); });
+        canceller.get();
+        CPPUNIT_ASSERT_EQUAL("ACME client for " + settings.directoryUrl + ": cancelled", error);
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started < 5s);
+        CPPUNIT_ASSERT(stuck.cancelled());
+        // Later calls too, without sending anything.
+        CPPUNIT_ASSERT_EQUAL(error, errorOf([&] { stuck.registerAccount(); }));
+
+        // A long poll (a challenge never accepted stays pending) ends the same way.
+        MAELSTROM_REQUIRE_BACKEND(pebbleAnswers(), "pebble at " + kDirectory + " (tests/services/start-pebble.sh)");
+        AcmeClient polling(pebbleSettings(), "");
+        const auto order = polling.newOrder({uniqueName("cancel")});
+        started = std::chrono::steady_clock::now();
+        canceller = std::async(std::launch::async, [&] {
+            std::this_thread::sleep_for(1500ms);
+            polling.cancel();
+        });
+        error = errorOf([&] { polling.waitForAuthorization(order.challenges.at(0), 60s); });
+        canceller.get();
+        CPPUNIT_ASSERT_EQUAL("ACME client for " + kDirectory + ": cancelled", error);
+        const auto elapsed = std::chrono::steady_clock::now() - started;
+        CPPUNIT_ASSERT(elapsed >= 1400ms && elapsed < 10s);
     }
 };
 
