@@ -60,6 +60,14 @@ std::string oneLine(const std::string& text, std::size_t limit = 200) {
     return text.size() > limit ? out + "…" : out;
 }
 
+/// Joins message parts into one string without a temporary per `+`.
+template <typename... Parts>
+std::string concat(const Parts&... parts) {
+    std::string out;
+    (out += ... += parts);
+    return out;
+}
+
 std::string shortType(const std::string& type) {
     return type.rfind(kProblemPrefix, 0) == 0 ? type.substr(kProblemPrefix.size()) : type;
 }
@@ -153,7 +161,7 @@ AcmeError acmeProblem(const AcmeClient::Response& response, const std::string& w
     try {
         const Poco::Dynamic::Var value = Poco::JSON::Parser().parse(response.body);
         if (value.type() == typeid(JsonObject)) {
-            const auto object = value.extract<JsonObject>();
+            const auto& object = value.extract<JsonObject>();
             type = stringField(object, "type");
             detail = stringField(object, "detail");
             // A compound problem (several identifiers) names each one's cause in its subproblems.
@@ -570,7 +578,7 @@ AcmeClient::Order AcmeClient::newOrder(const std::vector<std::string>& hostnames
             continue;
         }
         if (status != "pending") {
-            throw AcmeError(what + ": the authorization for " + hostname + " is " + status);
+            throw AcmeError(concat(what, ": the authorization for ", hostname, " is ", status));
         }
         const auto challenges = authorization->getArray("challenges");
         bool found = false;
@@ -586,13 +594,13 @@ AcmeClient::Order AcmeClient::newOrder(const std::vector<std::string>& hostnames
             http01.challengeUrl = stringField(challenge, "url");
             http01.authorizationUrl = authorizationUrl;
             if (http01.token.empty() || http01.challengeUrl.empty()) {
-                throw AcmeError(what + ": the http-01 challenge for " + hostname + " lacks its token or URL");
+                throw AcmeError(concat(what, ": the http-01 challenge for ", hostname, " lacks its token or URL"));
             }
             order.challenges.push_back(std::move(http01));
             found = true;
         }
         if (!found) {
-            throw AcmeError(what + ": the server offers no http-01 challenge for " + hostname);
+            throw AcmeError(concat(what, ": the server offers no http-01 challenge for ", hostname));
         }
     }
     return order;
@@ -617,7 +625,7 @@ void AcmeClient::waitForAuthorization(const Http01& challenge, std::chrono::seco
             throw validationError(authorization, challenge.hostname);
         }
         if (status != "pending") {
-            throw AcmeError(what + ": the authorization is " + status);
+            throw AcmeError(concat(what, ": the authorization is ", status));
         }
         if (!pause(response, fallback, deadline)) {
             throw AcmeError("ACME validation of " + challenge.hostname + " still pending after " +
@@ -641,7 +649,7 @@ AcmeClient::Issued AcmeClient::finalize(const Order& order, std::chrono::seconds
         Response last = first;
         while (stringField(object, "status") == waiting) {
             if (!pause(last, fallback, deadline)) {
-                throw AcmeError(what + ": still " + waiting + " after " + std::to_string(limit.count()) + " s");
+                throw AcmeError(concat(what, ": still ", waiting, " after ", std::to_string(limit.count()), " s"));
             }
             fallback = std::min(fallback * 2, std::chrono::milliseconds(2000));
             last = post(order.url, std::nullopt, what);
@@ -692,7 +700,7 @@ AcmeClient::Issued AcmeClient::finalize(const Order& order, std::chrono::seconds
         const LeafInfo leaf = inspectLeaf(issued.chainPem, &certificateKey);
         for (const auto& name : order.hostnames) {
             if (std::find(leaf.dnsNames.begin(), leaf.dnsNames.end(), name) == leaf.dnsNames.end()) {
-                throw AcmeError(what + ": the issued certificate does not name " + name);
+                throw AcmeError(concat(what, ": the issued certificate does not name ", name));
             }
         }
         issued.issuer = leaf.issuer;
