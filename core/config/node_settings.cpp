@@ -27,7 +27,10 @@ struct Row {
 // The reference's variables plus ours (node_id, peer_url, http_event_loops, http_max_connections, http_worker_threads, router_max_queued, shutdown_keep_containers, aws_terminate_poll_seconds, private_token, data_dir, log_level).
 const Row kRows[] = {
     {"public_port", "MAEL_PUBLIC_PORT", &NodeSettings::publicPort},
-    {"public_https_port", "MAEL_PUBLIC_HTTPS_PORT", &NodeSettings::publicHttpsPort, false, kNotActedOn},
+    {"public_https_port", "MAEL_PUBLIC_HTTPS_PORT", &NodeSettings::publicHttpsPort},
+    {"tls_cert_file", "MAEL_TLS_CERT_FILE", &NodeSettings::tlsCertFile},
+    {"tls_key_file", "MAEL_TLS_KEY_FILE", &NodeSettings::tlsKeyFile},
+    {"letsencrypt_email", "LETSENCRYPT_EMAIL", &NodeSettings::letsencryptEmail},
     {"private_port", "MAEL_PRIVATE_PORT", &NodeSettings::privatePort},
     {"http_read_timeout", "MAEL_HTTP_READ_TIMEOUT", &NodeSettings::httpReadTimeoutSeconds},
     {"http_write_timeout", "MAEL_HTTP_WRITE_TIMEOUT", &NodeSettings::httpWriteTimeoutSeconds},
@@ -56,6 +59,10 @@ const Row kRows[] = {
     {"private_token", "MAEL_PRIVATE_TOKEN", &NodeSettings::privateToken, true},
     {"data_dir", "MAEL_DATA_DIR", &NodeSettings::dataDir},
     {"log_level", "MAEL_LOG_LEVEL", &NodeSettings::logLevel},
+    {"acme_directory_url", "MAEL_ACME_DIRECTORY_URL", &NodeSettings::acmeDirectoryUrl},
+    {"acme_ca_file", "MAEL_ACME_CA_FILE", &NodeSettings::acmeCaFile},
+    {"tls_storage_key", "MAEL_TLS_STORAGE_KEY", &NodeSettings::tlsStorageKey, true},
+    {"acme_renew_before_days", "MAEL_ACME_RENEW_BEFORE_DAYS", &NodeSettings::acmeRenewBeforeDays},
 };
 
 std::string currentText(const NodeSettings& s, const Row& row) {
@@ -100,6 +107,10 @@ void assign(NodeSettings& s, const Row& row, const std::string& text, const std:
 }
 
 } // namespace
+
+bool tlsEnabled(const NodeSettings& settings) {
+    return !settings.tlsCertFile.empty() || !settings.letsencryptEmail.empty();
+}
 
 std::vector<std::string> nodeSettingKeys() {
     std::vector<std::string> keys;
@@ -157,6 +168,16 @@ NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile,
     if (settings.publicPort < 0 || settings.publicPort > 65535) {
         throw ConfigError("public_port out of range: " + std::to_string(settings.publicPort));
     }
+    if (settings.publicHttpsPort < 0 || settings.publicHttpsPort > 65535) {
+        throw ConfigError("public_https_port out of range: " + std::to_string(settings.publicHttpsPort));
+    }
+    if (settings.tlsCertFile.empty() != settings.tlsKeyFile.empty()) {
+        throw ConfigError(settings.tlsCertFile.empty()
+                              ? "tls_key_file is set but tls_cert_file is not: set both (MAEL_TLS_CERT_FILE, "
+                                "MAEL_TLS_KEY_FILE) or neither"
+                              : "tls_cert_file is set but tls_key_file is not: set both (MAEL_TLS_CERT_FILE, "
+                                "MAEL_TLS_KEY_FILE) or neither");
+    }
     if (settings.httpEventLoops < 0 || settings.httpEventLoops > 256) {
         throw ConfigError("http_event_loops must be between 0 (one per core) and 256: " +
                           std::to_string(settings.httpEventLoops));
@@ -171,6 +192,11 @@ NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile,
     if (settings.awsTerminatePollSeconds < 1 || settings.awsTerminatePollSeconds > 86400) {
         throw ConfigError("aws_terminate_poll_seconds must be between 1 and 86400: " +
                           std::to_string(settings.awsTerminatePollSeconds));
+    }
+    if (settings.acmeRenewBeforeDays < 0 || settings.acmeRenewBeforeDays > 3650000) {
+        throw ConfigError("acme_renew_before_days must be between 0 (30 days, at most a third of a certificate's "
+                          "lifetime) and 3650000: " +
+                          std::to_string(settings.acmeRenewBeforeDays));
     }
     if (settings.awsTerminateMaxAgeSeconds < 1) {
         throw ConfigError("aws_terminate_max_age_seconds must be at least 1: " +

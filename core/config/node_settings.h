@@ -13,6 +13,9 @@ namespace maelstrom::core {
 struct NodeSettings {
     std::int64_t publicPort = 80;
     std::int64_t publicHttpsPort = 443;
+    std::string tlsCertFile;      ///< PEM chain (leaf first) of the HTTPS port's default certificate; "" = none
+    std::string tlsKeyFile;       ///< its PEM private key (set both or neither)
+    std::string letsencryptEmail; ///< turns ACME certificates on (the account's contact)
     std::int64_t privatePort = 8374;
     std::int64_t httpReadTimeoutSeconds = 300;
     std::int64_t httpWriteTimeoutSeconds = 310;
@@ -40,6 +43,10 @@ struct NodeSettings {
     std::string privateToken;                  ///< empty: private port open as in the reference
     std::string dataDir = "/var/lib/maelstrom";
     std::string logLevel = "information";
+    std::string acmeDirectoryUrl = "https://acme-v02.api.letsencrypt.org/directory";
+    std::string acmeCaFile;               ///< extra CAs trusted for the ACME server ("": the system's)
+    std::string tlsStorageKey;            ///< seals the certificates' keys in the database (secret)
+    std::int64_t acmeRenewBeforeDays = 0; ///< 0: 30 days, at most a third of a certificate's lifetime
 };
 
 /// One row of the settings table (for --check-config and error messages).
@@ -62,6 +69,9 @@ struct NodeSettingsInput {
 NodeSettings resolveNodeSettings(const NodeSettingsInput& fromFile,
                                  const std::map<std::string, std::string>& environment, const std::string& fileName,
                                  std::vector<NodeSettingInfo>* report = nullptr);
+
+/// Whether the public gateway serves HTTPS: static certificate files or ACME (Let's Encrypt) configured.
+bool tlsEnabled(const NodeSettings& settings);
 
 /// The YAML keys accepted under node:, in table order.
 std::vector<std::string> nodeSettingKeys();

@@ -34,6 +34,7 @@
 #include "registry/service_registry.h"
 #include "routing/resolver.h"
 #include "routing/router_registry.h"
+#include "tls/certificate_files.h"
 
 #include <maelstrom/core/version.h>
 
@@ -153,6 +154,7 @@ class RunningNode {
 public:
     RunningNode(const RegistryConfig& config, ServiceRegistry& services)
         : config_(config), services_(services), log_(Poco::Logger::get("maelstrom.daemon")) {
+        setUpTls();
         identifyNode();
         setUpControlPlane();
         setUpDataPlane();
@@ -172,6 +174,9 @@ public:
         privateServer_ = std::make_unique<PrivateServer>(config_.node, routes_, loops_);
         publicServer_ = std::make_unique<PublicServer>(config_.node, gateway_, "0.0.0.0", loops_);
         try {
+            if (certificates_) {
+                publicServer_->enableTls(certificates_, tlsMetrics_);
+            }
             privateServer_->start();
             publicServer_->start();
         } catch (...) {
@@ -181,7 +186,11 @@ public:
             throw;
         }
         log_.information("private port listening on " + std::to_string(privateServer_->port()) + ", public port on " +
-                         std::to_string(publicServer_->port()));
+                         std::to_string(publicServer_->port()) +
+                         (certificates_ ? ", public HTTPS port on " + std::to_string(publicServer_->httpsPort()) : ""));
+        if (certificateFiles_) {
+            certificateFiles_->start();
+        }
         // Only now, so a maelstromd that cannot open its ports never touches the containers of a running one.
         if (lifecycle_) {
             lifecycle_->start();
@@ -238,6 +247,9 @@ public:
         }
         pauseSeconds(config_.node.shutdownPauseSeconds);
         publicServer_->stop();
+        if (certificateFiles_) {
+            certificateFiles_->stop();
+        }
         waitForRequestsToDrain(routers_);
         if (lifecycle_) {
             const bool keep = config_.node.shutdownKeepContainers;
@@ -306,6 +318,25 @@ private:
         } else {
             log_.warning("control plane disabled: the registry names no database and rpc_transport");
         }
+    }
+
+    // HTTPS on the public gateway when TLS is on: the certificates handshakes choose from by SNI, the static files'
+    // pair as the default one (a bad pair stops the start here: ConfigError), re-read when the files change.
+    void setUpTls() {
+        if (!tlsEnabled(config_.node)) {
+            return;
+        }
+        certificates_ = std::make_shared<tls::CertificateStore>();
+        tlsMetrics_ = std::make_shared<TlsMetrics>();
+        if (!config_.node.tlsCertFile.empty()) {
+            const tls::CertificateInfo info =
+                tls::loadCertificateFiles(*certificates_, config_.node.tlsCertFile, config_.node.tlsKeyFile);
+            log_.information("TLS: default certificate from " + config_.node.tlsCertFile + ": '" + info.subject +
+                             "' issued by '" + info.issuer + "'");
+            certificateFiles_ = std::make_unique<tls::CertificateFileWatcher>(
+                certificates_, config_.node.tlsCertFile, config_.node.tlsKeyFile);
+        }
+        routes_.metricsBlocks.emplace_back([metrics = tlsMetrics_] { return metrics->render(); });
     }
 
     // Rules and components reloaded every second and after every local change; one router per component with
@@ -602,6 +633,9 @@ private:
     std::unique_ptr<ClusterAutoscaler> autoscaler_;
     EventSourceMetrics eventSourceMetrics_;
     std::unique_ptr<EventSources> eventSources_;
+    std::shared_ptr<tls::CertificateStore> certificates_; ///< TLS on: what the HTTPS port serves
+    std::shared_ptr<TlsMetrics> tlsMetrics_;
+    std::unique_ptr<tls::CertificateFileWatcher> certificateFiles_; ///< tls_cert_file set
     std::shared_ptr<net::EventLoops> loops_; ///< the listeners' threads; outlives both servers
     std::unique_ptr<PrivateServer> privateServer_;
     std::unique_ptr<PublicServer> publicServer_;
@@ -720,6 +754,10 @@ private:
                       << "registry: " << file << "\n"
                       << "plugin_dir: " << registryConfig.pluginDir << "\n";
             services->describe(std::cout);
+            if (!registryConfig.node.tlsCertFile.empty()) {
+                tls::CertificateStore check; // a bad pair is a ConfigError (exit 2) here as at a start
+                tls::loadCertificateFiles(check, registryConfig.node.tlsCertFile, registryConfig.node.tlsKeyFile);
+            }
             std::cout << "node:\n";
             for (const auto& row : registryConfig.nodeReport) {
                 std::cout << "  " << row.key << " = " << row.value << " (" << row.source << ", " << row.envVar << ")"

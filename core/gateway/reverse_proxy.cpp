@@ -128,7 +128,7 @@ std::string upstreamHead(const HttpExchange& exchange, const ProxyTarget& target
         out += "\r\n";
     }
     if (!hasForwardedProto) {
-        out += "X-Forwarded-Proto: http\r\n";
+        out += exchange.secure() ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n";
     }
     if (!hasDeadline) {
         out += "MAELSTROM-DEADLINE-NANO: " + std::to_string(target.deadlineUnixNanos) + "\r\n";
@@ -522,7 +522,8 @@ Task<ProxyResult> proxyRequest(HttpExchange& client, const std::string& endpoint
             co_return ProxyResult{ProxyOutcome::ClientGone, status};
         }
         client.closeAfter();
-        co_await joinConnections(client.stream(), client.buffer(), up->stream, up->buffer, target.deadline);
+        co_await joinConnections(client.stream(), client.buffer(), up->stream, up->buffer, target.deadline,
+                                 client.tls());
         co_return ProxyResult{ProxyOutcome::Completed, status, true};
     }
     const ProxyOutcome outcome = co_await relayResponse(x, *up, *response, outHead, chunkedOut);

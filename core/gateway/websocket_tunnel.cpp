@@ -27,26 +27,34 @@ struct Tunnel {
     }
 };
 
-Task<void> copyDirection(std::shared_ptr<Tunnel> tunnel, beast::tcp_stream& from, beast::flat_buffer& buffered,
-                         beast::tcp_stream& to) {
+/// Copies `from` → `to` until either ends. `fromSocket` is the socket beneath `from`: with `waitFirst` a quiet
+/// direction holds no buffer (waits until bytes are there, then takes one for this piece).
+template <typename From, typename To>
+Task<void> copyDirection(std::shared_ptr<Tunnel> tunnel, From& from, tcp::socket& fromSocket, bool waitFirst,
+                         beast::flat_buffer& buffered, To& to) {
     boost::system::error_code ec;
     if (buffered.size() > 0) {
-        co_await asio::async_write(to.socket(), buffered.data(), withError(ec));
+        co_await asio::async_write(to, buffered.data(), withError(ec));
         buffered.consume(buffered.size());
     }
+    std::unique_ptr<char[]> held;
     while (!ec) {
-        // An open but quiet tunnel holds no buffer: wait until bytes are there, then take one for this piece.
-        co_await from.socket().async_wait(tcp::socket::wait_read, withError(ec));
-        if (ec) {
-            break;
+        std::unique_ptr<char[]> piece;
+        if (waitFirst) {
+            co_await fromSocket.async_wait(tcp::socket::wait_read, withError(ec));
+            if (ec) {
+                break;
+            }
+            piece = std::make_unique<char[]>(kTunnelPieceBytes);
+        } else if (!held) {
+            held = std::make_unique<char[]>(kTunnelPieceBytes);
         }
-        const auto piece = std::make_unique<char[]>(kTunnelPieceBytes);
-        const std::size_t n =
-            co_await from.socket().async_read_some(asio::buffer(piece.get(), kTunnelPieceBytes), withError(ec));
+        char* const data = waitFirst ? piece.get() : held.get();
+        const std::size_t n = co_await from.async_read_some(asio::buffer(data, kTunnelPieceBytes), withError(ec));
         if (ec || n == 0) {
             break;
         }
-        co_await asio::async_write(to.socket(), asio::buffer(piece.get(), n), withError(ec));
+        co_await asio::async_write(to, asio::buffer(data, n), withError(ec));
     }
     if (--tunnel->running == 1) {
         tunnel->close();
@@ -57,14 +65,28 @@ Task<void> copyDirection(std::shared_ptr<Tunnel> tunnel, beast::tcp_stream& from
 } // namespace
 
 Task<void> joinConnections(beast::tcp_stream& client, beast::flat_buffer& clientBuffered, beast::tcp_stream& upstream,
-                           beast::flat_buffer& upstreamBuffered, SteadyTime deadline) {
+                           beast::flat_buffer& upstreamBuffered, SteadyTime deadline, TlsStream* clientTls) {
     const auto executor = co_await asio::this_coro::executor;
     // The tunnel lives as long as the request may: no per-operation timeouts, one deadline for the whole.
     client.expires_never();
     upstream.expires_never();
     auto tunnel = std::make_shared<Tunnel>(Tunnel{client, upstream, asio::steady_timer(executor), 2});
-    asio::co_spawn(executor, copyDirection(tunnel, client, clientBuffered, upstream), asio::detached);
-    asio::co_spawn(executor, copyDirection(tunnel, upstream, upstreamBuffered, client), asio::detached);
+    tcp::socket& clientSocket = client.socket();
+    tcp::socket& upstreamSocket = upstream.socket();
+    if (clientTls) {
+        asio::co_spawn(executor, copyDirection(tunnel, *clientTls, clientSocket, false, clientBuffered, upstreamSocket),
+                       asio::detached);
+        asio::co_spawn(executor,
+                       copyDirection(tunnel, upstreamSocket, upstreamSocket, true, upstreamBuffered, *clientTls),
+                       asio::detached);
+    } else {
+        asio::co_spawn(executor,
+                       copyDirection(tunnel, clientSocket, clientSocket, true, clientBuffered, upstreamSocket),
+                       asio::detached);
+        asio::co_spawn(executor,
+                       copyDirection(tunnel, upstreamSocket, upstreamSocket, true, upstreamBuffered, clientSocket),
+                       asio::detached);
+    }
     boost::system::error_code ec;
     tunnel->ended.expires_at(deadline);
     co_await tunnel->ended.async_wait(withError(ec));

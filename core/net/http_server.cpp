@@ -5,6 +5,7 @@
 #include "config/config_error.h"
 #include "gateway/http_framing.h"
 #include "net/request_head.h"
+#include "tls/server_context.h"
 
 #include <Poco/Logger.h>
 
@@ -27,6 +28,7 @@ struct ServerState {
     std::string name;
     ServerLimits limits;
     HttpHandler handler;
+    std::shared_ptr<tls::ServerContext> tls; ///< null: plain HTTP
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> open{0};
     std::mutex mutex;
@@ -71,8 +73,9 @@ HeadRead rejected(int status, std::string reason) {
 }
 
 /// Reads until the buffer holds a whole head (it may already: a pipelined request). Leading empty lines are
-/// skipped (RFC 9112 allows them between requests).
-Task<HeadRead> readHead(beast::tcp_stream& stream, beast::flat_buffer& buffer, const ServerLimits& limits,
+/// skipped (RFC 9112 allows them between requests). `io` is `stream` itself or the TLS stream over it.
+template <typename Io>
+Task<HeadRead> readHead(Io& io, beast::tcp_stream& stream, beast::flat_buffer& buffer, const ServerLimits& limits,
                         bool firstRequest) {
     bool headDeadline = false;
     std::size_t scanned = 0;
@@ -83,7 +86,7 @@ Task<HeadRead> readHead(beast::tcp_stream& stream, beast::flat_buffer& buffer, c
         stream.expires_after(firstRequest ? limits.readTimeout : limits.idleTimeout);
         std::array<char, 1024> first;
         boost::system::error_code ec;
-        const std::size_t n = co_await stream.async_read_some(asio::buffer(first), withError(ec));
+        const std::size_t n = co_await io.async_read_some(asio::buffer(first), withError(ec));
         if (ec || n == 0) {
             co_return HeadRead{};
         }
@@ -123,7 +126,7 @@ Task<HeadRead> readHead(beast::tcp_stream& stream, beast::flat_buffer& buffer, c
         }
         boost::system::error_code ec;
         const std::size_t room = std::min<std::size_t>(limits.maxHeadBytes - data.size(), 16 * 1024);
-        const std::size_t n = co_await stream.async_read_some(buffer.prepare(room), withError(ec));
+        const std::size_t n = co_await io.async_read_some(buffer.prepare(room), withError(ec));
         buffer.commit(n);
         if (ec) {
             co_return HeadRead{}; // closed, reset or timed out (head deadline: cut without an answer)
@@ -177,6 +180,24 @@ void closeConnection(beast::tcp_stream& stream) {
     stream.close();
 }
 
+/// The server side of the TLS handshake within the header timeout; counts the outcome. Failures are the internet's
+/// background noise (scanners, old clients): counted, and logged at debug level only.
+Task<bool> handshake(ServerState& st, TlsStream& tls, const std::string& clientIp) {
+    tls.next_layer().expires_after(st.limits.headerTimeout);
+    boost::system::error_code ec;
+    co_await tls.async_handshake(ssl::stream_base::server, withError(ec));
+    TlsMetrics& metrics = st.tls->metrics();
+    if (ec) {
+        metrics.recordFailure(tls::ServerContext::classify(ec));
+        if (logger().debug()) {
+            logger().debug(st.name + ": TLS handshake with " + clientIp + " failed: " + ec.message());
+        }
+        co_return false;
+    }
+    metrics.recordOk(SSL_session_reused(tls.native_handle()) == 1);
+    co_return true;
+}
+
 class ConnectionRegistration {
 public:
     ConnectionRegistration(ServerState& server, ConnectionState& connection, asio::any_io_executor executor)
@@ -209,14 +230,32 @@ Task<void> serveConnection(std::shared_ptr<ServerState> server, tcp::socket sock
     const tcp::endpoint peer = socket.remote_endpoint(ec);
     const std::string clientIp = ec ? std::string() : peer.address().to_string();
     const std::uint16_t clientPort = ec ? 0 : peer.port();
-    beast::tcp_stream stream(std::move(socket));
+    std::optional<beast::tcp_stream> plainStream;
+    std::optional<TlsStream> tlsStream;
+    if (st.tls) {
+        tlsStream.emplace(std::move(socket), st.tls->context());
+    } else {
+        plainStream.emplace(std::move(socket));
+    }
+    beast::tcp_stream& stream = tlsStream ? tlsStream->next_layer() : *plainStream;
+    TlsStream* const tls = tlsStream ? &*tlsStream : nullptr;
     connection.stream = &stream;
+    if (tls && !co_await handshake(st, *tls, clientIp)) {
+        closeConnection(stream);
+        co_return;
+    }
     // Room for a whole head plus one body read; the parser never needs more (a longer chunk-size line fails).
     beast::flat_buffer buffer(limits.maxHeadBytes + 64 * 1024);
 
     for (bool first = true; !st.stopping.load(std::memory_order_relaxed); first = false) {
         connection.idle = true;
-        const HeadRead head = co_await readHead(stream, buffer, limits, first);
+        // (Not a conditional expression: g++ 12 destroys the result of a co_await in one twice.)
+        HeadRead head;
+        if (tls) {
+            head = co_await readHead(*tls, stream, buffer, limits, first);
+        } else {
+            head = co_await readHead(stream, stream, buffer, limits, first);
+        }
         connection.idle = false;
         if (head.kind == HeadRead::Closed) {
             break;
@@ -243,14 +282,19 @@ Task<void> serveConnection(std::shared_ptr<ServerState> server, tcp::socket sock
         if (rejection) {
             // Nothing of the request is read further; the connection cannot be trusted to carry another one.
             stream.expires_after(limits.writeTimeout);
-            co_await asio::async_write(stream, asio::buffer(rejectionAnswer(*rejection)), withError(ec));
+            const std::string answer = rejectionAnswer(*rejection);
+            if (tls) {
+                co_await asio::async_write(*tls, asio::buffer(answer), withError(ec));
+            } else {
+                co_await asio::async_write(stream, asio::buffer(answer), withError(ec));
+            }
             break;
         }
         if (parser.chunked()) {
             parser.on_chunk_header(limitChunkExtensions);
         }
 
-        HttpExchange exchange(stream, buffer, parser, limits, connection, clientIp, clientPort);
+        HttpExchange exchange(stream, tls, buffer, parser, limits, connection, clientIp, clientPort);
         bool failed = false;
         try {
             co_await st.handler(exchange);
@@ -271,6 +315,11 @@ Task<void> serveConnection(std::shared_ptr<ServerState> server, tcp::socket sock
         if (!exchange.bodyDone() && !co_await discardBody(exchange)) {
             break;
         }
+    }
+    if (tls) {
+        // No close_notify is sent (its answer is not worth waiting for), but the session stays resumable: OpenSSL
+        // drops the session of a connection freed without one from the cache otherwise.
+        SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     }
     if (stream.socket().is_open()) {
         closeConnection(stream);
@@ -329,11 +378,11 @@ std::string statusLine(int status, unsigned version) {
 
 // ---- HttpExchange ----
 
-HttpExchange::HttpExchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& parser,
+HttpExchange::HttpExchange(beast::tcp_stream& stream, TlsStream* tls, beast::flat_buffer& buffer, Request& parser,
                            const ServerLimits& limits, ConnectionState& connection, std::string_view clientIp,
                            std::uint16_t clientPort)
-    : stream_(stream), buffer_(buffer), parser_(parser), limits_(limits), connection_(connection), clientIp_(clientIp),
-      clientPort_(clientPort), keepAlive_(parser.keep_alive()) {}
+    : stream_(stream), tls_(tls), buffer_(buffer), parser_(parser), limits_(limits), connection_(connection),
+      clientIp_(clientIp), clientPort_(clientPort), keepAlive_(parser.keep_alive()) {}
 
 std::string_view HttpExchange::header(std::string_view name) const {
     const auto it = head().find(name);
@@ -386,7 +435,11 @@ Task<std::size_t> HttpExchange::readBody(char* data, std::size_t size, boost::sy
         body.data = data;
         body.size = size;
         stream_.expires_after(limits_.readTimeout);
-        co_await http::async_read_some(stream_, buffer_, parser_, withError(ec));
+        if (tls_) {
+            co_await http::async_read_some(*tls_, buffer_, parser_, withError(ec));
+        } else {
+            co_await http::async_read_some(stream_, buffer_, parser_, withError(ec));
+        }
         if (ec == http::error::need_buffer) {
             ec = {};
         }
@@ -404,7 +457,11 @@ Task<std::size_t> HttpExchange::readBody(char* data, std::size_t size, boost::sy
 
 Task<void> HttpExchange::write(const BufferList& buffers, boost::system::error_code& ec) {
     stream_.expires_after(limits_.writeTimeout);
-    co_await asio::async_write(stream_, buffers, withError(ec));
+    if (tls_) {
+        co_await asio::async_write(*tls_, buffers, withError(ec));
+    } else {
+        co_await asio::async_write(stream_, buffers, withError(ec));
+    }
     if (ec) {
         keepAlive_ = false;
     }
@@ -412,7 +469,11 @@ Task<void> HttpExchange::write(const BufferList& buffers, boost::system::error_c
 
 Task<void> HttpExchange::write(std::string_view bytes, boost::system::error_code& ec) {
     stream_.expires_after(limits_.writeTimeout);
-    co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), withError(ec));
+    if (tls_) {
+        co_await asio::async_write(*tls_, asio::buffer(bytes.data(), bytes.size()), withError(ec));
+    } else {
+        co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), withError(ec));
+    }
     if (ec) {
         keepAlive_ = false;
     }
@@ -443,9 +504,11 @@ void HttpExchange::onForceClose(std::function<void()> cancel) { connection_.forc
 
 // ---- HttpServer ----
 
-HttpServer::HttpServer(std::string name, EventLoops& loops, HttpHandler handler, ServerLimits limits)
+HttpServer::HttpServer(std::string name, EventLoops& loops, HttpHandler handler, ServerLimits limits,
+                       std::shared_ptr<tls::ServerContext> tls)
     : name_(std::move(name)), loops_(loops), state_(std::make_shared<ServerState>()) {
     state_->name = name_;
+    state_->tls = std::move(tls);
     state_->limits = limits;
     state_->handler = std::move(handler);
 }

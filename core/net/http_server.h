@@ -14,11 +14,17 @@
 // headerTimeout of its first byte; each body read within the read timeout; each write within the write timeout.
 // At maxConnections open connections a new one is closed at once (logged at most every 10 s).
 //
+// TLS (the HTTPS listener): with a tls::ServerContext each connection first completes a TLS handshake within the
+// header timeout (failures are counted in the TLS metrics and logged at debug level only), then is served exactly
+// like a plain one: the exchange reads and writes through the TLS stream when there is one (a branch, not a virtual
+// call), and the TCP stream beneath keeps the deadlines.
+//
 // Threads: start()/stop() from one thread; the handler runs on the loop that owns the connection.
 #pragma once
 
 #include "net/asio.h"
 #include "net/event_loops.h"
+#include "net/tls_stream.h"
 
 #include <atomic>
 #include <chrono>
@@ -29,6 +35,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace maelstrom::core::tls {
+class ServerContext;
+}
 
 namespace maelstrom::core::net {
 
@@ -54,8 +64,10 @@ class HttpExchange {
 public:
     using Request = http::request_parser<http::buffer_body>;
 
-    HttpExchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& parser, const ServerLimits& limits,
-                 ConnectionState& connection, std::string_view clientIp, std::uint16_t clientPort);
+    /// `tls`: the TLS stream over `stream` on the HTTPS listener, else null.
+    HttpExchange(beast::tcp_stream& stream, TlsStream* tls, beast::flat_buffer& buffer, Request& parser,
+                 const ServerLimits& limits, ConnectionState& connection, std::string_view clientIp,
+                 std::uint16_t clientPort);
 
     const http::request_header<>& head() const { return parser_.get().base(); }
     std::string_view method() const { return head().method_string(); }
@@ -96,8 +108,13 @@ public:
     bool answered() const noexcept { return answered_; }
     void markAnswered() noexcept { answered_ = true; }
 
-    /// The raw connection, for protocol upgrades (the tunnel) and hand-offs; the exchange closes it afterwards.
+    /// The TCP connection (beneath the TLS stream on the HTTPS listener), for deadlines, closing and hand-offs;
+    /// the exchange closes it afterwards. Bytes go through tls() when there is one.
     beast::tcp_stream& stream() noexcept { return stream_; }
+    /// The TLS stream of an HTTPS connection (protocol upgrades read and write through it), else null.
+    TlsStream* tls() noexcept { return tls_; }
+    /// Whether the request came over TLS.
+    bool secure() const noexcept { return tls_ != nullptr; }
     /// Bytes the client sent after the head that the parser has not consumed (a tunnel forwards them first).
     beast::flat_buffer& buffer() noexcept { return buffer_; }
     const ServerLimits& limits() const noexcept { return limits_; }
@@ -107,6 +124,7 @@ public:
 
 private:
     beast::tcp_stream& stream_;
+    TlsStream* tls_;
     beast::flat_buffer& buffer_;
     Request& parser_;
     const ServerLimits& limits_;
@@ -124,7 +142,9 @@ using HttpHandler = std::function<Task<void>(HttpExchange&)>;
 class HttpServer {
 public:
     /// `name` ("public port", "private port") appears in logs and errors. `loops` must outlive the server.
-    HttpServer(std::string name, EventLoops& loops, HttpHandler handler, ServerLimits limits);
+    /// `tls`: serve HTTPS with this context (null: plain HTTP).
+    HttpServer(std::string name, EventLoops& loops, HttpHandler handler, ServerLimits limits,
+               std::shared_ptr<tls::ServerContext> tls = nullptr);
     /// Calls stop().
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;

@@ -128,8 +128,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(r.out,
                                r.out.find("private_port = 8374 (default, MAEL_PRIVATE_PORT)") != std::string::npos);
         // Settings accepted without effect yet say so; those that act (the prune timer's) do not.
-        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("public_https_port = 443 (default, MAEL_PUBLIC_HTTPS_PORT) (accepted, "
-                                                 "not acted on yet)\n") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("public_https_port = 443 (default, MAEL_PUBLIC_HTTPS_PORT)\n") !=
+                                          std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("cron_refresh_seconds = 60 (default, MAEL_CRON_REFRESH_SECONDS) "
                                                  "(accepted, not acted on yet)\n") != std::string::npos);
         for (const char* line : {"docker_prune_minutes = 0 (default, MAEL_DOCKER_PRUNE_MINUTES)\n",
@@ -137,7 +137,7 @@ public:
                                  "docker_prune_unreg_keep =  (default, MAEL_DOCKER_PRUNE_UNREG_KEEP)\n"}) {
             CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find(line) != std::string::npos);
         }
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out, std::size_t(2), countOf(r.out, "(accepted, not acted on yet)"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out, std::size_t(1), countOf(r.out, "(accepted, not acted on yet)"));
     }
 
     void testShippedRegistryChecks() {
