@@ -42,7 +42,7 @@ ours() { [ -s "$ca" ] && curl -s --max-time 3 --cacert "$ca" "$directory" 2>/dev
 answers() { [ "$(curl -sk -o /dev/null --max-time 3 -w '%{http_code}' "https://$acme/dir" 2>/dev/null)" != 000 ]; }
 dns_answers() { curl -s -o /dev/null --max-time 3 "http://127.0.0.1:8055/" 2>/dev/null; }
 
-if ours; then
+if ours && dns_answers; then
   echo "start-pebble.sh: pebble answers at $directory (CA $ca)"
   exit 0
 fi
@@ -50,11 +50,11 @@ fi
 # One start at a time (tests run in parallel); the daemons must not inherit the lock (9>&- below).
 exec 9>"$dir/start.lock"
 flock -w 60 9 || die "another start-pebble.sh still holds $dir/start.lock after 60 s"
-if ours; then
+if ours && dns_answers; then
   echo "start-pebble.sh: pebble answers at $directory (CA $ca)"
   exit 0
 fi
-answers && die "something other than our pebble answers at $acme (not trusted by $ca)"
+! ours && answers && die "something other than our pebble answers at $acme (not trusted by $ca)"
 command -v pebble >/dev/null || die "pebble is not installed (packaging/deps.sh installs pebble)"
 command -v pebble-challtestsrv >/dev/null || die "pebble-challtestsrv is not installed (Debian package pebble)"
 command -v openssl >/dev/null || die "openssl is not installed (packaging/deps.sh installs openssl)"
@@ -98,11 +98,14 @@ if ! dns_answers; then
   echo $! >"$dir/challtestsrv.pid"
 fi
 
-echo "--- $(date -u +%FT%TZ) start-pebble.sh: starting pebble on $acme" >>"$dir/pebble.log"
-PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=5 PEBBLE_AUTHZREUSE=0 \
-  setsid nohup pebble -config "$dir/pebble-config.json" -dnsserver 127.0.0.1:8053 >>"$dir/pebble.log" 2>&1 \
-  </dev/null 9>&- &
-echo $! >"$dir/pebble.pid"
+# Either may be up already (the other one died, or this is a second pebble sharing the DNS server).
+if ! ours; then
+  echo "--- $(date -u +%FT%TZ) start-pebble.sh: starting pebble on $acme" >>"$dir/pebble.log"
+  PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=5 PEBBLE_AUTHZREUSE=0 \
+    setsid nohup pebble -config "$dir/pebble-config.json" -dnsserver 127.0.0.1:8053 >>"$dir/pebble.log" 2>&1 \
+    </dev/null 9>&- &
+  echo $! >"$dir/pebble.pid"
+fi
 for _ in $(seq 1 80); do
   if ours && dns_answers; then
     echo "start-pebble.sh: pebble answers at $directory (pid $(cat "$dir/pebble.pid"), CA $ca, logs in $dir)"
