@@ -617,7 +617,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("certificate"), list[1].kind);
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"hostname":"b.example.org"})"), list[1].value);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), store_->listTlsRecords("acme-challenge").size());
-        CPPUNIT_ASSERT_EQUAL(std::string("token value"), store_->getTlsRecord("acme-challenge", "a.example.org")->value);
+        CPPUNIT_ASSERT_EQUAL(std::string("token value"),
+                             store_->getTlsRecord("acme-challenge", "a.example.org")->value);
         CPPUNIT_ASSERT(store_->listTlsRecords("acme-account").empty());
         // a put replaces (upsert)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -183,8 +183,8 @@ void TestDatabase::wipe() {
     auto s = directSession(engine_, sqlitePath_);
     if (engine_ == Engine::Postgres)
         s << "SET client_min_messages TO warning", Poco::Data::Keywords::now;
-    for (const char* table :
-         {"component", "eventsource", "nodestatus", "rolelock", "componentstart", "tlsrecord", "maelstrom_migrations"}) {
+    for (const char* table : {"component", "eventsource", "nodestatus", "rolelock", "componentstart", "tlsrecord",
+                              "maelstrom_migrations"}) {
         s << std::string("DROP TABLE IF EXISTS ") + table, Poco::Data::Keywords::now;
     }
     s.close();
