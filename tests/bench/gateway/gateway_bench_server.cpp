@@ -6,7 +6,10 @@
 // container lifecycle will do in the daemon).
 //
 //   gateway-bench-server --upstream http://127.0.0.1:PORT [--rules N] [--host bench.test] [--port 0]
-//       serves until SIGINT/SIGTERM; prints "port <n>" on stdout once listening.
+//                        [--tls-cert chain.pem --tls-key key.pem [--https-port 0]]
+//       serves until SIGINT/SIGTERM; prints "port <n>" on stdout once listening (and "https-port <n>" with TLS:
+//       the pair loaded as maelstromd loads tls_cert_file/tls_key_file, the HTTPS listener of PublicServer, which
+//       the TLS benchmark measures; the plain port then redirects as maelstromd's does).
 //   gateway-bench-server --free-port     prints a free 127.0.0.1 port and exits (for the script).
 //
 // With --rules N (default 1) there are N HTTP event sources, each on its own hostname and component; the
@@ -22,6 +25,8 @@
 #include "routing/resolver.h"
 #include "routing/router.h"
 #include "routing/router_registry.h"
+#include "tls/certificate_files.h"
+#include "tls/certificate_store.h"
 
 #include <Poco/Net/ServerSocket.h>
 
@@ -41,6 +46,7 @@ namespace {
 
 int usage() {
     std::cerr << "usage: gateway-bench-server --upstream http://127.0.0.1:PORT [--rules N] [--host NAME] [--port P]\n"
+                 "                            [--tls-cert CHAIN.pem --tls-key KEY.pem [--https-port P]]\n"
                  "       gateway-bench-server --free-port\n";
     return 2;
 }
@@ -60,6 +66,9 @@ int main(int argc, char** argv) {
     std::string benchHost = "bench.test";
     long rules = 1;
     long port = 0;
+    long httpsPort = 0;
+    std::string tlsCert;
+    std::string tlsKey;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         const bool hasValue = i + 1 < argc;
@@ -75,11 +84,17 @@ int main(int argc, char** argv) {
             benchHost = argv[++i];
         } else if (arg == "--port" && hasValue) {
             port = std::strtol(argv[++i], nullptr, 10);
+        } else if (arg == "--https-port" && hasValue) {
+            httpsPort = std::strtol(argv[++i], nullptr, 10);
+        } else if (arg == "--tls-cert" && hasValue) {
+            tlsCert = argv[++i];
+        } else if (arg == "--tls-key" && hasValue) {
+            tlsKey = argv[++i];
         } else {
             return usage();
         }
     }
-    if (upstream.empty() || rules < 1) {
+    if (upstream.empty() || rules < 1 || tlsCert.empty() != tlsKey.empty()) {
         return usage();
     }
 
@@ -109,6 +124,7 @@ int main(int argc, char** argv) {
 
     NodeSettings settings; // the daemon's defaults (event loops: one per core, timeouts)
     settings.publicPort = port;
+    settings.publicHttpsPort = httpsPort;
     if (const char* loops = std::getenv("MAEL_HTTP_EVENT_LOOPS")) {
         settings.httpEventLoops = std::atoi(loops);
     }
@@ -124,13 +140,18 @@ int main(int argc, char** argv) {
 
     PublicServer server(settings, gateway, "127.0.0.1");
     try {
+        if (!tlsCert.empty()) {
+            auto certificates = std::make_shared<tls::CertificateStore>();
+            tls::loadCertificateFiles(*certificates, tlsCert, tlsKey);
+            server.enableTls(certificates, std::make_shared<TlsMetrics>());
+        }
         server.start();
     } catch (const std::exception& e) {
         std::cerr << "gateway-bench-server: " << e.what() << "\n";
         return 1;
     }
-    std::printf("port %d rules %zu event-loops %lld\n", server.port(), resolver.table()->size(),
-                static_cast<long long>(settings.httpEventLoops));
+    std::printf("port %d https-port %d rules %zu event-loops %lld\n", server.port(), server.httpsPort(),
+                resolver.table()->size(), static_cast<long long>(settings.httpEventLoops));
     std::fflush(stdout);
 
     int received = 0;
