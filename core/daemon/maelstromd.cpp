@@ -34,6 +34,7 @@
 #include "registry/service_registry.h"
 #include "routing/resolver.h"
 #include "routing/router_registry.h"
+#include "tls/acme_manager.h"
 #include "tls/certificate_files.h"
 
 #include <maelstrom/core/version.h>
@@ -155,6 +156,7 @@ public:
     RunningNode(const RegistryConfig& config, ServiceRegistry& services)
         : config_(config), services_(services), log_(Poco::Logger::get("maelstrom.daemon")) {
         setUpTls();
+        const std::optional<tls::SecretBox> acmeBox = acmeStorageBox();
         identifyNode();
         setUpControlPlane();
         setUpDataPlane();
@@ -164,6 +166,7 @@ public:
         setUpAws();
         setUpPruner();
         setUpEventSources();
+        setUpAcme(acmeBox);
     }
 
     /// Opens the private and public ports. @throws what binding throws, after stopping what was started.
@@ -176,6 +179,11 @@ public:
         try {
             if (certificates_) {
                 publicServer_->enableTls(certificates_, tlsMetrics_);
+            }
+            if (acme_) {
+                tls::AcmeManager* acme = acme_.get();
+                publicServer_->setAcmeChallengeLookup(
+                    [acme](const std::string& token) { return acme->challenge(token); });
             }
             privateServer_->start();
             publicServer_->start();
@@ -190,6 +198,9 @@ public:
                          (certificates_ ? ", public HTTPS port on " + std::to_string(publicServer_->httpsPort()) : ""));
         if (certificateFiles_) {
             certificateFiles_->start();
+        }
+        if (acme_) {
+            acme_->start();
         }
         // Only now, so a maelstromd that cannot open its ports never touches the containers of a running one.
         if (lifecycle_) {
@@ -222,6 +233,10 @@ public:
         // No more firings; those in progress get a moment to finish; the cron role is released for another node.
         if (eventSources_) {
             eventSources_->stop();
+        }
+        // No more orders (one in progress is cancelled); the acme-orders role is released for another node.
+        if (acme_) {
+            acme_->stop();
         }
         // No more lifecycle notices read here (the poller role is released for another node); a long poll in
         // flight is aborted. A TerminateNode accepted from now on is still completed below.
@@ -333,10 +348,58 @@ private:
                 tls::loadCertificateFiles(*certificates_, config_.node.tlsCertFile, config_.node.tlsKeyFile);
             log_.information("TLS: default certificate from " + config_.node.tlsCertFile + ": '" + info.subject +
                              "' issued by '" + info.issuer + "'");
-            certificateFiles_ = std::make_unique<tls::CertificateFileWatcher>(
-                certificates_, config_.node.tlsCertFile, config_.node.tlsKeyFile);
+            certificateFiles_ = std::make_unique<tls::CertificateFileWatcher>(certificates_, config_.node.tlsCertFile,
+                                                                              config_.node.tlsKeyFile);
         }
         routes_.metricsBlocks.emplace_back([metrics = tlsMetrics_] { return metrics->render(); });
+    }
+
+    // With letsencrypt_email: the key sealing the ACME account and certificate keys in the database, checked before
+    // anything starts (a missing or short key is a ConfigError: exit 2 with one line).
+    std::optional<tls::SecretBox> acmeStorageBox() {
+        if (config_.node.letsencryptEmail.empty()) {
+            return std::nullopt;
+        }
+        if (!services_.database()) {
+            throw ConfigError("letsencrypt_email needs a database: the ACME account and the certificates live there");
+        }
+        const std::string dataDir = fs::absolute(config_.node.dataDir).lexically_normal().string();
+        const ServiceEntry* database = config_.find(sdk::ServiceKind::Database);
+        const bool defaultDatabase =
+            database && ownerKeyFor(dataDir, database->plugin, database->settings.scalars) == dataDir;
+        try {
+            return tls::SecretBox::fromSetting(
+                tls::storageKeySetting(config_.node.tlsStorageKey, dataDir, defaultDatabase));
+        } catch (const tls::TlsError& e) {
+            throw ConfigError(std::string("tls_storage_key (MAEL_TLS_STORAGE_KEY): ") + e.what());
+        }
+    }
+
+    // Certificates from the ACME CA for the hostnames of the enabled HTTP event sources: ordered by the node holding
+    // the role acme-orders, shared through the database, loaded by every node into the HTTPS port's store; an
+    // unknown SNI name wakes the manager only when it is one of those hostnames.
+    void setUpAcme(const std::optional<tls::SecretBox>& box) {
+        if (!box || !certificates_) {
+            return;
+        }
+        auto database = services_.database();
+        tls::AcmeManagerSettings settings;
+        settings.acme.directoryUrl = config_.node.acmeDirectoryUrl;
+        settings.acme.caFile = config_.node.acmeCaFile;
+        settings.acme.email = config_.node.letsencryptEmail;
+        settings.renewBefore = std::chrono::hours(24 * config_.node.acmeRenewBeforeDays);
+        const HttpResolver* resolver = &resolver_;
+        acme_ = std::make_unique<tls::AcmeManager>(
+            std::move(settings), database, std::make_shared<DatabaseRoleLocks>(database, nodeId_), certificates_, *box,
+            [resolver] {
+                const auto table = resolver->table();
+                return table ? table->hostnames() : std::vector<std::string>{};
+            },
+            acmeMetrics_);
+        tls::AcmeManager* acme = acme_.get();
+        certificates_->setUnknownNameHandler([acme](const std::string& name) { acme->onUnknownName(name); });
+        tls::AcmeMetrics* metrics = &acmeMetrics_;
+        routes_.metricsBlocks.emplace_back([metrics] { return metrics->render(); });
     }
 
     // Rules and components reloaded every second and after every local change; one router per component with
@@ -564,6 +627,9 @@ private:
     /// Stops the lifecycle (containers still running are left running; after stopGracefully there are none
     /// unless kept on purpose), the log bridge and the route refresher.
     void stopBackgroundWork() {
+        if (acme_) {
+            acme_->stop();
+        }
         aws_->stop();
         if (pruner_) {
             pruner_->stop();
@@ -636,7 +702,9 @@ private:
     std::shared_ptr<tls::CertificateStore> certificates_; ///< TLS on: what the HTTPS port serves
     std::shared_ptr<TlsMetrics> tlsMetrics_;
     std::unique_ptr<tls::CertificateFileWatcher> certificateFiles_; ///< tls_cert_file set
-    std::shared_ptr<net::EventLoops> loops_; ///< the listeners' threads; outlives both servers
+    tls::AcmeMetrics acmeMetrics_;                                  ///< before acme_ and the private server
+    std::unique_ptr<tls::AcmeManager> acme_;                        ///< letsencrypt_email set
+    std::shared_ptr<net::EventLoops> loops_;                        ///< the listeners' threads; outlives both servers
     std::unique_ptr<PrivateServer> privateServer_;
     std::unique_ptr<PublicServer> publicServer_;
     // After what they call into: destroyed first, and each waits for a call of it in progress.
