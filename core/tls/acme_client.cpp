@@ -18,6 +18,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
 #include <Poco/Timestamp.h>
 
 #include <openssl/ssl.h>
@@ -415,6 +416,12 @@ AcmeClient::Response AcmeClient::request(const std::string& method, const std::s
     }
     if (const auto fresh = response.header("replay-nonce"); !fresh.empty()) {
         nonce_ = fresh;
+    }
+    // One line per exchange for someone debugging a CA (the manager logs the outcomes).
+    Poco::Logger& logger = Poco::Logger::get("maelstrom.acme");
+    if (logger.debug()) {
+        logger.debug(concat("acme: ", method, " ", url, " → ", std::to_string(response.status),
+                            response.status >= 400 ? " " + oneLine(response.body) : std::string()));
     }
     return response;
 }

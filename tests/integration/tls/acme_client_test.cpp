@@ -61,8 +61,14 @@ class Responder {
 public:
     Responder() {
         Poco::Net::ServerSocket socket;
-        socket.bind(Poco::Net::SocketAddress("127.0.0.1", 5002), true, false); // no SO_REUSEPORT: never share 5002
-        socket.listen(16);
+        try {
+            socket.bind(Poco::Net::SocketAddress("127.0.0.1", 5002), true, false); // no SO_REUSEPORT: never share it
+            socket.listen(16);
+        } catch (const Poco::Exception& e) {
+            throw std::runtime_error("cannot listen on 127.0.0.1:5002, pebble's HTTP-01 port (another test that "
+                                     "validates against pebble running outside this ctest?): " +
+                                     e.displayText());
+        }
         auto params = Poco::makeAuto<Poco::Net::HTTPServerParams>();
         params->setKeepAlive(false);
         server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
