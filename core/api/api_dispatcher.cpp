@@ -96,6 +96,7 @@ ApiDispatcher::ApiDispatcher(MaelstromService& service, DataChanges& changes, No
     addEventSourceMethods(service);
     addNodeMethods(service, changes, nodes);
     addPlacementMethods(nodes, placement);
+    addCertificateMethods(nodes);
 }
 
 void ApiDispatcher::addProjectMethods(MaelstromService& service) {
@@ -314,6 +315,43 @@ void ApiDispatcher::addPlacementMethods(NodeService& nodes, Placement* placement
                                                                t.getInt("targetCount", true)});
             }
             return encodeStartStopResult(n->startStop(request));
+        });
+    };
+}
+
+void ApiDispatcher::addCertificateMethods(NodeService& nodes) {
+    NodeService* n = &nodes;
+    // Not in the reference (additive): the certificates of the public HTTPS port, for `maelctl cert ls`. The
+    // lister is read per call, so the daemon may set it after this table is built.
+    methods_["NodeService.ListCertificates"] = [this, n](const std::string& json) {
+        return withInput(json, [&](const codec::ObjectReader&) {
+            std::vector<tls::CertificateStatus> rows;
+            if (certificateLister_) {
+                try {
+                    rows = certificateLister_();
+                } catch (const std::exception& e) {
+                    // The database failed (the file certificate alone would hide the cluster's): a database
+                    // error, as the other methods report it.
+                    throw sdk::RpcError(sdk::RpcCode::DatabaseError,
+                                        std::string("ListCertificates failed: ") + e.what());
+                }
+            }
+            std::string list = "[";
+            for (const auto& r : rows) {
+                list += (list.size() > 1 ? "," : "") + OutputWriter()
+                                                           .string("hostname", r.hostname)
+                                                           .string("source", r.source)
+                                                           .string("issuer", r.issuer)
+                                                           .integer("notBefore", r.notBefore)
+                                                           .integer("notAfter", r.notAfter)
+                                                           .integer("issuedAt", r.issuedAt)
+                                                           .string("lastError", r.lastError)
+                                                           .integer("failures", r.failures)
+                                                           .integer("nextAttemptAt", r.nextAttemptAt)
+                                                           .text();
+            }
+            list += "]";
+            return OutputWriter().string("nodeId", n->nodeId()).raw("certificates", list).text();
         });
     };
 }

@@ -8,6 +8,7 @@
 #include "api/maelstrom_service.h"
 #include "cluster/node_service.h"
 #include "cluster/placement.h"
+#include "tls/certificate_listing.h"
 
 #include <maelstrom/sdk/rpc_transport.h>
 
@@ -25,6 +26,11 @@ public:
     /// @throws sdk::RpcError (-32601 unknown method, -32602 bad input, service codes)
     std::string call(const std::string& method, const std::string& inputJson) override;
 
+    /// What NodeService.ListCertificates answers (`maelctl cert ls`); set before the private port starts. Unset:
+    /// an empty list.
+    using CertificateLister = std::function<std::vector<tls::CertificateStatus>()>;
+    void setCertificateLister(CertificateLister lister) { certificateLister_ = std::move(lister); }
+
 private:
     using Handler = std::function<std::string(const std::string& inputJson)>;
     // The method table, by the part of the API each group serves (the handlers hold the references they are
@@ -34,7 +40,9 @@ private:
     void addEventSourceMethods(MaelstromService& service);
     void addNodeMethods(MaelstromService& service, DataChanges& changes, NodeService& nodes);
     void addPlacementMethods(NodeService& nodes, Placement* placement);
+    void addCertificateMethods(NodeService& nodes);
     std::map<std::string, Handler> methods_;
+    CertificateLister certificateLister_;
 };
 
 } // namespace maelstrom::core

@@ -328,6 +328,9 @@ private:
         if (services_.database() && services_.rpcTransport()) {
             api_ = std::make_unique<MaelstromService>(services_.database(), changes_);
             dispatcher_ = std::make_unique<ApiDispatcher>(*api_, changes_, *nodeService_, placement_.get());
+            dispatcher_->setCertificateLister([database = services_.database(), store = certificates_] {
+                return tls::listCertificateStatus(*database, store.get());
+            });
             routes_.transport = services_.rpcTransport();
             routes_.dispatcher = dispatcher_.get();
         } else {

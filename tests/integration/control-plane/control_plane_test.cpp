@@ -1,5 +1,7 @@
 // control_plane_test.cpp — the control plane as clients of the original see it: a maelstromd with the sqlite
-// and jsonrpc-http plugins, raw HTTP bodies on /_mael/v1, and maelctl end to end.
+// and jsonrpc-http plugins, raw HTTP bodies on /_mael/v1, and maelctl end to end (`maelctl cert ls` included:
+// certificate records written through the sqlite plugin into the daemon's database, a static file certificate).
+#include "db_test_common.h"
 #include "test_support.h"
 
 #include <maelstrom/sdk/poco/json_codec.h>
@@ -11,10 +13,12 @@
 #include <Poco/StreamCopier.h>
 
 #include <csignal>
+#include <ctime>
 #include <memory>
 
 using namespace maelstrom::testing;
 namespace codec = maelstrom::sdk::json::codec;
+namespace sdk = maelstrom::sdk;
 
 namespace {
 
@@ -23,10 +27,10 @@ struct Daemon {
     int port = freePort();
     std::unique_ptr<BackgroundProcess> process;
 
-    explicit Daemon(const std::string& token = "") {
-        const std::string yaml = "services:\n  database:\n    plugin: sqlite\n    settings:\n      path: " +
-                                 (dir.path() / "maelstrom.db").string() +
-                                 "\n  rpc_transport:\n    plugin: jsonrpc-http\n";
+    explicit Daemon(const std::string& token = "", const std::map<std::string, std::string>& extraEnv = {}) {
+        const std::string yaml =
+            "services:\n  database:\n    plugin: sqlite\n    settings:\n      path: " + databasePath().string() +
+            "\n  rpc_transport:\n    plugin: jsonrpc-http\n";
         const auto file = dir.write("maelstromd.yml", yaml);
         std::map<std::string, std::string> env = {{"MAEL_PRIVATE_PORT", std::to_string(port)},
                                                   {"MAEL_PUBLIC_PORT", "0"},
@@ -35,6 +39,7 @@ struct Daemon {
         if (!token.empty()) {
             env["MAEL_PRIVATE_TOKEN"] = token;
         }
+        env.insert(extraEnv.begin(), extraEnv.end());
         process = std::make_unique<BackgroundProcess>(
             std::vector<std::string>{(binDir() / "maelstromd").string(), "--config", file.string()}, env);
         const bool up =
@@ -44,6 +49,7 @@ struct Daemon {
         }
     }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+    std::filesystem::path databasePath() const { return dir.path() / "maelstrom.db"; }
 };
 
 struct HttpReply {
@@ -130,6 +136,7 @@ class ControlPlaneTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPutProjectDiff);
     CPPUNIT_TEST(testAuthentication);
     CPPUNIT_TEST(testMaelctlEndToEnd);
+    CPPUNIT_TEST(testCertLs);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -419,6 +426,115 @@ public:
                                {{"MAELSTROM_PRIVATE_URL", "http://127.0.0.1:" + std::to_string(freePort())}});
         CPPUNIT_ASSERT_EQUAL(1, down.exitCode);
         CPPUNIT_ASSERT_MESSAGE(down.out, down.out.find("MAELSTROM_PRIVATE_URL") != std::string::npos);
+    }
+
+    void testCertLs() {
+        auto maelctl = [](const Daemon& d, std::vector<std::string> args) {
+            args.insert(args.begin(), (binDir() / "maelctl").string());
+            return runProcess(args, {{"MAELSTROM_PRIVATE_URL", d.url()}});
+        };
+        const auto help = runProcess({(binDir() / "maelctl").string(), "--help"});
+        CPPUNIT_ASSERT_MESSAGE(help.out, help.out.find("maelctl cert ls [--output=table|json]") != std::string::npos);
+        {
+            Daemon plain; // no TLS, no records: a line saying how to get certificates
+            const auto table = maelctl(plain, {"cert", "ls"});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(table.out + table.err, 0, table.exitCode);
+            CPPUNIT_ASSERT_MESSAGE(table.out, table.out.rfind("No certificates found: ", 0) == 0);
+            CPPUNIT_ASSERT_MESSAGE(table.out, table.out.find("MAEL_TLS_CERT_FILE") != std::string::npos);
+            CPPUNIT_ASSERT_EQUAL(std::string("[]\n"), maelctl(plain, {"cert", "ls", "--output=json"}).out);
+        }
+
+        // A node with a static certificate (two DNS names), made here with openssl.
+        TempDir certs;
+        const std::string cert = (certs.path() / "cert.pem").string();
+        const std::string key = (certs.path() / "key.pem").string();
+        const auto made =
+            runProcess({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "30", "-subj", "/O=Cert Ls Test/CN=static.example.org",
+                        "-addext", "subjectAltName=DNS:static.example.org,DNS:www.static.example.org"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(made.out + made.err, 0, made.exitCode);
+        Daemon d("", {{"MAEL_TLS_CERT_FILE", cert}, {"MAEL_TLS_KEY_FILE", key}, {"MAEL_PUBLIC_HTTPS_PORT", "0"}});
+
+        // ACME state as the cluster keeps it: records written through the sqlite plugin into the daemon's file.
+        sdk::RawSettings settings;
+        settings.scalars["path"] = d.databasePath().string();
+        const auto database = maelstrom::testing::db::createDatabase(pluginDir(), "sqlite", settings);
+        const std::int64_t now = std::time(nullptr);
+        const std::int64_t notAfter = now + 89 * 86400 + 600;
+        database->putTlsRecord({"certificate", "app.example.org",
+                                R"({"hostname":"app.example.org","chainPem":"-","keySealed":"v1:-",)"
+                                R"("issuer":"CN=Pebble Intermediate CA 5ab1,O=Pebble","notBefore":)" +
+                                    std::to_string(now - 3600) + R"(,"notAfter":)" + std::to_string(notAfter) +
+                                    R"(,"issuedAt":)" + std::to_string(now - 3600) +
+                                    R"(,"lastAttemptAt":0,"lastError":"","failures":0,"nextAttemptAt":0})",
+                                0});
+        database->putTlsRecord(
+            {"certificate", "new.example.org",
+             R"({"hostname":"new.example.org","chainPem":"","keySealed":"","issuer":"","notBefore":0,"notAfter":0,)"
+             R"("issuedAt":0,"lastAttemptAt":0,"lastError":"rateLimited: too many certificates","failures":2,)"
+             R"("nextAttemptAt":)" +
+                 std::to_string(now + 3 * 3600 + 600) + "}",
+             0});
+        database->putTlsRecord({"acme-challenge", "token-not-listed", "{}", 0});
+        database->shutdown();
+
+        const auto table = maelctl(d, {"cert", "ls"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(table.out + table.err, 0, table.exitCode);
+        const auto line = [&](const std::string& hostname) {
+            const auto at = table.out.find("\n" + hostname + " ");
+            CPPUNIT_ASSERT_MESSAGE(hostname + " in\n" + table.out, at != std::string::npos);
+            return table.out.substr(at + 1, table.out.find('\n', at + 1) - at - 1);
+        };
+        CPPUNIT_ASSERT_MESSAGE(table.out, table.out.rfind("Hostname ", 0) == 0);
+        for (const char* part : {" acme ", "Pebble Intermediate CA 5", "in 89 days", "1 hour ago"}) {
+            CPPUNIT_ASSERT_MESSAGE(line("app.example.org"), line("app.example.org").find(part) != std::string::npos);
+        }
+        for (const char* part : {" acme ", "not issued yet",
+                                 "rateLimited: too many certificates (next attempt 3 hours "
+                                 "from now)"}) {
+            CPPUNIT_ASSERT_MESSAGE(line("new.example.org"), line("new.example.org").find(part) != std::string::npos);
+        }
+        for (const char* hostname : {"static.example.org", "www.static.example.org"}) {
+            for (const char* part : {" file ", "static.example.org", "(file)"}) {
+                CPPUNIT_ASSERT_MESSAGE(line(hostname), line(hostname).find(part) != std::string::npos);
+            }
+            // 30 days from when openssl made it, counted in whole days: 30 within the same second, else 29
+            CPPUNIT_ASSERT_MESSAGE(line(hostname), line(hostname).find("in 29 days") != std::string::npos ||
+                                                       line(hostname).find("in 30 days") != std::string::npos);
+        }
+        CPPUNIT_ASSERT_MESSAGE(table.out, table.out.find("token-not-listed") == std::string::npos);
+
+        const auto json = maelctl(d, {"cert", "ls", "--output=json"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(json.out + json.err, 0, json.exitCode);
+        const auto rows = codec::parse(json.out).extract<Poco::JSON::Array::Ptr>();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(json.out, std::size_t(4), rows->size());
+        const auto app = rows->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("app.example.org"), app->getValue<std::string>("hostname"));
+        CPPUNIT_ASSERT_EQUAL(std::string("acme"), app->getValue<std::string>("source"));
+        CPPUNIT_ASSERT_EQUAL(std::string("CN=Pebble Intermediate CA 5ab1,O=Pebble"),
+                             app->getValue<std::string>("issuer"));
+        CPPUNIT_ASSERT_EQUAL(notAfter, app->getValue<std::int64_t>("notAfter"));
+        CPPUNIT_ASSERT_EQUAL(now - 3600, app->getValue<std::int64_t>("issuedAt"));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), app->getValue<std::string>("lastError"));
+        const auto pending = rows->getObject(1);
+        CPPUNIT_ASSERT_EQUAL(std::string("new.example.org"), pending->getValue<std::string>("hostname"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), pending->getValue<std::int64_t>("notAfter"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), pending->getValue<std::int64_t>("failures"));
+        CPPUNIT_ASSERT_EQUAL(now + 3 * 3600 + 600, pending->getValue<std::int64_t>("nextAttemptAt"));
+        const auto file = rows->getObject(2);
+        CPPUNIT_ASSERT_EQUAL(std::string("static.example.org"), file->getValue<std::string>("hostname"));
+        CPPUNIT_ASSERT_EQUAL(std::string("file"), file->getValue<std::string>("source"));
+        const std::int64_t fileNotAfter = file->getValue<std::int64_t>("notAfter");
+        CPPUNIT_ASSERT_MESSAGE(json.out, fileNotAfter > now + 29 * 86400 && fileNotAfter <= now + 30 * 86400 + 60);
+        CPPUNIT_ASSERT_EQUAL(std::string("www.static.example.org"),
+                             rows->getObject(3)->getValue<std::string>("hostname"));
+
+        // No daemon at the URL: one error line and what to do next.
+        const auto down = runProcess({(binDir() / "maelctl").string(), "cert", "ls"},
+                                     {{"MAELSTROM_PRIVATE_URL", "http://127.0.0.1:" + std::to_string(freePort())}});
+        CPPUNIT_ASSERT_EQUAL(1, down.exitCode);
+        CPPUNIT_ASSERT_MESSAGE(down.out, down.out.rfind("ERROR: ListCertificates failed", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(down.out, down.out.find("\nNext: ") != std::string::npos);
     }
 };
 
