@@ -31,6 +31,27 @@ __attribute__((format(printf, 2, 3))) void appendf(std::string& out, const char*
     va_end(args);
 }
 
+// The CN of an RFC 2253 name ("CN=R3,O=Let's Encrypt,C=US" → "R3", escapes undone); the text itself when it has
+// none.
+std::string commonName(const std::string& name) {
+    std::size_t start = 0;
+    while (start < name.size()) {
+        std::string value;
+        std::size_t i = start;
+        for (; i < name.size() && name[i] != ','; ++i) {
+            if (name[i] == '\\' && i + 1 < name.size()) {
+                ++i; // an escaped character (a comma, a plus...) belongs to the value
+            }
+            value += name[i];
+        }
+        if (value.rfind("CN=", 0) == 0) {
+            return value.substr(3);
+        }
+        start = i + 1;
+    }
+    return name;
+}
+
 bool showsIdlePause(const sdk::Component& c) {
     return c.docker && (c.docker->idlePause || c.docker->pausedTimeoutSeconds > 0);
 }
@@ -130,11 +151,7 @@ std::string certificateTable(const std::vector<CertificateRow>& rows, std::int64
             "Last Error");
     appendf(out, "%s\n", dashes(113).c_str());
     for (const auto& r : rows) {
-        std::string issuer = r.issuer;
-        if (const auto cn = issuer.find("CN="); cn != std::string::npos) {
-            issuer = issuer.substr(cn + 3);
-            issuer = issuer.substr(0, issuer.find(','));
-        }
+        const std::string issuer = commonName(r.issuer);
         const std::string renewed = r.source == "file" ? "(file)"
                                     : r.issuedAt == 0  ? "-"
                                                        : relativeTime(r.issuedAt * 1000, nowMillis);

@@ -160,7 +160,8 @@ public:
         const std::vector<CertificateRow> rows = {
             {"a.example.org", "acme", "CN=Pebble Intermediate CA 1f2e,O=Pebble", now + 89 * 86400, now - 86400, "", 0},
             {"b.example.org", "acme", "", 0, 0, "rate limited: too many orders", now + 7200},
-            {"static.example.org", "file", "CN=Test CA", now + 400 * 86400, now - 10 * 86400, "", 0},
+            {"static.example.org", "file", "O=Example\\, Inc.,CN=Test\\, CA", now + 400 * 86400, now - 10 * 86400, "",
+             0},
         };
         const std::string expected =
             "Hostname                        Source  Issuer                    Expires             Last Renewal     "
@@ -170,7 +171,7 @@ public:
             "a.example.org                   acme    Pebble Intermediate CA 1  in 89 days          1 day ago        -\n"
             "b.example.org                   acme    -                         not issued yet      -                "
             "rate limited: too many orders (next attempt 2 hours from now)\n"
-            "static.example.org              file    Test CA                   in 400 days         (file)           "
+            "static.example.org              file    Test, CA                  in 400 days         (file)           "
             "-\n";
         CPPUNIT_ASSERT_EQUAL(expected, certificateTable(rows, kNow));
     }
