@@ -339,7 +339,18 @@ std::optional<std::string> AcmeManager::challenge(const std::string& token) {
         if (keyAuthorization.empty()) {
             return std::nullopt;
         }
-        logger().information("acme: answering the HTTP-01 challenge for " + text(*object, "hostname"));
+        // The CA may validate from several places at once: one line per token is enough.
+        bool first = false;
+        {
+            std::lock_guard lock(mutex_);
+            if (answered_.size() >= 1000) {
+                answered_.clear();
+            }
+            first = answered_.insert(token).second;
+        }
+        if (first) {
+            logger().information("acme: answering the HTTP-01 challenge for " + text(*object, "hostname"));
+        }
         return keyAuthorization;
     } catch (const std::exception& e) {
         logger().debug(std::string("acme: looking up a challenge token: ") + e.what());

@@ -167,9 +167,10 @@ private:
 
     std::mutex mutex_;
     std::condition_variable wake_;
-    bool stopping_ = false;         ///< guarded by mutex_
-    bool woken_ = false;            ///< guarded by mutex_
-    std::set<std::string> current_; ///< the orderable hostnames; guarded by mutex_ (read by onUnknownName)
+    bool stopping_ = false;          ///< guarded by mutex_
+    bool woken_ = false;             ///< guarded by mutex_
+    std::set<std::string> current_;  ///< the orderable hostnames; guarded by mutex_ (read by onUnknownName)
+    std::set<std::string> answered_; ///< challenge tokens answered here (logged once each); guarded by mutex_
 
     // Only touched by the manager's thread.
     std::map<std::string, CertificateRecord> records_; ///< by hostname, as last loaded or written
