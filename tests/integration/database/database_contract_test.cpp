@@ -103,6 +103,7 @@ class DatabaseContractTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testConcurrentUpdatesExactlyOneWins);
     CPPUNIT_TEST(testRoleLeaseRaceInThreads);
     CPPUNIT_TEST(testConcurrentStartCounter);
+    CPPUNIT_TEST(testConcurrentTlsRecordUpserts);
     CPPUNIT_TEST(testConfigurationForms);
     CPPUNIT_TEST(testUnreachableServerIsUnavailableWithoutPassword);
     CPPUNIT_TEST(testWritesAfterATransactionAreCommitted);
@@ -846,6 +847,39 @@ public:
         for (std::size_t i = 0; i < results.size(); ++i)
             CPPUNIT_ASSERT_EQUAL(std::int64_t(i + 1), results[i]);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(100), store_->componentStartCount("counted", 4).startCount);
+    }
+
+    void testConcurrentTlsRecordUpserts() {
+        REQUIRE_DB();
+        // Nodes write the same certificate record at once (a failure noted while another node stores the issued
+        // certificate): every upsert succeeds (engine conflicts are retried inside the plugin) and one whole value wins.
+        std::vector<std::string> errors;
+        std::mutex m;
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 5; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 20; ++i) {
+                    try {
+                        const std::string value = R"({"writer":)" + std::to_string(t) + R"(,"i":)" + std::to_string(i) +
+                                                  "," + std::string(200, ' ') + "}";
+                        store_->putTlsRecord({"certificate", "shared.example.org", value, 0});
+                        store_->putTlsRecord({"acme-challenge", "token-" + std::to_string(t), value, 0});
+                        store_->getTlsRecord("certificate", "shared.example.org");
+                    } catch (const std::exception& e) {
+                        std::lock_guard lock(m);
+                        errors.push_back(e.what());
+                    }
+                }
+            });
+        }
+        for (auto& th : threads)
+            th.join();
+        CPPUNIT_ASSERT_MESSAGE(errors.empty() ? "" : errors.front(), errors.empty());
+        const auto shared = store_->getTlsRecord("certificate", "shared.example.org");
+        CPPUNIT_ASSERT(shared);
+        CPPUNIT_ASSERT_MESSAGE(shared->value, shared->value.find(R"(,"i":19,)") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), store_->listTlsRecords("certificate").size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), store_->listTlsRecords("acme-challenge").size());
     }
 
     void testConfigurationForms() {
