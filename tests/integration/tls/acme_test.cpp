@@ -337,6 +337,29 @@ public:
         TempDir files;
         const std::string root = pebbleRoot(files, kManagementPort);
         cluster::Cluster nodes;
+        // Without a storage key the nodes could not share sealed keys: a shared database refuses to start, exit 2.
+        {
+            TempDir data;
+            data.write("maelstromd.yml", "services:\n  database:\n    plugin: sqlite\n"
+                                         "  container_runtime:\n    plugin: docker\n"
+                                         "  load_balancer:\n    plugin: round-robin\n"
+                                         "  rpc_transport:\n    plugin: jsonrpc-http\n");
+            auto env = acmeEnv(kDirectory, freePort(), 0);
+            env.erase("-MAEL_TLS_STORAGE_KEY");
+            env["MAEL_PRIVATE_PORT"] = std::to_string(freePort());
+            env["MAEL_DATA_DIR"] = data.path().string();
+            env["MAEL_SQL_DRIVER"] = cluster::engine() == cluster::tdb::Engine::Mysql ? "mysql" : "postgres";
+            env["MAEL_SQL_DSN"] = cluster::engine() == cluster::tdb::Engine::Mysql ? cluster::tdb::mysqlDsn()
+                                                                                   : cluster::tdb::postgresDsn();
+            const auto refused = runProcess(
+                {(binDir() / "maelstromd").string(), "--config", (data.path() / "maelstromd.yml").string()}, env, 60s);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(refused.out + refused.err, 2, refused.exitCode);
+            // One line (the last on stderr, after the log's) names the setting.
+            const std::string err = refused.err.substr(0, refused.err.find_last_not_of('\n') + 1);
+            const std::string last = err.substr(err.rfind('\n') + 1);
+            CPPUNIT_ASSERT_MESSAGE(refused.err,
+                                   last.rfind("maelstromd: tls_storage_key (MAEL_TLS_STORAGE_KEY)", 0) == 0);
+        }
         const std::string storageKey = "acme-test shared storage key";
         const int httpsA = freePort();
         const int httpsB = freePort();
