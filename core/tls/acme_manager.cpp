@@ -631,6 +631,27 @@ void AcmeManager::recordFailure(const std::string& hostname, const std::string& 
     }
 }
 
+void AcmeManager::sweepChallenges() {
+    // A node that stopped in the middle of an order leaves its challenge records behind; nothing answers for them
+    // after an hour (a CA validates within minutes).
+    try {
+        const std::int64_t cutoff = unixNow() - 3600;
+        for (const auto& row : database_->listTlsRecords(kAcmeChallengeKind)) {
+            std::int64_t createdAt = 0;
+            try {
+                createdAt = number(*parseObject(row.value, "acme-challenge"), "createdAt");
+            } catch (const std::exception&) {
+                // Unreadable: removed like an old one.
+            }
+            if (createdAt < cutoff) {
+                database_->removeTlsRecord(kAcmeChallengeKind, row.name);
+            }
+        }
+    } catch (const std::exception& e) {
+        logger().debug(std::string("acme: removing old challenge records (retried): ") + e.what());
+    }
+}
+
 void AcmeManager::run() {
     using Clock = std::chrono::steady_clock;
     auto lastReload = Clock::time_point{};
@@ -652,7 +673,10 @@ void AcmeManager::run() {
             nextReload_ = now + settings_.reloadPeriod;
             pendingWake = false;
         }
-        holdsRole(false);
+        if (holdsRole(false) && now >= nextSweep_) {
+            nextSweep_ = now + std::chrono::minutes(10);
+            sweepChallenges();
+        }
         orderDueHostnames();
         std::unique_lock lock(mutex_);
         wake_.wait_for(lock, settings_.tick, [this] { return stopping_ || woken_; });

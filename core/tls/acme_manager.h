@@ -20,6 +20,8 @@
 //     written as an "acme-challenge" record before it is accepted, so whichever node the CA reaches on the plain
 //     port can answer it (challenge()), and removed afterwards; the certificate and its sealed key go into the
 //     "certificate" record, and into this node's CertificateStore at once.
+//   - The role holder removes challenge records older than an hour every 10 minutes (left by a node that stopped
+//     during an order).
 //   - Every node loads the "certificate" records whose modifiedAt changed every reloadPeriod (and when woken) into
 //     its CertificateStore; a record whose key cannot be opened is skipped with one warning naming
 //     MAEL_TLS_STORAGE_KEY (the nodes must share one key).
@@ -148,6 +150,8 @@ private:
     void reloadCertificates();
     bool holdsRole(bool force);
     void orderDueHostnames();
+    /// Removes challenge records older than an hour (left by a node that stopped during an order).
+    void sweepChallenges();
     void order(const std::string& hostname);
     /// The ACME client with its account (registered, and stored on first use).
     AcmeClient& client();
@@ -179,6 +183,7 @@ private:
     bool holder_ = false;
     std::chrono::steady_clock::time_point nextRoleAttempt_{};
     std::chrono::steady_clock::time_point nextReload_{};
+    std::chrono::steady_clock::time_point nextSweep_{};
     std::thread thread_;
 };
 

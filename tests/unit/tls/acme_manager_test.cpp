@@ -17,6 +17,8 @@
 
 #include <sys/stat.h>
 
+#include <ctime>
+
 using namespace maelstrom;
 using namespace maelstrom::core::tls;
 using namespace std::chrono_literals;
@@ -215,7 +217,10 @@ public:
         const SecretBox box = SecretBox::fromSetting(kKey);
         putCertificate(*db, "app.example.com", box);
         putCertificate(*db, "other.example.com", SecretBox::fromSetting("another storage key of this cluster"));
-        db->putTlsRecord({kAcmeChallengeKind, "tok_EN-1", "{\"keyAuthorization\":\"tok_EN-1.thumb\"}", 0});
+        const std::string now = std::to_string(std::time(nullptr));
+        db->putTlsRecord(
+            {kAcmeChallengeKind, "tok_EN-1", "{\"keyAuthorization\":\"tok_EN-1.thumb\",\"createdAt\":" + now + "}", 0});
+        db->putTlsRecord({kAcmeChallengeKind, "left-behind", "{\"keyAuthorization\":\"x.y\",\"createdAt\":1000}", 0});
         auto store = std::make_shared<CertificateStore>();
         AcmeMetrics metrics;
         AcmeManagerSettings settings;
@@ -249,6 +254,8 @@ public:
         CPPUNIT_ASSERT(metrics.render().find("hostname=\"app.example.com\"") != std::string::npos);
 
         CPPUNIT_ASSERT_EQUAL(std::string("tok_EN-1.thumb"), manager.challenge("tok_EN-1").value_or("(none)"));
+        // The role holder removed the challenge record a stopped node left behind, not the pending one.
+        CPPUNIT_ASSERT(!db->getTlsRecord(kAcmeChallengeKind, "left-behind").has_value());
         CPPUNIT_ASSERT(!manager.challenge("unknown").has_value());
         CPPUNIT_ASSERT(!manager.challenge("../tok_EN-1").has_value());
         CPPUNIT_ASSERT(!manager.challenge("").has_value());
