@@ -12,6 +12,7 @@
 #include "metrics/gateway_metrics.h"
 #include "metrics/lifecycle_metrics.h"
 #include "metrics/prune_metrics.h"
+#include "metrics/tls_metrics.h"
 #include "routing/router_registry.h"
 
 #include "fake_container_runtime.h"
@@ -113,10 +114,15 @@ public:
         prune.enable();
         prune.recordRun(PruneOutcome::Ok);
         prune.recordPruned(2, 1);
+        TlsMetrics tls;
+        tls.recordOk(true);
+        tls.recordFailure(TlsFailure::UnknownName);
 
-        // Assembled in the private port's order (the blocks maelstromd appends last: plugin calls, cluster, prune).
+        // Assembled in the private port's order (the blocks maelstromd appends last: TLS handshakes, plugin calls,
+        // cluster, prune).
         const std::string text = gateway.render() + lifecycle.render() + events.render() + aws.renderMetrics() +
-                                 databaseCalls->render() + dockerCalls->render() + cluster.render() + prune.render();
+                                 tls.render() + databaseCalls->render() + dockerCalls->render() + cluster.render() +
+                                 prune.render();
         const prom::Exposition e = prom::parse(text);
         CPPUNIT_ASSERT_MESSAGE(prom::problems(e) + text, e.problems.empty());
         for (const char* family : {"maelstrom_gateway_requests_total",
@@ -145,7 +151,10 @@ public:
                                    "maelstrom_autoscale_decisions_total",
                                    "maelstrom_autoscale_actions_total",
                                    "maelstrom_cluster_instances",
-                                   "maelstrom_cluster_nodes"}) {
+                                   "maelstrom_cluster_nodes",
+                                   "maelstrom_tls_handshakes_total",
+                                   "maelstrom_tls_handshake_failures_total",
+                                   "maelstrom_tls_resumed_handshakes_total"}) {
             CPPUNIT_ASSERT_MESSAGE(std::string(family) + " missing\n" + text, e.families.count(family) == 1);
             const auto& f = e.families.at(family);
             CPPUNIT_ASSERT_MESSAGE(family, !f.help.empty() && !f.type.empty());
