@@ -147,6 +147,24 @@ void raiseOpenFilesLimit() {
                      " (connections beyond it are refused until some end)");
 }
 
+// The key sealing the ACME account and certificate keys in the database (letsencrypt_email set): tls_storage_key, or
+// with the default SQLite file of the data directory the key kept there (made when `make`; otherwise nothing is
+// checked then). @throws ConfigError (one line) when it is missing or too short.
+std::optional<tls::SecretBox> acmeSecretBox(const RegistryConfig& config, bool make) {
+    const std::string dataDir = fs::absolute(config.node.dataDir).lexically_normal().string();
+    const ServiceEntry* database = config.find(sdk::ServiceKind::Database);
+    const bool defaultDatabase =
+        database && ownerKeyFor(dataDir, database->plugin, database->settings.scalars) == dataDir;
+    if (!make && defaultDatabase && config.node.tlsStorageKey.empty()) {
+        return std::nullopt;
+    }
+    try {
+        return tls::SecretBox::fromSetting(tls::storageKeySetting(config.node.tlsStorageKey, dataDir, defaultDatabase));
+    } catch (const tls::TlsError& e) {
+        throw ConfigError(std::string("tls_storage_key (MAEL_TLS_STORAGE_KEY): ") + e.what());
+    }
+}
+
 // One serving maelstromd: the control plane (RPC dispatcher over the database), the data plane (resolver,
 // component cache, routers, gateways), container logs and the container lifecycle, wired in dependency order
 // over the plugins of the service registry. Construction opens no port; start() does. Members are declared
@@ -366,16 +384,7 @@ private:
         if (!services_.database()) {
             throw ConfigError("letsencrypt_email needs a database: the ACME account and the certificates live there");
         }
-        const std::string dataDir = fs::absolute(config_.node.dataDir).lexically_normal().string();
-        const ServiceEntry* database = config_.find(sdk::ServiceKind::Database);
-        const bool defaultDatabase =
-            database && ownerKeyFor(dataDir, database->plugin, database->settings.scalars) == dataDir;
-        try {
-            return tls::SecretBox::fromSetting(
-                tls::storageKeySetting(config_.node.tlsStorageKey, dataDir, defaultDatabase));
-        } catch (const tls::TlsError& e) {
-            throw ConfigError(std::string("tls_storage_key (MAEL_TLS_STORAGE_KEY): ") + e.what());
-        }
+        return acmeSecretBox(config_, true);
     }
 
     // Certificates from the ACME CA for the hostnames of the enabled HTTP event sources: ordered by the node holding
@@ -821,6 +830,9 @@ private:
         std::unique_ptr<ServiceRegistry> services = ServiceRegistry::start(registryConfig, MAELSTROM_VERSION);
 
         if (config().hasProperty("maelstrom.checkConfig")) {
+            if (!registryConfig.node.letsencryptEmail.empty()) {
+                acmeSecretBox(registryConfig, false); // a missing or short storage key: exit 2 here as at a start
+            }
             std::cout << "maelstromd " << MAELSTROM_VERSION << ": configuration OK\n"
                       << "registry: " << file << "\n"
                       << "plugin_dir: " << registryConfig.pluginDir << "\n";

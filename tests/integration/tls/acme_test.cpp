@@ -359,6 +359,11 @@ public:
             const std::string last = err.substr(err.rfind('\n') + 1);
             CPPUNIT_ASSERT_MESSAGE(refused.err,
                                    last.rfind("maelstromd: tls_storage_key (MAEL_TLS_STORAGE_KEY)", 0) == 0);
+            const auto checked = runProcess({(binDir() / "maelstromd").string(), "--config",
+                                             (data.path() / "maelstromd.yml").string(), "--check-config"},
+                                            env, 60s);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(checked.out + checked.err, 2, checked.exitCode);
+            CPPUNIT_ASSERT_MESSAGE(checked.err, checked.err.find("MAEL_TLS_STORAGE_KEY") != std::string::npos);
         }
         const std::string storageKey = "acme-test shared storage key";
         const int httpsA = freePort();
