@@ -14,6 +14,7 @@
 #include "routing/router.h"
 #include "routing/router_registry.h"
 #include "test_support.h"
+#include "tls/certificate_store.h"
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -29,6 +30,15 @@
 #include <Poco/Net/WebSocket.h>
 #include <Poco/StreamCopier.h>
 
+#include <openssl/ssl.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -165,6 +175,123 @@ struct InProcessGateway {
     int privatePort() const { return privateServer->port(); }
 };
 
+/// The gateway with TLS on: HTTPS (a self-signed certificate made with openssl) and the plain port's TLS answers,
+/// with an ACME challenge lookup that knows one token and takes `lookupDelay` (it may block: a database read).
+struct TlsGateway {
+    TempDir dir;
+    HttpResolver resolver;
+    ComponentCache components;
+    RouterRegistry routers{roundRobin(), {}};
+    Gateway gateway{resolver, components, routers};
+    std::unique_ptr<PublicServer> publicServer;
+    std::atomic<int> lookups{0};
+
+    explicit TlsGateway(std::chrono::milliseconds lookupDelay) {
+        const auto r =
+            runProcess({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-days", "1", "-subj", "/CN=ws.test", "-addext", "subjectAltName=DNS:ws.test", "-keyout",
+                        (dir.path() / "key.pem").string(), "-out", (dir.path() / "cert.pem").string()});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.exitCode);
+        auto store = std::make_shared<tls::CertificateStore>();
+        const auto read = [](const std::filesystem::path& p) {
+            std::ifstream in(p);
+            return std::string(std::istreambuf_iterator<char>(in), {});
+        };
+        store->setDefault(read(dir.path() / "cert.pem"), read(dir.path() / "key.pem"));
+        NodeSettings settings = testSettings();
+        settings.publicHttpsPort = 0;
+        settings.httpEventLoops = 1; // a lookup blocking the loop would stall every other request
+        publicServer = std::make_unique<PublicServer>(settings, gateway, "127.0.0.1");
+        publicServer->enableTls(store, std::make_shared<TlsMetrics>());
+        publicServer->setAcmeChallengeLookup(
+            [this, lookupDelay](const std::string& token) -> std::optional<std::string> {
+                ++lookups;
+                std::this_thread::sleep_for(lookupDelay);
+                if (token == "boom") {
+                    throw std::runtime_error("database unavailable");
+                }
+                return token == "tok_1-A" ? std::optional<std::string>("tok_1-A.thumbprint") : std::nullopt;
+            });
+        publicServer->start();
+    }
+    ~TlsGateway() { publicServer->stop(); }
+};
+
+/// A TLS client connection (no certificate check: the test's own self-signed one) with blocking reads and writes.
+class TlsClient {
+public:
+    TlsClient(int port, const char* sni) : ctx_(SSL_CTX_new(TLS_client_method())) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        timeval timeout{10, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        CPPUNIT_ASSERT_EQUAL(0, ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address));
+        ssl_ = SSL_new(ctx_);
+        SSL_set_fd(ssl_, fd_);
+        SSL_set_tlsext_host_name(ssl_, sni);
+        CPPUNIT_ASSERT_EQUAL(1, SSL_connect(ssl_));
+    }
+    ~TlsClient() {
+        SSL_free(ssl_);
+        SSL_CTX_free(ctx_);
+        ::close(fd_);
+    }
+    TlsClient(const TlsClient&) = delete;
+    TlsClient& operator=(const TlsClient&) = delete;
+    void send(const std::string& bytes) {
+        CPPUNIT_ASSERT_EQUAL(static_cast<int>(bytes.size()),
+                             SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())));
+    }
+    /// Reads until `bytes` are in (or the connection ends / 10 s pass).
+    std::string read(std::size_t bytes) {
+        std::string out;
+        char buffer[16384];
+        while (out.size() < bytes) {
+            const int n = SSL_read(ssl_, buffer, sizeof buffer);
+            if (n <= 0) {
+                break;
+            }
+            out.append(buffer, static_cast<std::size_t>(n));
+        }
+        return out;
+    }
+    /// Reads a response head (through the empty line).
+    std::string readHead() {
+        std::string out;
+        char c = 0;
+        while (out.find("\r\n\r\n") == std::string::npos && SSL_read(ssl_, &c, 1) == 1) {
+            out += c;
+        }
+        return out;
+    }
+
+private:
+    SSL_CTX* ctx_;
+    SSL* ssl_ = nullptr;
+    int fd_ = -1;
+};
+
+/// A masked client text frame (RFC 6455 §5.2) with a payload of up to 65535 bytes.
+std::string clientFrame(const std::string& payload) {
+    std::string frame = "\x81";
+    if (payload.size() < 126) {
+        frame += static_cast<char>(0x80 | payload.size());
+    } else {
+        frame += static_cast<char>(0x80 | 126);
+        frame += static_cast<char>(payload.size() >> 8);
+        frame += static_cast<char>(payload.size() & 0xff);
+    }
+    const char mask[4] = {0x11, 0x22, 0x33, 0x44};
+    frame.append(mask, 4);
+    for (std::size_t i = 0; i < payload.size(); ++i) {
+        frame += static_cast<char>(payload[i] ^ mask[i % 4]);
+    }
+    return frame;
+}
+
 // ---- client helpers ----
 
 // Reply, send() and get(): gateway_test_env.h
@@ -219,6 +346,8 @@ class GatewayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testClientDisconnect);
     CPPUNIT_TEST(testWebSocketTunnel);
     CPPUNIT_TEST(testDaemonPublicPort);
+    CPPUNIT_TEST(testTlsPlainPortAndAcmeLookupOffTheLoop);
+    CPPUNIT_TEST(testWebSocketTunnelOverTls);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -607,6 +736,75 @@ public:
                                  std::chrono::seconds(20)));
         // Plain requests to the same instance still work.
         CPPUNIT_ASSERT_EQUAL(200, get(gw.port(), "/chat/x", "ws.test").status);
+    }
+
+    void testTlsPlainPortAndAcmeLookupOffTheLoop() {
+        TlsGateway gw(std::chrono::milliseconds(800));
+        const int plain = gw.publicServer->port();
+        const int https = gw.publicServer->httpsPort();
+        CPPUNIT_ASSERT(https > 0 && https != plain);
+        // A challenge is answered from the lookup (slowly); meanwhile the loop serves others at once.
+        std::string challenge;
+        std::thread slow([&] {
+            challenge = rawExchange(plain, "GET /.well-known/acme-challenge/tok_1-A HTTP/1.1\r\nHost: ws.test\r\n"
+                                           "Connection: close\r\n\r\n");
+        });
+        CPPUNIT_ASSERT(waitUntil([&] { return gw.lookups.load() == 1; }, std::chrono::seconds(5)));
+        const auto t0 = std::chrono::steady_clock::now();
+        const Reply health = get(plain, "/_mael_health_check", "ws.test");
+        const auto healthMs =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+        slow.join();
+        CPPUNIT_ASSERT_EQUAL(200, health.status);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(healthMs) + " ms: the lookup held the loop", healthMs < 400);
+        CPPUNIT_ASSERT_MESSAGE(challenge, challenge.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(challenge, challenge.ends_with("\r\n\r\ntok_1-A.thumbprint"));
+        // Unknown token, a failing lookup, a token that cannot be one (never looked up): 404.
+        for (const char* token : {"unknown", "boom", "a.b"}) {
+            const std::string answer =
+                rawExchange(plain, "GET /.well-known/acme-challenge/" + std::string(token) +
+                                       " HTTP/1.1\r\nHost: ws.test\r\nConnection: close\r\n\r\n");
+            CPPUNIT_ASSERT_MESSAGE(answer, answer.rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
+        }
+        CPPUNIT_ASSERT_EQUAL(3, gw.lookups.load());
+        // Everything else: 301 to the HTTPS port; a request without a usable Host: 400.
+        std::string answer = rawExchange(plain, "GET /x?y HTTP/1.1\r\nHost: WS.test:81\r\nConnection: close\r\n\r\n");
+        CPPUNIT_ASSERT_MESSAGE(answer, answer.find("\r\nLocation: https://WS.test:" + std::to_string(https) +
+                                                   "/x?y\r\n") != std::string::npos);
+        answer = rawExchange(plain, "GET / HTTP/1.0\r\n\r\n");
+        CPPUNIT_ASSERT_MESSAGE(answer, answer.rfind("HTTP/1.0 400 Bad Request\r\n", 0) == 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("https://h:8443/p"), httpsRedirectLocation("h:80", "/p", 8443));
+        CPPUNIT_ASSERT_EQUAL(std::string("https://h/p"), httpsRedirectLocation("h", "/p", 443));
+        CPPUNIT_ASSERT_EQUAL(std::string("https://[2001:db8::1]/"),
+                             httpsRedirectLocation("[2001:db8::1]:80", "/", 443));
+        CPPUNIT_ASSERT_EQUAL(std::string("https://h/q?a"), httpsRedirectLocation("h", "http://h/q?a", 443));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), httpsRedirectLocation("evil.test/x", "/", 443));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), httpsRedirectLocation("[zz]", "/", 443));
+        // The HTTPS port serves the gateway (no route here: the gateway's own 404).
+        TlsClient client(https, "ws.test");
+        client.send("GET /nothing HTTP/1.1\r\nHost: ws.test\r\n\r\n");
+        CPPUNIT_ASSERT_MESSAGE("", client.readHead().rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
+    }
+
+    void testWebSocketTunnelOverTls() {
+        TlsGateway gw(std::chrono::milliseconds(0));
+        EchoServer echo;
+        gw.components.replace({component("ws")});
+        gw.resolver.replace({testing::httpEventSource("ws-es", "ws", "ws.test", "/chat/", true)});
+        gw.routers.byComponent("ws")->addInstance(makeInstanceSpec("ws-1", echo.endpoint(), 1));
+        TlsClient client(gw.publicServer->httpsPort(), "ws.test");
+        client.send("GET /chat/socket HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        const std::string head = client.readHead();
+        CPPUNIT_ASSERT_MESSAGE(head, head.rfind("HTTP/1.1 101 ", 0) == 0);
+        for (const std::string& message : {std::string("hello"), std::string(40000, 'w')}) {
+            client.send(clientFrame(message));
+            const std::string reply = "echo: " + message;
+            const std::size_t headBytes = reply.size() < 126 ? 2 : 4;
+            const std::string frame = client.read(headBytes + reply.size());
+            CPPUNIT_ASSERT_EQUAL(headBytes + reply.size(), frame.size());
+            CPPUNIT_ASSERT(frame.substr(headBytes) == reply);
+        }
     }
 
     void testDaemonPublicPort() {
