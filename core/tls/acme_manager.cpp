@@ -267,10 +267,10 @@ std::string AcmeMetrics::render() const {
 // ---- manager ----
 
 AcmeManager::AcmeManager(AcmeManagerSettings settings, std::shared_ptr<sdk::Database> database,
-                         std::shared_ptr<sdk::RoleLocks> roles, std::shared_ptr<CertificateStore> store, SecretBox box,
-                         Hostnames hostnames, AcmeMetrics& metrics)
+                         std::shared_ptr<sdk::RoleLocks> roles, std::shared_ptr<CertificateStore> store,
+                         const SecretBox& box, Hostnames hostnames, AcmeMetrics& metrics)
     : settings_(std::move(settings)), database_(std::move(database)), roles_(std::move(roles)),
-      store_(std::move(store)), box_(std::move(box)), hostnames_(std::move(hostnames)), metrics_(metrics) {}
+      store_(std::move(store)), box_(box), hostnames_(std::move(hostnames)), metrics_(metrics) {}
 
 AcmeManager::~AcmeManager() { stop(); }
 

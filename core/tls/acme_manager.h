@@ -126,7 +126,7 @@ public:
 
     /// `roles` may be null (one node, no database roles: this node orders). `store` and `metrics` outlive it.
     AcmeManager(AcmeManagerSettings settings, std::shared_ptr<sdk::Database> database,
-                std::shared_ptr<sdk::RoleLocks> roles, std::shared_ptr<CertificateStore> store, SecretBox box,
+                std::shared_ptr<sdk::RoleLocks> roles, std::shared_ptr<CertificateStore> store, const SecretBox& box,
                 Hostnames hostnames, AcmeMetrics& metrics);
     ~AcmeManager();
     AcmeManager(const AcmeManager&) = delete;
