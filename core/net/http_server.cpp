@@ -187,6 +187,12 @@ Task<bool> handshake(ServerState& st, TlsStream& tls, const std::string& clientI
     boost::system::error_code ec;
     co_await tls.async_handshake(ssl::stream_base::server, withError(ec));
     TlsMetrics& metrics = st.tls->metrics();
+    if (ec && SSL_is_init_finished(tls.native_handle()) == 1) {
+        // TLS 1.3: the client's Finished was verified, only sending the session tickets failed (a client that
+        // leaves at once): a handshake that succeeded, on a connection that ended.
+        metrics.recordOk(SSL_session_reused(tls.native_handle()) == 1);
+        co_return false;
+    }
     if (ec) {
         metrics.recordFailure(tls::ServerContext::classify(ec));
         if (logger().debug()) {
