@@ -185,8 +185,9 @@ struct TlsGateway {
     Gateway gateway{resolver, components, routers};
     std::unique_ptr<PublicServer> publicServer;
     std::atomic<int> lookups{0};
+    std::shared_ptr<TlsMetrics> metrics = std::make_shared<TlsMetrics>();
 
-    explicit TlsGateway(std::chrono::milliseconds lookupDelay) {
+    explicit TlsGateway(std::chrono::milliseconds lookupDelay, std::int64_t readTimeoutSeconds = 30) {
         const auto r =
             runProcess({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                         "-days", "1", "-subj", "/CN=ws.test", "-addext", "subjectAltName=DNS:ws.test", "-keyout",
@@ -201,8 +202,9 @@ struct TlsGateway {
         NodeSettings settings = testSettings();
         settings.publicHttpsPort = 0;
         settings.httpEventLoops = 1; // a lookup blocking the loop would stall every other request
+        settings.httpReadTimeoutSeconds = readTimeoutSeconds; // the handshake's deadline: min(this, 10 s)
         publicServer = std::make_unique<PublicServer>(settings, gateway, "127.0.0.1");
-        publicServer->enableTls(store, std::make_shared<TlsMetrics>());
+        publicServer->enableTls(store, metrics);
         publicServer->setAcmeChallengeLookup(
             [this, lookupDelay](const std::string& token) -> std::optional<std::string> {
                 ++lookups;
@@ -348,6 +350,7 @@ class GatewayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDaemonPublicPort);
     CPPUNIT_TEST(testTlsPlainPortAndAcmeLookupOffTheLoop);
     CPPUNIT_TEST(testWebSocketTunnelOverTls);
+    CPPUNIT_TEST(testTlsHandshakeDeadlineAndGarbage);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -784,6 +787,34 @@ public:
         TlsClient client(https, "ws.test");
         client.send("GET /nothing HTTP/1.1\r\nHost: ws.test\r\n\r\n");
         CPPUNIT_ASSERT_MESSAGE("", client.readHead().rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
+    }
+
+    void testTlsHandshakeDeadlineAndGarbage() {
+        TlsGateway gw(std::chrono::milliseconds(0), 1);
+        const int https = gw.publicServer->httpsPort();
+        // A client that never starts the handshake is cut at the deadline (1 s here); plain HTTP to the TLS port is
+        // refused at once. Both are counted, neither reaches the gateway.
+        Poco::Net::StreamSocket silent(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(https)));
+        silent.setReceiveTimeout(Poco::Timespan(5, 0));
+        const auto t0 = std::chrono::steady_clock::now();
+        char byte = 0;
+        int n = -1;
+        try {
+            n = silent.receiveBytes(&byte, 1);
+        } catch (const Poco::Exception&) {
+            n = 0; // reset: cut as well
+        }
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        CPPUNIT_ASSERT_EQUAL(0, n);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(seconds), seconds > 0.8 && seconds < 3);
+        CPPUNIT_ASSERT(
+            waitUntil([&] { return gw.metrics->failed(TlsFailure::Timeout) == 1; }, std::chrono::seconds(2)));
+        const std::string answer = rawExchange(https, "GET / HTTP/1.1\r\nHost: ws.test\r\n\r\n");
+        CPPUNIT_ASSERT_MESSAGE(answer, answer.find("HTTP/1.1") == std::string::npos);
+        CPPUNIT_ASSERT(waitUntil(
+            [&] { return gw.metrics->failed(TlsFailure::Version) + gw.metrics->failed(TlsFailure::Other) == 1; },
+            std::chrono::seconds(2)));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), gw.metrics->ok());
     }
 
     void testWebSocketTunnelOverTls() {
