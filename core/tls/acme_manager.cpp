@@ -423,7 +423,7 @@ void AcmeManager::reloadCertificates() {
     }
 }
 
-bool AcmeManager::holdsRole(bool force) {
+bool AcmeManager::holdsRole(bool force, std::chrono::milliseconds lease) {
     if (!roles_) {
         return true;
     }
@@ -434,9 +434,13 @@ bool AcmeManager::holdsRole(bool force) {
     nextRoleAttempt_ = now + settings_.rolePeriod;
     bool held = false;
     try {
-        held = roles_->acquireOrRenew(kAcmeOrdersRole, settings_.roleLease);
+        held = roles_->acquireOrRenew(kAcmeOrdersRole, std::max(lease, settings_.roleLease));
+        lastRoleError_.clear();
     } catch (const std::exception& e) {
-        logger().warning(std::string("acme: the role ") + kAcmeOrdersRole + " (retried): " + e.what());
+        if (e.what() != lastRoleError_) { // once per distinct message while the database is away
+            lastRoleError_ = e.what();
+            logger().warning(std::string("acme: the role ") + kAcmeOrdersRole + " (retried): " + e.what());
+        }
     }
     if (held != holder_) {
         logger().information(held
@@ -465,7 +469,10 @@ void AcmeManager::orderDueHostnames() {
         return;
     }
     for (const auto& name : due) {
-        if (stopping() || !holdsRole(true)) {
+        // Leased for the whole order, so that no other node starts one for the same name meanwhile.
+        const auto orderLease = std::chrono::duration_cast<std::chrono::milliseconds>(
+            settings_.authorizationTimeout + settings_.finalizeTimeout + 4 * settings_.acme.timeout);
+        if (stopping() || !holdsRole(true, orderLease)) {
             return;
         }
         // Another node may have ordered it while it held the role: the database has the last word.

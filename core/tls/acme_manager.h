@@ -8,8 +8,8 @@
 //     characters than letters, digits, '-' and '.'). Lowercased. A name no event source uses is never ordered: an
 //     unknown SNI name only wakes the manager when it is one of these (anyone can point a name at a node).
 //   - Who orders: the holder of the database role "acme-orders" (every ACME node tries to take or renew it every
-//     rolePeriod with a lease of roleLease, so the first node started keeps it while it lives). The others only
-//     load what it stores.
+//     rolePeriod with a lease of roleLease, so the first node started keeps it while it lives; an order leases it for
+//     its whole length). The others only load what it stores.
 //   - When: a hostname without a certificate record holding a certificate, or whose certificate is within the
 //     renewal window of its notAfter (renewBefore; 0 = 30 days but at most a third of the certificate's lifetime,
 //     so a CA issuing short-lived certificates does not cause an order per tick), and whose nextAttemptAt has
@@ -148,7 +148,8 @@ private:
     /// Reads the hostnames; @return whether the set changed.
     bool readHostnames();
     void reloadCertificates();
-    bool holdsRole(bool force);
+    /// Takes or renews the role (at most every rolePeriod unless `force`) for max(`lease`, roleLease).
+    bool holdsRole(bool force, std::chrono::milliseconds lease = std::chrono::milliseconds(0));
     void orderDueHostnames();
     /// Removes challenge records older than an hour (left by a node that stopped during an order).
     void sweepChallenges();
@@ -181,6 +182,7 @@ private:
     std::map<std::string, std::int64_t> loadedAt_;     ///< modifiedAt of the record installed in the store
     std::unique_ptr<AcmeClient> client_; ///< made and reset by the thread under mutex_ (stop() cancels it)
     bool holder_ = false;
+    std::string lastRoleError_;
     std::chrono::steady_clock::time_point nextRoleAttempt_{};
     std::chrono::steady_clock::time_point nextReload_{};
     std::chrono::steady_clock::time_point nextSweep_{};
