@@ -7,7 +7,9 @@
 //   - renewal: a pebble of the test's own issuing 30-second certificates: the certificate is renewed (another
 //     serial served) without a restart;
 //   - cluster: two maelstromd sharing one MariaDB (or PostgreSQL) database: the node holding the role orders with its
-//     plain port elsewhere, the other answers the challenge on port 5002, and both serve the same certificate.
+//     plain port elsewhere, the other answers the challenge on port 5002, and both serve the same certificate; once the
+//     orderer stops, the other node takes the role and orders the next name itself. Without a storage key a node on
+//     the shared database exits 2 (also --check-config).
 // Only external behaviour is used: ports, maelctl, the logs, /_mael/metrics and pebble's management API.
 // SPDX-License-Identifier: Apache-2.0
 #include "cluster_env.h"
@@ -398,6 +400,21 @@ public:
                                answerer.log().find("answering the HTTP-01 challenge for " + host) != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(nodes.tails(),
                                orderer.log().find("answering the HTTP-01 challenge") == std::string::npos);
+
+        // The orderer stops (its role released): the other node orders the next name itself.
+        CPPUNIT_ASSERT_EQUAL(0, nodes.stop("cluster-a"));
+        CPPUNIT_ASSERT_MESSAGE(answerer.tail(), answerer.waitForLog("this node orders the certificates", 30s));
+        const std::string next = uniqueProject("acmecl");
+        ProjectCleanup nextCleanup(next);
+        const std::string nextHost = next + ".maelstrom.test";
+        const auto t1 = Clock::now();
+        answerer.putProject(projectYaml(next, {componentYaml("web", nextHost)}));
+        const HttpsReply taken = waitForCertificate(httpsB, nextHost, root, 60s);
+        CPPUNIT_ASSERT_MESSAGE(taken.error + "\n" + answerer.tail(), taken.handshake);
+        std::cout << "acme cluster: after the orderer stopped, the other node ordered " << nextHost << " in "
+                  << cluster::seconds(secondsSince(t1)) << std::endl;
+        CPPUNIT_ASSERT_MESSAGE(answerer.tail(),
+                               answerer.log().find("certificate issued for " + nextHost) != std::string::npos);
     }
 };
 
