@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tls/acme_jws.h"
 
+#include "tls/openssl_error.h"
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -20,18 +22,6 @@
 namespace maelstrom::core::tls {
 
 namespace {
-
-/// The newest OpenSSL error of this thread as text (and the queue emptied), or `fallback`.
-std::string opensslError(const char* fallback) {
-    const unsigned long code = ERR_get_error();
-    ERR_clear_error();
-    if (code == 0) {
-        return fallback;
-    }
-    std::array<char, 256> text{};
-    ERR_error_string_n(code, text.data(), text.size());
-    return text.data();
-}
 
 [[noreturn]] void fail(const std::string& what) {
     throw AcmeCryptoError(what + ": " + opensslError("unknown OpenSSL error"));

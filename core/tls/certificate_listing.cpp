@@ -2,8 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tls/certificate_listing.h"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
+#include "tls/acme_manager.h"
 
 #include <algorithm>
 #include <tuple>
@@ -28,14 +27,6 @@ std::string attribute(const std::string& name, const std::string& key) {
     return "";
 }
 
-std::string text(const Poco::JSON::Object& object, const char* key) {
-    return object.has(key) && !object.isNull(key) ? object.getValue<std::string>(key) : "";
-}
-
-std::int64_t number(const Poco::JSON::Object& object, const char* key) {
-    return object.has(key) && !object.isNull(key) ? object.getValue<Poco::Int64>(key) : 0;
-}
-
 } // namespace
 
 CertificateStatus certificateStatusOfRecord(const sdk::TlsRecord& record) {
@@ -43,19 +34,14 @@ CertificateStatus certificateStatusOfRecord(const sdk::TlsRecord& record) {
     row.hostname = record.name;
     row.source = "acme";
     try {
-        const auto object = Poco::JSON::Parser().parse(record.value).extract<Poco::JSON::Object::Ptr>();
-        if (!object) {
-            throw Poco::DataFormatException("not a JSON object");
-        }
-        row.issuer = text(*object, "issuer");
-        row.notBefore = number(*object, "notBefore");
-        row.notAfter = number(*object, "notAfter");
-        row.issuedAt = number(*object, "issuedAt");
-        row.lastError = text(*object, "lastError");
-        row.failures = number(*object, "failures");
-        row.nextAttemptAt = number(*object, "nextAttemptAt");
-    } catch (const Poco::Exception& e) {
-        row.lastError = "unreadable certificate record: " + e.displayText();
+        const CertificateRecord r = decodeCertificateRecord(record.value);
+        row.issuer = r.issuer;
+        row.notBefore = r.notBefore;
+        row.notAfter = r.notAfter;
+        row.issuedAt = r.issuedAt;
+        row.lastError = r.lastError;
+        row.failures = r.failures;
+        row.nextAttemptAt = r.nextAttemptAt;
     } catch (const std::exception& e) {
         row.lastError = std::string("unreadable certificate record: ") + e.what();
     }
@@ -64,7 +50,7 @@ CertificateStatus certificateStatusOfRecord(const sdk::TlsRecord& record) {
 
 std::vector<CertificateStatus> listCertificateStatus(sdk::Database& database, const CertificateStore* store) {
     std::vector<CertificateStatus> rows;
-    for (const auto& record : database.listTlsRecords("certificate")) {
+    for (const auto& record : database.listTlsRecords(kCertificateKind)) {
         rows.push_back(certificateStatusOfRecord(record));
     }
     if (store != nullptr) {

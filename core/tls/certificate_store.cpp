@@ -2,6 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tls/certificate_store.h"
 
+#include "tls/openssl_error.h"
+
+#include <maelstrom/sdk/text.h>
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -16,27 +20,6 @@
 namespace maelstrom::core::tls {
 
 namespace {
-
-/// The first OpenSSL error of this thread as text (the queue is cleared), or `fallback`.
-std::string opensslError(const char* fallback) {
-    const unsigned long code = ERR_get_error();
-    ERR_clear_error();
-    if (code == 0) {
-        return fallback;
-    }
-    const char* reason = ERR_reason_error_string(code);
-    return reason ? reason : fallback;
-}
-
-std::string asciiLower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
 
 std::string nameText(const X509_NAME* name) {
     BIO* bio = BIO_new(BIO_s_mem());
@@ -132,13 +115,13 @@ std::shared_ptr<const LoadedCertificate> loadCertificate(const std::string& chai
     info.notBefore = unixTime(X509_get0_notBefore(loaded->leaf));
     info.notAfter = unixTime(X509_get0_notAfter(loaded->leaf));
     if (!info.dnsNames.empty()) {
-        info.hostname = asciiLower(info.dnsNames.front());
+        info.hostname = sdk::asciiLower(info.dnsNames.front());
     } else {
         // No subjectAltName: the subject's common name is the only name it has.
         std::array<char, 256> cn{};
         if (X509_NAME_get_text_by_NID(X509_get_subject_name(loaded->leaf), NID_commonName, cn.data(),
                                       static_cast<int>(cn.size())) > 0) {
-            info.hostname = asciiLower(cn.data());
+            info.hostname = sdk::asciiLower(cn.data());
         }
     }
     return loaded;
@@ -153,7 +136,7 @@ CertificateStore::~CertificateStore() = default;
 
 void CertificateStore::put(const std::string& hostname, const std::string& chainPem, const std::string& keyPem) {
     auto loaded = loadCertificate(chainPem, keyPem);
-    const std::string name = asciiLower(hostname);
+    const std::string name = sdk::asciiLower(hostname);
     const_cast<LoadedCertificate&>(*loaded).info.hostname = name;
     std::unique_lock lock(mutex_);
     byName_[name] = std::move(loaded);
@@ -168,12 +151,12 @@ void CertificateStore::setDefault(const std::string& chainPem, const std::string
 
 bool CertificateStore::remove(const std::string& hostname) {
     std::unique_lock lock(mutex_);
-    return byName_.erase(asciiLower(hostname)) > 0;
+    return byName_.erase(sdk::asciiLower(hostname)) > 0;
 }
 
 bool CertificateStore::has(const std::string& hostname) const {
     std::shared_lock lock(mutex_);
-    return byName_.count(asciiLower(hostname)) > 0;
+    return byName_.count(sdk::asciiLower(hostname)) > 0;
 }
 
 bool CertificateStore::hasDefault() const {
@@ -204,7 +187,7 @@ void CertificateStore::setUnknownNameHandler(std::function<void(const std::strin
 }
 
 std::shared_ptr<const LoadedCertificate> CertificateStore::select(std::string_view serverName) const {
-    std::string name = asciiLower(serverName);
+    std::string name = sdk::asciiLower(serverName);
     if (!name.empty() && name.back() == '.') {
         name.pop_back(); // a fully qualified name with its root dot names the same host
     }
