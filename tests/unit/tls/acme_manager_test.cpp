@@ -8,12 +8,8 @@
 
 #include "event_sources/database_role_locks.h"
 #include "fake_database.h"
+#include "test_certificates.h"
 #include "test_support.h"
-
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <sys/stat.h>
 
@@ -25,20 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string pemOf(EVP_PKEY* key, X509* cert) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    if (key) {
-        PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-    } else {
-        PEM_write_bio_X509(bio, cert);
-    }
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<std::size_t>(n));
-    BIO_free(bio);
-    return out;
-}
-
 /// A self-signed P-256 certificate for `name`, valid 90 days: {chain PEM, key PEM, notBefore, notAfter}.
 struct TestPair {
     std::string chainPem;
@@ -47,29 +29,11 @@ struct TestPair {
     std::int64_t notAfter = 0;
 };
 TestPair makePair(const std::string& name) {
-    EVP_PKEY* key = EVP_EC_gen("P-256");
-    X509* x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-    X509_gmtime_adj(X509_getm_notBefore(x), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x), 90L * 86400);
-    X509_set_pubkey(x, key);
-    X509_NAME* subject = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(name.c_str()), -1,
-                               -1, 0);
-    X509_set_issuer_name(x, subject);
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-    X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, ("DNS:" + name).c_str());
-    X509_add_ext(x, san, -1);
-    X509_EXTENSION_free(san);
-    X509_sign(x, key, EVP_sha256());
-    TestPair pair{pemOf(nullptr, x), pemOf(key, nullptr), 0, 0};
+    const auto cert = test::makeCert(name, {name}, nullptr, false, 90);
+    TestPair pair{cert.certPem, cert.keyPem, 0, 0};
     const auto info = inspectCertificate(pair.chainPem, pair.keyPem);
     pair.notBefore = info.notBefore;
     pair.notAfter = info.notAfter;
-    X509_free(x);
-    EVP_PKEY_free(key);
     return pair;
 }
 
