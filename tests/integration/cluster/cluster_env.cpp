@@ -245,10 +245,14 @@ Daemon& Cluster::start(const std::string& id, const NodeOptions& options) {
         env.erase("-MAEL_TOTAL_MEMORY");
         env["MAEL_TOTAL_MEMORY"] = std::to_string(options.totalMemoryMiB);
     }
-    dirs_.push_back(std::make_unique<TempDir>());
+    // A restart keeps the node's data directory, as a restarted machine does: the new process owns (and adopts or
+    // removes) the containers its predecessor left, instead of leaving them to nobody after a kill -9.
+    auto& dir = dirs_[id];
+    if (!dir)
+        dir = std::make_unique<TempDir>();
     std::unique_ptr<Daemon> daemon;
     runInNetns(options.netns, [&] {
-        daemon = std::make_unique<Daemon>(dirs_.back()->path(), env, options.runtimeSettings, options.eventSources);
+        daemon = std::make_unique<Daemon>(dir->path(), env, options.runtimeSettings, options.eventSources);
     });
     nodes_.push_back({id, options.netns, std::move(daemon)});
     return *nodes_.back().daemon;

@@ -114,7 +114,7 @@ public:
 
     /// Starts maelstromd as node `id` (one of suiteNodeIds()) on the engine's database, peer URL
     /// http://127.0.0.1:<private port>; returns once it listens. An id whose process has exited may be started
-    /// again (a restart: new ports and data dir, same node id); node(id) then names the new process.
+    /// again (a restart: new ports, same data dir and node id); node(id) then names the new process.
     Daemon& start(const std::string& id, const NodeOptions& options = {});
     Daemon& node(const std::string& id);
     /// Ids of the started nodes whose process still runs, in start order.
@@ -148,8 +148,8 @@ private:
     };
     Node& find(const std::string& id);
     std::vector<Node> nodes_;
-    std::vector<std::unique_ptr<Daemon>> exited_; ///< earlier processes of restarted ids (their logs kept)
-    std::vector<std::unique_ptr<TempDir>> dirs_;
+    std::vector<std::unique_ptr<Daemon>> exited_;          ///< earlier processes of restarted ids (their logs kept)
+    std::map<std::string, std::unique_ptr<TempDir>> dirs_; ///< each node id's data directory, kept across restarts
 };
 
 /// Network namespaces for nodes with real addresses, so one can be cut off from its peers. Each node gets:
